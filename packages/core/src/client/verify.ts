@@ -1,0 +1,184 @@
+/**
+ * `verify`: find (and optionally repair) what a crash or a partial failure left between the
+ * object store and the metadata store. Objects are the truth: records follow them.
+ */
+import { createHash } from 'node:crypto';
+import type { Readable } from 'node:stream';
+import { toSomError } from '../errors';
+import type { RecordData } from '../metadata-store/driver';
+import { collectionKey, entityImagesPrefix, entityKey, imageKey, isValidUid, type EntityRef } from '../names';
+import type { ObjectAttributes, ObjectSummary } from '../object-store/driver';
+import { imageRecordData } from '../model';
+import type { Client } from './client';
+
+/** Rebuilds the searchable fields of an image from its bytes (e.g. from its DICOM header). */
+export type ImageFieldsReader = (bytes: Readable, attributes: ObjectAttributes) => Promise<RecordData>;
+
+/** Options of a verification. */
+export interface VerifyOptions {
+  /** Fix what can be fixed (see {@link VerifyProblemType}). */
+  repair?: boolean;
+  /** Only this collection. */
+  collection?: string;
+  /** Also re-read every object and check its bytes against its stored md5. */
+  deep?: boolean;
+  /** Rebuilds fields of records recreated for orphan objects. */
+  imageFields?: ImageFieldsReader;
+  /** Called for each problem as it is found. */
+  onProblem?: (problem: VerifyProblem) => void;
+}
+
+/**
+ * What can be wrong, and its repair:
+ * - `missing-object`: an image record without its object; repair deletes the record.
+ * - `orphan-object`: an object without its record (a crash between the two); repair writes the record.
+ * - `mismatch`: the record's size or md5 differs from the object's; repair rewrites them from the object.
+ * - `missing-parent`: images of an entity or collection with no record of it; repair creates it.
+ * - `corrupt`: (deep) the object's bytes do not match its md5; not repairable: re-upload it.
+ */
+export type VerifyProblemType = 'missing-object' | 'orphan-object' | 'mismatch' | 'missing-parent' | 'corrupt';
+
+/** One problem found. */
+export interface VerifyProblem {
+  type: VerifyProblemType;
+  /** Object key or record path concerned. */
+  subject: string;
+  /** A readable explanation. */
+  detail: string;
+  /** True when `repair` fixed it. */
+  repaired: boolean;
+}
+
+/** What a verification found. */
+export interface VerifyReport {
+  /** Image records and objects compared. */
+  images: number;
+  /** Every problem found. */
+  problems: VerifyProblem[];
+}
+
+const COLLECTIONS_PREFIX = 'Collection/';
+
+async function md5OfStream(stream: Readable): Promise<string> {
+  const hash = createHash('md5');
+  for await (const chunk of stream) hash.update(chunk as Buffer);
+  return hash.digest('hex');
+}
+
+/** Names one level below `prefix` in the object store (`prefix<name>/...`), in order. */
+async function objectChildren(client: Client, prefix: string): Promise<string[]> {
+  const names: string[] = [];
+  let pageToken: string | undefined;
+  do {
+    const page = await client.objects.list({ prefix, delimiter: '/', ...(pageToken ? { pageToken } : {}) });
+    for (const child of page.prefixes) {
+      const name = child.slice(prefix.length, -1);
+      if (isValidUid(name)) names.push(name);
+    }
+    pageToken = page.nextPageToken;
+  } while (pageToken !== undefined);
+  return names;
+}
+
+class Verifier {
+  readonly report: VerifyReport = { images: 0, problems: [] };
+
+  constructor(
+    private readonly client: Client,
+    private readonly options: VerifyOptions,
+  ) {}
+
+  async run(): Promise<VerifyReport> {
+    const collections = new Set<string>(await objectChildren(this.client, COLLECTIONS_PREFIX));
+    for await (const record of this.client.listCollections()) collections.add(record.uid);
+    for (const collection of [...collections].sort()) {
+      if (this.options.collection === undefined || this.options.collection === collection) {
+        await this.verifyCollection(collection);
+      }
+    }
+    return this.report;
+  }
+
+  private async problem(type: VerifyProblemType, subject: string, detail: string, repair?: () => Promise<void>): Promise<void> {
+    let repaired = false;
+    if (this.options.repair && repair) {
+      await repair();
+      repaired = true;
+    }
+    const problem = { type, subject, detail, repaired };
+    this.report.problems.push(problem);
+    this.options.onProblem?.(problem);
+  }
+
+  private async verifyCollection(collection: string): Promise<void> {
+    const records = this.client.records;
+    if ((await records.get(collectionKey(collection))) === undefined) {
+      await this.problem('missing-parent', `Collection/${collection}`, 'images stored but no collection record', async () => {
+        await this.client.createCollection({ uid: collection });
+      });
+    }
+    const entities = new Set(await objectChildren(this.client, `${COLLECTIONS_PREFIX}${collection}/Entity/`));
+    for await (const entity of this.client.listEntities(collection)) entities.add(entity.uid);
+    for (const entity of [...entities].sort()) await this.verifyEntity({ collection, entity });
+  }
+
+  private async verifyEntity(ref: EntityRef): Promise<void> {
+    const objects = new Map<string, ObjectSummary>();
+    const prefix = entityImagesPrefix(ref);
+    for await (const object of this.client.objects.listAll(prefix)) objects.set(object.key.slice(prefix.length), object);
+    if (objects.size > 0 && (await this.client.records.get(entityKey(ref))) === undefined) {
+      await this.problem('missing-parent', `Collection/${ref.collection}/Entity/${ref.entity}`, 'images stored but no entity record', async () => {
+        await this.client.createEntity({ collection: ref.collection, uid: ref.entity });
+      });
+    }
+    for await (const image of this.client.listImages(ref)) {
+      this.report.images++;
+      const object = objects.get(image.uid);
+      objects.delete(image.uid);
+      const subject = image.data.objectName;
+      if (object === undefined) {
+        await this.problem('missing-object', subject, 'record without object', () => this.client.records.delete(image.key));
+        continue;
+      }
+      const attributes = await this.client.objects.head(object.key);
+      if (attributes.size !== image.data.size || attributes.md5 !== image.data.md5) {
+        const detail = `record says ${image.data.size} bytes md5 ${image.data.md5}, object has ${attributes.size} bytes md5 ${attributes.md5}`;
+        await this.problem('mismatch', subject, detail, () =>
+          this.client.records.put(image.key, { ...image.data, size: attributes.size, md5: attributes.md5, updated: new Date().toISOString() }),
+        );
+      }
+      if (this.options.deep) await this.checkBytes(attributes);
+    }
+    for (const [uid, object] of objects) {
+      this.report.images++;
+      if (!isValidUid(uid)) continue;
+      await this.problem('orphan-object', object.key, 'object without record', () => this.recreateRecord({ ...ref, image: uid }, object.key));
+    }
+  }
+
+  private async checkBytes(attributes: ObjectAttributes): Promise<void> {
+    const actual = await md5OfStream(await this.client.objects.get(attributes.key));
+    if (actual !== attributes.md5) {
+      await this.problem('corrupt', attributes.key, `bytes have md5 ${actual}, stored md5 is ${attributes.md5}: upload it again`);
+    }
+  }
+
+  private async recreateRecord(ref: EntityRef & { image: string }, objectName: string): Promise<void> {
+    const attributes = await this.client.objects.head(objectName);
+    let fields: RecordData = {};
+    if (this.options.imageFields) {
+      try {
+        fields = await this.options.imageFields(await this.client.objects.get(objectName), attributes);
+      } catch (err) {
+        throw toSomError(err, `rebuilding the record of ${objectName}`);
+      }
+    }
+    const now = new Date().toISOString();
+    await this.client.records.put(imageKey(ref), imageRecordData(ref, attributes, fields, { created: now, updated: now }));
+  }
+}
+
+/** Verify the client's stores; see {@link VerifyOptions} and {@link VerifyProblemType}. */
+export async function verifyStores(client: Client, options: VerifyOptions): Promise<VerifyReport> {
+  return new Verifier(client, options).run();
+}
