@@ -1,0 +1,240 @@
+/**
+ * Validation of DASHER responses, whether read from a `--ids` file or received from the
+ * service. Every problem is collected and reported together, one per line, naming the id.
+ */
+import { readFile } from 'node:fs/promises';
+import { isValidUid, SomError } from '@som/core';
+import { fileReadError } from './files';
+import { isJsonObject, parseJsonText } from './json';
+import type {
+  DasherRequest,
+  DasherResponse,
+  DasherResponseItem,
+  DasherResponseResult,
+} from './types';
+
+/** The largest jitter (in days, either sign) a response may carry: 100 years. */
+export const MAX_JITTER_DAYS = 36_525;
+
+/** At most this many problems are spelled out in an error message; the rest are counted. */
+export const MAX_REPORTED_PROBLEMS = 50;
+
+/**
+ * A DASHER response that failed validation: code InvalidArgument, a message listing the
+ * problems one per line, and every problem in {@link InvalidDasherResponseError.problems}.
+ * Messages name original identifiers (which the operator already holds): never publish them.
+ */
+export class InvalidDasherResponseError extends SomError {
+  /** Where the response came from: a file path or a service URL. */
+  readonly source: string;
+  /** Every problem found, one sentence each. */
+  readonly problems: readonly string[];
+
+  /**
+   * @param source where the response came from.
+   * @param problems what is wrong with it (at least one).
+   */
+  constructor(source: string, problems: readonly string[]) {
+    const shown = problems.slice(0, MAX_REPORTED_PROBLEMS);
+    const more = problems.length - shown.length;
+    const count = problems.length === 1 ? '1 problem' : `${problems.length} problems`;
+    const lines = shown.map((p) => `  - ${p}`);
+    if (more > 0) lines.push(`  ... and ${more} more`);
+    super('InvalidArgument', `invalid DASHER response ${source}: ${count}:\n${lines.join('\n')}`);
+    this.name = 'InvalidDasherResponseError';
+    this.source = source;
+    this.problems = [...problems];
+  }
+}
+
+const quote = (value: string): string => JSON.stringify(value);
+
+/** Checks shared by results and items; returns the normalised fields or undefined. */
+function checkAlias(
+  raw: Record<string, unknown>,
+  where: string,
+  jitterRequired: boolean,
+  problems: string[],
+): DasherResponseItem | undefined {
+  const before = problems.length;
+  const { suid, jitter, id_source: idSource, jittered_timestamp: jittered } = raw;
+  if (suid === undefined || suid === null || suid === '') problems.push(`${where}: missing suid`);
+  else if (typeof suid !== 'string') problems.push(`${where}: suid is not a string`);
+  else if (!isValidUid(suid)) {
+    problems.push(
+      `${where}: suid ${quote(String(suid).slice(0, 140))} is not a valid uid (1-128 of A-Z a-z 0-9 . _ -)`,
+    );
+  }
+  if (jitter === undefined || jitter === null) {
+    if (jitterRequired) problems.push(`${where}: missing jitter`);
+  } else if (typeof jitter !== 'number' || !Number.isInteger(jitter)) {
+    problems.push(`${where}: jitter ${JSON.stringify(jitter)} is not a whole number of days`);
+  } else if (Math.abs(jitter) > MAX_JITTER_DAYS) {
+    problems.push(`${where}: jitter ${jitter} is more than ${MAX_JITTER_DAYS} days`);
+  }
+  if (idSource !== undefined && typeof idSource !== 'string')
+    problems.push(`${where}: id_source is not a string`);
+  if (jittered !== undefined && jittered !== null && typeof jittered !== 'string') {
+    problems.push(`${where}: jittered_timestamp is not a string`);
+  }
+  if (problems.length > before) return undefined;
+  const out: DasherResponseItem = {
+    id: raw.id as string,
+    id_source: (idSource as string | undefined) ?? '',
+    suid: suid as string,
+  };
+  if (typeof jitter === 'number') out.jitter = jitter;
+  if (typeof jittered === 'string') out.jittered_timestamp = jittered;
+  return out;
+}
+
+function idOf(raw: unknown): string | undefined {
+  return isJsonObject(raw) && typeof raw.id === 'string' && raw.id !== '' ? raw.id : undefined;
+}
+
+function checkItems(
+  rawItems: unknown,
+  entityWhere: string,
+  problems: string[],
+): DasherResponseItem[] {
+  if (rawItems === undefined || rawItems === null) return [];
+  if (!Array.isArray(rawItems)) {
+    problems.push(`${entityWhere}: items is not a list`);
+    return [];
+  }
+  const items: DasherResponseItem[] = [];
+  const seen = new Map<string, number>();
+  rawItems.forEach((raw: unknown, index) => {
+    const id = idOf(raw);
+    if (id === undefined || !isJsonObject(raw)) {
+      problems.push(`${entityWhere} item ${index}: missing id`);
+      return;
+    }
+    const where = `${entityWhere} item ${quote(id)}`;
+    const first = seen.get(id);
+    if (first !== undefined) {
+      problems.push(`${where}: duplicate item id (items ${first} and ${index})`);
+      return;
+    }
+    seen.set(id, index);
+    const item = checkAlias(raw, where, false, problems);
+    if (item !== undefined) items.push(item);
+  });
+  return items;
+}
+
+/** Problems of `results` against the identifiers and items of `request`. */
+function checkAgainstRequest(
+  results: readonly DasherResponseResult[],
+  resultIds: ReadonlySet<string>,
+  request: DasherRequest,
+  problems: string[],
+): void {
+  const requested = new Map<string, Set<string>>();
+  for (const identifier of request.identifiers) {
+    const items = requested.get(identifier.id) ?? new Set<string>();
+    for (const item of identifier.items ?? []) items.add(item.id);
+    requested.set(identifier.id, items);
+  }
+  for (const result of results) {
+    const items = requested.get(result.id);
+    if (items === undefined) {
+      problems.push(`result ${quote(result.id)}: id is not in the request`);
+      continue;
+    }
+    const answered = new Set<string>();
+    for (const item of result.items) {
+      answered.add(item.id);
+      if (!items.has(item.id)) {
+        problems.push(
+          `result ${quote(result.id)} item ${quote(item.id)}: item id is not in the request`,
+        );
+      }
+    }
+    for (const itemId of items) {
+      if (!answered.has(itemId)) {
+        problems.push(`result ${quote(result.id)}: no result for requested item ${quote(itemId)}`);
+      }
+    }
+  }
+  for (const id of requested.keys()) {
+    if (!resultIds.has(id)) problems.push(`no result for requested entity ${quote(id)}`);
+  }
+}
+
+/**
+ * Validate a DASHER response and return a normalised copy (known fields only, `items`
+ * always a list, `id_source` always a string). Accepts `{"results": [...]}` and, as the
+ * original Python client returned it, a bare list of results.
+ *
+ * Checks: every result and item has an `id` and a `suid` that is a valid uid; a result's
+ * `jitter` is a whole number of days (an item's, when present, too); no duplicate result
+ * ids, nor item ids within a result. With `request`: every result id and item id was
+ * requested, and every requested entity and item has a result.
+ *
+ * @param json the parsed JSON.
+ * @param source names the response in errors (a file path or a URL).
+ * @param request the request the response answers, when known.
+ * @throws InvalidDasherResponseError (a SomError, code InvalidArgument) listing every problem,
+ *   one per line, each naming the id concerned.
+ */
+export function parseDasherResponse(
+  json: unknown,
+  source: string,
+  request?: DasherRequest,
+): DasherResponse {
+  const rawResults: unknown = Array.isArray(json)
+    ? json
+    : isJsonObject(json)
+      ? json.results
+      : undefined;
+  if (!Array.isArray(rawResults)) {
+    throw new InvalidDasherResponseError(source, ['expected an object with a "results" list']);
+  }
+  const problems: string[] = [];
+  const results: DasherResponseResult[] = [];
+  const seen = new Map<string, number>();
+  rawResults.forEach((raw: unknown, index) => {
+    const id = idOf(raw);
+    if (id === undefined || !isJsonObject(raw)) {
+      problems.push(`result ${index}: missing id`);
+      return;
+    }
+    const where = `result ${quote(id)}`;
+    const first = seen.get(id);
+    if (first !== undefined) {
+      problems.push(`${where}: duplicate result id (results ${first} and ${index})`);
+      return;
+    }
+    seen.set(id, index);
+    const alias = checkAlias(raw, where, true, problems);
+    const items = checkItems(raw.items, where, problems);
+    if (alias !== undefined) results.push({ ...alias, jitter: alias.jitter as number, items });
+  });
+  if (request !== undefined && problems.length === 0) {
+    checkAgainstRequest(results, new Set(seen.keys()), request, problems);
+  }
+  if (problems.length > 0) throw new InvalidDasherResponseError(source, problems);
+  return { results };
+}
+
+/**
+ * Read and validate a DASHER response file (the `--ids` option).
+ * @param path the file.
+ * @param request the request it should answer, when known (see {@link parseDasherResponse}).
+ * @throws SomError NotFound (no such file), PermissionDenied (unreadable), InvalidArgument
+ *   (a directory, empty, not JSON, or invalid; the message names the path).
+ */
+export async function readDasherResponseFile(
+  path: string,
+  request?: DasherRequest,
+): Promise<DasherResponse> {
+  const what = 'DASHER response file';
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (err) {
+    throw fileReadError(path, what, err);
+  }
+  return parseDasherResponse(parseJsonText(text, `${what} ${path}`), path, request);
+}
