@@ -12,3 +12,11 @@ export {
 export { normaliseDasherRequest } from './request';
 export { AliasTable, type EntityAlias, type ItemAlias } from './alias-table';
 export { shiftTimestamp } from './timestamp';
+export { loadOrCreateKey, MIN_KEY_FILE_LENGTH, type LoadKeyOptions } from './key-file';
+export {
+  ALIAS_LENGTH,
+  DEFAULT_JITTER_DAYS,
+  LocalPseudonymiser,
+  type JitterRange,
+  type LocalPseudonymiserOptions,
+} from './pseudonymiser';
