@@ -20,3 +20,18 @@ export {
   type JitterRange,
   type LocalPseudonymiserOptions,
 } from './pseudonymiser';
+export { DASHER_SECRETS_ENV, dasherSecretsPathFromEnv } from './dasher-secrets';
+export { DEFAULT_RETRY_POLICY, type RetryPolicy } from './retry';
+export {
+  DEFAULT_BATCH_LIMITS,
+  mergeDasherResponses,
+  splitDasherRequest,
+  type BatchLimits,
+} from './batch';
+export {
+  DasherClient,
+  DEFAULT_DASHER_BASE_URL,
+  DEFAULT_DASHER_TIMEOUT_MS,
+  type DasherClientOptions,
+  type DasherClientStats,
+} from './dasher-client';
