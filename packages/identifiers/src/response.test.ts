@@ -156,6 +156,22 @@ describe('parseDasherResponse', () => {
     ]);
   });
 
+  it('reports shape and request problems together, without calling a malformed result missing', () => {
+    const request: DasherRequest = {
+      identifiers: [
+        { id: 'p1', id_source: 'MRN', items: [{ id: 'a', id_source: 'S' }] },
+        { id: 'p2', id_source: 'MRN', items: [] },
+      ],
+    };
+    const response = { results: [{ id: 'p1', jitter: 1, items: [{ id: 'a' }] }] };
+    const err = problemsOf(() => parseDasherResponse(response, 'r.json', request));
+    expect(err.problems).toEqual([
+      'result "p1": missing suid',
+      'result "p1" item "a": missing suid',
+      'no result for requested entity "p2"',
+    ]);
+  });
+
   it('spells out at most 50 problems and counts the rest', () => {
     const results = Array.from({ length: 120 }, (_, i) => ({ id: `p${i}`, jitter: 1 }));
     const err = problemsOf(() => parseDasherResponse({ results }, 'big.json'));

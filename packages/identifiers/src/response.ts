@@ -92,10 +92,12 @@ function idOf(raw: unknown): string | undefined {
   return isJsonObject(raw) && typeof raw.id === 'string' && raw.id !== '' ? raw.id : undefined;
 }
 
+/** Check a result's items; every item id met (valid or not) is added to `ids`. */
 function checkItems(
   rawItems: unknown,
   entityWhere: string,
   problems: string[],
+  ids: Set<string>,
 ): DasherResponseItem[] {
   if (rawItems === undefined || rawItems === null) return [];
   if (!Array.isArray(rawItems)) {
@@ -117,16 +119,19 @@ function checkItems(
       return;
     }
     seen.set(id, index);
+    ids.add(id);
     const item = checkAlias(raw, where, false, problems);
     if (item !== undefined) items.push(item);
   });
   return items;
 }
 
-/** Problems of `results` against the identifiers and items of `request`. */
+/**
+ * Problems of the answered ids (entity id -> item ids met, whether or not they were valid)
+ * against the identifiers and items of `request`.
+ */
 function checkAgainstRequest(
-  results: readonly DasherResponseResult[],
-  resultIds: ReadonlySet<string>,
+  answered: ReadonlyMap<string, ReadonlySet<string>>,
   request: DasherRequest,
   problems: string[],
 ): void {
@@ -136,29 +141,25 @@ function checkAgainstRequest(
     for (const item of identifier.items ?? []) items.add(item.id);
     requested.set(identifier.id, items);
   }
-  for (const result of results) {
-    const items = requested.get(result.id);
+  for (const [id, answeredItems] of answered) {
+    const items = requested.get(id);
     if (items === undefined) {
-      problems.push(`result ${quote(result.id)}: id is not in the request`);
+      problems.push(`result ${quote(id)}: id is not in the request`);
       continue;
     }
-    const answered = new Set<string>();
-    for (const item of result.items) {
-      answered.add(item.id);
-      if (!items.has(item.id)) {
-        problems.push(
-          `result ${quote(result.id)} item ${quote(item.id)}: item id is not in the request`,
-        );
+    for (const itemId of answeredItems) {
+      if (!items.has(itemId)) {
+        problems.push(`result ${quote(id)} item ${quote(itemId)}: item id is not in the request`);
       }
     }
     for (const itemId of items) {
-      if (!answered.has(itemId)) {
-        problems.push(`result ${quote(result.id)}: no result for requested item ${quote(itemId)}`);
+      if (!answeredItems.has(itemId)) {
+        problems.push(`result ${quote(id)}: no result for requested item ${quote(itemId)}`);
       }
     }
   }
   for (const id of requested.keys()) {
-    if (!resultIds.has(id)) problems.push(`no result for requested entity ${quote(id)}`);
+    if (!answered.has(id)) problems.push(`no result for requested entity ${quote(id)}`);
   }
 }
 
@@ -194,6 +195,7 @@ export function parseDasherResponse(
   const problems: string[] = [];
   const results: DasherResponseResult[] = [];
   const seen = new Map<string, number>();
+  const answered = new Map<string, Set<string>>();
   rawResults.forEach((raw: unknown, index) => {
     const id = idOf(raw);
     if (id === undefined || !isJsonObject(raw)) {
@@ -207,13 +209,13 @@ export function parseDasherResponse(
       return;
     }
     seen.set(id, index);
+    const itemIds = new Set<string>();
+    answered.set(id, itemIds);
     const alias = checkAlias(raw, where, true, problems);
-    const items = checkItems(raw.items, where, problems);
+    const items = checkItems(raw.items, where, problems, itemIds);
     if (alias !== undefined) results.push({ ...alias, jitter: alias.jitter as number, items });
   });
-  if (request !== undefined && problems.length === 0) {
-    checkAgainstRequest(results, new Set(seen.keys()), request, problems);
-  }
+  if (request !== undefined) checkAgainstRequest(answered, request, problems);
   if (problems.length > 0) throw new InvalidDasherResponseError(source, problems);
   return { results };
 }
