@@ -4,7 +4,13 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
-import { ObjectStore, SomError, compareObjectKeys, mapBounded, type ObjectStoreDriver } from '@som/core';
+import {
+  ObjectStore,
+  SomError,
+  compareObjectKeys,
+  mapBounded,
+  type ObjectStoreDriver,
+} from '@som/core';
 import type { ObjectStoreFeature, ObjectStoreHarness } from './harness';
 import { expectSomError, featureTest, md5Hex, readAll, sampleArrayBuffers } from './support';
 
@@ -45,7 +51,8 @@ function failingStream(bytesBeforeFailure: number): Readable {
 export function runObjectStoreConformance(harness: ObjectStoreHarness): void {
   const slow = harness.slowTestTimeoutMs ?? 120_000;
   const unsupported = harness.unsupported ?? {};
-  const feature = (name: ObjectStoreFeature): ReturnType<typeof featureTest> => featureTest(harness.name, name, unsupported[name]);
+  const feature = (name: ObjectStoreFeature): ReturnType<typeof featureTest> =>
+    featureTest(harness.name, name, unsupported[name]);
 
   describe(`ObjectStore conformance: ${harness.name}`, () => {
     let driver: ObjectStoreDriver;
@@ -86,7 +93,9 @@ export function runObjectStoreConformance(harness: ObjectStoreHarness): void {
           const total = 20 * 1000 * 1000;
           const expected = createHash('md5');
           const source = lazyStream(total, 3).on('data', (chunk: Buffer) => expected.update(chunk));
-          const attributes = await store.put('roundtrip/20MB', source, { contentType: 'application/dicom' });
+          const attributes = await store.put('roundtrip/20MB', source, {
+            contentType: 'application/dicom',
+          });
           const md5 = expected.digest('hex');
           expect(attributes.size).toBe(total);
           expect(attributes.md5).toBe(md5);
@@ -115,7 +124,9 @@ export function runObjectStoreConformance(harness: ObjectStoreHarness): void {
       async () => {
         const total = harness.streamingBytes ?? 160 * (1 << 20);
         const bound = total / 2;
-        const peakDuringPut = await sampleArrayBuffers(() => store.put('streaming/big', lazyStream(total, 9)));
+        const peakDuringPut = await sampleArrayBuffers(() =>
+          store.put('streaming/big', lazyStream(total, 9)),
+        );
         expect(peakDuringPut.result.size).toBe(total);
         expect(peakDuringPut.growth).toBeLessThan(bound);
         const peakDuringGet = await sampleArrayBuffers(async () => {
@@ -162,14 +173,24 @@ export function runObjectStoreConformance(harness: ObjectStoreHarness): void {
       });
 
       it('rejects an invalid range before any I/O', async () => {
-        await expectSomError(store.get('range/object', { range: { start: 5, end: 2 } }), 'InvalidArgument');
-        await expectSomError(store.get('range/object', { range: { start: -1 } }), 'InvalidArgument');
+        await expectSomError(
+          store.get('range/object', { range: { start: 5, end: 2 } }),
+          'InvalidArgument',
+        );
+        await expectSomError(
+          store.get('range/object', { range: { start: -1 } }),
+          'InvalidArgument',
+        );
       });
     });
 
     describe('attributes', () => {
       it('round-trips content type and user metadata', async () => {
-        const metadata = { patient_alias: 'SUID-12fa', modality: 'CT', note: 'h\u00e9llo w\u00f6rld' };
+        const metadata = {
+          patient_alias: 'SUID-12fa',
+          modality: 'CT',
+          note: 'h\u00e9llo w\u00f6rld',
+        };
         await store.put('attrs/one.dcm', 'DICM', { contentType: 'application/dicom', metadata });
         const head = await store.head('attrs/one.dcm');
         expect(head.contentType).toBe('application/dicom');
@@ -197,14 +218,23 @@ export function runObjectStoreConformance(harness: ObjectStoreHarness): void {
     });
 
     describe('checksums', () => {
-      feature('md5Validation')('rejects an upload whose bytes do not match the md5 given, storing nothing', async () => {
-        const bytes = Buffer.from('the real content');
-        await expectSomError(store.put('md5/new', bytes, { md5: md5Hex(Buffer.from('other content')) }), 'InvalidArgument');
-        expect(await store.exists('md5/new')).toBe(false);
-        await store.put('md5/old', 'previous');
-        await expectSomError(store.put('md5/old', bytes, { md5: md5Hex(Buffer.from('corrupted')) }), 'InvalidArgument');
-        expect((await store.getBuffer('md5/old')).toString()).toBe('previous');
-      });
+      feature('md5Validation')(
+        'rejects an upload whose bytes do not match the md5 given, storing nothing',
+        async () => {
+          const bytes = Buffer.from('the real content');
+          await expectSomError(
+            store.put('md5/new', bytes, { md5: md5Hex(Buffer.from('other content')) }),
+            'InvalidArgument',
+          );
+          expect(await store.exists('md5/new')).toBe(false);
+          await store.put('md5/old', 'previous');
+          await expectSomError(
+            store.put('md5/old', bytes, { md5: md5Hex(Buffer.from('corrupted')) }),
+            'InvalidArgument',
+          );
+          expect((await store.getBuffer('md5/old')).toString()).toBe('previous');
+        },
+      );
 
       it('accepts an upload whose md5 matches', async () => {
         const bytes = randomBytes(4096);
@@ -212,21 +242,31 @@ export function runObjectStoreConformance(harness: ObjectStoreHarness): void {
         expect(attributes.md5).toBe(md5Hex(bytes));
       });
 
-      feature('failedUploadLeavesNothing')('stores nothing when the source stream fails', async () => {
-        await expect(store.put('md5/failing', failingStream(300_000))).rejects.toBeInstanceOf(SomError);
-        expect(await store.exists('md5/failing')).toBe(false);
-        await store.put('md5/failing-old', 'previous');
-        await expect(store.put('md5/failing-old', failingStream(300_000))).rejects.toBeInstanceOf(SomError);
-        expect((await store.getBuffer('md5/failing-old')).toString()).toBe('previous');
-      });
+      feature('failedUploadLeavesNothing')(
+        'stores nothing when the source stream fails',
+        async () => {
+          await expect(store.put('md5/failing', failingStream(300_000))).rejects.toBeInstanceOf(
+            SomError,
+          );
+          expect(await store.exists('md5/failing')).toBe(false);
+          await store.put('md5/failing-old', 'previous');
+          await expect(store.put('md5/failing-old', failingStream(300_000))).rejects.toBeInstanceOf(
+            SomError,
+          );
+          expect((await store.getBuffer('md5/failing-old')).toString()).toBe('previous');
+        },
+      );
     });
 
     describe('listing', () => {
       const total = 2500;
-      const keyOf = (i: number): string => `list/${String(i % 5)}/${String(i).padStart(5, '0')}.dcm`;
+      const keyOf = (i: number): string =>
+        `list/${String(i % 5)}/${String(i).padStart(5, '0')}.dcm`;
       beforeAll(async () => {
         const indexes = Array.from({ length: total }, (_, i) => i);
-        for await (const written of mapBounded(indexes, harness.fillConcurrency ?? 16, (i) => store.put(keyOf(i), String(i)))) {
+        for await (const written of mapBounded(indexes, harness.fillConcurrency ?? 16, (i) =>
+          store.put(keyOf(i), String(i)),
+        )) {
           expect(written.size).toBeGreaterThan(0);
         }
       }, slow * 2);
@@ -238,13 +278,19 @@ export function runObjectStoreConformance(harness: ObjectStoreHarness): void {
           let pageToken: string | undefined;
           let pages = 0;
           do {
-            const page = await store.list({ prefix: 'list/', pageSize, ...(pageToken ? { pageToken } : {}) });
+            const page = await store.list({
+              prefix: 'list/',
+              pageSize,
+              ...(pageToken ? { pageToken } : {}),
+            });
             expect(page.objects.length).toBeLessThanOrEqual(pageSize);
             seen.push(...page.objects.map((o) => o.key));
             pageToken = page.nextPageToken;
             pages++;
           } while (pageToken !== undefined);
-          const expected = Array.from({ length: total }, (_, i) => keyOf(i)).sort(compareObjectKeys);
+          const expected = Array.from({ length: total }, (_, i) => keyOf(i)).sort(
+            compareObjectKeys,
+          );
           expect(seen).toEqual(expected);
           expect(pages).toBeGreaterThanOrEqual(Math.ceil(total / pageSize));
         },
@@ -274,11 +320,21 @@ export function runObjectStoreConformance(harness: ObjectStoreHarness): void {
         const entries: string[] = [];
         let pageToken: string | undefined;
         do {
-          const page = await store.list({ prefix: 'list-mixed/', delimiter: '/', pageSize: 1, ...(pageToken ? { pageToken } : {}) });
+          const page = await store.list({
+            prefix: 'list-mixed/',
+            delimiter: '/',
+            pageSize: 1,
+            ...(pageToken ? { pageToken } : {}),
+          });
           entries.push(...page.objects.map((o) => o.key), ...page.prefixes);
           pageToken = page.nextPageToken;
         } while (pageToken !== undefined);
-        expect(entries.sort(compareObjectKeys)).toEqual(['list-mixed/a', 'list-mixed/b/', 'list-mixed/c', 'list-mixed/d/']);
+        expect(entries.sort(compareObjectKeys)).toEqual([
+          'list-mixed/a',
+          'list-mixed/b/',
+          'list-mixed/c',
+          'list-mixed/d/',
+        ]);
       });
 
       it('lists nothing under an unused prefix', async () => {
@@ -331,21 +387,30 @@ export function runObjectStoreConformance(harness: ObjectStoreHarness): void {
     });
 
     describe('create if absent', () => {
-      feature('ifNotExists')('creates when absent and answers AlreadyExists when present', async () => {
-        if (!store.capabilities.ifNotExists) {
-          await expectSomError(store.put('once/a', 'x', { ifNotExists: true }), 'Unimplemented');
-          return;
-        }
-        await store.put('once/a', 'first', { ifNotExists: true });
-        await expectSomError(store.put('once/a', 'second', { ifNotExists: true }), 'AlreadyExists');
-        expect((await store.getBuffer('once/a')).toString()).toBe('first');
-      });
+      feature('ifNotExists')(
+        'creates when absent and answers AlreadyExists when present',
+        async () => {
+          if (!store.capabilities.ifNotExists) {
+            await expectSomError(store.put('once/a', 'x', { ifNotExists: true }), 'Unimplemented');
+            return;
+          }
+          await store.put('once/a', 'first', { ifNotExists: true });
+          await expectSomError(
+            store.put('once/a', 'second', { ifNotExists: true }),
+            'AlreadyExists',
+          );
+          expect((await store.getBuffer('once/a')).toString()).toBe('first');
+        },
+      );
 
       feature('concurrentIfNotExists')(
         'lets exactly one of 8 concurrent writers create an object',
         async () => {
-          if (!store.capabilities.ifNotExists) return expectSomError(store.put('once/b', 'x', { ifNotExists: true }), 'Unimplemented');
-          const writers = Array.from({ length: 8 }, (_, i) => store.put('once/race', `writer ${i}`, { ifNotExists: true }));
+          if (!store.capabilities.ifNotExists)
+            return expectSomError(store.put('once/b', 'x', { ifNotExists: true }), 'Unimplemented');
+          const writers = Array.from({ length: 8 }, (_, i) =>
+            store.put('once/race', `writer ${i}`, { ifNotExists: true }),
+          );
           const results = await Promise.allSettled(writers);
           const winners = results.flatMap((r, i) => (r.status === 'fulfilled' ? [i] : []));
           expect(winners).toHaveLength(1);
@@ -359,8 +424,12 @@ export function runObjectStoreConformance(harness: ObjectStoreHarness): void {
     });
 
     feature('copy')('copies an object with its attributes', async () => {
-      if (!store.capabilities.copy) return expectSomError(store.copy('copy/a', 'copy/b'), 'Unimplemented');
-      await store.put('copy/a', 'copied bytes', { contentType: 'application/dicom', metadata: { k: 'v' } });
+      if (!store.capabilities.copy)
+        return expectSomError(store.copy('copy/a', 'copy/b'), 'Unimplemented');
+      await store.put('copy/a', 'copied bytes', {
+        contentType: 'application/dicom',
+        metadata: { k: 'v' },
+      });
       const attributes = await store.copy('copy/a', 'copy/b');
       expect(attributes.md5).toBe(md5Hex(Buffer.from('copied bytes')));
       expect((await store.getBuffer('copy/b')).toString()).toBe('copied bytes');
@@ -372,15 +441,26 @@ export function runObjectStoreConformance(harness: ObjectStoreHarness): void {
 
     feature('signedUrls')('signs GET and PUT URLs that work without credentials', async () => {
       if (!store.capabilities.signedUrls) {
-        return expectSomError(store.signedUrl('signed/a', { method: 'GET', expiresInSeconds: 60 }), 'Unimplemented');
+        return expectSomError(
+          store.signedUrl('signed/a', { method: 'GET', expiresInSeconds: 60 }),
+          'Unimplemented',
+        );
       }
       await store.put('signed/a', 'signed content');
       const getUrl = await store.signedUrl('signed/a', { method: 'GET', expiresInSeconds: 300 });
       const got = await fetch(getUrl);
       expect(got.status).toBe(200);
       expect(await got.text()).toBe('signed content');
-      const putUrl = await store.signedUrl('signed/b', { method: 'PUT', expiresInSeconds: 300, contentType: 'application/dicom' });
-      const put = await fetch(putUrl, { method: 'PUT', body: 'uploaded by url', headers: { 'content-type': 'application/dicom' } });
+      const putUrl = await store.signedUrl('signed/b', {
+        method: 'PUT',
+        expiresInSeconds: 300,
+        contentType: 'application/dicom',
+      });
+      const put = await fetch(putUrl, {
+        method: 'PUT',
+        body: 'uploaded by url',
+        headers: { 'content-type': 'application/dicom' },
+      });
       expect(put.ok).toBe(true);
       expect((await store.getBuffer('signed/b')).toString()).toBe('uploaded by url');
     });

@@ -24,7 +24,9 @@ export async function expectSomError(promise: Promise<unknown>, code: ErrorCode)
     (err: unknown) => err,
   );
   expect(error).toBeInstanceOf(SomError);
-  expect({ code: (error as SomError).code, message: (error as SomError).message }).toMatchObject({ code });
+  expect({ code: (error as SomError).code, message: (error as SomError).message }).toMatchObject({
+    code,
+  });
 }
 
 /** A test body with an optional timeout, as jest's `it` takes it. */
@@ -34,16 +36,23 @@ type TestFn = (name: string, fn: () => Promise<unknown>, timeout?: number) => vo
  * `it` for a feature the backend has; for a feature the harness declares unsupported, a
  * skipped test whose name says so and why (so it shows in the output, never passes silently).
  */
-export function featureTest(harness: string, feature: string, unsupportedReason: string | undefined): TestFn {
+export function featureTest(
+  harness: string,
+  feature: string,
+  unsupportedReason: string | undefined,
+): TestFn {
   if (unsupportedReason === undefined) return (name, fn, timeout) => it(name, fn, timeout);
-  return (name, fn, timeout) => it.skip(`[${feature} unsupported by ${harness}: ${unsupportedReason}] ${name}`, fn, timeout);
+  return (name, fn, timeout) =>
+    it.skip(`[${feature} unsupported by ${harness}: ${unsupportedReason}] ${name}`, fn, timeout);
 }
 
 /**
  * Run `work` while sampling the process's ArrayBuffer memory (where Buffers live) every
  * 5 ms; returns its result and the peak growth over the starting level, in bytes.
  */
-export async function sampleArrayBuffers<T>(work: () => Promise<T>): Promise<{ result: T; growth: number }> {
+export async function sampleArrayBuffers<T>(
+  work: () => Promise<T>,
+): Promise<{ result: T; growth: number }> {
   const baseline = process.memoryUsage().arrayBuffers;
   let peak = baseline;
   const timer = setInterval(() => {

@@ -14,9 +14,12 @@ export async function* mapBounded<T, R>(
   task: (item: T) => Promise<R>,
   signal?: AbortSignal,
 ): AsyncGenerator<R> {
-  if (!Number.isSafeInteger(limit) || limit < 1) throw new RangeError(`concurrency must be a positive integer, not ${limit}`);
+  if (!Number.isSafeInteger(limit) || limit < 1)
+    throw new RangeError(`concurrency must be a positive integer, not ${limit}`);
   const iterator =
-    Symbol.asyncIterator in source ? source[Symbol.asyncIterator]() : (source as Iterable<T>)[Symbol.iterator]();
+    Symbol.asyncIterator in source
+      ? source[Symbol.asyncIterator]()
+      : (source as Iterable<T>)[Symbol.iterator]();
   const inFlight = new Map<number, Promise<{ id: number; result: R }>>();
   let nextId = 0;
   let exhausted = false;
@@ -29,7 +32,10 @@ export async function* mapBounded<T, R>(
           break;
         }
         const id = nextId++;
-        inFlight.set(id, task(next.value).then((result) => ({ id, result })));
+        inFlight.set(
+          id,
+          task(next.value).then((result) => ({ id, result })),
+        );
       }
       if (inFlight.size === 0) return;
       const { id, result } = await Promise.race(inFlight.values());

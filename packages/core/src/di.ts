@@ -33,7 +33,9 @@ export const TOKENS = {
   /** The object store adapter chosen by configuration. */
   ObjectStoreDriver: Symbol.for('som.ObjectStoreDriver') as ServiceIdentifier<ObjectStoreDriver>,
   /** The metadata store adapter chosen by configuration. */
-  MetadataStoreDriver: Symbol.for('som.MetadataStoreDriver') as ServiceIdentifier<MetadataStoreDriver>,
+  MetadataStoreDriver: Symbol.for(
+    'som.MetadataStoreDriver',
+  ) as ServiceIdentifier<MetadataStoreDriver>,
   /** The portable object store. */
   ObjectStore: Symbol.for('som.ObjectStore') as ServiceIdentifier<ObjectStore>,
   /** The portable metadata store. */
@@ -76,11 +78,18 @@ export const memoryMetadataStoreAdapter: AdapterRegistration = {
     }),
 };
 
-function pick(adapters: readonly AdapterRegistration[], store: AdapterRegistration['store'], config: StoreConfig): AdapterRegistration {
+function pick(
+  adapters: readonly AdapterRegistration[],
+  store: AdapterRegistration['store'],
+  config: StoreConfig,
+): AdapterRegistration {
   const found = adapters.find((a) => a.store === store && a.type === config.type);
   if (found === undefined) {
     const known = adapters.filter((a) => a.store === store).map((a) => a.type);
-    throw new SomError('InvalidArgument', `unknown ${store} type ${JSON.stringify(config.type)}: use one of ${known.join(', ')}`);
+    throw new SomError(
+      'InvalidArgument',
+      `unknown ${store} type ${JSON.stringify(config.type)}: use one of ${known.join(', ')}`,
+    );
   }
   found.validate?.(config);
   return found;
@@ -90,15 +99,26 @@ function pick(adapters: readonly AdapterRegistration[], store: AdapterRegistrati
  * A container for `config`: the chosen adapters' modules plus the portable stores and the
  * Client, all singletons. Unknown types and invalid settings fail here, before any I/O.
  */
-export function createContainer(config: StoresConfig, adapters: readonly AdapterRegistration[], clientOptions: Partial<ClientOptions> = {}): Container {
+export function createContainer(
+  config: StoresConfig,
+  adapters: readonly AdapterRegistration[],
+  clientOptions: Partial<ClientOptions> = {},
+): Container {
   const objectAdapter = pick(adapters, 'objectStore', config.objectStore);
   const metadataAdapter = pick(adapters, 'metadataStore', config.metadataStore);
   const container = new Container({ defaultScope: 'Singleton' });
   container.bind(TOKENS.StoresConfig).toConstantValue(config);
   container.bind(TOKENS.ClientOptions).toConstantValue(clientOptions);
-  container.loadSync(objectAdapter.module(config.objectStore), metadataAdapter.module(config.metadataStore));
-  container.bind(TOKENS.ObjectStore).toDynamicValue((ctx) => new ObjectStore(ctx.get(TOKENS.ObjectStoreDriver)));
-  container.bind(TOKENS.MetadataStore).toDynamicValue((ctx) => new MetadataStore(ctx.get(TOKENS.MetadataStoreDriver)));
+  container.loadSync(
+    objectAdapter.module(config.objectStore),
+    metadataAdapter.module(config.metadataStore),
+  );
+  container
+    .bind(TOKENS.ObjectStore)
+    .toDynamicValue((ctx) => new ObjectStore(ctx.get(TOKENS.ObjectStoreDriver)));
+  container
+    .bind(TOKENS.MetadataStore)
+    .toDynamicValue((ctx) => new MetadataStore(ctx.get(TOKENS.MetadataStoreDriver)));
   container.bind(TOKENS.Client).toDynamicValue(
     (ctx) =>
       new Client({

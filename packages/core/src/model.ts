@@ -59,7 +59,10 @@ export interface ImageRecord extends ModelRecord {
 export function validateUserMetadata(metadata: RecordData, where: string): RecordData {
   for (const field of Object.keys(metadata)) {
     if (RESERVED.has(field)) {
-      throw new SomError('InvalidArgument', `${where}: metadata field ${JSON.stringify(field)} is reserved`);
+      throw new SomError(
+        'InvalidArgument',
+        `${where}: metadata field ${JSON.stringify(field)} is reserved`,
+      );
     }
   }
   return metadata;
@@ -90,7 +93,11 @@ export function imageRefOf(record: ModelRecord): ImageRef {
 /** True when the two field sets are equal, ignoring `created` and `updated`. */
 export function sameFields(a: RecordData, b: RecordData): boolean {
   const strip = (data: RecordData): Record<string, FieldValue> =>
-    Object.fromEntries(Object.entries(data).filter(([k]) => k !== 'created' && k !== 'updated').sort(([x], [y]) => (x < y ? -1 : 1)));
+    Object.fromEntries(
+      Object.entries(data)
+        .filter(([k]) => k !== 'created' && k !== 'updated')
+        .sort(([x], [y]) => (x < y ? -1 : 1)),
+    );
   return JSON.stringify(strip(a)) === JSON.stringify(strip(b));
 }
 

@@ -73,7 +73,14 @@ export function parseImageObjectKey(key: string): ImageRef | undefined {
   const parts = key.split('/');
   if (parts.length !== 6 || parts[0] !== 'Collection' || parts[2] !== 'Entity') return undefined;
   if (parts[4] !== 'Images') return undefined;
-  const [, collection, , entity, , image] = parts as [string, string, string, string, string, string];
+  const [, collection, , entity, , image] = parts as [
+    string,
+    string,
+    string,
+    string,
+    string,
+    string,
+  ];
   if (![collection, entity, image].every(isValidUid)) return undefined;
   return { collection, entity, image };
 }

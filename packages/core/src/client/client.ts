@@ -7,7 +7,15 @@ import { mapBounded } from '../concurrency';
 import { SomError, toSomError } from '../errors';
 import type { MetadataStoreDriver, OrderBy, Filter, RecordData } from '../metadata-store/driver';
 import { MetadataStore } from '../metadata-store/metadata-store';
-import { DICOM_CONTENT_TYPE, imageRecordData, sameFields, toModelRecord, validateUserMetadata, type ImageRecord, type ModelRecord } from '../model';
+import {
+  DICOM_CONTENT_TYPE,
+  imageRecordData,
+  sameFields,
+  toModelRecord,
+  validateUserMetadata,
+  type ImageRecord,
+  type ModelRecord,
+} from '../model';
 import {
   collectionKey,
   entityImagesPrefix,
@@ -21,8 +29,20 @@ import {
 } from '../names';
 import type { ByteRange, ObjectStoreDriver } from '../object-store/driver';
 import { ObjectStore } from '../object-store/object-store';
-import { describeImage, md5OfImage, openImage, resolveImage, type ImageSource, type ResolvedImage } from './image-source';
-import { verifyStores, type ImageFieldsReader, type VerifyOptions, type VerifyReport } from './verify';
+import {
+  describeImage,
+  md5OfImage,
+  openImage,
+  resolveImage,
+  type ImageSource,
+  type ResolvedImage,
+} from './image-source';
+import {
+  verifyStores,
+  type ImageFieldsReader,
+  type VerifyOptions,
+  type VerifyReport,
+} from './verify';
 
 /** Default number of images uploaded at once. */
 export const DEFAULT_UPLOAD_CONCURRENCY = 8;
@@ -139,9 +159,14 @@ export class Client {
 
   /** @param options the two stores (portable or bare drivers) and options. */
   constructor(options: ClientOptions) {
-    this.objects = options.objectStore instanceof ObjectStore ? options.objectStore : new ObjectStore(options.objectStore);
+    this.objects =
+      options.objectStore instanceof ObjectStore
+        ? options.objectStore
+        : new ObjectStore(options.objectStore);
     this.records =
-      options.metadataStore instanceof MetadataStore ? options.metadataStore : new MetadataStore(options.metadataStore);
+      options.metadataStore instanceof MetadataStore
+        ? options.metadataStore
+        : new MetadataStore(options.metadataStore);
     this.imageFields = options.imageFields;
     this.now = options.now ?? (() => new Date());
   }
@@ -154,7 +179,10 @@ export class Client {
   /** Create a collection, or update the metadata of an existing one; returns its record. */
   async createCollection(input: CreateCollectionInput): Promise<ModelRecord> {
     const key = collectionKey(input.uid);
-    return this.upsert(key, { uid: input.uid, ...validateUserMetadata(input.metadata ?? {}, `collection ${input.uid}`) });
+    return this.upsert(key, {
+      uid: input.uid,
+      ...validateUserMetadata(input.metadata ?? {}, `collection ${input.uid}`),
+    });
   }
 
   /** The collection's record; NotFound when absent. */
@@ -164,7 +192,8 @@ export class Client {
 
   /** Every collection. */
   async *listCollections(): AsyncGenerator<ModelRecord> {
-    for await (const record of this.records.queryAll({ kind: 'Collection', limit: 500 })) yield toModelRecord(record);
+    for await (const record of this.records.queryAll({ kind: 'Collection', limit: 500 }))
+      yield toModelRecord(record);
   }
 
   /** Create an entity in an existing collection, or update its metadata; returns its record. */
@@ -177,7 +206,9 @@ export class Client {
 
   /** The entity's record; NotFound when absent. */
   async getEntity(ref: EntityRef): Promise<ModelRecord> {
-    return toModelRecord(await this.records.require(entityKey(ref), `entity ${ref.collection}/${ref.entity}`));
+    return toModelRecord(
+      await this.records.require(entityKey(ref), `entity ${ref.collection}/${ref.entity}`),
+    );
   }
 
   /** Every entity of a collection. */
@@ -189,7 +220,8 @@ export class Client {
   /** Every image record of an entity. */
   async *listImages(ref: EntityRef): AsyncGenerator<ImageRecord> {
     const query = { kind: 'Image', ancestor: entityKey(ref), limit: 500 };
-    for await (const record of this.records.queryAll(query)) yield toModelRecord(record) as ImageRecord;
+    for await (const record of this.records.queryAll(query))
+      yield toModelRecord(record) as ImageRecord;
   }
 
   /** The image's record; NotFound when absent. */
@@ -223,8 +255,17 @@ export class Client {
   async uploadDataset(input: UploadDatasetInput): Promise<DatasetUploadResult> {
     const ref = { collection: input.collection, entity: validateUid('entity', input.uid) };
     await this.ensureCollection(input.collection);
-    const entity = await this.createEntity({ collection: input.collection, uid: input.uid, metadata: input.metadata ?? {} });
-    const counts: Record<ImageOutcome, number> = { uploaded: 0, unchanged: 0, recorded: 0, failed: 0 };
+    const entity = await this.createEntity({
+      collection: input.collection,
+      uid: input.uid,
+      metadata: input.metadata ?? {},
+    });
+    const counts: Record<ImageOutcome, number> = {
+      uploaded: 0,
+      unchanged: 0,
+      recorded: 0,
+      failed: 0,
+    };
     const failed: ImageUploadResult[] = [];
     let pending: { record: ImageUploadResult; key: KeyPath; data: RecordData }[] = [];
     const report = (result: ImageUploadResult): void => {
@@ -253,7 +294,14 @@ export class Client {
         } catch (err) {
           const image = typeof source === 'string' ? source : (source.path ?? source.uid ?? '?');
           const error = toSomError(err, `image ${image}`);
-          return { result: { image: { ...ref, image: '?' }, source: image, outcome: 'failed' as const, error } };
+          return {
+            result: {
+              image: { ...ref, image: '?' },
+              source: image,
+              outcome: 'failed' as const,
+              error,
+            },
+          };
         }
       },
       input.signal,
@@ -320,7 +368,10 @@ export class Client {
 
   /** Check that objects and records agree (and optionally repair); see {@link VerifyOptions}. */
   async verify(options: VerifyOptions = {}): Promise<VerifyReport> {
-    return verifyStores(this, { ...options, ...(this.imageFields ? { imageFields: this.imageFields } : {}) });
+    return verifyStores(this, {
+      ...options,
+      ...(this.imageFields ? { imageFields: this.imageFields } : {}),
+    });
   }
 
   /** Release both stores. */
@@ -330,7 +381,8 @@ export class Client {
 
   /** Create the collection record when absent. */
   private async ensureCollection(uid: string): Promise<void> {
-    if ((await this.records.get(collectionKey(uid))) === undefined) await this.createCollection({ uid });
+    if ((await this.records.get(collectionKey(uid))) === undefined)
+      await this.createCollection({ uid });
   }
 
   /** Insert or update a record, keeping its `created` time; returns the stored record. */
@@ -353,26 +405,40 @@ export class Client {
     entity: EntityRef,
     image: ResolvedImage,
     extra: RecordData,
-  ): Promise<{ result: ImageUploadResult; pending?: { key: KeyPath; data: RecordData }; error?: SomError }> {
+  ): Promise<{
+    result: ImageUploadResult;
+    pending?: { key: KeyPath; data: RecordData };
+    error?: SomError;
+  }> {
     const ref: ImageRef = { ...entity, image: validateUid('image', image.uid) };
     const base = { image: ref, source: describeImage(image) };
     try {
       const objectName = imageObjectKey(ref);
-      const metadata = validateUserMetadata({ ...image.metadata, ...extra }, `image ${base.source}`);
+      const metadata = validateUserMetadata(
+        { ...image.metadata, ...extra },
+        `image ${base.source}`,
+      );
       const contentType = image.contentType ?? DICOM_CONTENT_TYPE;
       const md5 = await md5OfImage(image);
       const existingObject = md5 === undefined ? undefined : await this.objects.tryHead(objectName);
       const sameObject = existingObject?.md5 === md5 && existingObject?.contentType === contentType;
       const attributes = sameObject
         ? existingObject
-        : await this.objects.put(objectName, openImage(image), { contentType, ...(md5 ? { md5 } : {}) });
+        : await this.objects.put(objectName, openImage(image), {
+            contentType,
+            ...(md5 ? { md5 } : {}),
+          });
       const key = imageKey(ref);
       const existing = await this.records.get(key);
       const now = this.now().toISOString();
-      const data = imageRecordData(ref, attributes, metadata, { created: String(existing?.data.created ?? now), updated: now });
+      const data = imageRecordData(ref, attributes, metadata, {
+        created: String(existing?.data.created ?? now),
+        updated: now,
+      });
       const outcome: ImageOutcome = sameObject ? 'recorded' : 'uploaded';
       const result = { ...base, outcome, size: attributes.size };
-      if (sameObject && existing && sameFields(existing.data, data)) return { result: { ...result, outcome: 'unchanged' } };
+      if (sameObject && existing && sameFields(existing.data, data))
+        return { result: { ...result, outcome: 'unchanged' } };
       return { result, pending: { key, data } };
     } catch (err) {
       const error = toSomError(err, `image ${base.source}`);

@@ -38,10 +38,14 @@ export function resolveImage(source: ImageSource): ResolvedImage {
   const input: ImageInput = typeof source === 'string' ? { path: source } : source;
   const provided = [input.path, input.bytes, input.stream].filter((x) => x !== undefined).length;
   if (provided !== 1) {
-    throw new SomError('InvalidArgument', `an image needs exactly one of path, bytes or stream (uid ${input.uid ?? '?'})`);
+    throw new SomError(
+      'InvalidArgument',
+      `an image needs exactly one of path, bytes or stream (uid ${input.uid ?? '?'})`,
+    );
   }
   if (input.uid !== undefined) return { ...input, uid: input.uid };
-  if (input.path === undefined) throw new SomError('InvalidArgument', 'an image given as bytes or a stream needs a uid');
+  if (input.path === undefined)
+    throw new SomError('InvalidArgument', 'an image given as bytes or a stream needs a uid');
   return { ...input, uid: sanitizeUid(basename(input.path)) };
 }
 
@@ -65,7 +69,8 @@ export async function md5OfImage(image: ResolvedImage): Promise<string | undefin
   try {
     for await (const chunk of createReadStream(image.path as string)) hash.update(chunk as Buffer);
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'NotFound' : 'FailedPrecondition';
+    const code =
+      (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'NotFound' : 'FailedPrecondition';
     throw new SomError(code, `cannot read ${image.path}: ${errorMessage(err)}`, { cause: err });
   }
   return hash.digest('hex');

@@ -6,13 +6,23 @@ import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { toSomError } from '../errors';
 import type { RecordData } from '../metadata-store/driver';
-import { collectionKey, entityImagesPrefix, entityKey, imageKey, isValidUid, type EntityRef } from '../names';
+import {
+  collectionKey,
+  entityImagesPrefix,
+  entityKey,
+  imageKey,
+  isValidUid,
+  type EntityRef,
+} from '../names';
 import type { ObjectAttributes, ObjectSummary } from '../object-store/driver';
 import { imageRecordData } from '../model';
 import type { Client } from './client';
 
 /** Rebuilds the searchable fields of an image from its bytes (e.g. from its DICOM header). */
-export type ImageFieldsReader = (bytes: Readable, attributes: ObjectAttributes) => Promise<RecordData>;
+export type ImageFieldsReader = (
+  bytes: Readable,
+  attributes: ObjectAttributes,
+) => Promise<RecordData>;
 
 /** Options of a verification. */
 export interface VerifyOptions {
@@ -36,7 +46,8 @@ export interface VerifyOptions {
  * - `missing-parent`: images of an entity or collection with no record of it; repair creates it.
  * - `corrupt`: (deep) the object's bytes do not match its md5; not repairable: re-upload it.
  */
-export type VerifyProblemType = 'missing-object' | 'orphan-object' | 'mismatch' | 'missing-parent' | 'corrupt';
+export type VerifyProblemType =
+  'missing-object' | 'orphan-object' | 'mismatch' | 'missing-parent' | 'corrupt';
 
 /** One problem found. */
 export interface VerifyProblem {
@@ -70,7 +81,11 @@ async function objectChildren(client: Client, prefix: string): Promise<string[]>
   const names: string[] = [];
   let pageToken: string | undefined;
   do {
-    const page = await client.objects.list({ prefix, delimiter: '/', ...(pageToken ? { pageToken } : {}) });
+    const page = await client.objects.list({
+      prefix,
+      delimiter: '/',
+      ...(pageToken ? { pageToken } : {}),
+    });
     for (const child of page.prefixes) {
       const name = child.slice(prefix.length, -1);
       if (isValidUid(name)) names.push(name);
@@ -99,7 +114,12 @@ class Verifier {
     return this.report;
   }
 
-  private async problem(type: VerifyProblemType, subject: string, detail: string, repair?: () => Promise<void>): Promise<void> {
+  private async problem(
+    type: VerifyProblemType,
+    subject: string,
+    detail: string,
+    repair?: () => Promise<void>,
+  ): Promise<void> {
     let repaired = false;
     if (this.options.repair && repair) {
       await repair();
@@ -113,11 +133,18 @@ class Verifier {
   private async verifyCollection(collection: string): Promise<void> {
     const records = this.client.records;
     if ((await records.get(collectionKey(collection))) === undefined) {
-      await this.problem('missing-parent', `Collection/${collection}`, 'images stored but no collection record', async () => {
-        await this.client.createCollection({ uid: collection });
-      });
+      await this.problem(
+        'missing-parent',
+        `Collection/${collection}`,
+        'images stored but no collection record',
+        async () => {
+          await this.client.createCollection({ uid: collection });
+        },
+      );
     }
-    const entities = new Set(await objectChildren(this.client, `${COLLECTIONS_PREFIX}${collection}/Entity/`));
+    const entities = new Set(
+      await objectChildren(this.client, `${COLLECTIONS_PREFIX}${collection}/Entity/`),
+    );
     for await (const entity of this.client.listEntities(collection)) entities.add(entity.uid);
     for (const entity of [...entities].sort()) await this.verifyEntity({ collection, entity });
   }
@@ -125,11 +152,17 @@ class Verifier {
   private async verifyEntity(ref: EntityRef): Promise<void> {
     const objects = new Map<string, ObjectSummary>();
     const prefix = entityImagesPrefix(ref);
-    for await (const object of this.client.objects.listAll(prefix)) objects.set(object.key.slice(prefix.length), object);
+    for await (const object of this.client.objects.listAll(prefix))
+      objects.set(object.key.slice(prefix.length), object);
     if (objects.size > 0 && (await this.client.records.get(entityKey(ref))) === undefined) {
-      await this.problem('missing-parent', `Collection/${ref.collection}/Entity/${ref.entity}`, 'images stored but no entity record', async () => {
-        await this.client.createEntity({ collection: ref.collection, uid: ref.entity });
-      });
+      await this.problem(
+        'missing-parent',
+        `Collection/${ref.collection}/Entity/${ref.entity}`,
+        'images stored but no entity record',
+        async () => {
+          await this.client.createEntity({ collection: ref.collection, uid: ref.entity });
+        },
+      );
     }
     for await (const image of this.client.listImages(ref)) {
       this.report.images++;
@@ -137,14 +170,21 @@ class Verifier {
       objects.delete(image.uid);
       const subject = image.data.objectName;
       if (object === undefined) {
-        await this.problem('missing-object', subject, 'record without object', () => this.client.records.delete(image.key));
+        await this.problem('missing-object', subject, 'record without object', () =>
+          this.client.records.delete(image.key),
+        );
         continue;
       }
       const attributes = await this.client.objects.head(object.key);
       if (attributes.size !== image.data.size || attributes.md5 !== image.data.md5) {
         const detail = `record says ${image.data.size} bytes md5 ${image.data.md5}, object has ${attributes.size} bytes md5 ${attributes.md5}`;
         await this.problem('mismatch', subject, detail, () =>
-          this.client.records.put(image.key, { ...image.data, size: attributes.size, md5: attributes.md5, updated: new Date().toISOString() }),
+          this.client.records.put(image.key, {
+            ...image.data,
+            size: attributes.size,
+            md5: attributes.md5,
+            updated: new Date().toISOString(),
+          }),
         );
       }
       if (this.options.deep) await this.checkBytes(attributes);
@@ -152,29 +192,44 @@ class Verifier {
     for (const [uid, object] of objects) {
       this.report.images++;
       if (!isValidUid(uid)) continue;
-      await this.problem('orphan-object', object.key, 'object without record', () => this.recreateRecord({ ...ref, image: uid }, object.key));
+      await this.problem('orphan-object', object.key, 'object without record', () =>
+        this.recreateRecord({ ...ref, image: uid }, object.key),
+      );
     }
   }
 
   private async checkBytes(attributes: ObjectAttributes): Promise<void> {
     const actual = await md5OfStream(await this.client.objects.get(attributes.key));
     if (actual !== attributes.md5) {
-      await this.problem('corrupt', attributes.key, `bytes have md5 ${actual}, stored md5 is ${attributes.md5}: upload it again`);
+      await this.problem(
+        'corrupt',
+        attributes.key,
+        `bytes have md5 ${actual}, stored md5 is ${attributes.md5}: upload it again`,
+      );
     }
   }
 
-  private async recreateRecord(ref: EntityRef & { image: string }, objectName: string): Promise<void> {
+  private async recreateRecord(
+    ref: EntityRef & { image: string },
+    objectName: string,
+  ): Promise<void> {
     const attributes = await this.client.objects.head(objectName);
     let fields: RecordData = {};
     if (this.options.imageFields) {
       try {
-        fields = await this.options.imageFields(await this.client.objects.get(objectName), attributes);
+        fields = await this.options.imageFields(
+          await this.client.objects.get(objectName),
+          attributes,
+        );
       } catch (err) {
         throw toSomError(err, `rebuilding the record of ${objectName}`);
       }
     }
     const now = new Date().toISOString();
-    await this.client.records.put(imageKey(ref), imageRecordData(ref, attributes, fields, { created: now, updated: now }));
+    await this.client.records.put(
+      imageKey(ref),
+      imageRecordData(ref, attributes, fields, { created: now, updated: now }),
+    );
   }
 }
 

@@ -6,7 +6,8 @@ import type { ErrorCode } from '../errors';
 import type { KeyPath } from '../names';
 
 /** A value a record field holds: JSON values. Numbers and strings never compare equal. */
-export type FieldValue = string | number | boolean | null | FieldValue[] | { [field: string]: FieldValue };
+export type FieldValue =
+  string | number | boolean | null | FieldValue[] | { [field: string]: FieldValue };
 
 /** The fields of a record. */
 export type RecordData = Record<string, FieldValue>;

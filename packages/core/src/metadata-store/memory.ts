@@ -23,7 +23,10 @@ export class MemoryMetadataDriver implements MetadataStoreDriver {
   }
 
   async put(record: StoredRecord): Promise<void> {
-    this.records.set(formatKey(record.key), structuredClone({ key: [...record.key], data: record.data }));
+    this.records.set(
+      formatKey(record.key),
+      structuredClone({ key: [...record.key], data: record.data }),
+    );
   }
 
   async putMany(records: readonly StoredRecord[]): Promise<void> {
@@ -40,7 +43,9 @@ export class MemoryMetadataDriver implements MetadataStoreDriver {
 
   async query(query: Query): Promise<QueryPage> {
     const compare = compareForQuery(query);
-    let matches = [...this.records.values()].filter((record) => recordMatches(record, query)).sort(compare);
+    let matches = [...this.records.values()]
+      .filter((record) => recordMatches(record, query))
+      .sort(compare);
     if (query.pageToken !== undefined) {
       const cursor = decodeCursor(query.pageToken);
       const probe: StoredRecord = {

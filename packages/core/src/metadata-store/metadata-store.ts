@@ -43,7 +43,11 @@ export function validateKeyPath(key: unknown): KeyPath {
 }
 
 function isScalar(value: unknown): boolean {
-  return value === null || ['string', 'boolean'].includes(typeof value) || (typeof value === 'number' && Number.isFinite(value));
+  return (
+    value === null ||
+    ['string', 'boolean'].includes(typeof value) ||
+    (typeof value === 'number' && Number.isFinite(value))
+  );
 }
 
 function validateValue(value: unknown, where: string, depth = 0): void {
@@ -54,21 +58,31 @@ function validateValue(value: unknown, where: string, depth = 0): void {
     return;
   }
   if (typeof value === 'object' && value !== null) {
-    for (const [name, item] of Object.entries(value)) validateValue(item, `${where}.${name}`, depth + 1);
+    for (const [name, item] of Object.entries(value))
+      validateValue(item, `${where}.${name}`, depth + 1);
     return;
   }
-  throw new SomError('InvalidArgument', `${where}: ${String(value)} is not a string, finite number, boolean, null, array or object`);
+  throw new SomError(
+    'InvalidArgument',
+    `${where}: ${String(value)} is not a string, finite number, boolean, null, array or object`,
+  );
 }
 
 /** Throw InvalidArgument unless `record` has a valid key and JSON-safe fields. */
 export function validateRecord(record: StoredRecord): StoredRecord {
   validateKeyPath(record.key);
   if (typeof record.data !== 'object' || record.data === null || Array.isArray(record.data)) {
-    throw new SomError('InvalidArgument', `record ${formatKey(record.key)}: data must be an object`);
+    throw new SomError(
+      'InvalidArgument',
+      `record ${formatKey(record.key)}: data must be an object`,
+    );
   }
   for (const [field, value] of Object.entries(record.data)) {
     if (!FIELD_NAME.test(field)) {
-      throw new SomError('InvalidArgument', `record ${formatKey(record.key)}: invalid field name ${JSON.stringify(field)}`);
+      throw new SomError(
+        'InvalidArgument',
+        `record ${formatKey(record.key)}: invalid field name ${JSON.stringify(field)}`,
+      );
     }
     validateValue(value, `record ${formatKey(record.key)} field ${field}`);
   }
@@ -80,45 +94,90 @@ function validateFilter(filter: Filter): void {
     throw new SomError('InvalidArgument', `invalid query field ${JSON.stringify(filter.field)}`);
   }
   if (!ALL_OPS.has(filter.op)) {
-    throw new SomError('InvalidArgument', `invalid query operator ${JSON.stringify(filter.op)} on ${filter.field}`);
+    throw new SomError(
+      'InvalidArgument',
+      `invalid query operator ${JSON.stringify(filter.op)} on ${filter.field}`,
+    );
   }
   if (filter.op === 'in') {
-    if (!Array.isArray(filter.value) || filter.value.length === 0 || filter.value.length > 30 || !filter.value.every(isScalar)) {
-      throw new SomError('InvalidArgument', `query ${filter.field} in: want 1 to 30 strings, numbers, booleans or null`);
+    if (
+      !Array.isArray(filter.value) ||
+      filter.value.length === 0 ||
+      filter.value.length > 30 ||
+      !filter.value.every(isScalar)
+    ) {
+      throw new SomError(
+        'InvalidArgument',
+        `query ${filter.field} in: want 1 to 30 strings, numbers, booleans or null`,
+      );
     }
   } else if (!isScalar(filter.value)) {
-    throw new SomError('InvalidArgument', `query ${filter.field} ${filter.op}: want a string, finite number, boolean or null`);
-  } else if (RANGE_OPS.has(filter.op) && (filter.value === null || typeof filter.value === 'boolean')) {
-    throw new SomError('InvalidArgument', `query ${filter.field} ${filter.op}: ranges take a string or a number`);
+    throw new SomError(
+      'InvalidArgument',
+      `query ${filter.field} ${filter.op}: want a string, finite number, boolean or null`,
+    );
+  } else if (
+    RANGE_OPS.has(filter.op) &&
+    (filter.value === null || typeof filter.value === 'boolean')
+  ) {
+    throw new SomError(
+      'InvalidArgument',
+      `query ${filter.field} ${filter.op}: ranges take a string or a number`,
+    );
   }
 }
 
 /** Throw InvalidArgument unless `query` is in the portable subset (see {@link Query}). */
 export function validateQuery(query: Query): Query {
-  if (!KIND_NAME.test(query.kind)) throw new SomError('InvalidArgument', `invalid query kind ${JSON.stringify(query.kind)}`);
+  if (!KIND_NAME.test(query.kind))
+    throw new SomError('InvalidArgument', `invalid query kind ${JSON.stringify(query.kind)}`);
   if (query.ancestor !== undefined) validateKeyPath(query.ancestor);
   const filters = query.filters ?? [];
   filters.forEach(validateFilter);
   const rangeFields = new Set(filters.filter((f) => RANGE_OPS.has(f.op)).map((f) => f.field));
   if (rangeFields.size > 1) {
-    throw new SomError('InvalidArgument', `a query may compare only one field by range, not ${[...rangeFields].join(' and ')}`);
+    throw new SomError(
+      'InvalidArgument',
+      `a query may compare only one field by range, not ${[...rangeFields].join(' and ')}`,
+    );
   }
   if (query.orderBy !== undefined) {
     if (!FIELD_NAME.test(query.orderBy.field)) {
-      throw new SomError('InvalidArgument', `invalid order field ${JSON.stringify(query.orderBy.field)}`);
+      throw new SomError(
+        'InvalidArgument',
+        `invalid order field ${JSON.stringify(query.orderBy.field)}`,
+      );
     }
-    if (query.orderBy.direction !== undefined && !['asc', 'desc'].includes(query.orderBy.direction)) {
-      throw new SomError('InvalidArgument', `invalid order direction ${JSON.stringify(query.orderBy.direction)}`);
+    if (
+      query.orderBy.direction !== undefined &&
+      !['asc', 'desc'].includes(query.orderBy.direction)
+    ) {
+      throw new SomError(
+        'InvalidArgument',
+        `invalid order direction ${JSON.stringify(query.orderBy.direction)}`,
+      );
     }
     const [rangeField] = rangeFields;
     if (rangeField !== undefined && rangeField !== query.orderBy.field) {
-      throw new SomError('InvalidArgument', `a query with a range on ${rangeField} must be ordered by ${rangeField}`);
+      throw new SomError(
+        'InvalidArgument',
+        `a query with a range on ${rangeField} must be ordered by ${rangeField}`,
+      );
     }
   }
-  if (query.limit !== undefined && (!Number.isSafeInteger(query.limit) || query.limit < 1 || query.limit > MAX_QUERY_LIMIT)) {
-    throw new SomError('InvalidArgument', `invalid query limit ${query.limit}: want 1 to ${MAX_QUERY_LIMIT}`);
+  if (
+    query.limit !== undefined &&
+    (!Number.isSafeInteger(query.limit) || query.limit < 1 || query.limit > MAX_QUERY_LIMIT)
+  ) {
+    throw new SomError(
+      'InvalidArgument',
+      `invalid query limit ${query.limit}: want 1 to ${MAX_QUERY_LIMIT}`,
+    );
   }
-  if (query.pageToken !== undefined && (typeof query.pageToken !== 'string' || query.pageToken === '')) {
+  if (
+    query.pageToken !== undefined &&
+    (typeof query.pageToken !== 'string' || query.pageToken === '')
+  ) {
     throw new SomError('InvalidArgument', 'invalid query page token');
   }
   return query;
@@ -220,12 +279,18 @@ export class MetadataStore {
       return await fn();
     } catch (err) {
       if (err instanceof SomError) throw err;
-      throw new SomError(this.driver.errorCode(err), `${this.name}: ${what}: ${errorMessage(err)}`, { cause: err });
+      throw new SomError(
+        this.driver.errorCode(err),
+        `${this.name}: ${what}: ${errorMessage(err)}`,
+        { cause: err },
+      );
     }
   }
 }
 
 /** Type guard: `value` is one of the scalar field values. */
-export function isScalarValue(value: FieldValue | undefined): value is string | number | boolean | null {
+export function isScalarValue(
+  value: FieldValue | undefined,
+): value is string | number | boolean | null {
   return value !== undefined && isScalar(value);
 }

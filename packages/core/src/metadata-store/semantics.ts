@@ -17,7 +17,8 @@ function typeClass(value: FieldValue): string {
 /** Compare two values of the same type class (strings by UTF-8 bytes); NaN when not comparable. */
 export function compareScalars(a: ScalarValue, b: ScalarValue): number {
   if (typeClass(a) !== typeClass(b)) return Number.NaN;
-  if (typeof a === 'string' && typeof b === 'string') return Buffer.compare(Buffer.from(a), Buffer.from(b));
+  if (typeof a === 'string' && typeof b === 'string')
+    return Buffer.compare(Buffer.from(a), Buffer.from(b));
   if (typeof a === 'number' && typeof b === 'number') return a === b ? 0 : a < b ? -1 : 1;
   if (typeof a === 'boolean' && typeof b === 'boolean') return Number(a) - Number(b);
   return 0; // both null
@@ -25,9 +26,12 @@ export function compareScalars(a: ScalarValue, b: ScalarValue): number {
 
 /** True when a record's field value satisfies `filter` (type-strict). */
 export function valueMatches(value: FieldValue | undefined, filter: Filter): boolean {
-  if (value === undefined || Array.isArray(value) || (typeof value === 'object' && value !== null)) return false;
+  if (value === undefined || Array.isArray(value) || (typeof value === 'object' && value !== null))
+    return false;
   if (filter.op === 'in') {
-    return (filter.value as ScalarValue[]).some((candidate) => compareScalars(value, candidate) === 0);
+    return (filter.value as ScalarValue[]).some(
+      (candidate) => compareScalars(value, candidate) === 0,
+    );
   }
   const order = compareScalars(value, filter.value as ScalarValue);
   if (Number.isNaN(order)) return false;
@@ -98,7 +102,8 @@ export function encodeCursor(cursor: QueryCursor): string {
 export function decodeCursor(token: string): QueryCursor {
   try {
     const cursor = JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as QueryCursor;
-    if (!Array.isArray(cursor.key) || !cursor.key.every((part) => typeof part === 'string')) throw new Error('no key');
+    if (!Array.isArray(cursor.key) || !cursor.key.every((part) => typeof part === 'string'))
+      throw new Error('no key');
     return cursor;
   } catch (err) {
     throw new SomError('InvalidArgument', 'invalid query page token', { cause: err });
@@ -107,5 +112,7 @@ export function decodeCursor(token: string): QueryCursor {
 
 /** The cursor of `record` in the order of `query`. */
 export function cursorOf(record: StoredRecord, query: Query): QueryCursor {
-  return query.orderBy === undefined ? { key: record.key } : { value: record.data[query.orderBy.field] ?? null, key: record.key };
+  return query.orderBy === undefined
+    ? { key: record.key }
+    : { value: record.data[query.orderBy.field] ?? null, key: record.key };
 }

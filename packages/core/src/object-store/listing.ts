@@ -28,7 +28,11 @@ export function decodeListToken(token: string): string {
  * The common prefix `key` falls in under `prefix` and `delimiter`, or undefined when the key
  * is listed as an object.
  */
-export function commonPrefixOf(key: string, prefix: string, delimiter: string | undefined): string | undefined {
+export function commonPrefixOf(
+  key: string,
+  prefix: string,
+  delimiter: string | undefined,
+): string | undefined {
   if (!delimiter) return undefined;
   const at = key.indexOf(delimiter, prefix.length);
   return at < 0 ? undefined : key.slice(0, at + delimiter.length);
@@ -42,7 +46,9 @@ export function listingPage(objects: readonly ObjectSummary[], options: ListOpti
   const prefix = options.prefix ?? '';
   const after = options.pageToken === undefined ? undefined : decodeListToken(options.pageToken);
   const pageSize = options.pageSize ?? 1000;
-  const sorted = objects.filter((o) => o.key.startsWith(prefix)).sort((a, b) => compareObjectKeys(a.key, b.key));
+  const sorted = objects
+    .filter((o) => o.key.startsWith(prefix))
+    .sort((a, b) => compareObjectKeys(a.key, b.key));
   const page: ListPage = { objects: [], prefixes: [] };
   let last: string | undefined;
   for (const object of sorted) {

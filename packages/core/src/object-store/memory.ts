@@ -36,7 +36,10 @@ export class MemoryObjectDriver implements ObjectStoreDriver {
     const bytes = Buffer.concat(chunks);
     const md5 = createHash('md5').update(bytes).digest('hex');
     if (options.md5 !== undefined && options.md5 !== md5) {
-      throw new SomError('InvalidArgument', `md5 mismatch writing ${key}: expected ${options.md5}, received ${md5}`);
+      throw new SomError(
+        'InvalidArgument',
+        `md5 mismatch writing ${key}: expected ${options.md5}, received ${md5}`,
+      );
     }
     if (options.ifNotExists && this.objects.has(key)) {
       throw new SomError('AlreadyExists', `${key} already exists`);
@@ -82,7 +85,12 @@ export class MemoryObjectDriver implements ObjectStoreDriver {
 
   async copy(from: string, to: string): Promise<ObjectAttributes> {
     const source = this.find(from);
-    const attributes = { ...source.attributes, key: to, metadata: { ...source.attributes.metadata }, updated: new Date() };
+    const attributes = {
+      ...source.attributes,
+      key: to,
+      metadata: { ...source.attributes.metadata },
+      updated: new Date(),
+    };
     this.objects.set(to, { bytes: source.bytes, attributes });
     return { ...attributes };
   }

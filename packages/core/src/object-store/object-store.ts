@@ -34,6 +34,7 @@ export function validateObjectKey(key: unknown): string {
     throw new SomError('InvalidArgument', `invalid object key: longer than ${MAX_KEY_BYTES} bytes`);
   }
   // Control characters (incl. NUL, CR, LF) and lone surrogates cannot be stored portably.
+  // eslint-disable-next-line no-control-regex -- rejecting control characters is the point
   if (/[\u0000-\u001f\u007f]/.test(key) || !key.isWellFormed()) {
     throw new SomError(
       'InvalidArgument',
@@ -55,11 +56,17 @@ function validateRange(range: ByteRange | undefined): void {
 
 function validatePutOptions(options: PutOptions): void {
   if (options.md5 !== undefined && !MD5_HEX.test(options.md5)) {
-    throw new SomError('InvalidArgument', `invalid md5 ${JSON.stringify(options.md5)}: want 32 lowercase hex digits`);
+    throw new SomError(
+      'InvalidArgument',
+      `invalid md5 ${JSON.stringify(options.md5)}: want 32 lowercase hex digits`,
+    );
   }
   for (const [name, value] of Object.entries(options.metadata ?? {})) {
     if (!/^[a-z0-9_-]+$/i.test(name) || typeof value !== 'string') {
-      throw new SomError('InvalidArgument', `invalid metadata field ${JSON.stringify(name)}: use letters, digits, - and _ with string values`);
+      throw new SomError(
+        'InvalidArgument',
+        `invalid metadata field ${JSON.stringify(name)}: use letters, digits, - and _ with string values`,
+      );
     }
   }
 }
@@ -82,13 +89,18 @@ export class ObjectStore {
   }
 
   /** Write a stream, buffer or string to `key`; see {@link PutOptions}. */
-  async put(key: string, body: Readable | Buffer | string, options: PutOptions = {}): Promise<ObjectAttributes> {
+  async put(
+    key: string,
+    body: Readable | Buffer | string,
+    options: PutOptions = {},
+  ): Promise<ObjectAttributes> {
     validateObjectKey(key);
     validatePutOptions(options);
     if (options.ifNotExists && !this.capabilities.ifNotExists) {
       throw new SomError('Unimplemented', `${this.name} cannot create objects only if absent`);
     }
-    const stream = typeof body === 'string' || Buffer.isBuffer(body) ? Readable.from([Buffer.from(body)]) : body;
+    const stream =
+      typeof body === 'string' || Buffer.isBuffer(body) ? Readable.from([Buffer.from(body)]) : body;
     return this.call(`put ${key}`, () => this.driver.put(key, stream, options));
   }
 
@@ -145,11 +157,19 @@ export class ObjectStore {
     if (options.prefix !== undefined && options.prefix !== '') validateObjectKey(options.prefix);
     const pageSize = options.pageSize ?? MAX_PAGE_SIZE;
     if (!Number.isSafeInteger(pageSize) || pageSize < 1 || pageSize > MAX_PAGE_SIZE) {
-      throw new SomError('InvalidArgument', `invalid page size ${pageSize}: want 1 to ${MAX_PAGE_SIZE}`);
+      throw new SomError(
+        'InvalidArgument',
+        `invalid page size ${pageSize}: want 1 to ${MAX_PAGE_SIZE}`,
+      );
     }
-    const page = await this.call(`list ${options.prefix ?? ''}`, () => this.driver.list({ ...options, pageSize }));
+    const page = await this.call(`list ${options.prefix ?? ''}`, () =>
+      this.driver.list({ ...options, pageSize }),
+    );
     if (page.nextPageToken !== undefined && page.nextPageToken === options.pageToken) {
-      throw new SomError('Internal', `${this.name} returned the same page token twice while listing`);
+      throw new SomError(
+        'Internal',
+        `${this.name} returned the same page token twice while listing`,
+      );
     }
     return page;
   }
@@ -182,7 +202,11 @@ export class ObjectStore {
     if (!this.capabilities.signedUrls || sign === undefined) {
       throw new SomError('Unimplemented', `${this.name} cannot sign URLs`);
     }
-    if (!Number.isSafeInteger(options.expiresInSeconds) || options.expiresInSeconds < 1 || options.expiresInSeconds > 604800) {
+    if (
+      !Number.isSafeInteger(options.expiresInSeconds) ||
+      options.expiresInSeconds < 1 ||
+      options.expiresInSeconds > 604800
+    ) {
       throw new SomError('InvalidArgument', 'signed URL lifetime must be 1 to 604800 seconds');
     }
     return this.call(`sign ${key}`, () => sign(key, options));

@@ -1,0 +1,282 @@
+import { createHash } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { MemoryMetadataDriver } from '../metadata-store/memory';
+import { imageKey, imageObjectKey } from '../names';
+import { MemoryObjectDriver } from '../object-store/memory';
+import { Client } from './client';
+
+const collection = 'IRB41449';
+
+function makeClient(): Client {
+  return new Client({
+    objectStore: new MemoryObjectDriver(),
+    metadataStore: new MemoryMetadataDriver(),
+  });
+}
+
+async function readAll(stream: Readable): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString();
+}
+
+describe('Client', () => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'som-client-'));
+    await writeFile(join(dir, 'image1.dcm'), 'first image');
+    await writeFile(join(dir, 'image 2.dcm'), 'second image');
+  });
+  afterAll(() => rm(dir, { recursive: true, force: true }));
+
+  it('is named by its object store', () => {
+    expect(String(makeClient())).toBe('memory');
+  });
+
+  it('creates, gets and lists collections; updating keeps created', async () => {
+    let now = new Date('2020-01-01T00:00:00Z');
+    const client = new Client({
+      objectStore: new MemoryObjectDriver(),
+      metadataStore: new MemoryMetadataDriver(),
+      now: () => now,
+    });
+    const first = await client.createCollection({
+      uid: collection,
+      metadata: { title: 'Cookies' },
+    });
+    expect(first.data).toEqual({
+      uid: collection,
+      title: 'Cookies',
+      created: '2020-01-01T00:00:00.000Z',
+      updated: '2020-01-01T00:00:00.000Z',
+    });
+    now = new Date('2021-01-01T00:00:00Z');
+    await client.createCollection({ uid: collection, metadata: { irb: 'approved' } });
+    const got = await client.getCollection(collection);
+    expect(got.data).toMatchObject({
+      title: 'Cookies',
+      irb: 'approved',
+      created: '2020-01-01T00:00:00.000Z',
+      updated: '2021-01-01T00:00:00.000Z',
+    });
+    const all: string[] = [];
+    for await (const c of client.listCollections()) all.push(c.uid);
+    expect(all).toEqual([collection]);
+  });
+
+  it('refuses reserved metadata fields and entities of unknown collections', async () => {
+    const client = makeClient();
+    await expect(
+      client.createCollection({ uid: 'c', metadata: { md5: 'x' } }),
+    ).rejects.toMatchObject({ code: 'InvalidArgument' });
+    await expect(client.createEntity({ collection: 'nope', uid: 'e' })).rejects.toMatchObject({
+      code: 'NotFound',
+      message: 'collection nope not found',
+    });
+    await expect(client.getCollection('a/b')).rejects.toMatchObject({ code: 'InvalidArgument' });
+  });
+
+  it('uploads a dataset from paths, buffers and streams: objects with records, searchable', async () => {
+    const client = makeClient();
+    const result = await client.uploadDataset({
+      collection,
+      uid: 'cookie-47',
+      metadata: { source_id: 'cookieTumorDatabase', Modality: 'cookie' },
+      images: [
+        join(dir, 'image1.dcm'),
+        join(dir, 'image 2.dcm'),
+        { uid: 'buffer.dcm', bytes: Buffer.from('third'), metadata: { Modality: 'CT', Rows: 512 } },
+        {
+          uid: 'stream.dcm',
+          stream: Readable.from([Buffer.from('fourth')]),
+          metadata: { Modality: 'MR' },
+        },
+      ],
+      imagesMetadata: { 'image1.dcm': { Modality: 'CT', Rows: 256 } },
+    });
+    expect(result.failed).toEqual([]);
+    expect(result.counts).toEqual({ uploaded: 4, unchanged: 0, recorded: 0, failed: 0 });
+    const ref = { collection, entity: 'cookie-47', image: 'image1.dcm' };
+    expect(await readAll(await client.readImage(ref))).toBe('first image');
+    expect(await readAll(await client.readImage(ref, { start: 6, end: 10 }))).toBe('image');
+    const record = await client.getImage(ref);
+    expect(record.data).toMatchObject({
+      objectName: 'Collection/IRB41449/Entity/cookie-47/Images/image1.dcm',
+      size: 11,
+      md5: createHash('md5').update('first image').digest('hex'),
+      contentType: 'application/dicom',
+      Modality: 'CT',
+      Rows: 256,
+    });
+    const images: string[] = [];
+    for await (const image of client.listImages({ collection, entity: 'cookie-47' }))
+      images.push(image.uid);
+    expect(images.sort()).toEqual(['buffer.dcm', 'image1.dcm', 'image_2.dcm', 'stream.dcm']);
+    const ct = await client.search({ filters: [{ field: 'Modality', op: '=', value: 'CT' }] });
+    expect(ct.records.map((r) => r.uid).sort()).toEqual(['buffer.dcm', 'image1.dcm']);
+    const big = await client.search({
+      collection,
+      filters: [{ field: 'Rows', op: '>', value: 300 }],
+    });
+    expect(big.records.map((r) => r.uid)).toEqual(['buffer.dcm']);
+    const entities = await client.search({
+      kind: 'Entity',
+      filters: [{ field: 'Modality', op: '=', value: 'cookie' }],
+    });
+    expect(entities.records.map((r) => [r.collection, r.uid])).toEqual([[collection, 'cookie-47']]);
+  });
+
+  it('skips unchanged bytes on re-upload, replaces changed ones, and rewrites a lost record', async () => {
+    const client = makeClient();
+    const images = (second: string): { uid: string; bytes: Buffer }[] => [
+      { uid: 'a', bytes: Buffer.from('A') },
+      { uid: 'b', bytes: Buffer.from(second) },
+    ];
+    await client.uploadDataset({ collection, uid: 'e', images: images('B') });
+    const before = await client.getImage({ collection, entity: 'e', image: 'a' });
+    await client.records.delete(imageKey({ collection, entity: 'e', image: 'a' }));
+    const again = await client.uploadDataset({ collection, uid: 'e', images: images('B2') });
+    expect(again.counts).toEqual({ uploaded: 1, unchanged: 0, recorded: 1, failed: 0 });
+    expect(await readAll(await client.readImage({ collection, entity: 'e', image: 'b' }))).toBe(
+      'B2',
+    );
+    expect((await client.getImage({ collection, entity: 'e', image: 'a' })).data.md5).toBe(
+      before.data.md5,
+    );
+    const third = await client.uploadDataset({ collection, uid: 'e', images: images('B2') });
+    expect(third.counts).toEqual({ uploaded: 0, unchanged: 2, recorded: 0, failed: 0 });
+  });
+
+  it('reports every failed image with its reason and uploads the rest', async () => {
+    const client = makeClient();
+    const seen: string[] = [];
+    const result = await client.uploadDataset({
+      collection,
+      uid: 'e',
+      images: [
+        join(dir, 'image1.dcm'),
+        join(dir, 'missing.dcm'),
+        { uid: 'bad/uid', bytes: Buffer.from('x') },
+        { bytes: Buffer.from('no uid') },
+      ],
+      onImage: (r) => seen.push(r.outcome),
+    });
+    expect(result.counts).toEqual({ uploaded: 1, unchanged: 0, recorded: 0, failed: 3 });
+    expect(result.failed.map((f) => [f.source, f.error?.code])).toEqual(
+      expect.arrayContaining([
+        [join(dir, 'missing.dcm'), 'NotFound'],
+        ['bad/uid', 'InvalidArgument'],
+        ['?', 'InvalidArgument'],
+      ]),
+    );
+    expect(result.failed.every((f) => (f.error?.message ?? '').length > 10)).toBe(true);
+    expect(seen.sort()).toEqual(['failed', 'failed', 'failed', 'uploaded']);
+  });
+
+  it('marks the images of a failed record batch as failed, never as uploaded', async () => {
+    const metadata = new MemoryMetadataDriver();
+    const client = new Client({ objectStore: new MemoryObjectDriver(), metadataStore: metadata });
+    await client.createCollection({ uid: collection });
+    metadata.putMany = async () => {
+      throw new Error('database is locked');
+    };
+    const result = await client.uploadDataset({
+      collection,
+      uid: 'e',
+      images: [{ uid: 'a', bytes: Buffer.from('A') }],
+    });
+    expect(result.counts.failed).toBe(1);
+    expect(result.failed[0]?.error?.message).toContain('database is locked');
+    const report = await client.verify();
+    expect(report.problems.map((p) => p.type)).toEqual(['orphan-object']);
+  });
+
+  it('deletes an entity: objects and records gone, others untouched', async () => {
+    const client = makeClient();
+    await client.uploadDataset({
+      collection,
+      uid: 'gone',
+      images: [{ uid: 'a', bytes: Buffer.from('A') }],
+    });
+    await client.uploadDataset({
+      collection,
+      uid: 'kept',
+      images: [{ uid: 'a', bytes: Buffer.from('A') }],
+    });
+    await client.deleteEntity({ collection, entity: 'gone' });
+    await expect(client.getEntity({ collection, entity: 'gone' })).rejects.toMatchObject({
+      code: 'NotFound',
+    });
+    expect(
+      await client.objects.exists(imageObjectKey({ collection, entity: 'gone', image: 'a' })),
+    ).toBe(false);
+    expect(
+      await client.objects.exists(imageObjectKey({ collection, entity: 'kept', image: 'a' })),
+    ).toBe(true);
+    expect((await client.verify()).problems).toEqual([]);
+  });
+
+  it('verifies: finds and repairs orphan objects, missing objects, mismatches and missing parents', async () => {
+    const client = new Client({
+      objectStore: new MemoryObjectDriver(),
+      metadataStore: new MemoryMetadataDriver(),
+      imageFields: async (bytes) => ({ Modality: (await readAll(bytes)).slice(0, 2) }),
+    });
+    await client.uploadDataset({
+      collection,
+      uid: 'e',
+      images: ['a', 'b', 'c'].map((uid) => ({ uid, bytes: Buffer.from(`${uid} bytes`) })),
+    });
+    const ref = (image: string): { collection: string; entity: string; image: string } => ({
+      collection,
+      entity: 'e',
+      image,
+    });
+    await client.records.delete(imageKey(ref('a'))); // crash between object and record
+    await client.objects.delete(imageObjectKey(ref('b'))); // object lost
+    await client.objects.put(imageObjectKey(ref('c')), 'c changed'); // record stale
+    await client.objects.put(
+      imageObjectKey({ collection: 'Other', entity: 'x', image: 'y' }),
+      'CT orphan',
+    );
+    const found = await client.verify();
+    expect(found.problems.map((p) => [p.type, p.repaired]).sort()).toEqual(
+      [
+        ['missing-object', false],
+        ['missing-parent', false],
+        ['missing-parent', false],
+        ['mismatch', false],
+        ['orphan-object', false],
+        ['orphan-object', false],
+      ].sort(),
+    );
+    const repaired = await client.verify({ repair: true });
+    expect(repaired.problems.every((p) => p.repaired)).toBe(true);
+    expect((await client.verify()).problems).toEqual([]);
+    expect((await client.getImage(ref('a'))).data).toMatchObject({ Modality: 'a ', size: 7 });
+    expect((await client.getImage(ref('c'))).data.size).toBe(9);
+    await expect(client.getImage(ref('b'))).rejects.toMatchObject({ code: 'NotFound' });
+    expect(
+      (await client.getImage({ collection: 'Other', entity: 'x', image: 'y' })).data.Modality,
+    ).toBe('CT');
+  });
+
+  it('finds corrupt bytes with a deep verify', async () => {
+    const objects = new MemoryObjectDriver();
+    const client = new Client({ objectStore: objects, metadataStore: new MemoryMetadataDriver() });
+    await client.uploadDataset({
+      collection,
+      uid: 'e',
+      images: [{ uid: 'a', bytes: Buffer.from('good') }],
+    });
+    const head = objects.head.bind(objects);
+    objects.head = async (key) => ({ ...(await head(key)), md5: '0'.repeat(32) }); // bit rot: stored md5 disagrees
+    const shallow = await client.verify();
+    expect(shallow.problems.map((p) => p.type)).toEqual(['mismatch']);
+    const deep = await client.verify({ deep: true });
+    expect(deep.problems.map((p) => p.type)).toEqual(['mismatch', 'corrupt']);
+  });
+});
