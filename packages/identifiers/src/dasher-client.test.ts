@@ -201,10 +201,15 @@ describe('DasherClient against a local DASHER', () => {
   });
 
   it('retries 429 honouring Retry-After, and maps a lasting 429 to ResourceExhausted', async () => {
-    fake.script = [{ status: 429, headers: { 'retry-after': '0' } }];
-    const c = client();
+    fake.script = [{ status: 429, headers: { 'retry-after': '1' } }];
+    const c = client({ retry: { maxAttempts: 2, baseDelayMs: 1, maxDelayMs: 5000 } });
+    const started = Date.now();
     await c.aliasesFor(request);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(950); // waited the 1 s asked for
     expect(c.stats.retries).toBe(1);
+    expect(
+      logs.some((line) => line.includes('HTTP 429') && line.includes('retrying in 1000 ms')),
+    ).toBe(true);
     fake.script = Array.from({ length: 4 }, () => ({ status: 429 }));
     await failure(client().aliasesFor(request), 'ResourceExhausted');
     expect(fake.uidHits).toBe(2 + 4);

@@ -139,11 +139,7 @@ export class FakeDasher {
     const behaviour = this.script.shift() ?? 'ok';
     if (behaviour === 'hang') return; // never answer
     if (typeof behaviour === 'object') {
-      send(
-        behaviour.status,
-        behaviour.body ?? '',
-        behaviour.retryAfter === undefined ? {} : { 'retry-after': behaviour.retryAfter },
-      );
+      send(behaviour.status, behaviour.body ?? '', behaviour.headers);
       return;
     }
     if (behaviour === 'echo-token-400') {
