@@ -3,3 +3,5 @@
  * each module exports a `start...()` returning its address and a `stop()`.
  */
 export * from './ports';
+export * from './datastore';
+export * from './gcs';
