@@ -1,0 +1,110 @@
+/**
+ * Shifting DICOM dates by whole days (the entity's jitter), keeping each value's form:
+ * DA `YYYYMMDD` and partial `YYYYMM`/`YYYY`, DT with time, fraction and UTC offset,
+ * multiple values, and empty values.
+ */
+
+const DA = /^(\d{4})(\d{2})?(\d{2})?$/;
+const LEGACY_DA = /^(\d{4})\.(\d{2})\.(\d{2})$/;
+const DT = /^(\d{4})(\d{2})?(\d{2})?(\d{2}(?:\d{2}(?:\d{2}(?:\.\d{1,6})?)?)?)?([+-]\d{4})?$/;
+
+function pad(n: number, width: number): string {
+  return String(n).padStart(width, '0');
+}
+
+/**
+ * Shift a calendar date. A partial date (no day, or no month) is shifted at the middle of
+ * the period it names and keeps its precision, so its expected error is zero.
+ * Returns undefined for a date that does not exist.
+ */
+function shiftParts(
+  year: number,
+  month: number | undefined,
+  day: number | undefined,
+  days: number,
+): string | undefined {
+  if (month !== undefined && (month < 1 || month > 12)) return undefined;
+  const m = month ?? 7;
+  const lastDay = new Date(Date.UTC(year, m, 0)).getUTCDate();
+  if (day !== undefined && (day < 1 || day > lastDay)) return undefined;
+  const d = day ?? (month === undefined ? 2 : Math.ceil(lastDay / 2));
+  const shifted = new Date(Date.UTC(year, m - 1, d) + days * 86_400_000);
+  const y = shifted.getUTCFullYear();
+  if (y < 0 || y > 9999) return undefined;
+  if (month === undefined) return pad(y, 4);
+  if (day === undefined) return pad(y, 4) + pad(shifted.getUTCMonth() + 1, 2);
+  return pad(y, 4) + pad(shifted.getUTCMonth() + 1, 2) + pad(shifted.getUTCDate(), 2);
+}
+
+function num(text: string | undefined): number | undefined {
+  return text === undefined ? undefined : Number(text);
+}
+
+/** Shift one DA value (`YYYYMMDD`, `YYYYMM`, `YYYY`, or the ACR-NEMA `YYYY.MM.DD`); undefined if invalid. */
+export function shiftDate(value: string, days: number): string | undefined {
+  const legacy = LEGACY_DA.exec(value);
+  if (legacy) return shiftParts(Number(legacy[1]), Number(legacy[2]), Number(legacy[3]), days);
+  const m = DA.exec(value);
+  if (!m || (m[2] === undefined && m[3] !== undefined)) return undefined;
+  return shiftParts(Number(m[1]), num(m[2]), num(m[3]), days);
+}
+
+/** Shift one DT value; time of day, fraction and UTC offset are kept. Undefined if invalid. */
+export function shiftDateTime(value: string, days: number): string | undefined {
+  const m = DT.exec(value);
+  if (!m) return undefined;
+  const [, year, month, day, time, offset] = m;
+  if ((time !== undefined && day === undefined) || (day !== undefined && month === undefined))
+    return undefined;
+  const date = shiftParts(Number(year), num(month), num(day), days);
+  return date === undefined ? undefined : date + (time ?? '') + (offset ?? '');
+}
+
+/**
+ * Shift every value of a (possibly multi-valued, possibly empty) DA or DT text by `days`.
+ * Returns undefined when a value is not a valid date of that VR.
+ */
+export function shiftValues(text: string, vr: 'DA' | 'DT', days: number): string | undefined {
+  const shift = vr === 'DA' ? shiftDate : shiftDateTime;
+  const out: string[] = [];
+  for (const raw of text.split('\\')) {
+    const value = raw.trim();
+    if (value === '') {
+      out.push('');
+      continue;
+    }
+    const shifted = shift(value, days);
+    if (shifted === undefined) return undefined;
+    out.push(shifted);
+  }
+  return out.join('\\');
+}
+
+/** The VR a text value parses as: DA, DT, or undefined. Used to jitter dates in non-date VRs. */
+export function dateVrOf(text: string): 'DA' | 'DT' | undefined {
+  const values = text
+    .split('\\')
+    .map((v) => v.trim())
+    .filter((v) => v !== '');
+  if (values.length === 0) return undefined;
+  if (values.every((v) => shiftDate(v, 0) !== undefined)) return 'DA';
+  if (values.every((v) => shiftDateTime(v, 0) !== undefined)) return 'DT';
+  return undefined;
+}
+
+const ISO =
+  /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(\.\d{1,6})?)?)?\s*(Z|[+-]\d{2}:?\d{2})?$/;
+
+/**
+ * Convert an ISO 8601 timestamp (as DASHER's `jittered_timestamp`) to the form of a DA, DT
+ * or TM value; other texts are returned unchanged.
+ */
+export function isoToDicom(text: string, vr: string): string {
+  const m = ISO.exec(text.trim());
+  if (!m || (vr !== 'DA' && vr !== 'DT' && vr !== 'TM')) return text;
+  const [, y, mo, d, h = '00', mi = '00', s = '00', frac = '', zone] = m;
+  const offset = zone === undefined ? '' : zone === 'Z' ? '+0000' : zone.replace(':', '');
+  if (vr === 'DA') return `${y}${mo}${d}`;
+  if (vr === 'TM') return `${h}${mi}${s}${frac}`;
+  return `${y}${mo}${d}${h}${mi}${s}${frac}${offset}`;
+}

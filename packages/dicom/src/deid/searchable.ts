@@ -1,0 +1,50 @@
+/**
+ * The searchable fields of a de-identified file, read from the de-identified output only.
+ */
+import type { DicomHeader } from '../header';
+
+/** Attributes copied into the metadata record of an image, and whether they are numbers. */
+export const SEARCHABLE_FIELDS: ReadonlyArray<readonly [keyword: string, numeric: boolean]> = [
+  ['Modality', false],
+  ['BodyPartExamined', false],
+  ['StudyDate', false],
+  ['SeriesDate', false],
+  ['StudyDescription', false],
+  ['SeriesDescription', false],
+  ['ProtocolName', false],
+  ['Manufacturer', false],
+  ['ManufacturerModelName', false],
+  ['ImageType', false],
+  ['PhotometricInterpretation', false],
+  ['Rows', true],
+  ['Columns', true],
+  ['NumberOfFrames', true],
+  ['BitsAllocated', true],
+  ['SliceThickness', true],
+  ['PixelSpacing', false],
+  ['SeriesNumber', true],
+  ['InstanceNumber', true],
+  ['PatientSex', false],
+  ['PatientAge', false],
+  ['SOPClassUID', false],
+  ['StudyInstanceUID', false],
+  ['SeriesInstanceUID', false],
+  ['SOPInstanceUID', false],
+  ['PatientID', false],
+  ['AccessionNumber', false],
+];
+
+/** The non-empty searchable fields of `header` (numbers as numbers, the rest as text). */
+export function searchableFields(header: DicomHeader): Record<string, string | number> {
+  const out: Record<string, string | number> = {};
+  for (const [keyword, numeric] of SEARCHABLE_FIELDS) {
+    if (numeric) {
+      const n = header.number(keyword);
+      if (n !== undefined && Number.isFinite(n)) out[keyword] = n;
+    } else {
+      const s = header.string(keyword);
+      if (s !== undefined && s !== '') out[keyword] = s;
+    }
+  }
+  return out;
+}

@@ -1,0 +1,14 @@
+/** @packageDocumentation DICOM reading, identifiers, deid recipes, the PS3.15 profile and a pixel-preserving writer. */
+export { type AttributeKey, DicomDataset, type DicomElement, type DicomItem } from './dataset';
+export { CharacterSet } from './charset';
+export { type DictionaryEntry, keywordOf, lookupTag, tagOfKeyword } from './dictionary';
+export { DicomHeader, readDicomHeader } from './header';
+export { isDicom, sniffDicomFile, SNIFF_BYTES } from './sniff';
+export { MAX_SEQUENCE_DEPTH } from './reader';
+export { formatTag, type Tag } from './tags';
+export { type TransferSyntax } from './transfer-syntax';
+export * from './recipe/types';
+export { parseRecipe } from './recipe/parse';
+export { defaultRecipe, type ProfileOptions } from './profile/profile';
+export { deidentify, type DeidAliases, type DeidOptions, type DeidResult } from './deid/deidentify';
+export { IMPLEMENTATION_CLASS_UID, IMPLEMENTATION_VERSION_NAME } from './deid/meta';

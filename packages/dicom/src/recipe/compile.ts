@@ -1,0 +1,91 @@
+/**
+ * A recipe compiled for fast lookup: per layer, rules indexed by tag plus the rules with
+ * expanders, each list in precedence order. Compiled once per recipe object and cached.
+ */
+import type { Tag } from '../tags';
+import { compileSelector, type CompiledSelector, type SelectorTarget } from './selectors';
+import { RECIPE_ACTIONS, type Recipe, type RecipeRule } from './types';
+
+/** A rule with its compiled selector and its rank (precedence, then order). */
+export interface CompiledRule {
+  /** The rule. */
+  readonly rule: RecipeRule;
+  /** Its selector as a predicate. */
+  readonly selector: CompiledSelector;
+  /** Lower ranks decide first. */
+  readonly rank: number;
+}
+
+/** One layer, indexed. */
+export interface CompiledLayer {
+  /** Rules naming exactly one tag, by tag. */
+  readonly byTag: ReadonlyMap<Tag, readonly CompiledRule[]>;
+  /** All other rules. */
+  readonly generic: readonly CompiledRule[];
+}
+
+/** A compiled recipe. */
+export interface CompiledRecipe {
+  /** The layers, first decides first. */
+  readonly layers: readonly CompiledLayer[];
+  /** ADD rules naming one tag, which may create top-level elements. */
+  readonly additions: readonly { readonly tag: Tag; readonly rule: RecipeRule }[];
+}
+
+const cache = new WeakMap<Recipe, CompiledRecipe>();
+
+/** Compile (or fetch the cached compilation of) `recipe`. */
+export function compileRecipe(recipe: Recipe): CompiledRecipe {
+  let compiled = cache.get(recipe);
+  if (!compiled) {
+    compiled = build(recipe);
+    cache.set(recipe, compiled);
+  }
+  return compiled;
+}
+
+function build(recipe: Recipe): CompiledRecipe {
+  const additions: { tag: Tag; rule: RecipeRule }[] = [];
+  const layers = recipe.layers.map((layer): CompiledLayer => {
+    const byTag = new Map<Tag, CompiledRule[]>();
+    const generic: CompiledRule[] = [];
+    layer.rules.forEach((rule, index) => {
+      const selector = compileSelector(rule.field);
+      const compiled: CompiledRule = {
+        rule,
+        selector,
+        rank: RECIPE_ACTIONS.indexOf(rule.action) * 1_000_000 + index,
+      };
+      if (selector.tag === undefined) {
+        generic.push(compiled);
+      } else {
+        const list = byTag.get(selector.tag) ?? [];
+        list.push(compiled);
+        byTag.set(selector.tag, list);
+        if (rule.action === 'ADD' && !additions.some((a) => a.tag === selector.tag)) {
+          additions.push({ tag: selector.tag, rule });
+        }
+      }
+    });
+    for (const list of byTag.values()) list.sort(byRank);
+    generic.sort(byRank);
+    return { byTag, generic };
+  });
+  additions.sort((a, b) => a.tag - b.tag);
+  return { layers, additions };
+}
+
+function byRank(a: CompiledRule, b: CompiledRule): number {
+  return a.rank - b.rank;
+}
+
+/** The rules of `layer` selecting `target`, in precedence order. */
+export function candidates(layer: CompiledLayer, target: SelectorTarget): CompiledRule[] {
+  const exact = layer.byTag.get(target.tag);
+  const out: CompiledRule[] = [];
+  for (const r of layer.generic) if (r.selector.matches(target)) out.push(r);
+  if (!exact) return out;
+  if (out.length === 0) return exact.slice();
+  out.push(...exact);
+  return out.sort(byRank);
+}

@@ -1,0 +1,119 @@
+/**
+ * Value representations (PS3.5 6.2): which exist, how their lengths are encoded, how their
+ * values are padded, and which are text.
+ */
+
+/** Every VR of PS3.5 Table 6.2-1. */
+const ALL_VRS = new Set([
+  'AE',
+  'AS',
+  'AT',
+  'CS',
+  'DA',
+  'DS',
+  'DT',
+  'FD',
+  'FL',
+  'IS',
+  'LO',
+  'LT',
+  'OB',
+  'OD',
+  'OF',
+  'OL',
+  'OV',
+  'OW',
+  'PN',
+  'SH',
+  'SL',
+  'SQ',
+  'SS',
+  'ST',
+  'SV',
+  'TM',
+  'UC',
+  'UI',
+  'UL',
+  'UN',
+  'UR',
+  'US',
+  'UT',
+  'UV',
+]);
+
+/** VRs whose explicit-VR header has 2 reserved bytes and a 4-byte length. */
+const LONG_LENGTH_VRS = new Set([
+  'OB',
+  'OD',
+  'OF',
+  'OL',
+  'OV',
+  'OW',
+  'SQ',
+  'SV',
+  'UC',
+  'UN',
+  'UR',
+  'UT',
+  'UV',
+]);
+
+/** Character string VRs whose values are affected by Specific Character Set (PS3.5 6.1.2.3). */
+const CHARSET_VRS = new Set(['SH', 'LO', 'ST', 'LT', 'PN', 'UC', 'UT']);
+
+/** Character string VRs in the default repertoire. */
+const ASCII_TEXT_VRS = new Set(['AE', 'AS', 'CS', 'DA', 'DS', 'DT', 'IS', 'TM', 'UI', 'UR']);
+
+/** VRs whose value is one text (no backslash-separated multiple values). */
+const SINGLE_TEXT_VRS = new Set(['LT', 'ST', 'UT', 'UR']);
+
+/** Maximum length in bytes of one value of a length-limited text VR. */
+const MAX_VALUE_LENGTH: Readonly<Record<string, number>> = {
+  AE: 16,
+  AS: 4,
+  CS: 16,
+  DA: 8,
+  DS: 16,
+  DT: 26,
+  IS: 12,
+  LO: 64,
+  PN: 324,
+  SH: 16,
+  TM: 14,
+  UI: 64,
+};
+
+/** True for one of the VRs of PS3.5 (two upper-case letters naming a known VR). */
+export function isKnownVr(vr: string): boolean {
+  return ALL_VRS.has(vr);
+}
+
+/** True when the explicit-VR element header of `vr` has a 4-byte length. */
+export function hasLongLength(vr: string): boolean {
+  return LONG_LENGTH_VRS.has(vr);
+}
+
+/** True for a text VR (its value is characters, not binary numbers or bytes). */
+export function isTextVr(vr: string): boolean {
+  return CHARSET_VRS.has(vr) || ASCII_TEXT_VRS.has(vr);
+}
+
+/** True for a text VR whose characters are decoded with the Specific Character Set. */
+export function usesCharacterSet(vr: string): boolean {
+  return CHARSET_VRS.has(vr);
+}
+
+/** True for a text VR with a single value, where a backslash is an ordinary character. */
+export function isSingleValuedText(vr: string): boolean {
+  return SINGLE_TEXT_VRS.has(vr);
+}
+
+/** The maximum length in bytes of one value of `vr`, or undefined when not limited by VR. */
+export function maxValueLength(vr: string): number | undefined {
+  return MAX_VALUE_LENGTH[vr];
+}
+
+/** The byte that pads a value of `vr` to even length: NUL for UI and binary VRs, else space. */
+export function paddingByte(vr: string): number {
+  return vr === 'UI' || !isTextVr(vr) ? 0x00 : 0x20;
+}
