@@ -5,3 +5,4 @@
 export * from './ports';
 export * from './datastore';
 export * from './gcs';
+export * from './swift';
