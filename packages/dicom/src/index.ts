@@ -11,4 +11,5 @@ export * from './recipe/types';
 export { parseRecipe } from './recipe/parse';
 export { defaultRecipe, type ProfileOptions } from './profile/profile';
 export { deidentify, type DeidAliases, type DeidOptions, type DeidResult } from './deid/deidentify';
+export * from './identifiers';
 export { IMPLEMENTATION_CLASS_UID, IMPLEMENTATION_VERSION_NAME } from './deid/meta';

@@ -33,7 +33,7 @@ export function encodeValue(text: string, vr: string, dataset: DicomDataset, wha
       if (!/^[\x20-\x7e]*$/.test(value)) {
         throw new SomError(
           'InvalidArgument',
-          `${what}: ${JSON.stringify(value)} is not valid for VR ${vr}`,
+          `${what}: the new value has characters not allowed in VR ${vr}`,
         );
       }
       bytes = Buffer.from(value, 'latin1');
@@ -45,10 +45,7 @@ export function encodeValue(text: string, vr: string, dataset: DicomDataset, wha
     throw new SomError('InvalidArgument', `${what}: cannot write a text value into VR ${vr}`);
   const values = text === '' ? [] : text.split('\\').map((v) => Number(v.trim()));
   if (values.some((v) => !Number.isFinite(v))) {
-    throw new SomError(
-      'InvalidArgument',
-      `${what}: ${JSON.stringify(text)} is not a number for VR ${vr}`,
-    );
+    throw new SomError('InvalidArgument', `${what}: the new value is not a number for VR ${vr}`);
   }
   const out = Buffer.alloc(values.length * writer.size);
   values.forEach((v, i) => writer.write(out, v, i * writer.size, dataset.encoding.littleEndian));

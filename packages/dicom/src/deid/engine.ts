@@ -340,15 +340,11 @@ export class Engine {
       throw new SomError('InvalidArgument', `${what}: cannot JITTER a sequence`);
     // Whole-day shifts leave times of day unchanged.
     if (target.vr === 'TM' || text.trim() === '') return KEEP;
+    // A value that is not a valid date cannot be shifted: the rule declines (the next
+    // applicable rule decides, and without one the element is removed).
     const vr = target.vr === 'DA' || target.vr === 'DT' ? target.vr : dateVrOf(text);
     const shifted = vr === undefined ? undefined : shiftValues(text, vr, days);
-    if (shifted === undefined) {
-      throw new SomError(
-        'InvalidArgument',
-        `${what}: cannot JITTER ${JSON.stringify(text)}: not a valid date of VR ${target.vr}`,
-      );
-    }
-    return { kind: 'set', text: shifted };
+    return shifted === undefined ? undefined : { kind: 'set', text: shifted };
   }
 
   private condition(
