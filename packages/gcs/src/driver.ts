@@ -119,7 +119,8 @@ export class GcsObjectDriver implements ObjectStoreDriver {
       ...(credentials ? { credentials: credentials as StorageOptions['credentials'] } : {}),
       timeout: this.timeoutMs,
       retryOptions: {
-        autoRetry: true,
+        // The library reads maxRetries 0 as "default (3)": no retries is autoRetry false.
+        autoRetry: config.maxRetries !== 0,
         maxRetries: config.maxRetries ?? 3,
         idempotencyStrategy: IdempotencyStrategy.RetryConditional,
       },
@@ -214,15 +215,20 @@ export class GcsObjectDriver implements ObjectStoreDriver {
   }
 
   async signedUrl(key: string, options: SignedUrlOptions): Promise<string> {
-    const [url] = await this.call(`sign ${key}`, () =>
-      this.bucket.file(key).getSignedUrl({
+    try {
+      const [url] = await this.bucket.file(key).getSignedUrl({
         version: 'v4',
         action: options.method === 'GET' ? 'read' : 'write',
         expires: Date.now() + options.expiresInSeconds * 1000,
         ...(options.contentType ? { contentType: options.contentType } : {}),
-      }),
-    );
-    return url;
+      });
+      return url;
+    } catch (err) {
+      // Signing happens locally with a key, or through IAM signBlob with other credentials.
+      const code = gcsErrorCode(err);
+      const hint = 'signing needs a service-account key (keyFilename) or credentials allowed iam.serviceAccounts.signBlob';
+      throw gcsError(err, this.name, `sign a URL for ${key} (${hint})`, code === 'Internal' ? 'FailedPrecondition' : code);
+    }
   }
 
   errorCode(err: unknown): ErrorCode {
