@@ -5,7 +5,7 @@
  * directory. Config templates and the ring script are in `packages/test-servers/swift/`.
  */
 import { execFile } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
@@ -51,6 +51,8 @@ export interface SwiftS3Server {
   secretKey: string;
   /** The s3api location, `us-east-1`. */
   region: string;
+  /** The temporary directory of its config, rings and data (every server's command line names it). */
+  dir: string;
   /** Stop every server abruptly (as a crash), keeping the stored data, until {@link restart}. */
   halt(): Promise<void>;
   /** Stop (if running) and start every server again on the same ports with the same data. */
@@ -146,18 +148,47 @@ async function launchAll(dir: string, ports: Ports, timeoutMs: number): Promise<
   throw failure.reason;
 }
 
+const DIR_PREFIX = 'som-swift-';
+
+/** True while a process with this pid exists. */
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Remove the directories of test servers whose starting process died without stop(). */
+function removeStaleDirs(): void {
+  for (const name of readdirSync(tmpdir()).filter((n) => n.startsWith(DIR_PREFIX))) {
+    const dir = join(tmpdir(), name);
+    let owner: number;
+    try {
+      owner = Number(readFileSync(join(dir, 'owner'), 'utf8'));
+    } catch {
+      continue; // being created, or not ours
+    }
+    if (Number.isSafeInteger(owner) && owner > 0 && !alive(owner)) rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 /**
  * Start a single-node Swift with s3api on 127.0.0.1, with free ports for its four servers
  * and its own memcached; retries with fresh ports when one is taken meanwhile. Ready in
- * about 3 s. The servers die with the process that started them (see `spawnServer`).
+ * about 3 s. The servers die with the process that started them (see `spawnServer`); the
+ * directory of one whose process died is removed by the next start.
  */
 export async function startSwiftS3(options: SwiftS3Options = {}): Promise<SwiftS3Server> {
   const timeoutMs = options.startTimeoutMs ?? 20_000;
+  removeStaleDirs();
   let lastError: unknown;
   for (let attempt = 0; attempt < 3; attempt++) {
-    const dir = mkdtempSync(join(tmpdir(), 'som-swift-'));
+    const dir = mkdtempSync(join(tmpdir(), DIR_PREFIX));
     const removeDir = (): void => rmSync(dir, { recursive: true, force: true });
     try {
+      writeFileSync(join(dir, 'owner'), String(process.pid));
       const ports = await allocatePorts(options.port);
       await configure(dir, ports);
       let servers: ServerProcess[] = await launchAll(dir, ports, timeoutMs);
@@ -174,6 +205,7 @@ export async function startSwiftS3(options: SwiftS3Options = {}): Promise<SwiftS
         accessKey: ACCESS_KEY,
         secretKey: SECRET_KEY,
         region: REGION,
+        dir,
         halt,
         async restart() {
           await halt();
