@@ -1,0 +1,68 @@
+/**
+ * Where aliases come from, in order: a `--ids` DASHER response file (validated against
+ * the identifiers found), the DASHER service when configured, else the local pseudonymiser
+ * keyed by `--secret`/`SOM_SECRET` or the key file. The same key also remaps UIDs.
+ */
+import { access } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import {
+  AliasTable,
+  DasherClient,
+  LocalPseudonymiser,
+  SecretKey,
+  loadOrCreateKey,
+  readDasherResponseFile,
+  type AliasSource,
+  type DasherRequest,
+} from '@som/identifiers';
+import type { SomConfig } from '../config/types';
+import type { Output } from '../io/output';
+
+/** The pseudonymisation key of a run and where it came from. */
+export interface RunKey {
+  key: SecretKey;
+  /** `--secret`, the key file path, or `a temporary key` (dry runs before the key file exists). */
+  origin: string;
+}
+
+/**
+ * The key of this run: `--secret`/`SOM_SECRET`, else the key file (created on first use,
+ * mode 0600, with a note to back it up). With `create: false` a missing key file is not
+ * created: a temporary key is used instead, and the caller is told.
+ */
+export async function runKey(config: SomConfig, output: Output, create: boolean): Promise<RunKey> {
+  if (config.secret !== undefined) return { key: config.secret, origin: '--secret/SOM_SECRET' };
+  if (!create) {
+    const exists = await access(config.keyFile).then(
+      () => true,
+      () => false,
+    );
+    if (!exists) return { key: SecretKey.from(randomBytes(32)), origin: 'a temporary key (no key file yet)' };
+  }
+  const key = await loadOrCreateKey(config.keyFile, {
+    onCreate: (path) => output.message(`som: created the pseudonymisation key ${path}; back it up: without it, later runs give other aliases`),
+  });
+  return { key, origin: config.keyFile };
+}
+
+/** The alias source of the configuration (DASHER when configured, else the local pseudonymiser). */
+export function aliasSource(config: SomConfig, key: SecretKey, output: Output): AliasSource {
+  if (config.dasher === undefined) return new LocalPseudonymiser({ key });
+  return new DasherClient({
+    study: config.dasher.study,
+    secretsPath: config.dasher.secretsFile,
+    ...(config.dasher.url !== undefined ? { baseUrl: config.dasher.url } : {}),
+    log: (message) => output.message(`som: ${message}`),
+  });
+}
+
+/**
+ * The aliases of every entity and item of `request`: from the `idsFile` DASHER response
+ * (validated; it may cover more than this request: files it has no alias for fail on their
+ * own), or from the configured source.
+ */
+export async function aliasTable(request: DasherRequest, config: SomConfig, key: SecretKey, output: Output, idsFile?: string): Promise<AliasTable> {
+  if (idsFile !== undefined) return new AliasTable(await readDasherResponseFile(idsFile), idsFile);
+  if (request.identifiers.length === 0) return new AliasTable({ results: [] }, 'no identifiers');
+  return AliasTable.fromSource(aliasSource(config, key, output), request);
+}

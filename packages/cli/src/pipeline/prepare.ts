@@ -1,0 +1,50 @@
+/**
+ * What `som upload` and `som deid` do before the second pass: load the recipe (failing
+ * fast on a bad one), run the first pass over the inputs, and get the aliases.
+ */
+import type { SomConfig } from '../config/types';
+import type { Output } from '../io/output';
+import { aliasTable, runKey } from './aliases';
+import { loadRecipe, type DeidContext } from './deid-file';
+import type { Report } from './report';
+import { scanInputs, type Scan } from './scan';
+
+/** Options of {@link prepareRun}. */
+export interface PrepareOptions {
+  /** The working directory. */
+  cwd: string;
+  /** A `--ids` DASHER response file. */
+  ids?: string;
+  /** Create the key file when missing (false for dry runs). */
+  createKey: boolean;
+  /** Directories not to walk into. */
+  exclude?: readonly string[];
+  /** Stop starting files when aborted. */
+  signal: AbortSignal;
+}
+
+/** The first pass's result and the context of the second. */
+export interface PreparedRun {
+  scan: Scan;
+  context: DeidContext;
+}
+
+/** Where som keeps its own data (directories and the key file): never walked as input. */
+function dataDirectories(config: SomConfig): string[] {
+  const dirs = [config.dataDir, config.keyFile];
+  if (config.objectStore.type === 'fs' && typeof config.objectStore.root === 'string') dirs.push(config.objectStore.root);
+  return dirs;
+}
+
+/** Recipe, first pass, key and aliases, in that order. */
+export async function prepareRun(inputs: readonly string[], config: SomConfig, output: Output, report: Report, options: PrepareOptions): Promise<PreparedRun> {
+  const recipe = await loadRecipe(config.recipe);
+  const exclude = [...(options.exclude ?? []), ...dataDirectories(config)];
+  const scan = await scanInputs(inputs, { cwd: options.cwd, concurrency: config.concurrency, signal: options.signal, exclude }, report);
+  const { key, origin } = await runKey(config, output, options.createKey);
+  if (!options.createKey && origin !== config.keyFile && config.secret === undefined) {
+    output.message(`som: no key file ${config.keyFile} yet: this dry run uses a temporary key, so its aliases are not the ones a real run gives`);
+  }
+  const aliases = await aliasTable(scan.request, config, key, output, options.ids);
+  return { scan, context: { recipe, aliases, key } };
+}

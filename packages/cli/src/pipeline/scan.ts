@@ -1,0 +1,78 @@
+/**
+ * The first pass over the inputs: walk them, recognise DICOM by content, read only the
+ * headers and keep each file's small identity (never its bytes), building the DASHER
+ * request. Everything that cannot be used is reported with its reason.
+ */
+import { sniffDicomFile } from '@som/dicom';
+import type { DasherRequest } from '@som/identifiers';
+import { errorMessage, mapBounded } from '@som/core';
+import { walkInputs, type InputFile, type WalkOptions } from '../io/walk';
+import { readFileHeader } from './header';
+import { IdentifierCollector, type FileIdentity } from './identity';
+import type { Report } from './report';
+
+/** A DICOM file found by the first pass, with what its aliases are looked up by. */
+export interface ScannedFile extends InputFile, FileIdentity {
+  /** Its position among the inputs (the walk order). */
+  index: number;
+}
+
+/** What the first pass found. */
+export interface Scan {
+  /** Every usable DICOM file, in walk order. */
+  files: ScannedFile[];
+  /** The identifiers of all of them, as a DASHER request. */
+  request: DasherRequest;
+}
+
+/** Options of {@link scanInputs}. */
+export interface ScanOptions extends WalkOptions {
+  /** Files read at once. */
+  concurrency: number;
+  /** Stop starting files when aborted. */
+  signal?: AbortSignal;
+}
+
+/** `message` without a leading `<path>: ` (the report already names the file). */
+export function reasonFor(path: string, err: unknown): string {
+  const message = errorMessage(err);
+  return message.startsWith(`${path}: `) ? message.slice(path.length + 2) : message;
+}
+
+type Examined = { file: ScannedFile } | { skip: true; path: string } | { fail: string; path: string };
+
+async function examine(file: InputFile, index: number, collector: IdentifierCollector): Promise<Examined> {
+  try {
+    if (!(await sniffDicomFile(file.absolute))) return { skip: true, path: file.path };
+    const identity: FileIdentity = collector.add(file.path, await readFileHeader(file.absolute, file.size, file.path));
+    return { file: { ...file, ...identity, index } };
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    const reason = code === 'EACCES' || code === 'EPERM' ? 'cannot be read: permission denied' : reasonFor(file.path, err);
+    return { fail: reason, path: file.path };
+  }
+}
+
+/**
+ * Walk `inputs` and read the headers of the DICOM files among them. Problems, non-DICOM
+ * files and unusable DICOM files go to `report`; the usable files are returned.
+ */
+export async function scanInputs(inputs: readonly string[], options: ScanOptions, report: Report): Promise<Scan> {
+  const files: ScannedFile[] = [];
+  const collector = new IdentifierCollector();
+  let index = 0;
+  async function* candidates(): AsyncGenerator<[InputFile, number]> {
+    for await (const entry of walkInputs(inputs, options)) {
+      if (entry.kind === 'problem') report.add({ path: entry.path, outcome: 'failed', reason: entry.reason });
+      else yield [entry, index++];
+    }
+  }
+  for await (const result of mapBounded(candidates(), options.concurrency, ([file, i]) => examine(file, i, collector), options.signal)) {
+    if ('file' in result) {
+      files.push(result.file);
+    } else if ('skip' in result) report.add({ path: result.path, outcome: 'skipped-not-DICOM' });
+    else report.add({ path: result.path, outcome: 'failed', reason: result.fail });
+  }
+  files.sort((a, b) => a.index - b.index);
+  return { files, request: collector.request() };
+}

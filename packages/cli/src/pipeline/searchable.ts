@@ -1,0 +1,11 @@
+/**
+ * Rebuilding an image record's searchable fields from a stored object (for `som verify
+ * --repair` of an object whose record a crash lost): its de-identified DICOM header.
+ */
+import type { ImageFieldsReader } from '@som/core';
+import { searchableFields } from '@som/dicom';
+import { readStreamHeader } from './header';
+
+/** Reads the searchable fields of a stored DICOM object, reading only its header. */
+export const imageFieldsReader: ImageFieldsReader = async (bytes, attributes) =>
+  searchableFields(await readStreamHeader(bytes, attributes.size, attributes.key));

@@ -1,0 +1,149 @@
+/**
+ * The second pass of `som upload`: per patient (entity), de-identify its files in memory
+ * with bounded concurrency and hand them to `Client.uploadDataset` (object first, record
+ * second, unchanged files skipped), then refresh the entity's aggregate fields.
+ */
+import { mapBounded, toSomError, type Client, type ImageInput, type ImageUploadResult, type RecordData } from '@som/core';
+import type { Progress } from '../io/progress';
+import { deidentifyFile, type DeidContext, type DeidentifiedFile } from './deid-file';
+import { refreshEntitySummary } from './entity-summary';
+import type { FileReport, Report } from './report';
+import { reasonFor, type ScannedFile } from './scan';
+
+/** Options of {@link uploadFiles}. */
+export interface UploadOptions {
+  /** The collection uid (created when absent). */
+  collection: string;
+  /** Files de-identified and uploaded at once. */
+  concurrency: number;
+  /** Fields added to every image record (`--metadata`). */
+  metadata: RecordData;
+  /** Stop starting files when aborted; files in flight finish. */
+  signal: AbortSignal;
+}
+
+/** Reports outcomes and advances the progress by each file's size. */
+class Tracker {
+  private readonly done = new Set<ScannedFile>();
+
+  constructor(
+    private readonly report: Report,
+    private readonly progress: Progress,
+  ) {}
+
+  add(file: ScannedFile, entry: Omit<FileReport, 'path'>): void {
+    if (this.done.has(file)) return;
+    this.done.add(file);
+    this.report.add({ path: file.path, ...entry });
+    this.progress.advance(file.size);
+  }
+
+  /** Report every file of `files` not reported yet as not started. */
+  interrupted(files: readonly ScannedFile[]): void {
+    for (const file of files) this.add(file, { outcome: 'interrupted', reason: 'not started: the run was interrupted' });
+  }
+}
+
+type Attempt = { file: ScannedFile; deid: DeidentifiedFile } | { file: ScannedFile; error: unknown };
+
+/** De-identify `files` with bounded concurrency, yielding each outcome as it completes. */
+function deidentifyAll(files: readonly ScannedFile[], context: DeidContext, options: UploadOptions): AsyncGenerator<Attempt> {
+  return mapBounded(
+    files,
+    options.concurrency,
+    (file): Promise<Attempt> =>
+      deidentifyFile(file, context).then(
+        (deid) => ({ file, deid }),
+        (error: unknown) => ({ file, error }),
+      ),
+    options.signal,
+  );
+}
+
+/** Files grouped by patient (original PatientID), in first-seen order. */
+function byPatient(files: readonly ScannedFile[]): ScannedFile[][] {
+  const groups = new Map<string, ScannedFile[]>();
+  for (const file of files) {
+    const group = groups.get(file.entityId);
+    if (group) group.push(file);
+    else groups.set(file.entityId, [file]);
+  }
+  return [...groups.values()];
+}
+
+/** `--dry-run`: de-identify every file in memory and report what would be stored. */
+async function dryRunFiles(files: readonly ScannedFile[], context: DeidContext, options: UploadOptions, tracker: Tracker): Promise<void> {
+  for await (const attempt of deidentifyAll(files, context, options)) {
+    if ('error' in attempt) tracker.add(attempt.file, { outcome: 'failed', reason: reasonFor(attempt.file.path, attempt.error) });
+    else tracker.add(attempt.file, { outcome: 'would-write', entity: attempt.deid.entity, image: attempt.deid.image, size: attempt.deid.bytes.length });
+  }
+  tracker.interrupted(files);
+}
+
+/** Upload the files of one patient as one entity. */
+async function uploadEntity(client: Client, files: readonly ScannedFile[], context: DeidContext, options: UploadOptions, tracker: Tracker): Promise<void> {
+  const byImage = new Map<string, ScannedFile>();
+  let entity: string | undefined;
+  async function* images(): AsyncGenerator<ImageInput & { uid: string }> {
+    for await (const attempt of deidentifyAll(files, context, options)) {
+      const { file } = attempt;
+      if ('error' in attempt) {
+        tracker.add(file, { outcome: 'failed', reason: reasonFor(file.path, attempt.error) });
+        continue;
+      }
+      const { deid } = attempt;
+      const first = byImage.get(deid.image);
+      if (first !== undefined) {
+        tracker.add(file, { outcome: 'failed', reason: `same SOP Instance UID as ${first.path}: not uploaded twice`, entity: deid.entity, image: deid.image });
+        continue;
+      }
+      byImage.set(deid.image, file);
+      entity = deid.entity;
+      yield { uid: deid.image, bytes: deid.bytes, metadata: { ...deid.searchable, ...options.metadata } };
+    }
+  }
+  // The entity uid is known once the first file is de-identified; none de-identified: no entity.
+  const iterator = images();
+  const first = await iterator.next();
+  if (first.done || entity === undefined) return tracker.interrupted(files);
+  const uid = entity;
+  async function* all(): AsyncGenerator<ImageInput> {
+    yield first.value as ImageInput;
+    yield* { [Symbol.asyncIterator]: () => iterator };
+  }
+  const onImage = (result: ImageUploadResult): void => {
+    const file = byImage.get(result.image.image);
+    if (file === undefined) return;
+    const where = { entity: uid, image: result.image.image };
+    if (result.outcome === 'failed') tracker.add(file, { outcome: 'failed', reason: reasonFor(file.path, result.error), ...where });
+    else tracker.add(file, { outcome: result.outcome === 'unchanged' ? 'unchanged' : 'written', ...where, ...(result.size !== undefined ? { size: result.size } : {}) });
+  };
+  try {
+    await client.uploadDataset({ collection: options.collection, uid, images: all(), concurrency: options.concurrency, signal: options.signal, onImage });
+    await refreshEntitySummary(client, { collection: options.collection, entity: uid });
+  } catch (err) {
+    const reason = toSomError(err, `entity ${uid}`).message;
+    for (const file of files) tracker.add(file, { outcome: 'failed', reason, entity: uid });
+  }
+  tracker.interrupted(files);
+}
+
+/**
+ * Upload `files` (from the first pass) into `options.collection`, one entity per patient;
+ * every file's outcome goes to `report`. Without a client (`--dry-run`) nothing is stored.
+ */
+export async function uploadFiles(
+  client: Client | undefined,
+  files: readonly ScannedFile[],
+  context: DeidContext,
+  options: UploadOptions,
+  report: Report,
+  progress: Progress,
+): Promise<void> {
+  const tracker = new Tracker(report, progress);
+  if (client === undefined) return dryRunFiles(files, context, options, tracker);
+  for (const group of byPatient(files)) {
+    if (options.signal.aborted) tracker.interrupted(group);
+    else await uploadEntity(client, group, context, options, tracker);
+  }
+}
