@@ -92,6 +92,22 @@ export function dateVrOf(text: string): 'DA' | 'DT' | undefined {
   return undefined;
 }
 
+const TM = /^(\d{2})((\d{2})((\d{2})(\.\d{1,6})?)?)?$|^\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?$/;
+
+/** True when every value of a (possibly multi-valued, possibly empty) TM text is a valid time. */
+export function isTimeText(text: string): boolean {
+  return text.split('\\').every((v) => {
+    const value = v.trim();
+    const m = TM.exec(value);
+    return (
+      value === '' ||
+      (m !== null &&
+        (m[1] === undefined ||
+          (Number(m[1]) < 24 && Number(m[3] ?? 0) < 60 && Number(m[5] ?? 0) < 61)))
+    );
+  });
+}
+
 const ISO =
   /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(\.\d{1,6})?)?)?\s*(Z|[+-]\d{2}:?\d{2})?$/;
 

@@ -3,6 +3,7 @@
  * builds files element by element from literal specs, in any encoding, with defined or
  * undefined lengths.
  */
+import { deflateRawSync } from 'node:zlib';
 
 /** One element: a value (text, bytes) or the items of a sequence. */
 export interface Spec {
@@ -119,7 +120,7 @@ export function encode(specs: Spec[], enc: Enc): Buffer {
   return Buffer.concat(parts);
 }
 
-/** A Part 10 file: preamble, DICM, meta group (explicit LE) and the data set. */
+/** A Part 10 file: preamble, DICM, meta group (explicit LE) and the data set (deflated for 1.2.840.10008.1.2.1.99). */
 export function part10(
   specs: Spec[],
   transferSyntax: string,
@@ -142,16 +143,7 @@ export function part10(
     [{ tag: 0x00020000, vr: 'UL', value: u32(metaBody.length, true) }],
     EXPLICIT_LE,
   );
-  return Buffer.concat([
-    Buffer.alloc(128),
-    Buffer.from('DICM'),
-    groupLength,
-    metaBody,
-    encode(specs, enc),
-  ]);
-}
-
-/** US value bytes. */
-export function us(n: number, le = true): Buffer {
-  return u16(n, le);
+  const dataset = encode(specs, enc);
+  const body = transferSyntax === '1.2.840.10008.1.2.1.99' ? deflateRawSync(dataset) : dataset;
+  return Buffer.concat([Buffer.alloc(128), Buffer.from('DICM'), groupLength, metaBody, body]);
 }

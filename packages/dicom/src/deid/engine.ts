@@ -6,7 +6,7 @@
 import { SomError } from '@som/core';
 import type { PseudonymKey } from '@som/identifiers';
 import { type DicomDataset, type DicomElement, effectiveVr } from '../dataset';
-import { dateVrOf, shiftValues } from '../dates';
+import { dateVrOf, isTimeText, shiftValues } from '../dates';
 import { lookupTag, tagOfKeyword } from '../dictionary';
 import type { DicomHeader } from '../header';
 import { BUILTIN_FUNCTIONS } from '../recipe/builtins';
@@ -121,9 +121,12 @@ export class Engine {
     if (isGroupLengthTag(tag) || tag === LENGTH_TO_END || tagGroup(tag) === 0x0002)
       return undefined;
     const target = this.targetOf(element, dataset);
-    const decision = this.decide(target, element, dataset, depth);
+    const decided = this.decideRules(target, element, dataset, depth);
+    const decision = decided?.decision ?? REMOVE;
     if (depth === 0) this.notePlanned(tag, decision, element, dataset);
-    const what = this.describe(target);
+    const what = decided
+      ? `${this.describe(target)} (${decided.rule.origin})`
+      : this.describe(target);
     switch (decision.kind) {
       case 'remove':
         return undefined;
@@ -251,15 +254,6 @@ export class Engine {
     return `${this.context.source}: ${name}`;
   }
 
-  private decide(
-    target: SelectorTarget,
-    element: DicomElement,
-    dataset: DicomDataset,
-    depth: number,
-  ): Decision {
-    return this.decideRules(target, element, dataset, depth)?.decision ?? REMOVE;
-  }
-
   /** The first layer's highest-precedence rule that applies, with its decision. */
   private decideRules(
     target: SelectorTarget,
@@ -339,12 +333,12 @@ export class Engine {
     if (target.vr === 'SQ')
       throw new SomError('InvalidArgument', `${what}: cannot JITTER a sequence`);
     // Whole-day shifts leave times of day unchanged.
-    if (target.vr === 'TM' || text.trim() === '') return KEEP;
-    // A value that is not a valid date cannot be shifted: the rule declines (the next
-    // applicable rule decides, and without one the element is removed).
+    if (target.vr === 'TM') return isTimeText(text) ? KEEP : REMOVE;
+    if (text.trim() === '') return KEEP;
+    // A value that is not a valid date cannot be shifted: it is removed, never kept.
     const vr = target.vr === 'DA' || target.vr === 'DT' ? target.vr : dateVrOf(text);
     const shifted = vr === undefined ? undefined : shiftValues(text, vr, days);
-    return shifted === undefined ? undefined : { kind: 'set', text: shifted };
+    return shifted === undefined ? REMOVE : { kind: 'set', text: shifted };
   }
 
   private condition(

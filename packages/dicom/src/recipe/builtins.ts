@@ -51,12 +51,12 @@ function integerArg(
   return Number(text);
 }
 
-/** deid's jitter as a function: the value shifted by `days` (+ 365 x `years`); declines for a non-date. */
+/** deid's jitter as a function: the value shifted by `days` (+ 365 x `years`); empty for a non-date. */
 const jitter: BuiltinFunction = (context, args) => {
   const days =
     integerArg(args, 'days', 1, context.what) + 365 * integerArg(args, 'years', 0, context.what);
   const vr = context.vr === 'DA' || context.vr === 'DT' ? context.vr : dateVrOf(context.value);
-  return vr === undefined ? undefined : shiftValues(context.value, vr, days);
+  return (vr === undefined ? undefined : shiftValues(context.value, vr, days)) ?? '';
 };
 
 const uuid: BuiltinFunction = (context) => digestUuid(context);
