@@ -53,7 +53,11 @@ export interface SwiftS3Server {
   region: string;
   /** The temporary directory of its config, rings and data (every server's command line names it). */
   dir: string;
-  /** Stop every server abruptly (as a crash), keeping the stored data, until {@link restart}. */
+  /**
+   * Kill the S3 endpoint (the proxy) at once, as in a crash, then the storage servers once
+   * their in-flight writes have settled (so listings stay consistent with objects); the
+   * data is kept for {@link restart}.
+   */
   halt(): Promise<void>;
   /** Stop (if running) and start every server again on the same ports with the same data. */
   restart(): Promise<void>;
@@ -138,14 +142,32 @@ async function launch(name: ServerName, dir: string, ports: Ports, timeoutMs: nu
   return server;
 }
 
+/** How long storage servers get to finish the writes in flight when the proxy dies. */
+const SETTLE_MS = 300;
+
+/** The processes of one running Swift: the proxy, and the storage servers behind it. */
+interface Running {
+  proxy: ServerProcess;
+  storage: ServerProcess[];
+}
+
 /** Start every server; when one fails, stop the others and throw its error. */
-async function launchAll(dir: string, ports: Ports, timeoutMs: number): Promise<ServerProcess[]> {
+async function launchAll(dir: string, ports: Ports, timeoutMs: number): Promise<Running> {
   const started = await Promise.allSettled(SERVERS.map((name) => launch(name, dir, ports, timeoutMs)));
   const servers = started.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []));
   const failure = started.find((result) => result.status === 'rejected');
-  if (failure === undefined) return servers;
-  await Promise.all(servers.map((server) => server.stop(500)));
-  throw failure.reason;
+  if (failure !== undefined) {
+    await Promise.all(servers.map((server) => server.stop(500)));
+    throw failure.reason;
+  }
+  return { proxy: servers[servers.length - 1] as ServerProcess, storage: servers.slice(0, -1) };
+}
+
+/** Kill the proxy, then (after {@link SETTLE_MS}) the storage servers. */
+async function killAll(running: Running): Promise<void> {
+  await running.proxy.stop(0);
+  await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
+  await Promise.all(running.storage.map((server) => server.stop(0)));
 }
 
 const DIR_PREFIX = 'som-swift-';
@@ -191,12 +213,12 @@ export async function startSwiftS3(options: SwiftS3Options = {}): Promise<SwiftS
       writeFileSync(join(dir, 'owner'), String(process.pid));
       const ports = await allocatePorts(options.port);
       await configure(dir, ports);
-      let servers: ServerProcess[] = await launchAll(dir, ports, timeoutMs);
+      let running: Running | undefined = await launchAll(dir, ports, timeoutMs);
       process.once('exit', removeDir);
       const halt = async (): Promise<void> => {
-        const running = servers;
-        servers = [];
-        await Promise.all(running.map((server) => server.stop(0)));
+        const stopping = running;
+        running = undefined;
+        if (stopping !== undefined) await killAll(stopping);
       };
       return {
         endpoint: `http://127.0.0.1:${ports.proxy}`,
@@ -209,7 +231,7 @@ export async function startSwiftS3(options: SwiftS3Options = {}): Promise<SwiftS
         halt,
         async restart() {
           await halt();
-          servers = await launchAll(dir, ports, timeoutMs);
+          running = await launchAll(dir, ports, timeoutMs);
         },
         async stop() {
           await halt();
