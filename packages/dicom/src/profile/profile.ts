@@ -168,7 +168,7 @@ function basicRules(
 /** The rules of action C (clean) for an attribute of `vr`, falling back to the basic action. */
 function cleanRules(basic: string, field: FieldSelector, vr: string): RecipeRule[] {
   if (DATE_VRS.has(vr)) {
-    // Shift by the jitter; without a jitter (or for an invalid date) the basic action applies.
+    // Shift by the jitter (an invalid date is removed); without a jitter the basic action applies.
     const fallback = basicRules(basic, field, vr);
     const guarded = fallback.some((r) => r.action === 'REPLACE' || r.action === 'KEEP');
     return [
@@ -187,8 +187,10 @@ function rowRules([compact, basic, options]: ProfileRow, enabled: Enabled): Reci
   const field = selectorOf(compact);
   const entry = compact.includes('X') ? undefined : lookupTag(parseInt(compact, 16) >>> 0);
   const vr = entry?.vr ?? 'UN';
+  // Modified Dates cleans dates and times only: the other attributes it lists (the UTC
+  // offset, timestamps in OB) keep their basic action.
   const actions = (Object.keys(options) as ProfileOptionColumn[])
-    .filter((c) => enabled[c])
+    .filter((c) => enabled[c] && (c !== 'modifiedDates' || DATE_VRS.has(vr)))
     .map((c) => options[c]);
   if (actions.includes('C')) return cleanRules(basic, field, vr);
   if (actions.includes('K')) return [rule('KEEP', field)];
