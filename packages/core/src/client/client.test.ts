@@ -150,6 +150,34 @@ describe('Client', () => {
     expect(third.counts).toEqual({ uploaded: 0, unchanged: 2, recorded: 0, failed: 0 });
   });
 
+  it('uses an md5 the caller gives instead of hashing, and the store still checks it', async () => {
+    const client = makeClient();
+    const md5 = createHash('md5').update('A').digest('hex');
+    const first = await client.uploadDataset({
+      collection,
+      uid: 'e',
+      images: [{ uid: 'a', bytes: Buffer.from('A'), md5 }],
+    });
+    expect(first.counts).toEqual({ uploaded: 1, unchanged: 0, recorded: 0, failed: 0 });
+    expect((await client.getImage({ collection, entity: 'e', image: 'a' })).data.md5).toBe(md5);
+    const same = await client.uploadDataset({
+      collection,
+      uid: 'e',
+      images: [{ uid: 'a', bytes: Buffer.from('A'), md5 }],
+    });
+    expect(same.counts.unchanged).toBe(1);
+    const wrong = await client.uploadDataset({
+      collection,
+      uid: 'e',
+      images: [{ uid: 'b', bytes: Buffer.from('B'), md5 }],
+    });
+    expect(wrong.counts.failed).toBe(1);
+    expect(wrong.failed[0]?.error?.code).toBe('InvalidArgument');
+    await expect(client.getImage({ collection, entity: 'e', image: 'b' })).rejects.toThrow(
+      /not found/,
+    );
+  });
+
   it('reports every failed image with its reason and uploads the rest', async () => {
     const client = makeClient();
     const seen: string[] = [];

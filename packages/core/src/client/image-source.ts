@@ -23,6 +23,11 @@ export interface ImageInput {
   metadata?: RecordData;
   /** Content type (default `application/dicom`). */
   contentType?: string;
+  /**
+   * MD5 of the bytes (lowercase hex) when the caller already has it: not computed again.
+   * The object store still checks it against the bytes it stores (a wrong one fails the image).
+   */
+  md5?: string;
 }
 
 /** A path, or an {@link ImageInput}. */
@@ -61,8 +66,9 @@ export function openImage(image: ResolvedImage): Readable {
   return createReadStream(image.path as string);
 }
 
-/** MD5 (hex) of the image's bytes, or undefined for a stream (known only after upload). */
+/** MD5 (hex) of the image's bytes (as given, or computed), or undefined for a stream without one. */
 export async function md5OfImage(image: ResolvedImage): Promise<string | undefined> {
+  if (image.md5 !== undefined) return image.md5;
   if (image.stream !== undefined) return undefined;
   const hash = createHash('md5');
   if (image.bytes !== undefined) return hash.update(image.bytes).digest('hex');
