@@ -19,9 +19,13 @@ export interface DatastoreConfig {
   emulatorHost?: string;
   /** A service-account key or ADC JSON file (default: `GOOGLE_APPLICATION_CREDENTIALS`, then ADC). */
   keyFilename?: string;
-  /** Longest time in ms for one call, retries included (default 60,000). */
+  /** Longest time in ms for one attempt of a call (default 60,000). */
   timeoutMs?: number;
-  /** Retries of a commit that met contention (ABORTED) or an unavailable server (default 5). */
+  /**
+   * Retries of a call that met an unavailable server, or of a commit that met contention
+   * (ABORTED); reads are retried by the client library, commits of upserts and deletes by
+   * the driver (default 5).
+   */
   maxRetries?: number;
 }
 

@@ -11,7 +11,7 @@ import { RETRYABLE_GRPC_CODES, datastoreErrorCode, grpcCode } from './errors';
 import { refineQuery } from './query';
 import { fromEntity, toProperties } from './values';
 
-/** Default limit of one call, retries included. */
+/** Default deadline of one attempt of a call. */
 const DEFAULT_TIMEOUT_MS = 60_000;
 
 /** Most keys in one lookup. */
@@ -38,20 +38,23 @@ export class DatastoreMetadataDriver implements MetadataStoreDriver {
   /** The client (for tests and tools). */
   readonly datastore: Datastore;
   private readonly namespace: string | undefined;
-  private readonly gaxOptions: { timeout: number };
+  /** Every call's options: a deadline per attempt, and bounded retries of reads. */
+  private readonly gaxOptions: { timeout: number; maxRetries: number };
   private readonly maxRetries: number;
 
   /** @param config the adapter's settings (see {@link DatastoreConfig}). */
   constructor(config: DatastoreConfig = {}) {
     this.namespace = config.namespace;
-    this.gaxOptions = { timeout: config.timeoutMs ?? DEFAULT_TIMEOUT_MS };
     this.maxRetries = config.maxRetries ?? 5;
+    this.gaxOptions = { timeout: config.timeoutMs ?? DEFAULT_TIMEOUT_MS, maxRetries: this.maxRetries };
     const credentials = googleCredentials(config.keyFilename);
     const apiEndpoint = config.apiEndpoint ?? (config.emulatorHost ? `http://${config.emulatorHost}` : undefined);
     const options: DatastoreOptions & Record<`grpc.${string}`, number> = {
-      // Reconnect soon after a server comes back (gRPC's default backoff grows to 120 s).
+      // Reconnect soon after a server comes back (gRPC's default backoff grows to 120 s),
+      // and never share a connection (and its backoff) with another client in the process.
       'grpc.initial_reconnect_backoff_ms': 250,
       'grpc.max_reconnect_backoff_ms': 5000,
+      'grpc.use_local_subchannel_pool': 1,
       ...(config.projectId ? { projectId: config.projectId } : {}),
       ...(config.namespace ? { namespace: config.namespace } : {}),
       // Another endpoint (an emulator): the client would otherwise look for credentials, up

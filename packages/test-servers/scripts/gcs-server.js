@@ -1,14 +1,15 @@
 // Runs firebase-tools' Cloud Storage emulator (pinned: firebase-tools 15.34.2, whose internal
 // lib/ paths this reaches into) without its Java rules runtime, which needs Java 21 and a jar
 // download: every request is allowed (no security rules).
-// Environment: GCS_HOST (default 127.0.0.1), GCS_PORT (default 9199), GCS_PROJECT.
-// Blobs go to a fresh temporary directory, removed on SIGTERM/SIGINT (each instance has its
-// own: firebase-tools would otherwise share, and on stop delete, $TMPDIR/firebase).
+// Environment: GCS_HOST (default 127.0.0.1), GCS_PORT (default 9199), GCS_PROJECT, GCS_DIR
+// (default: a fresh temporary directory). Blobs go to GCS_DIR, removed on SIGTERM/SIGINT:
+// each instance needs its own, as firebase-tools would otherwise share (and on stop delete)
+// $TMPDIR/firebase.
 const { mkdtempSync, rmSync } = require('node:fs');
 const { tmpdir } = require('node:os');
 const { join } = require('node:path');
 
-const dir = mkdtempSync(join(tmpdir(), 'som-gcs-emulator-'));
+const dir = process.env.GCS_DIR || mkdtempSync(join(tmpdir(), 'som-gcs-emulator-'));
 process.env.TMPDIR = dir; // read by firebase-tools through os.tmpdir()
 
 const { StorageEmulator } = require('firebase-tools/lib/emulator/storage');

@@ -8,6 +8,8 @@
  * `ifGenerationMatch` (ignored), md5Hash given at upload (not checked), multi-chunk
  * resumable uploads with `chunkSize` (hang). Buckets are created on first upload.
  */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort, waitForHttp } from './ports';
 import { spawnServer, whenReady, type ServerProcess } from './server-process';
@@ -29,34 +31,48 @@ export interface GcsEmulator {
   apiEndpoint: string;
   /** Its port. */
   port: number;
-  /** Stop it (its objects are lost). */
+  /** Kill it, as a crash: connections drop at once and its objects are lost. */
   stop(): Promise<void>;
   /** Stop it if running and start it again, empty, on the same port. */
   restart(): Promise<void>;
 }
 
-async function launch(port: number, timeoutMs: number): Promise<ServerProcess> {
+/** One run of the emulator and the temporary directory it keeps blobs in. */
+interface Run {
+  server: ServerProcess;
+  dir: string;
+}
+
+async function launch(port: number, timeoutMs: number): Promise<Run> {
   const name = `GCS emulator on 127.0.0.1:${port}`;
-  const server = spawnServer({
-    name,
-    command: process.execPath,
-    args: [GCS_EMULATOR_SCRIPT],
-    env: { GCS_HOST: '127.0.0.1', GCS_PORT: String(port) },
-    deathSignal: 'SIGTERM', // lets it remove its temporary directory
-  });
-  await whenReady(server, name, waitForHttp(name, `http://127.0.0.1:${port}/`, timeoutMs));
-  return server;
+  const dir = mkdtempSync(join(tmpdir(), 'som-gcs-emulator-'));
+  try {
+    const server = spawnServer({
+      name,
+      command: process.execPath,
+      args: [GCS_EMULATOR_SCRIPT],
+      env: { GCS_HOST: '127.0.0.1', GCS_PORT: String(port), GCS_DIR: dir },
+      deathSignal: 'SIGTERM', // lets it remove its directory when this process dies
+    });
+    await whenReady(server, name, waitForHttp(name, `http://127.0.0.1:${port}/`, timeoutMs));
+    return { server, dir };
+  } catch (err) {
+    rmSync(dir, { recursive: true, force: true });
+    throw err;
+  }
 }
 
 /** Start the Cloud Storage emulator; resolves once it answers. */
 export async function startGcsEmulator(options: GcsEmulatorOptions = {}): Promise<GcsEmulator> {
   const port = options.port ?? (await freePort());
   const timeoutMs = options.startTimeoutMs ?? 30_000;
-  let server: ServerProcess | undefined = await launch(port, timeoutMs);
+  let run: Run | undefined = await launch(port, timeoutMs);
   const stop = async (): Promise<void> => {
-    const running = server;
-    server = undefined;
-    await running?.stop();
+    const running = run;
+    run = undefined;
+    if (running === undefined) return;
+    await running.server.stop(0);
+    rmSync(running.dir, { recursive: true, force: true });
   };
   return {
     apiEndpoint: `http://127.0.0.1:${port}`,
@@ -64,7 +80,7 @@ export async function startGcsEmulator(options: GcsEmulatorOptions = {}): Promis
     stop,
     async restart() {
       await stop();
-      server = await launch(port, timeoutMs);
+      run = await launch(port, timeoutMs);
     },
   };
 }

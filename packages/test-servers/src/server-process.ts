@@ -29,7 +29,10 @@ export interface ServerProcess {
   output(): string;
   /** Resolves with the exit code (or signal) once the process has exited. */
   readonly exited: Promise<string>;
-  /** SIGTERM the process group, SIGKILL after `graceMs`; resolves once it has exited. */
+  /**
+   * SIGTERM the process group, SIGKILL after `graceMs` (at once when 0, as a crash);
+   * resolves once it has exited.
+   */
   stop(graceMs?: number): Promise<void>;
 }
 
@@ -85,7 +88,7 @@ export function spawnServer(server: ServerCommand): ServerProcess {
     exited,
     async stop(graceMs = 5000) {
       if (!live.has(child)) return;
-      killGroup(child, 'SIGTERM');
+      killGroup(child, graceMs === 0 ? 'SIGKILL' : 'SIGTERM');
       const timer = setTimeout(() => killGroup(child, 'SIGKILL'), graceMs);
       await exited;
       clearTimeout(timer);
