@@ -31,10 +31,16 @@ function isPart10(path: string): boolean {
 
 /** Real DICOM files of pydicom's test data, with the Modality their name tells. */
 const FILES = readdirSync(DICOM_DIR)
-  .filter((name) => /^(CT|MR)_small.*\.dcm$|^(liver|image_dfl|rtplan|rtstruct|rtdose)[\w.-]*\.dcm$/.test(name))
+  .filter((name) =>
+    /^(CT|MR)_small.*\.dcm$|^(liver|image_dfl|rtplan|rtstruct|rtdose)[\w.-]*\.dcm$/.test(name),
+  )
   .filter((name) => isPart10(join(DICOM_DIR, name)))
   .sort()
-  .map((name) => ({ path: join(DICOM_DIR, name), uid: sanitizeUid(name), modality: name.startsWith('CT') ? 'CT' : name.startsWith('MR') ? 'MR' : 'OT' }));
+  .map((name) => ({
+    path: join(DICOM_DIR, name),
+    uid: sanitizeUid(name),
+    modality: name.startsWith('CT') ? 'CT' : name.startsWith('MR') ? 'MR' : 'OT',
+  }));
 
 let server: SwiftS3Server;
 let client: Client;
@@ -56,7 +62,9 @@ beforeAll(async () => {
     },
     metadataStore: { type: 'memory' },
   };
-  client = createContainer(config, [minioObjectStoreAdapter, memoryMetadataStoreAdapter]).get(TOKENS.Client);
+  client = createContainer(config, [minioObjectStoreAdapter, memoryMetadataStoreAdapter]).get(
+    TOKENS.Client,
+  );
 }, 60_000);
 
 afterAll(async () => {
@@ -74,25 +82,46 @@ describe('a dataset of real DICOM files', () => {
 
   it('uploads, searches, downloads the same bytes and verifies clean', async () => {
     const imagesMetadata = Object.fromEntries(FILES.map((f) => [f.uid, { Modality: f.modality }]));
-    const result = await client.uploadDataset({ collection: COLLECTION, uid: entity.entity, images: FILES.map((f) => f.path), imagesMetadata, metadata: { Sex: 'O' } });
+    const result = await client.uploadDataset({
+      collection: COLLECTION,
+      uid: entity.entity,
+      images: FILES.map((f) => f.path),
+      imagesMetadata,
+      metadata: { Sex: 'O' },
+    });
     expect(result.failed).toEqual([]);
     expect(result.counts.uploaded).toBe(FILES.length);
 
-    const ct = await client.search({ collection: COLLECTION, filters: [{ field: 'Modality', op: '=', value: 'CT' }] });
-    expect(ct.records.map((r) => r.uid).sort()).toEqual(FILES.filter((f) => f.modality === 'CT').map((f) => f.uid));
+    const ct = await client.search({
+      collection: COLLECTION,
+      filters: [{ field: 'Modality', op: '=', value: 'CT' }],
+    });
+    expect(ct.records.map((r) => r.uid).sort()).toEqual(
+      FILES.filter((f) => f.modality === 'CT').map((f) => f.uid),
+    );
 
     for (const file of FILES) {
       const ref = { ...entity, image: file.uid };
       const record = await client.getImage(ref);
-      expect(record.data).toMatchObject({ contentType: 'application/dicom', size: readFileSync(file.path).length, Modality: file.modality });
-      expect((await readAll(await client.readImage(ref))).equals(readFileSync(file.path))).toBe(true);
+      expect(record.data).toMatchObject({
+        contentType: 'application/dicom',
+        size: readFileSync(file.path).length,
+        Modality: file.modality,
+      });
+      expect((await readAll(await client.readImage(ref))).equals(readFileSync(file.path))).toBe(
+        true,
+      );
       expect((await client.objects.head(record.data.objectName)).md5).toBe(record.data.md5);
     }
     expect(await client.verify({ deep: true })).toEqual({ images: FILES.length, problems: [] });
   }, 120_000);
 
   it('finds nothing to do when the same dataset is uploaded again', async () => {
-    const result = await client.uploadDataset({ collection: COLLECTION, uid: entity.entity, images: FILES.map((f) => f.path) });
+    const result = await client.uploadDataset({
+      collection: COLLECTION,
+      uid: entity.entity,
+      images: FILES.map((f) => f.path),
+    });
     expect(result.counts).toEqual({ uploaded: 0, unchanged: 0, recorded: FILES.length, failed: 0 });
   }, 60_000);
 });
@@ -100,7 +129,9 @@ describe('a dataset of real DICOM files', () => {
 describe('the S3 server dies in the middle of an upload', () => {
   const entity = { collection: COLLECTION, entity: 'SUID-0002' };
   // Each file several times under its own uid: enough images to be mid-upload at the kill.
-  const images: ImageInput[] = [0, 1, 2, 3, 4].flatMap((copy) => FILES.map((f) => ({ path: f.path, uid: `${copy}-${f.uid}` })));
+  const images: ImageInput[] = [0, 1, 2, 3, 4].flatMap((copy) =>
+    FILES.map((f) => ({ path: f.path, uid: `${copy}-${f.uid}` })),
+  );
 
   /** The images, with the server killed once the tenth has been taken (at least six are done by then). */
   async function* killedAfterTen(): AsyncGenerator<ImageInput> {
@@ -112,7 +143,12 @@ describe('the S3 server dies in the middle of an upload', () => {
 
   it('reports the failed images with their reasons; a rerun after the restart completes with nothing duplicated', async () => {
     const started = Date.now();
-    const first = await client.uploadDataset({ ...entity, uid: entity.entity, images: killedAfterTen(), concurrency: 4 });
+    const first = await client.uploadDataset({
+      ...entity,
+      uid: entity.entity,
+      images: killedAfterTen(),
+      concurrency: 4,
+    });
     expect(Date.now() - started).toBeLessThan(30_000);
     expect(first.counts.uploaded).toBeGreaterThanOrEqual(6);
     expect(first.counts.failed).toBeGreaterThanOrEqual(images.length - 10);
@@ -130,7 +166,8 @@ describe('the S3 server dies in the middle of an upload', () => {
     expect(second.counts.uploaded + second.counts.recorded).toBe(first.counts.failed);
 
     const keys: string[] = [];
-    for await (const object of client.objects.listAll(entityImagesPrefix(entity))) keys.push(object.key);
+    for await (const object of client.objects.listAll(entityImagesPrefix(entity)))
+      keys.push(object.key);
     expect(keys).toHaveLength(images.length);
     expect(new Set(keys).size).toBe(images.length);
     const records: string[] = [];

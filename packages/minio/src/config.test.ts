@@ -1,10 +1,29 @@
-import { SomError, createContainer, memoryMetadataStoreAdapter, TOKENS, type StoreConfig } from '@som/core';
-import { DEFAULT_PART_SIZE, MinioObjectDriver, minioObjectStoreAdapter, resolveCredentials, resolveMinioConfig } from '.';
+import {
+  SomError,
+  createContainer,
+  memoryMetadataStoreAdapter,
+  TOKENS,
+  type StoreConfig,
+} from '@som/core';
+import {
+  DEFAULT_PART_SIZE,
+  MinioObjectDriver,
+  minioObjectStoreAdapter,
+  resolveCredentials,
+  resolveMinioConfig,
+} from '.';
 
 const SECRET = 'sEcReT-value-that-must-not-show';
 
 function base(overrides: Record<string, unknown> = {}): StoreConfig {
-  return { type: 'minio', endPoint: 's3.example.org', bucket: 'radiology', accessKey: 'AKIA123', secretKey: SECRET, ...overrides };
+  return {
+    type: 'minio',
+    endPoint: 's3.example.org',
+    bucket: 'radiology',
+    accessKey: 'AKIA123',
+    secretKey: SECRET,
+    ...overrides,
+  };
 }
 
 function failure(fn: () => unknown): SomError {
@@ -36,10 +55,20 @@ describe('resolveMinioConfig', () => {
   });
 
   it('takes host, port and SSL from an endpoint URL, and explicit settings over it', () => {
-    expect(resolveMinioConfig(base({ endPoint: 'http://127.0.0.1:9000' }))).toMatchObject({ host: '127.0.0.1', port: 9000, useSSL: false });
-    expect(resolveMinioConfig(base({ endPoint: 'https://minio.local' }))).toMatchObject({ host: 'minio.local', port: 443, useSSL: true });
+    expect(resolveMinioConfig(base({ endPoint: 'http://127.0.0.1:9000' }))).toMatchObject({
+      host: '127.0.0.1',
+      port: 9000,
+      useSSL: false,
+    });
+    expect(resolveMinioConfig(base({ endPoint: 'https://minio.local' }))).toMatchObject({
+      host: 'minio.local',
+      port: 443,
+      useSSL: true,
+    });
     expect(resolveMinioConfig(base({ useSSL: false }))).toMatchObject({ port: 80, useSSL: false });
-    expect(resolveMinioConfig(base({ endPoint: 'http://127.0.0.1:9000', port: 9001 }))).toMatchObject({ port: 9001 });
+    expect(
+      resolveMinioConfig(base({ endPoint: 'http://127.0.0.1:9000', port: 9001 })),
+    ).toMatchObject({ port: 9001 });
   });
 
   it.each([
@@ -63,32 +92,67 @@ describe('resolveMinioConfig', () => {
 
 describe('resolveCredentials', () => {
   it('takes the configuration first, then SOM_S3_*, then AWS_*', () => {
-    const env = { SOM_S3_ACCESS_KEY: 'som-a', SOM_S3_SECRET_KEY: 'som-s', AWS_ACCESS_KEY_ID: 'aws-a', AWS_SECRET_ACCESS_KEY: 'aws-s', AWS_SESSION_TOKEN: 'aws-t' };
+    const env = {
+      SOM_S3_ACCESS_KEY: 'som-a',
+      SOM_S3_SECRET_KEY: 'som-s',
+      AWS_ACCESS_KEY_ID: 'aws-a',
+      AWS_SECRET_ACCESS_KEY: 'aws-s',
+      AWS_SESSION_TOKEN: 'aws-t',
+    };
     expect(resolveCredentials(base(), env)).toEqual({ accessKey: 'AKIA123', secretKey: SECRET });
-    expect(resolveCredentials(base({ accessKey: undefined, secretKey: undefined }), env)).toEqual({ accessKey: 'som-a', secretKey: 'som-s' });
-    const awsOnly = { AWS_ACCESS_KEY_ID: 'aws-a', AWS_SECRET_ACCESS_KEY: 'aws-s', AWS_SESSION_TOKEN: 'aws-t' };
-    expect(resolveCredentials(base({ accessKey: undefined, secretKey: undefined }), awsOnly)).toEqual({ accessKey: 'aws-a', secretKey: 'aws-s', sessionToken: 'aws-t' });
+    expect(resolveCredentials(base({ accessKey: undefined, secretKey: undefined }), env)).toEqual({
+      accessKey: 'som-a',
+      secretKey: 'som-s',
+    });
+    const awsOnly = {
+      AWS_ACCESS_KEY_ID: 'aws-a',
+      AWS_SECRET_ACCESS_KEY: 'aws-s',
+      AWS_SESSION_TOKEN: 'aws-t',
+    };
+    expect(
+      resolveCredentials(base({ accessKey: undefined, secretKey: undefined }), awsOnly),
+    ).toEqual({ accessKey: 'aws-a', secretKey: 'aws-s', sessionToken: 'aws-t' });
   });
 
   it('names what is missing without showing any secret', () => {
-    expect(failure(() => resolveCredentials(base({ accessKey: undefined, secretKey: undefined }), {})).message).toContain('SOM_S3_ACCESS_KEY');
-    expect(failure(() => resolveCredentials(base({ accessKey: undefined }), {})).message).toContain('access key is missing');
-    expect(failure(() => resolveCredentials(base({ accessKey: undefined, secretKey: undefined }), { AWS_SECRET_ACCESS_KEY: SECRET })).message).toContain(
-      'AWS_ACCESS_KEY_ID',
+    expect(
+      failure(() => resolveCredentials(base({ accessKey: undefined, secretKey: undefined }), {}))
+        .message,
+    ).toContain('SOM_S3_ACCESS_KEY');
+    expect(failure(() => resolveCredentials(base({ accessKey: undefined }), {})).message).toContain(
+      'access key is missing',
     );
-    expect(failure(() => resolveCredentials(base({ secretKey: 42 }), {})).message).toContain('"secretKey"');
+    expect(
+      failure(() =>
+        resolveCredentials(base({ accessKey: undefined, secretKey: undefined }), {
+          AWS_SECRET_ACCESS_KEY: SECRET,
+        }),
+      ).message,
+    ).toContain('AWS_ACCESS_KEY_ID');
+    expect(failure(() => resolveCredentials(base({ secretKey: 42 }), {})).message).toContain(
+      '"secretKey"',
+    );
   });
 });
 
 describe('minioObjectStoreAdapter', () => {
   it('validates before anything is built, and binds a MinioObjectDriver', () => {
-    const stores = (objectStore: StoreConfig) => ({ objectStore, metadataStore: { type: 'memory' } });
+    const stores = (objectStore: StoreConfig) => ({
+      objectStore,
+      metadataStore: { type: 'memory' },
+    });
     const adapters = [minioObjectStoreAdapter, memoryMetadataStoreAdapter];
-    expect(failure(() => createContainer(stores(base({ bucket: undefined })), adapters)).message).toContain('bucket');
+    expect(
+      failure(() => createContainer(stores(base({ bucket: undefined })), adapters)).message,
+    ).toContain('bucket');
     const container = createContainer(stores(base()), adapters);
     const driver = container.get(TOKENS.ObjectStoreDriver);
     expect(driver).toBeInstanceOf(MinioObjectDriver);
     expect(driver.name).toBe('minio:https://s3.example.org:443/radiology');
-    expect(container.get(TOKENS.ObjectStore).capabilities).toEqual({ signedUrls: true, ifNotExists: false, copy: true });
+    expect(container.get(TOKENS.ObjectStore).capabilities).toEqual({
+      signedUrls: true,
+      ifNotExists: false,
+      copy: true,
+    });
   });
 });

@@ -115,7 +115,12 @@ function booleanSetting(config: StoreConfig, name: string): boolean | undefined 
   return value;
 }
 
-function integerSetting(config: StoreConfig, name: string, min: number, max: number): number | undefined {
+function integerSetting(
+  config: StoreConfig,
+  name: string,
+  min: number,
+  max: number,
+): number | undefined {
   const value = config[name];
   if (value === undefined) return undefined;
   if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < min || value > max) {
@@ -136,32 +141,54 @@ export function validateBucketName(name: unknown): string {
   };
   if (typeof name !== 'string') return fail('setting "bucket" is required');
   if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(name)) {
-    fail('use 3 to 63 lowercase letters, digits, "." and "-", starting and ending with a letter or digit');
+    fail(
+      'use 3 to 63 lowercase letters, digits, "." and "-", starting and ending with a letter or digit',
+    );
   }
-  if (name.includes('..') || /^\d{1,3}(\.\d{1,3}){3}$/.test(name)) fail('no ".." and not an IP address');
+  if (name.includes('..') || /^\d{1,3}(\.\d{1,3}){3}$/.test(name))
+    fail('no ".." and not an IP address');
   return name;
 }
 
 /** Host, port and SSL from `endPoint` (a host name, or an http(s) URL with no path). */
 function endpointOf(config: StoreConfig): { host: string; port?: number; useSSL?: boolean } {
   const endPoint = config.endPoint;
-  if (typeof endPoint !== 'string' || endPoint === '') throw invalid('endPoint', 'the server host name, e.g. "s3.amazonaws.com" (required)');
+  if (typeof endPoint !== 'string' || endPoint === '')
+    throw invalid('endPoint', 'the server host name, e.g. "s3.amazonaws.com" (required)');
   if (!endPoint.includes('://')) {
-    if (!/^[A-Za-z0-9.-]+$|^\[[0-9A-Fa-f:.]+\]$/.test(endPoint)) throw invalid('endPoint', 'a host name or IP address without a path');
+    if (!/^[A-Za-z0-9.-]+$|^\[[0-9A-Fa-f:.]+\]$/.test(endPoint))
+      throw invalid('endPoint', 'a host name or IP address without a path');
     return { host: endPoint };
   }
   const url = URL.canParse(endPoint) ? new URL(endPoint) : undefined;
-  if (url === undefined || !['http:', 'https:'].includes(url.protocol) || url.pathname !== '/' || url.search || url.username || url.password) {
-    throw invalid('endPoint', 'a host name, or an http(s) URL with no path or credentials, e.g. "http://127.0.0.1:9000"');
+  if (
+    url === undefined ||
+    !['http:', 'https:'].includes(url.protocol) ||
+    url.pathname !== '/' ||
+    url.search ||
+    url.username ||
+    url.password
+  ) {
+    throw invalid(
+      'endPoint',
+      'a host name, or an http(s) URL with no path or credentials, e.g. "http://127.0.0.1:9000"',
+    );
   }
-  return { host: url.hostname, useSSL: url.protocol === 'https:', ...(url.port ? { port: Number(url.port) } : {}) };
+  return {
+    host: url.hostname,
+    useSSL: url.protocol === 'https:',
+    ...(url.port ? { port: Number(url.port) } : {}),
+  };
 }
 
 /** The driver's settings from a store configuration; InvalidArgument naming the first bad one. */
 export function resolveMinioConfig(config: StoreConfig): ResolvedMinioConfig {
   const unknown = Object.keys(config).filter((name) => !SETTINGS.has(name));
   if (unknown.length > 0) {
-    throw new SomError('InvalidArgument', `unknown minio setting ${unknown.map((n) => JSON.stringify(n)).join(', ')}: use ${[...SETTINGS].join(', ')}`);
+    throw new SomError(
+      'InvalidArgument',
+      `unknown minio setting ${unknown.map((n) => JSON.stringify(n)).join(', ')}: use ${[...SETTINGS].join(', ')}`,
+    );
   }
   const endpoint = endpointOf(config);
   const useSSL = booleanSetting(config, 'useSSL') ?? endpoint.useSSL ?? true;
@@ -192,13 +219,26 @@ export function resolveCredentials(config: StoreConfig, env: NodeJS.ProcessEnv):
   const sessionToken = stringSetting(config, 'sessionToken');
   const sources: [string | undefined, string | undefined, string | undefined, string][] = [
     [accessKey, secretKey, sessionToken, 'settings "accessKey" and "secretKey"'],
-    [env.SOM_S3_ACCESS_KEY, env.SOM_S3_SECRET_KEY, env.SOM_S3_SESSION_TOKEN, 'SOM_S3_ACCESS_KEY and SOM_S3_SECRET_KEY'],
-    [env.AWS_ACCESS_KEY_ID, env.AWS_SECRET_ACCESS_KEY, env.AWS_SESSION_TOKEN, 'AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY'],
+    [
+      env.SOM_S3_ACCESS_KEY,
+      env.SOM_S3_SECRET_KEY,
+      env.SOM_S3_SESSION_TOKEN,
+      'SOM_S3_ACCESS_KEY and SOM_S3_SECRET_KEY',
+    ],
+    [
+      env.AWS_ACCESS_KEY_ID,
+      env.AWS_SECRET_ACCESS_KEY,
+      env.AWS_SESSION_TOKEN,
+      'AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY',
+    ],
   ];
   for (const [access, secret, token, where] of sources) {
     if (!access && !secret) continue;
     if (!access || !secret) {
-      throw new SomError('InvalidArgument', `minio credentials incomplete: ${where} must both be set (${access ? 'the secret key' : 'the access key'} is missing)`);
+      throw new SomError(
+        'InvalidArgument',
+        `minio credentials incomplete: ${where} must both be set (${access ? 'the secret key' : 'the access key'} is missing)`,
+      );
     }
     return { accessKey: access, secretKey: secret, ...(token ? { sessionToken: token } : {}) };
   }

@@ -56,7 +56,8 @@ function streamOf(bytes: Buffer, failAfter?: number): Readable {
   let offset = 0;
   return new Readable({
     read() {
-      if (failAfter !== undefined && offset >= failAfter) return this.destroy(new Error('source failed on purpose'));
+      if (failAfter !== undefined && offset >= failAfter)
+        return this.destroy(new Error('source failed on purpose'));
       if (offset >= bytes.length) return this.push(null);
       const end = Math.min(offset + (1 << 20), bytes.length);
       this.push(bytes.subarray(offset, end));
@@ -74,7 +75,11 @@ async function keysUnder(prefix: string): Promise<string[]> {
 /** Keys of the multipart uploads in progress under `prefix` (ListMultipartUploads). */
 async function incompleteUploads(prefix: string): Promise<string[]> {
   const query = `prefix=${encodeURIComponent(prefix)}&uploads`;
-  const response = await raw.makeRequestAsync({ method: 'GET', bucketName: BUCKET, query }, '', [200]);
+  const response = await raw.makeRequestAsync(
+    { method: 'GET', bucketName: BUCKET, query },
+    '',
+    [200],
+  );
   const xml = (await readAll(response)).toString('utf8');
   return [...xml.matchAll(/<Upload><Key>([^<]*)<\/Key>/g)].map((match) => match[1] as string);
 }
@@ -87,7 +92,14 @@ function everything(err: unknown): string {
 beforeAll(async () => {
   server = await startSwiftS3();
   store = new ObjectStore(new MinioObjectDriver(config()));
-  raw = new Client({ endPoint: server.host, port: server.port, useSSL: false, accessKey: server.accessKey, secretKey: server.secretKey, region: server.region });
+  raw = new Client({
+    endPoint: server.host,
+    port: server.port,
+    useSSL: false,
+    accessKey: server.accessKey,
+    secretKey: server.secretKey,
+    region: server.region,
+  });
   await store.put('warm-up', 'x');
 }, 60_000);
 
@@ -108,9 +120,18 @@ describe('multipart uploads (objects larger than the part size)', () => {
 
   it('stores an object of three parts with its md5, content type and metadata', async () => {
     const bytes = bytesOf(size, 1);
-    const attributes = await store.put('multi/given', streamOf(bytes), { md5: md5Hex(bytes), contentType: 'application/dicom', metadata: { modality: 'CT' } });
+    const attributes = await store.put('multi/given', streamOf(bytes), {
+      md5: md5Hex(bytes),
+      contentType: 'application/dicom',
+      metadata: { modality: 'CT' },
+    });
     expect(attributes).toMatchObject({ size, md5: md5Hex(bytes) });
-    expect(await store.head('multi/given')).toMatchObject({ size, md5: md5Hex(bytes), contentType: 'application/dicom', metadata: { modality: 'CT' } });
+    expect(await store.head('multi/given')).toMatchObject({
+      size,
+      md5: md5Hex(bytes),
+      contentType: 'application/dicom',
+      metadata: { modality: 'CT' },
+    });
     expect((await readAll(await store.get('multi/given'))).equals(bytes)).toBe(true);
     // A multipart ETag is not an md5: the listing leaves it out rather than give a wrong one.
     const [listed] = (await store.list({ prefix: 'multi/given' })).objects;
@@ -120,9 +141,17 @@ describe('multipart uploads (objects larger than the part size)', () => {
 
   it('stores an object whose md5 was not given through a temporary key, keeping the md5 computed', async () => {
     const bytes = bytesOf(size, 2);
-    const attributes = await store.put('multi/computed', streamOf(bytes), { contentType: 'application/dicom', metadata: { note: 'no md5' } });
+    const attributes = await store.put('multi/computed', streamOf(bytes), {
+      contentType: 'application/dicom',
+      metadata: { note: 'no md5' },
+    });
     expect(attributes.md5).toBe(md5Hex(bytes));
-    expect(await store.head('multi/computed')).toMatchObject({ size, md5: md5Hex(bytes), contentType: 'application/dicom', metadata: { note: 'no md5' } });
+    expect(await store.head('multi/computed')).toMatchObject({
+      size,
+      md5: md5Hex(bytes),
+      contentType: 'application/dicom',
+      metadata: { note: 'no md5' },
+    });
     expect((await readAll(await store.get('multi/computed'))).equals(bytes)).toBe(true);
     expect(await keysUnder(TEMP_PREFIX)).toEqual([]);
     expect(await incompleteUploads('')).toEqual([]);
@@ -130,10 +159,15 @@ describe('multipart uploads (objects larger than the part size)', () => {
 
   it('rejects a multipart upload whose md5 does not match: nothing stored, the previous object intact, the upload aborted', async () => {
     const bytes = bytesOf(size, 3);
-    await expectSomError(store.put('multi/mismatch-new', streamOf(bytes), { md5: md5Hex(Buffer.from('other')) }), 'InvalidArgument');
+    await expectSomError(
+      store.put('multi/mismatch-new', streamOf(bytes), { md5: md5Hex(Buffer.from('other')) }),
+      'InvalidArgument',
+    );
     expect(await store.exists('multi/mismatch-new')).toBe(false);
     await store.put('multi/mismatch-old', 'previous');
-    const error = await store.put('multi/mismatch-old', streamOf(bytes), { md5: md5Hex(Buffer.from('other')) }).catch((err: unknown) => err);
+    const error = await store
+      .put('multi/mismatch-old', streamOf(bytes), { md5: md5Hex(Buffer.from('other')) })
+      .catch((err: unknown) => err);
     expect(error).toBeInstanceOf(SomError);
     expect((error as SomError).code).toBe('InvalidArgument');
     expect((error as SomError).message).toContain('multi/mismatch-old');
@@ -144,20 +178,34 @@ describe('multipart uploads (objects larger than the part size)', () => {
   it.each([
     ['with', true],
     ['without', false],
-  ])('stores nothing when the source fails in the second part (md5 %s), and aborts the upload', async (_label, withMd5) => {
-    const bytes = bytesOf(size, 4);
-    const key = `multi/failing-${String(withMd5)}`;
-    await store.put(key, 'previous');
-    const options = withMd5 ? { md5: md5Hex(bytes) } : {};
-    await expect(store.put(key, streamOf(bytes, MIN_PART_SIZE + (1 << 20)), options)).rejects.toBeInstanceOf(SomError);
-    expect((await store.getBuffer(key)).toString()).toBe('previous');
-    expect(await incompleteUploads('')).toEqual([]);
-    expect(await keysUnder(TEMP_PREFIX)).toEqual([]);
-  }, 60_000);
+  ])(
+    'stores nothing when the source fails in the second part (md5 %s), and aborts the upload',
+    async (_label, withMd5) => {
+      const bytes = bytesOf(size, 4);
+      const key = `multi/failing-${String(withMd5)}`;
+      await store.put(key, 'previous');
+      const options = withMd5 ? { md5: md5Hex(bytes) } : {};
+      await expect(
+        store.put(key, streamOf(bytes, MIN_PART_SIZE + (1 << 20)), options),
+      ).rejects.toBeInstanceOf(SomError);
+      expect((await store.getBuffer(key)).toString()).toBe('previous');
+      expect(await incompleteUploads('')).toEqual([]);
+      expect(await keysUnder(TEMP_PREFIX)).toEqual([]);
+    },
+    60_000,
+  );
 
   it('reads the md5 of a multipart object written by another client, which has no som md5', async () => {
     const bytes = bytesOf(MIN_PART_SIZE + 100, 5);
-    const other = new Client({ endPoint: server.host, port: server.port, useSSL: false, accessKey: server.accessKey, secretKey: server.secretKey, region: server.region, partSize: MIN_PART_SIZE });
+    const other = new Client({
+      endPoint: server.host,
+      port: server.port,
+      useSSL: false,
+      accessKey: server.accessKey,
+      secretKey: server.secretKey,
+      region: server.region,
+      partSize: MIN_PART_SIZE,
+    });
     await other.putObject(BUCKET, 'foreign/multipart', streamOf(bytes), bytes.length);
     expect((await other.statObject(BUCKET, 'foreign/multipart')).etag).toMatch(/-2$/);
     expect((await store.head('foreign/multipart')).md5).toBe(md5Hex(bytes));
@@ -184,7 +232,29 @@ describe('user metadata', () => {
 
   it('keeps plain lowercase names readable by other S3 tools', async () => {
     await store.put('meta/plain', 'x', { metadata: { 'body-part': 'CHEST' } });
-    expect((await raw.statObject(BUCKET, 'meta/plain')).metaData).toMatchObject({ 'body-part': 'CHEST' });
+    expect((await raw.statObject(BUCKET, 'meta/plain')).metaData).toMatchObject({
+      'body-part': 'CHEST',
+    });
+  });
+});
+
+describe('cancellation', () => {
+  it('stops a read when its signal aborts', async () => {
+    await store.put('cancel/read', Buffer.alloc(3 << 20, 1));
+    const controller = new AbortController();
+    const stream = await store.get('cancel/read', { signal: controller.signal });
+    controller.abort();
+    await expect(readAll(stream)).rejects.toMatchObject({ code: 'Canceled' });
+  });
+
+  it('stores nothing for a write whose signal aborted', async () => {
+    const controller = new AbortController();
+    controller.abort();
+    await expectSomError(
+      store.put('cancel/write', Buffer.alloc(10), { signal: controller.signal }),
+      'Canceled',
+    );
+    expect(await store.exists('cancel/write')).toBe(false);
   });
 });
 
@@ -199,8 +269,16 @@ describe('credentials and secrets', () => {
   it('answers PermissionDenied for a wrong secret, which appears in no error, name or inspection', async () => {
     const driver = new MinioObjectDriver(config({ secretKey: WRONG_SECRET }));
     const wrong = new ObjectStore(driver);
-    for (const attempt of [wrong.put('secret/a', 'x'), wrong.get('warm-up'), wrong.list({}), wrong.head('warm-up')]) {
-      const error = await attempt.then(() => undefined, (err: unknown) => err);
+    for (const attempt of [
+      wrong.put('secret/a', 'x'),
+      wrong.get('warm-up'),
+      wrong.list({}),
+      wrong.head('warm-up'),
+    ]) {
+      const error = await attempt.then(
+        () => undefined,
+        (err: unknown) => err,
+      );
       expect(error).toBeInstanceOf(SomError);
       expect((error as SomError).code).toBe('PermissionDenied');
       expect(everything(error)).not.toContain(WRONG_SECRET);
@@ -214,7 +292,11 @@ describe('credentials and secrets', () => {
   it('takes credentials from SOM_S3_ACCESS_KEY and SOM_S3_SECRET_KEY', async () => {
     const { accessKey, secretKey, ...rest } = config();
     expect([accessKey, secretKey]).toEqual([server.accessKey, server.secretKey]);
-    const env = { SOM_S3_ACCESS_KEY: server.accessKey, SOM_S3_SECRET_KEY: server.secretKey, AWS_SECRET_ACCESS_KEY: WRONG_SECRET };
+    const env = {
+      SOM_S3_ACCESS_KEY: server.accessKey,
+      SOM_S3_SECRET_KEY: server.secretKey,
+      AWS_SECRET_ACCESS_KEY: WRONG_SECRET,
+    };
     const fromEnv = new ObjectStore(new MinioObjectDriver(rest as StoreConfig, env));
     expect((await fromEnv.getBuffer('warm-up')).toString()).toBe('x');
     await fromEnv.close();
@@ -223,8 +305,13 @@ describe('credentials and secrets', () => {
 
 describe('buckets', () => {
   it('answers NotFound naming a missing bucket when createBucket is not set', async () => {
-    const missing = new ObjectStore(new MinioObjectDriver(config({ bucket: 'no-such-bucket', createBucket: false })));
-    const error = await missing.put('a', 'x').then(() => undefined, (err: unknown) => err);
+    const missing = new ObjectStore(
+      new MinioObjectDriver(config({ bucket: 'no-such-bucket', createBucket: false })),
+    );
+    const error = await missing.put('a', 'x').then(
+      () => undefined,
+      (err: unknown) => err,
+    );
     expect(error).toBeInstanceOf(SomError);
     expect((error as SomError).code).toBe('NotFound');
     expect((error as SomError).message).toContain('"no-such-bucket"');
@@ -234,7 +321,9 @@ describe('buckets', () => {
   });
 
   it('creates a missing bucket when createBucket is set, once, even from concurrent writes', async () => {
-    const creating = new ObjectStore(new MinioObjectDriver(config({ bucket: 'created-on-demand' })));
+    const creating = new ObjectStore(
+      new MinioObjectDriver(config({ bucket: 'created-on-demand' })),
+    );
     await Promise.all(Array.from({ length: 4 }, (_, i) => creating.put(`k${i}`, String(i))));
     expect(await raw.bucketExists('created-on-demand')).toBe(true);
     expect((await creating.list({})).objects.map((o) => o.key)).toEqual(['k0', 'k1', 'k2', 'k3']);
@@ -271,14 +360,20 @@ describe('unreachable and silent servers', () => {
 
   it('answers Unavailable when nothing listens', async () => {
     const port = await freePort();
-    const down = new ObjectStore(new MinioObjectDriver(config({ endPoint: `http://127.0.0.1:${port}`, maxRetries: 1 })));
+    const down = new ObjectStore(
+      new MinioObjectDriver(config({ endPoint: `http://127.0.0.1:${port}`, maxRetries: 1 })),
+    );
     await expectSomError(down.head('a'), 'Unavailable');
     await down.close();
   });
 
   it('answers DeadlineExceeded when the server never answers within timeoutMs', async () => {
     const address = silent.address() as { port: number };
-    const mute = new ObjectStore(new MinioObjectDriver(config({ endPoint: `http://127.0.0.1:${address.port}`, timeoutMs: 300, maxRetries: 0 })));
+    const mute = new ObjectStore(
+      new MinioObjectDriver(
+        config({ endPoint: `http://127.0.0.1:${address.port}`, timeoutMs: 300, maxRetries: 0 }),
+      ),
+    );
     const started = Date.now();
     await expectSomError(mute.list({}), 'DeadlineExceeded');
     expect(Date.now() - started).toBeLessThan(5000);

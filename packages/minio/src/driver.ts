@@ -20,7 +20,12 @@ import {
   type SignedUrlOptions,
   type StoreConfig,
 } from '@som/core';
-import { resolveCredentials, resolveMinioConfig, type MinioConfig, type ResolvedMinioConfig } from './config';
+import {
+  resolveCredentials,
+  resolveMinioConfig,
+  type MinioConfig,
+  type ResolvedMinioConfig,
+} from './config';
 import { s3ErrorCode } from './errors';
 import { md5OfEtag, parseListObjectsV2 } from './listing';
 import { MD5_HEADER, metadataOf } from './metadata';
@@ -103,7 +108,10 @@ export class MinioObjectDriver implements ObjectStoreDriver {
   async head(key: string): Promise<ObjectAttributes> {
     await this.bucketReady();
     const headers = await this.retry(() => this.#requests.head(key));
-    const md5 = header(headers, MD5_HEADER) ?? md5OfEtag(header(headers, 'etag')) ?? (await this.md5OfContent(key));
+    const md5 =
+      header(headers, MD5_HEADER) ??
+      md5OfEtag(header(headers, 'etag')) ??
+      (await this.md5OfContent(key));
     const modified = header(headers, 'last-modified');
     return {
       key,
@@ -125,7 +133,12 @@ export class MinioObjectDriver implements ObjectStoreDriver {
   async list(options: ListOptions): Promise<ListPage> {
     await this.bucketReady();
     const xml = await this.retry(() =>
-      this.#requests.listObjectsV2(options.prefix ?? '', options.delimiter ?? '', options.pageSize ?? 1000, options.pageToken),
+      this.#requests.listObjectsV2(
+        options.prefix ?? '',
+        options.delimiter ?? '',
+        options.pageSize ?? 1000,
+        options.pageToken,
+      ),
     );
     return parseListObjectsV2(xml);
   }
@@ -159,7 +172,8 @@ export class MinioObjectDriver implements ObjectStoreDriver {
    */
   private async md5OfContent(key: string): Promise<string> {
     const hash = createHash('md5');
-    for await (const chunk of await this.retry(() => this.#requests.get(key, undefined))) hash.update(chunk as Buffer);
+    for await (const chunk of await this.retry(() => this.#requests.get(key, undefined)))
+      hash.update(chunk as Buffer);
     return hash.digest('hex');
   }
 
@@ -176,7 +190,10 @@ export class MinioObjectDriver implements ObjectStoreDriver {
     const { bucket, createBucket } = this.#settings;
     if (await this.retry(() => this.#requests.bucketExists())) return;
     if (!createBucket) {
-      throw new SomError('NotFound', `bucket "${bucket}" does not exist on ${this.name}: create it, or set the minio setting "createBucket": true`);
+      throw new SomError(
+        'NotFound',
+        `bucket "${bucket}" does not exist on ${this.name}: create it, or set the minio setting "createBucket": true`,
+      );
     }
     try {
       await this.#requests.createBucket();

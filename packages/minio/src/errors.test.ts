@@ -44,15 +44,23 @@ describe('s3ErrorCode', () => {
     [429, 'ResourceExhausted'],
     [504, 'DeadlineExceeded'],
   ])('maps the minio client\u2019s "Retryable HTTP status: %i" to %s', (status, expected) => {
-    expect(s3ErrorCode(new Error(`Request failed after 0 retries: Error: Retryable HTTP status: ${status}`))).toBe(expected);
+    expect(
+      s3ErrorCode(
+        new Error(`Request failed after 0 retries: Error: Retryable HTTP status: ${status}`),
+      ),
+    ).toBe(expected);
   });
 
   it('maps its own errors, statuses, aborts and client validation errors', () => {
     expect(s3ErrorCode(new RequestTimeoutError(10))).toBe('DeadlineExceeded');
     expect(s3ErrorCode(new S3ResponseError('InvalidResponse', 'odd answer'))).toBe('Internal');
-    expect(s3ErrorCode(new S3ResponseError('', 'no body', 403))).toBe('PermissionDenied');
-    expect(s3ErrorCode(Object.assign(new Error('aborted'), { name: 'AbortError' }))).toBe('Canceled');
-    expect(s3ErrorCode(Object.assign(new Error('bad name'), { name: 'InvalidObjectNameError' }))).toBe('InvalidArgument');
+    expect(s3ErrorCode(new S3ResponseError('NoSuchUpload', 'gone'))).toBe('NotFound');
+    expect(s3ErrorCode(Object.assign(new Error('aborted'), { name: 'AbortError' }))).toBe(
+      'Canceled',
+    );
+    expect(
+      s3ErrorCode(Object.assign(new Error('bad name'), { name: 'InvalidObjectNameError' })),
+    ).toBe('InvalidArgument');
     expect(s3ErrorCode(new SomError('AlreadyExists', 'x'))).toBe('AlreadyExists');
     expect(s3ErrorCode('a string')).toBe('Internal');
   });

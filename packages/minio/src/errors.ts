@@ -69,34 +69,26 @@ const CLIENT_ERRORS: Record<string, ErrorCode> = {
   ExpiresParamError: 'InvalidArgument',
 };
 
-/** The portable code of an HTTP status an S3 server answered with. */
-export function statusCode(status: number): ErrorCode {
-  if (status === 400 || status === 416) return 'InvalidArgument';
-  if (status === 401 || status === 403) return 'PermissionDenied';
-  if (status === 404) return 'NotFound';
-  if (status === 409 || status === 412) return 'FailedPrecondition';
-  if (status === 408 || status === 504) return 'DeadlineExceeded';
+/** The portable code of a status the minio client reports as retryable (408, 429, 5xx). */
+function retryableStatusCode(status: number): ErrorCode {
   if (status === 429) return 'ResourceExhausted';
-  if (status === 501) return 'Unimplemented';
-  if (status >= 500) return 'Unavailable';
-  return 'Internal';
+  if (status === 408 || status === 504) return 'DeadlineExceeded';
+  return 'Unavailable';
 }
 
 /**
- * A failed request: the S3 `code` (or the HTTP status as text when the server sent no
- * body) and the server's message. Thrown by this package for responses the minio client
- * does not check (e.g. an error inside a 200 response to CompleteMultipartUpload).
+ * A failed request: the S3 `code` and the server's message. Thrown by this package for
+ * answers the minio client does not check (an error inside a 200 response to
+ * CompleteMultipartUpload or CopyObject, a response missing what it must have).
  */
 export class S3ResponseError extends Error {
   /**
    * @param code the S3 error code.
    * @param message the server's message.
-   * @param status the HTTP status.
    */
   constructor(
     readonly code: string,
     message: string,
-    readonly status?: number,
   ) {
     super(`${code}: ${message}`);
     this.name = 'S3ResponseError';
@@ -128,15 +120,13 @@ export function s3ErrorCode(err: unknown): ErrorCode {
     const mapped = S3_CODES[code] ?? NETWORK_CODES[code];
     if (mapped !== undefined) return mapped;
   }
-  const status = property(err, 'status');
-  if (typeof status === 'number') return statusCode(status);
   const name = property(err, 'name');
   if (name === 'AbortError') return 'Canceled';
   if (typeof name === 'string' && CLIENT_ERRORS[name] !== undefined) return CLIENT_ERRORS[name];
   // minio turns a 5xx/429/408 answer into a plain Error naming the status.
   const message = err instanceof Error ? err.message : '';
   const retryable = /Retryable HTTP status: (\d{3})/.exec(message);
-  if (retryable?.[1] !== undefined) return statusCode(Number(retryable[1]));
+  if (retryable?.[1] !== undefined) return retryableStatusCode(Number(retryable[1]));
   return 'Internal';
 }
 

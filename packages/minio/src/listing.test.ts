@@ -1,7 +1,8 @@
 import { S3ResponseError } from './errors';
 import { md5OfEtag, parseListObjectsV2 } from './listing';
 
-const page = (body: string): string => `<?xml version="1.0" encoding="UTF-8"?><ListBucketResult><EncodingType>url</EncodingType>${body}</ListBucketResult>`;
+const page = (body: string): string =>
+  `<?xml version="1.0" encoding="UTF-8"?><ListBucketResult><EncodingType>url</EncodingType>${body}</ListBucketResult>`;
 
 describe('parseListObjectsV2', () => {
   it('keeps keys and ETags as text (no number parsing), decodes URL-encoded keys', () => {
@@ -13,7 +14,12 @@ describe('parseListObjectsV2', () => {
     );
     expect(parseListObjectsV2(xml)).toEqual({
       objects: [
-        { key: '007', size: 3, md5: '12345678901234567890123456789012', updated: new Date('2024-01-02T03:04:05.000Z') },
+        {
+          key: '007',
+          size: 3,
+          md5: '12345678901234567890123456789012',
+          updated: new Date('2024-01-02T03:04:05.000Z'),
+        },
         { key: '0x10', size: 1 },
         { key: 'a b+c d\u20ac', size: 0 },
       ],
@@ -22,18 +28,28 @@ describe('parseListObjectsV2', () => {
   });
 
   it('gives the continuation token as the page token, and refuses a truncated page without one', () => {
-    expect(parseListObjectsV2(page('<IsTruncated>true</IsTruncated><NextContinuationToken>123</NextContinuationToken>')).nextPageToken).toBe('123');
-    expect(() => parseListObjectsV2(page('<IsTruncated>true</IsTruncated>'))).toThrow(S3ResponseError);
+    expect(
+      parseListObjectsV2(
+        page('<IsTruncated>true</IsTruncated><NextContinuationToken>123</NextContinuationToken>'),
+      ).nextPageToken,
+    ).toBe('123');
+    expect(() => parseListObjectsV2(page('<IsTruncated>true</IsTruncated>'))).toThrow(
+      S3ResponseError,
+    );
   });
 
   it('turns an <Error> document into its error', () => {
-    expect(() => parseListObjectsV2('<Error><Code>NoSuchBucket</Code><Message>gone</Message></Error>')).toThrow('NoSuchBucket: gone');
+    expect(() =>
+      parseListObjectsV2('<Error><Code>NoSuchBucket</Code><Message>gone</Message></Error>'),
+    ).toThrow('NoSuchBucket: gone');
   });
 });
 
 describe('md5OfEtag', () => {
   it('is the ETag of a single-part object, and nothing for a multipart one', () => {
-    expect(md5OfEtag('"D41D8CD98F00B204E9800998ECF8427E"')).toBe('d41d8cd98f00b204e9800998ecf8427e');
+    expect(md5OfEtag('"D41D8CD98F00B204E9800998ECF8427E"')).toBe(
+      'd41d8cd98f00b204e9800998ecf8427e',
+    );
     expect(md5OfEtag('"d41d8cd98f00b204e9800998ecf8427e-3"')).toBeUndefined();
     expect(md5OfEtag(undefined)).toBeUndefined();
   });

@@ -28,7 +28,8 @@ function field(node: XmlNode, name: string): string {
 export function parseListObjectsV2(xml: string): ListPage {
   const result = parseXml(xml, 'ListBucketResult');
   const urlEncoded = text(result.EncodingType) === 'url';
-  const decode = (value: string): string => (urlEncoded ? decodeURIComponent(value.replace(/\+/g, ' ')) : value);
+  const decode = (value: string): string =>
+    urlEncoded ? decodeURIComponent(value.replace(/\+/g, ' ')) : value;
   const objects: ObjectSummary[] = children(result.Contents).map((content) => {
     const md5 = md5OfEtag(field(content, 'ETag'));
     const modified = field(content, 'LastModified');
@@ -43,7 +44,11 @@ export function parseListObjectsV2(xml: string): ListPage {
   const page: ListPage = { objects, prefixes };
   if (text(result.IsTruncated) === 'true') {
     const token = text(result.NextContinuationToken);
-    if (token === '') throw new S3ResponseError('InvalidResponse', 'the server said the listing continues but gave no continuation token');
+    if (token === '')
+      throw new S3ResponseError(
+        'InvalidResponse',
+        'the server said the listing continues but gave no continuation token',
+      );
     page.nextPageToken = token;
   }
   return page;

@@ -19,17 +19,23 @@ const PLAIN_VALUE = /^[\x21-\x7e](?:[\x20-\x7e]*[\x21-\x7e])?$/;
 const ENCODED_VALUE = /^=\?UTF-8\?B\?([A-Za-z0-9+/]*={0,2})\?=$/;
 
 function encodeName(name: string): string {
-  return PLAIN_NAME.test(name) && !name.startsWith('som-') ? name : `${ENCODED_NAME}${Buffer.from(name, 'utf8').toString('hex')}`;
+  return PLAIN_NAME.test(name) && !name.startsWith('som-')
+    ? name
+    : `${ENCODED_NAME}${Buffer.from(name, 'utf8').toString('hex')}`;
 }
 
 function decodeName(wire: string): string | undefined {
   if (!wire.startsWith('som-')) return wire;
   const hex = wire.slice(ENCODED_NAME.length);
-  return wire.startsWith(ENCODED_NAME) && /^(?:[0-9a-f]{2})+$/.test(hex) ? Buffer.from(hex, 'hex').toString('utf8') : undefined;
+  return wire.startsWith(ENCODED_NAME) && /^(?:[0-9a-f]{2})+$/.test(hex)
+    ? Buffer.from(hex, 'hex').toString('utf8')
+    : undefined;
 }
 
 function encodeValue(value: string): string {
-  return PLAIN_VALUE.test(value) && !value.startsWith('=?') ? value : `=?UTF-8?B?${Buffer.from(value, 'utf8').toString('base64')}?=`;
+  return PLAIN_VALUE.test(value) && !value.startsWith('=?')
+    ? value
+    : `=?UTF-8?B?${Buffer.from(value, 'utf8').toString('base64')}?=`;
 }
 
 function decodeValue(wire: string): string {
@@ -40,7 +46,8 @@ function decodeValue(wire: string): string {
 /** The `x-amz-meta-*` headers carrying `metadata`. */
 export function metadataHeaders(metadata: ObjectMetadata): Record<string, string> {
   const headers: Record<string, string> = {};
-  for (const [name, value] of Object.entries(metadata)) headers[`${META_PREFIX}${encodeName(name)}`] = encodeValue(value);
+  for (const [name, value] of Object.entries(metadata))
+    headers[`${META_PREFIX}${encodeName(name)}`] = encodeValue(value);
   return headers;
 }
 
@@ -48,7 +55,9 @@ export function metadataHeaders(metadata: ObjectMetadata): Record<string, string
  * The user metadata in response headers (names lowercase, as Node gives them): every
  * `x-amz-meta-*` header but som's own (`som-md5` and any other `som-` name).
  */
-export function metadataOf(headers: Readonly<Record<string, string | string[] | undefined>>): ObjectMetadata {
+export function metadataOf(
+  headers: Readonly<Record<string, string | string[] | undefined>>,
+): ObjectMetadata {
   const metadata: ObjectMetadata = {};
   for (const [header, value] of Object.entries(headers)) {
     if (!header.startsWith(META_PREFIX) || typeof value !== 'string') continue;

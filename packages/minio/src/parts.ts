@@ -49,7 +49,10 @@ export class PartReader {
     }
     if (this.started && this.pendingBytes === 0) return undefined;
     this.started = true;
-    const all = this.pending.length === 1 ? (this.pending[0] as Buffer) : Buffer.concat(this.pending, this.pendingBytes);
+    const all =
+      this.pending.length === 1
+        ? (this.pending[0] as Buffer)
+        : Buffer.concat(this.pending, this.pendingBytes);
     const bytes = all.subarray(0, this.partSize);
     const rest = all.subarray(bytes.length);
     this.pending = rest.length > 0 ? [rest] : [];

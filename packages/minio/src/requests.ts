@@ -35,7 +35,10 @@ async function bodyUnlessError(response: IncomingMessage): Promise<string> {
 
 /** URI-encode as SigV4 wants: everything but `A-Za-z0-9-_.~`. */
 function uriEncode(value: string): string {
-  return encodeURIComponent(value).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+  return encodeURIComponent(value).replace(
+    /[!'()*]/g,
+    (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`,
+  );
 }
 
 /** Path of `key` in `bucket` for `x-amz-copy-source`: each segment URI-encoded. */
@@ -68,13 +71,21 @@ export class BucketRequests {
 
   /** PUT an object in one request. */
   async put(key: string, body: Buffer, headers: RequestHeaders): Promise<void> {
-    const response = await this.client.makeRequestAsync({ method: 'PUT', bucketName: this.bucket, objectName: key, headers }, body, [200]);
+    const response = await this.client.makeRequestAsync(
+      { method: 'PUT', bucketName: this.bucket, objectName: key, headers },
+      body,
+      [200],
+    );
     await readBody(response);
   }
 
   /** The response headers of a HEAD of `key`. */
   async head(key: string): Promise<IncomingHttpHeaders> {
-    const response = await this.client.makeRequestAsync({ method: 'HEAD', bucketName: this.bucket, objectName: key }, '', [200]);
+    const response = await this.client.makeRequestAsync(
+      { method: 'HEAD', bucketName: this.bucket, objectName: key },
+      '',
+      [200],
+    );
     response.resume();
     return response.headers;
   }
@@ -85,48 +96,96 @@ export class BucketRequests {
     if (range !== undefined && (range.start > 0 || range.end !== undefined)) {
       headers.range = `bytes=${range.start}-${range.end ?? ''}`;
     }
-    return this.client.makeRequestAsync({ method: 'GET', bucketName: this.bucket, objectName: key, headers }, '', [200, 206]);
+    return this.client.makeRequestAsync(
+      { method: 'GET', bucketName: this.bucket, objectName: key, headers },
+      '',
+      [200, 206],
+    );
   }
 
   /** DELETE `key` (S3 answers 204 whether or not it existed). */
   async delete(key: string): Promise<void> {
-    const response = await this.client.makeRequestAsync({ method: 'DELETE', bucketName: this.bucket, objectName: key }, '', [200, 204]);
+    const response = await this.client.makeRequestAsync(
+      { method: 'DELETE', bucketName: this.bucket, objectName: key },
+      '',
+      [200, 204],
+    );
     await readBody(response);
   }
 
   /** Server-side copy of `from` to `to`; `headers` may replace the metadata. */
   async copy(from: string, to: string, headers: RequestHeaders): Promise<void> {
     const copyHeaders = { ...headers, 'x-amz-copy-source': copySource(this.bucket, from) };
-    const response = await this.client.makeRequestAsync({ method: 'PUT', bucketName: this.bucket, objectName: to, headers: copyHeaders }, '', [200]);
+    const response = await this.client.makeRequestAsync(
+      { method: 'PUT', bucketName: this.bucket, objectName: to, headers: copyHeaders },
+      '',
+      [200],
+    );
     await bodyUnlessError(response);
   }
 
   /** Start a multipart upload to `key` with the object's headers; its upload id. */
   async initiate(key: string, headers: RequestHeaders): Promise<string> {
-    const response = await this.client.makeRequestAsync({ method: 'POST', bucketName: this.bucket, objectName: key, query: 'uploads', headers }, '', [200]);
-    const uploadId = text(parseXml(await bodyUnlessError(response), 'InitiateMultipartUploadResult').UploadId);
-    if (uploadId === '') throw new S3ResponseError('InvalidResponse', `no UploadId in the answer to starting a multipart upload of ${key}`);
+    const response = await this.client.makeRequestAsync(
+      { method: 'POST', bucketName: this.bucket, objectName: key, query: 'uploads', headers },
+      '',
+      [200],
+    );
+    const uploadId = text(
+      parseXml(await bodyUnlessError(response), 'InitiateMultipartUploadResult').UploadId,
+    );
+    if (uploadId === '')
+      throw new S3ResponseError(
+        'InvalidResponse',
+        `no UploadId in the answer to starting a multipart upload of ${key}`,
+      );
     return uploadId;
   }
 
   /** Upload one part (Content-MD5 checked by the server); its ETag. */
-  async uploadPart(key: string, uploadId: string, partNumber: number, body: Buffer, md5Base64: string): Promise<string> {
+  async uploadPart(
+    key: string,
+    uploadId: string,
+    partNumber: number,
+    body: Buffer,
+    md5Base64: string,
+  ): Promise<string> {
     const query = `partNumber=${partNumber}&uploadId=${uriEncode(uploadId)}`;
     const headers = { 'content-md5': md5Base64 };
-    const response = await this.client.makeRequestAsync({ method: 'PUT', bucketName: this.bucket, objectName: key, query, headers }, body, [200]);
+    const response = await this.client.makeRequestAsync(
+      { method: 'PUT', bucketName: this.bucket, objectName: key, query, headers },
+      body,
+      [200],
+    );
     await readBody(response);
     const etag = response.headers.etag;
-    if (etag === undefined) throw new S3ResponseError('InvalidResponse', `no ETag in the answer to part ${partNumber} of ${key}`);
+    if (etag === undefined)
+      throw new S3ResponseError(
+        'InvalidResponse',
+        `no ETag in the answer to part ${partNumber} of ${key}`,
+      );
     return etag;
   }
 
   /** Complete a multipart upload from its parts, in order. */
-  async complete(key: string, uploadId: string, parts: readonly UploadedPart[], headers: RequestHeaders): Promise<void> {
+  async complete(
+    key: string,
+    uploadId: string,
+    parts: readonly UploadedPart[],
+    headers: RequestHeaders,
+  ): Promise<void> {
     const xml = `<CompleteMultipartUpload>${parts
-      .map((part) => `<Part><PartNumber>${part.partNumber}</PartNumber><ETag>${part.etag.replace(/&/g, '&amp;').replace(/</g, '&lt;')}</ETag></Part>`)
+      .map(
+        (part) =>
+          `<Part><PartNumber>${part.partNumber}</PartNumber><ETag>${part.etag.replace(/&/g, '&amp;').replace(/</g, '&lt;')}</ETag></Part>`,
+      )
       .join('')}</CompleteMultipartUpload>`;
     const query = `uploadId=${uriEncode(uploadId)}`;
-    const response = await this.client.makeRequestAsync({ method: 'POST', bucketName: this.bucket, objectName: key, query, headers }, xml, [200]);
+    const response = await this.client.makeRequestAsync(
+      { method: 'POST', bucketName: this.bucket, objectName: key, query, headers },
+      xml,
+      [200],
+    );
     await bodyUnlessError(response);
   }
 
@@ -136,7 +195,12 @@ export class BucketRequests {
   }
 
   /** The body of one ListObjectsV2 request (keys URL-encoded). */
-  async listObjectsV2(prefix: string, delimiter: string, maxKeys: number, continuationToken: string | undefined): Promise<string> {
+  async listObjectsV2(
+    prefix: string,
+    delimiter: string,
+    maxKeys: number,
+    continuationToken: string | undefined,
+  ): Promise<string> {
     const query = [
       'list-type=2',
       'encoding-type=url',
@@ -147,7 +211,11 @@ export class BucketRequests {
     ]
       .sort()
       .join('&');
-    const response = await this.client.makeRequestAsync({ method: 'GET', bucketName: this.bucket, query }, '', [200]);
+    const response = await this.client.makeRequestAsync(
+      { method: 'GET', bucketName: this.bucket, query },
+      '',
+      [200],
+    );
     return readBody(response);
   }
 

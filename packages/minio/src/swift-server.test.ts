@@ -17,7 +17,10 @@ async function pidsMatching(text: string): Promise<number[]> {
   return stdout
     .split('\n')
     .map((line) => line.trim().split(/\s+/))
-    .filter(([, stat, ...args]) => stat !== undefined && !stat.startsWith('Z') && args.join(' ').includes(text))
+    .filter(
+      ([, stat, ...args]) =>
+        stat !== undefined && !stat.startsWith('Z') && args.join(' ').includes(text),
+    )
     .map(([pid]) => Number(pid));
 }
 
@@ -36,7 +39,14 @@ it('keeps objects across a restart, refuses connections while halted, and stops 
     expect((await fetch(`${server.endpoint}/healthcheck`)).status).toBe(200);
     // account, container, object and proxy name the directory (memcached does not: it is stopped the same way)
     expect(await pidsMatching(server.dir)).toHaveLength(4);
-    const client = new Client({ endPoint: server.host, port: server.port, useSSL: false, accessKey: server.accessKey, secretKey: server.secretKey, region: server.region });
+    const client = new Client({
+      endPoint: server.host,
+      port: server.port,
+      useSSL: false,
+      accessKey: server.accessKey,
+      secretKey: server.secretKey,
+      region: server.region,
+    });
     await client.makeBucket('probe', server.region);
     await client.putObject('probe', 'kept', Buffer.from('across restarts'));
     await server.halt();
@@ -67,7 +77,16 @@ it('stops every server when the process that started it is killed', async () => 
   expect(await pidsMatching(dir)).toHaveLength(4);
   parent.kill('SIGKILL');
   expect(await waitUntil(async () => (await pidsMatching(dir)).length === 0, 10_000)).toBe(true);
-  expect(await waitUntil(() => fetch(`${endpoint}/healthcheck`).then(() => false, () => true), 10_000)).toBe(true);
+  expect(
+    await waitUntil(
+      () =>
+        fetch(`${endpoint}/healthcheck`).then(
+          () => false,
+          () => true,
+        ),
+      10_000,
+    ),
+  ).toBe(true);
   // Its directory is left behind, and removed by the next start.
   expect(existsSync(dir)).toBe(true);
   await (await startSwiftS3()).stop();

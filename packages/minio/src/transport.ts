@@ -24,7 +24,10 @@ export interface TimedTransport {
 export function timedTransport(useSSL: boolean, timeoutMs: number): TimedTransport {
   const protocol = useSSL ? https : http;
   const agent = new protocol.Agent({ keepAlive: true, maxSockets: 64 });
-  const request = ((options: http.RequestOptions, callback?: (response: http.IncomingMessage) => void) => {
+  const request = ((
+    options: http.RequestOptions,
+    callback?: (response: http.IncomingMessage) => void,
+  ) => {
     const req = protocol.request({ ...options, agent, timeout: timeoutMs }, callback);
     req.on('timeout', () => req.destroy(new RequestTimeoutError(timeoutMs)));
     return req;

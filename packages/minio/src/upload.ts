@@ -51,17 +51,28 @@ function objectHeaders(contentType: string, md5: string, metadata: ObjectMetadat
 }
 
 function mismatch(key: string, expected: string, received: string): SomError {
-  return new SomError('InvalidArgument', `md5 mismatch writing ${key}: expected ${expected}, received ${received}; nothing was stored`);
+  return new SomError(
+    'InvalidArgument',
+    `md5 mismatch writing ${key}: expected ${expected}, received ${received}; nothing was stored`,
+  );
 }
 
 /** Turn the S3 answers that have a meaning for this write into their SomError. */
 function asPutError(err: unknown, key: string, options: PutOptions): unknown {
-  const code = typeof err === 'object' && err !== null ? (err as { code?: unknown }).code : undefined;
-  if (options.ifNotExists && (code === 'PreconditionFailed' || code === 'ConditionalRequestConflict')) {
+  const code =
+    typeof err === 'object' && err !== null ? (err as { code?: unknown }).code : undefined;
+  if (
+    options.ifNotExists &&
+    (code === 'PreconditionFailed' || code === 'ConditionalRequestConflict')
+  ) {
     return new SomError('AlreadyExists', `${key} already exists`, { cause: err });
   }
   if (code === 'BadDigest' && options.md5 !== undefined) {
-    return new SomError('InvalidArgument', `md5 mismatch writing ${key}: the bytes received do not have md5 ${options.md5}; nothing was stored`, { cause: err });
+    return new SomError(
+      'InvalidArgument',
+      `md5 mismatch writing ${key}: the bytes received do not have md5 ${options.md5}; nothing was stored`,
+      { cause: err },
+    );
   }
   return err;
 }
@@ -82,7 +93,14 @@ class Upload {
   }
 
   attributes(size: number, md5: string): ObjectAttributes {
-    return { key: this.key, size, md5, contentType: this.contentType, metadata: { ...this.metadata }, updated: new Date() };
+    return {
+      key: this.key,
+      size,
+      md5,
+      contentType: this.contentType,
+      metadata: { ...this.metadata },
+      updated: new Date(),
+    };
   }
 
   async single(bytes: Buffer): Promise<ObjectAttributes> {
@@ -93,38 +111,54 @@ class Upload {
       ...(this.options.ifNotExists ? IF_NONE_MATCH : {}),
     };
     // A retried create-if-absent could find its own first attempt: never retried.
-    await withRetries(this.options.ifNotExists ? 0 : this.settings.maxRetries, () => this.requests.put(this.key, bytes, headers));
+    await withRetries(this.options.ifNotExists ? 0 : this.settings.maxRetries, () =>
+      this.requests.put(this.key, bytes, headers),
+    );
     return this.attributes(bytes.length, md5);
   }
 
   async multipart(first: Part, reader: PartReader): Promise<ObjectAttributes> {
     const expected = this.options.md5;
     const target = expected === undefined ? `${TEMP_PREFIX}${randomUUID()}` : this.key;
-    const headers = expected === undefined ? {} : objectHeaders(this.contentType, expected, this.metadata);
+    const headers =
+      expected === undefined ? {} : objectHeaders(this.contentType, expected, this.metadata);
     const uploadId = await this.requests.initiate(target, headers);
     let size = 0;
     let md5: string;
     try {
       const hash = createHash('md5');
       const parts: UploadedPart[] = [];
-      for (let part: Part | undefined = first; part !== undefined; ) {
+      for (let part: Part | undefined = first; part !== undefined;) {
         const partNumber = parts.length + 1;
         if (partNumber > MAX_PARTS) {
-          throw new SomError('InvalidArgument', `${this.key} needs more than ${MAX_PARTS} parts of ${this.settings.partSize} bytes: raise the minio setting "partSize"`);
+          throw new SomError(
+            'InvalidArgument',
+            `${this.key} needs more than ${MAX_PARTS} parts of ${this.settings.partSize} bytes: raise the minio setting "partSize"`,
+          );
         }
         hash.update(part.bytes);
         size += part.bytes.length;
         const bytes: Buffer = part.bytes;
         const partMd5 = createHash('md5').update(bytes).digest('base64');
-        const sent: Promise<string> = withRetries(this.settings.maxRetries, () => this.requests.uploadPart(target, uploadId, partNumber, bytes, partMd5));
+        const sent: Promise<string> = withRetries(this.settings.maxRetries, () =>
+          this.requests.uploadPart(target, uploadId, partNumber, bytes, partMd5),
+        );
         // Read the next part while this one is sent.
-        const [etag, next]: [string, Part | undefined] = await Promise.all([sent, part.last ? undefined : reader.next()]);
+        const [etag, next]: [string, Part | undefined] = await Promise.all([
+          sent,
+          part.last ? undefined : reader.next(),
+        ]);
         parts.push({ partNumber, etag });
         part = next;
       }
       md5 = hash.digest('hex');
       if (expected !== undefined && md5 !== expected) throw mismatch(this.key, expected, md5);
-      await this.requests.complete(target, uploadId, parts, expected !== undefined && this.options.ifNotExists ? IF_NONE_MATCH : {});
+      await this.requests.complete(
+        target,
+        uploadId,
+        parts,
+        expected !== undefined && this.options.ifNotExists ? IF_NONE_MATCH : {},
+      );
     } catch (err) {
       await this.requests.abort(target, uploadId).catch(() => undefined);
       throw err;
@@ -141,7 +175,9 @@ class Upload {
       ...(this.options.ifNotExists ? IF_NONE_MATCH : {}),
     };
     try {
-      await withRetries(this.options.ifNotExists ? 0 : this.settings.maxRetries, () => this.requests.copy(temporary, this.key, headers));
+      await withRetries(this.options.ifNotExists ? 0 : this.settings.maxRetries, () =>
+        this.requests.copy(temporary, this.key, headers),
+      );
     } finally {
       await this.requests.delete(temporary).catch(() => undefined);
     }

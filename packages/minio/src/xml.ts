@@ -19,10 +19,20 @@ const parser = new XMLParser({
 export type XmlNode = string | { [name: string]: XmlNode | XmlNode[] | undefined };
 
 /** The document element `root` of `xml`; throws S3ResponseError when absent. */
-export function parseXml(xml: string, root: string): Record<string, XmlNode | XmlNode[] | undefined> {
+export function parseXml(
+  xml: string,
+  root: string,
+): Record<string, XmlNode | XmlNode[] | undefined> {
   const document = parser.parse(xml) as Record<string, XmlNode | undefined>;
   const element = document[root];
-  if (element === undefined) throw errorInXml(xml) ?? new S3ResponseError('InvalidResponse', `expected a ${root} document, received ${JSON.stringify(xml.slice(0, 200))}`);
+  if (element === undefined)
+    throw (
+      errorInXml(xml) ??
+      new S3ResponseError(
+        'InvalidResponse',
+        `expected a ${root} document, received ${JSON.stringify(xml.slice(0, 200))}`,
+      )
+    );
   return typeof element === 'string' ? {} : element;
 }
 

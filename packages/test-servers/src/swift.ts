@@ -74,8 +74,16 @@ function fill(template: string, values: Record<string, string | number>): string
   });
 }
 
-function writeConfig(dir: string, file: string, templateName: string, values: Record<string, string | number>): void {
-  writeFileSync(join(dir, 'etc', file), fill(readFileSync(join(SWIFT_FILES, templateName), 'utf8'), values));
+function writeConfig(
+  dir: string,
+  file: string,
+  templateName: string,
+  values: Record<string, string | number>,
+): void {
+  writeFileSync(
+    join(dir, 'etc', file),
+    fill(readFileSync(join(SWIFT_FILES, templateName), 'utf8'), values),
+  );
 }
 
 /** Distinct free ports for every server (the proxy's may be fixed by the caller). */
@@ -104,10 +112,25 @@ async function configure(dir: string, ports: Ports): Promise<void> {
   for (const sub of ['etc', 'srv/d1']) mkdirSync(join(dir, sub), { recursive: true });
   writeConfig(dir, 'swift.conf', 'swift.conf', {});
   for (const name of ['account', 'container', 'object'] as const) {
-    writeConfig(dir, `${name}-server.conf`, 'backend-server.conf', { DIR: dir, PORT: ports[name], NAME: name });
+    writeConfig(dir, `${name}-server.conf`, 'backend-server.conf', {
+      DIR: dir,
+      PORT: ports[name],
+      NAME: name,
+    });
   }
-  writeConfig(dir, 'proxy-server.conf', 'proxy-server.conf', { DIR: dir, PORT: ports.proxy, REGION, MEMCACHED_PORT: ports.memcached });
-  const rings = [join(SWIFT_FILES, 'make-rings.py'), join(dir, 'etc'), ports.account, ports.container, ports.object];
+  writeConfig(dir, 'proxy-server.conf', 'proxy-server.conf', {
+    DIR: dir,
+    PORT: ports.proxy,
+    REGION,
+    MEMCACHED_PORT: ports.memcached,
+  });
+  const rings = [
+    join(SWIFT_FILES, 'make-rings.py'),
+    join(dir, 'etc'),
+    ports.account,
+    ports.container,
+    ports.object,
+  ];
   await promisify(execFile)(PYTHON, rings.map(String));
 }
 
@@ -121,24 +144,50 @@ async function waitForTcp(name: string, port: number, timeoutMs: number): Promis
       socket.once('error', () => resolve(false));
     });
     if (ok) return;
-    if (Date.now() > deadline) throw new Error(`${name} did not listen on 127.0.0.1:${port} within ${timeoutMs} ms`);
+    if (Date.now() > deadline)
+      throw new Error(`${name} did not listen on 127.0.0.1:${port} within ${timeoutMs} ms`);
     await new Promise((r) => setTimeout(r, 50));
   }
 }
 
 /** Start one server of the Swift in `dir`; resolves once it answers. */
-async function launch(name: ServerName, dir: string, ports: Ports, timeoutMs: number): Promise<ServerProcess> {
+async function launch(
+  name: ServerName,
+  dir: string,
+  ports: Ports,
+  timeoutMs: number,
+): Promise<ServerProcess> {
   const label = `swift ${name} on 127.0.0.1:${ports[name]}`;
   if (name === 'memcached') {
     const user = process.getuid?.() === 0 ? ['-u', userInfo().username] : [];
-    const args = ['-l', '127.0.0.1', '-p', String(ports.memcached), '-U', '0', '-t', '1', '-m', '64', ...user];
+    const args = [
+      '-l',
+      '127.0.0.1',
+      '-p',
+      String(ports.memcached),
+      '-U',
+      '0',
+      '-t',
+      '1',
+      '-m',
+      '64',
+      ...user,
+    ];
     const server = spawnServer({ name: label, command: 'memcached', args });
     await whenReady(server, label, waitForTcp(label, ports.memcached, timeoutMs));
     return server;
   }
-  const server = spawnServer({ name: label, command: `swift-${name}-server`, args: [join(dir, 'etc', `${name}-server.conf`)] });
+  const server = spawnServer({
+    name: label,
+    command: `swift-${name}-server`,
+    args: [join(dir, 'etc', `${name}-server.conf`)],
+  });
   const url = `http://127.0.0.1:${ports[name]}/${name === 'proxy' ? 'healthcheck' : ''}`;
-  await whenReady(server, label, waitForHttp(label, url, timeoutMs, (status) => name !== 'proxy' || status === 200));
+  await whenReady(
+    server,
+    label,
+    waitForHttp(label, url, timeoutMs, (status) => name !== 'proxy' || status === 200),
+  );
   return server;
 }
 
@@ -153,8 +202,12 @@ interface Running {
 
 /** Start every server; when one fails, stop the others and throw its error. */
 async function launchAll(dir: string, ports: Ports, timeoutMs: number): Promise<Running> {
-  const started = await Promise.allSettled(SERVERS.map((name) => launch(name, dir, ports, timeoutMs)));
-  const servers = started.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []));
+  const started = await Promise.allSettled(
+    SERVERS.map((name) => launch(name, dir, ports, timeoutMs)),
+  );
+  const servers = started.flatMap((result) =>
+    result.status === 'fulfilled' ? [result.value] : [],
+  );
   const failure = started.find((result) => result.status === 'rejected');
   if (failure !== undefined) {
     await Promise.all(servers.map((server) => server.stop(500)));
@@ -192,7 +245,8 @@ function removeStaleDirs(): void {
     } catch {
       continue; // being created, or not ours
     }
-    if (Number.isSafeInteger(owner) && owner > 0 && !alive(owner)) rmSync(dir, { recursive: true, force: true });
+    if (Number.isSafeInteger(owner) && owner > 0 && !alive(owner))
+      rmSync(dir, { recursive: true, force: true });
   }
 }
 
