@@ -3,7 +3,11 @@
  * Adapter packages are loaded only when chosen, so a run that uses the embedded default
  * never loads the Google or S3 SDKs.
  */
-import { memoryMetadataStoreAdapter, memoryObjectStoreAdapter, type AdapterRegistration } from '@som/core';
+import {
+  memoryMetadataStoreAdapter,
+  memoryObjectStoreAdapter,
+  type AdapterRegistration,
+} from '@som/core';
 
 /** One adapter the configuration can choose. */
 export interface AdapterEntry {
@@ -35,10 +39,16 @@ export const ADAPTERS: readonly AdapterEntry[] = [
   {
     store: 'objectStore',
     type: 'minio',
-    summary: 'S3 (MinIO, Swift s3api, AWS): `endPoint`, `port`, `useSSL`, `region`, `accessKey`, `secretKey`, `bucket`',
+    summary:
+      'S3 (MinIO, Swift s3api, AWS): `endPoint`, `port`, `useSSL`, `region`, `accessKey`, `secretKey`, `bucket`',
     load: () => (require('@som/minio') as typeof import('@som/minio')).minioObjectStoreAdapter,
   },
-  { store: 'objectStore', type: 'memory', summary: 'in memory, gone when som exits (tests)', load: () => memoryObjectStoreAdapter },
+  {
+    store: 'objectStore',
+    type: 'memory',
+    summary: 'in memory, gone when som exits (tests)',
+    load: () => memoryObjectStoreAdapter,
+  },
   {
     store: 'metadataStore',
     type: 'sqlite',
@@ -49,14 +59,23 @@ export const ADAPTERS: readonly AdapterEntry[] = [
     store: 'metadataStore',
     type: 'datastore',
     summary: 'Google Cloud Datastore: `projectId`, `namespace`, `keyFilename`, `apiEndpoint`',
-    load: () => (require('@som/datastore') as typeof import('@som/datastore')).datastoreMetadataStoreAdapter,
+    load: () =>
+      (require('@som/datastore') as typeof import('@som/datastore')).datastoreMetadataStoreAdapter,
   },
-  { store: 'metadataStore', type: 'memory', summary: 'in memory, gone when som exits (tests)', load: () => memoryMetadataStoreAdapter },
+  {
+    store: 'metadataStore',
+    type: 'memory',
+    summary: 'in memory, gone when som exits (tests)',
+    load: () => memoryMetadataStoreAdapter,
+  },
 ];
 /* eslint-enable @typescript-eslint/no-require-imports */
 
 /** The adapter of `store` selected by `type`, or undefined. */
-export function findAdapter(store: AdapterRegistration['store'], type: string): AdapterEntry | undefined {
+export function findAdapter(
+  store: AdapterRegistration['store'],
+  type: string,
+): AdapterEntry | undefined {
   return ADAPTERS.find((a) => a.store === store && a.type === type);
 }
 

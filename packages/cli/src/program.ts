@@ -21,7 +21,10 @@ export const VERSION = '0.1.0';
 
 function configurationHelp(): string {
   const env = Object.entries(ENVIRONMENT).map(([name, what]) => `  ${name.padEnd(20)} ${what}`);
-  const adapters = ADAPTERS.map((a) => `  ${a.store === 'objectStore' ? 'object store  ' : 'metadata store'}  ${a.type.padEnd(10)} ${a.summary}`);
+  const adapters = ADAPTERS.map(
+    (a) =>
+      `  ${a.store === 'objectStore' ? 'object store  ' : 'metadata store'}  ${a.type.padEnd(10)} ${a.summary}`,
+  );
   return `
 Configuration: ./${CONFIG_FILE_NAME} (or --config), then environment variables, then flags.
 Without any: objects in ./som-data/objects, records in ./som-data/som.db (SQLite), the
@@ -41,12 +44,34 @@ Documentation: docs/cli.md and docs/configuration.md.`;
 /** The `som` program for `runtime`; `done` receives each command's exit code. */
 export function buildProgram(runtime: Runtime, done: (code: number) => void): Command {
   const program = new Command('som')
-    .description('publish de-identified DICOM datasets: de-identify, upload as Collection / Entity / Images, search, get')
+    .description(
+      'publish de-identified DICOM datasets: de-identify, upload as Collection / Entity / Images, search, get',
+    )
     .version(VERSION)
-    .addOption(new Option('--config <file>', `configuration file (default ./${CONFIG_FILE_NAME}; env SOM_CONFIG)`))
-    .addOption(new Option('--object-store <type|json>', 'object store type or JSON settings (env SOM_OBJECT_STORE)'))
-    .addOption(new Option('--metadata-store <type|json>', 'metadata store type or JSON settings (env SOM_METADATA_STORE)'))
-    .addOption(new Option('--data-dir <dir>', 'data directory of the embedded default (default ./som-data; env SOM_DATA_DIR)'))
+    .addOption(
+      new Option(
+        '--config <file>',
+        `configuration file (default ./${CONFIG_FILE_NAME}; env SOM_CONFIG)`,
+      ),
+    )
+    .addOption(
+      new Option(
+        '--object-store <type|json>',
+        'object store type or JSON settings (env SOM_OBJECT_STORE)',
+      ),
+    )
+    .addOption(
+      new Option(
+        '--metadata-store <type|json>',
+        'metadata store type or JSON settings (env SOM_METADATA_STORE)',
+      ),
+    )
+    .addOption(
+      new Option(
+        '--data-dir <dir>',
+        'data directory of the embedded default (default ./som-data; env SOM_DATA_DIR)',
+      ),
+    )
     .configureHelp({ showGlobalOptions: true })
     .showHelpAfterError('(run "som <command> --help" for its options)')
     .addHelpText('after', configurationHelp())
@@ -55,10 +80,19 @@ export function buildProgram(runtime: Runtime, done: (code: number) => void): Co
       writeOut: (text) => runtime.output.stdout.write(text),
       writeErr: (text) => runtime.output.stderr.write(runtime.output.secrets.redact(text)),
     });
-  for (const register of [registerUpload, registerDeid, registerIdentifiers, registerLs, registerSearch, registerGet, registerVerify]) {
+  for (const register of [
+    registerUpload,
+    registerDeid,
+    registerIdentifiers,
+    registerLs,
+    registerSearch,
+    registerGet,
+    registerVerify,
+  ]) {
     register(program, runtime, done);
   }
-  for (const command of program.commands) command.exitOverride().configureOutput(program.configureOutput());
+  for (const command of program.commands)
+    command.exitOverride().configureOutput(program.configureOutput());
   return program;
 }
 
@@ -84,10 +118,17 @@ function describeError(err: unknown, env: NodeJS.ProcessEnv): string {
 export async function main(argv: readonly string[], options: MainOptions = {}): Promise<number> {
   const output = new Output(options.stdout, options.stderr);
   const interrupts = new Interrupts(output).install();
-  const runtime: Runtime = { output, cwd: options.cwd ?? process.cwd(), env: options.env ?? process.env, signal: interrupts.signal };
+  const runtime: Runtime = {
+    output,
+    cwd: options.cwd ?? process.cwd(),
+    env: options.env ?? process.env,
+    signal: interrupts.signal,
+  };
   let code: number = EXIT.ok;
   try {
-    await buildProgram(runtime, (result) => (code = result)).parseAsync([...argv], { from: 'user' });
+    await buildProgram(runtime, (result) => (code = result)).parseAsync([...argv], {
+      from: 'user',
+    });
   } catch (err) {
     if (err instanceof CommanderError) code = err.exitCode === 0 ? EXIT.ok : EXIT.usage;
     else {

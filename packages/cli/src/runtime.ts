@@ -65,7 +65,9 @@ export class Interrupts {
       process.exit(128 + constants.signals[signal]);
     }
     this.#received = signal;
-    this.output.message(`som: ${signal}: stopping; files in flight finish (send it again to stop at once)`);
+    this.output.message(
+      `som: ${signal}: stopping; files in flight finish (send it again to stop at once)`,
+    );
     this.#controller.abort(new Error(`interrupted by ${signal}`));
   }
 }

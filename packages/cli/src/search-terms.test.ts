@@ -20,9 +20,14 @@ describe('parseSearchTerm', () => {
     expect(parseSearchTerm('X=null').value).toBeNull();
     expect(parseSearchTerm('X=a=b').value).toBe('a=b');
     expect(parseSearchTerm('SeriesDescription=T1 axial').value).toBe('T1 axial');
-    const types = (field: string) => (field === 'StudyDate' ? 'string' : field === 'Rows' ? 'number' : undefined);
+    const types = (field: string) =>
+      field === 'StudyDate' ? 'string' : field === 'Rows' ? 'number' : undefined;
     expect(parseSearchTerm('StudyDate=20100101', types).value).toBe('20100101');
-    expect(parseSearchTerm('StudyDate>=20100101', types)).toEqual({ field: 'StudyDate', op: '>=', value: '20100101' });
+    expect(parseSearchTerm('StudyDate>=20100101', types)).toEqual({
+      field: 'StudyDate',
+      op: '>=',
+      value: '20100101',
+    });
     expect(parseSearchTerm('Rows=512', types).value).toBe(512);
   });
 
@@ -39,13 +44,23 @@ describe('parseSearchTerm', () => {
   });
 
   it('names the term and the problem', () => {
-    expect(() => parseSearchTerm('Modality')).toThrow('invalid search term "Modality": expected FIELD=VALUE, FIELD>VALUE, FIELD<VALUE, FIELD>=VALUE or FIELD<=VALUE');
+    expect(() => parseSearchTerm('Modality')).toThrow(
+      'invalid search term "Modality": expected FIELD=VALUE, FIELD>VALUE, FIELD<VALUE, FIELD>=VALUE or FIELD<=VALUE',
+    );
     expect(() => parseSearchTerm('Mod-ality=CT')).toThrow(/expected FIELD=VALUE/);
-    expect(() => parseSearchTerm('Modality=')).toThrow('invalid search term "Modality=": the value is empty (write FIELD="" to search for an empty string)');
-    expect(() => parseSearchTerm('Rows=big', fieldType)).toThrow('invalid search term "Rows=big": Rows holds numbers, and "big" is not one');
-    expect(() => parseSearchTerm('X>true')).toThrow('invalid search term "X>true": > compares strings or numbers only');
+    expect(() => parseSearchTerm('Modality=')).toThrow(
+      'invalid search term "Modality=": the value is empty (write FIELD="" to search for an empty string)',
+    );
+    expect(() => parseSearchTerm('Rows=big', fieldType)).toThrow(
+      'invalid search term "Rows=big": Rows holds numbers, and "big" is not one',
+    );
+    expect(() => parseSearchTerm('X>true')).toThrow(
+      'invalid search term "X>true": > compares strings or numbers only',
+    );
     expect(() => parseSearchTerm('X="a')).not.toThrow();
-    expect(() => parseSearchTerm('X="a\\"')).toThrow('invalid search term "X=\\"a\\\\\\"": the quoted value is not a valid JSON string');
+    expect(() => parseSearchTerm('X="a\\"')).toThrow(
+      'invalid search term "X=\\"a\\\\\\"": the quoted value is not a valid JSON string',
+    );
     try {
       parseSearchTerm('Modality');
     } catch (err) {
@@ -60,6 +75,8 @@ describe('parseAssignment', () => {
     expect(parseAssignment('Cohort=7')).toEqual(['Cohort', 7]);
     expect(parseAssignment('Cohort="7"')).toEqual(['Cohort', '7']);
     expect(parseAssignment('StudyDate=20100101', fieldType)).toEqual(['StudyDate', '20100101']);
-    expect(() => parseAssignment('no equals')).toThrow('invalid metadata "no equals": expected FIELD=VALUE with FIELD of letters, digits and _');
+    expect(() => parseAssignment('no equals')).toThrow(
+      'invalid metadata "no equals": expected FIELD=VALUE with FIELD of letters, digits and _',
+    );
   });
 });

@@ -22,14 +22,20 @@ const TERM = /^([A-Za-z_][A-Za-z0-9_]*)(>=|<=|=|>|<)(.*)$/s;
 const NUMBER = /^-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][-+]?[0-9]+)?$/;
 
 /** The syntax, for messages and help. */
-export const SEARCH_TERM_SYNTAX = 'FIELD=VALUE, FIELD>VALUE, FIELD<VALUE, FIELD>=VALUE or FIELD<=VALUE';
+export const SEARCH_TERM_SYNTAX =
+  'FIELD=VALUE, FIELD>VALUE, FIELD<VALUE, FIELD>=VALUE or FIELD<=VALUE';
 
 function invalid(term: string, why: string): SomError {
   return new SomError('InvalidArgument', `invalid search term ${JSON.stringify(term)}: ${why}`);
 }
 
 /** The typed value of `text` for `field` (see the rules above). */
-export function searchValue(term: string, field: string, text: string, types: FieldTypes): string | number | boolean | null {
+export function searchValue(
+  term: string,
+  field: string,
+  text: string,
+  types: FieldTypes,
+): string | number | boolean | null {
   if (text.length >= 2 && text.startsWith('"') && text.endsWith('"')) {
     try {
       return JSON.parse(text) as string;
@@ -40,7 +46,8 @@ export function searchValue(term: string, field: string, text: string, types: Fi
   const type = types(field);
   if (type === 'string') return text;
   if (type === 'number') {
-    if (!NUMBER.test(text.trim())) throw invalid(term, `${field} holds numbers, and ${JSON.stringify(text)} is not one`);
+    if (!NUMBER.test(text.trim()))
+      throw invalid(term, `${field} holds numbers, and ${JSON.stringify(text)} is not one`);
     return Number(text);
   }
   if (text === 'true' || text === 'false') return text === 'true';
@@ -56,9 +63,11 @@ export function parseSearchTerm(term: string, types: FieldTypes = () => undefine
   const match = TERM.exec(term);
   if (match === null) throw invalid(term, `expected ${SEARCH_TERM_SYNTAX}`);
   const [, field, op, text] = match as unknown as [string, string, FilterOp, string];
-  if (text === '') throw invalid(term, 'the value is empty (write FIELD="" to search for an empty string)');
+  if (text === '')
+    throw invalid(term, 'the value is empty (write FIELD="" to search for an empty string)');
   const value = searchValue(term, field, text, types);
-  if (op !== '=' && (value === null || typeof value === 'boolean')) throw invalid(term, `${op} compares strings or numbers only`);
+  if (op !== '=' && (value === null || typeof value === 'boolean'))
+    throw invalid(term, `${op} compares strings or numbers only`);
   return { field, op, value };
 }
 
@@ -69,9 +78,16 @@ const ASSIGNMENT = /^([A-Za-z_][A-Za-z0-9_]*)=(.*)$/s;
  * same rules as search values, so what is stored is found by the same term.
  * @throws SomError InvalidArgument naming the assignment.
  */
-export function parseAssignment(text: string, types: FieldTypes = () => undefined): [string, string | number | boolean | null] {
+export function parseAssignment(
+  text: string,
+  types: FieldTypes = () => undefined,
+): [string, string | number | boolean | null] {
   const match = ASSIGNMENT.exec(text);
-  if (match === null) throw new SomError('InvalidArgument', `invalid metadata ${JSON.stringify(text)}: expected FIELD=VALUE with FIELD of letters, digits and _`);
+  if (match === null)
+    throw new SomError(
+      'InvalidArgument',
+      `invalid metadata ${JSON.stringify(text)}: expected FIELD=VALUE with FIELD of letters, digits and _`,
+    );
   const [, field, value] = match as unknown as [string, string, string];
   return [field, searchValue(text, field, value, types)];
 }

@@ -2,7 +2,14 @@
  * Helpers shared by the commands: the configuration from the flags, the Client of the
  * configured stores, and the JSON form of records.
  */
-import { SomError, TOKENS, createContainer, toSomError, type Client, type ClientOptions } from '@som/core';
+import {
+  SomError,
+  TOKENS,
+  createContainer,
+  toSomError,
+  type Client,
+  type ClientOptions,
+} from '@som/core';
 import { findAdapter } from '../adapters';
 import { loadConfig } from '../config/load';
 import type { ConfigFlags, SomConfig } from '../config/types';
@@ -17,8 +24,18 @@ export interface GlobalOptions {
 }
 
 /** The configuration of this run from its flags (see {@link loadConfig}); `stores: false` skips checking the stores. */
-export function configFor(runtime: Runtime, flags: GlobalOptions & ConfigFlags, options: { stores?: boolean } = {}): SomConfig {
-  return loadConfig({ cwd: runtime.cwd, env: runtime.env, flags, secrets: runtime.output.secrets, ...options });
+export function configFor(
+  runtime: Runtime,
+  flags: GlobalOptions & ConfigFlags,
+  options: { stores?: boolean } = {},
+): SomConfig {
+  return loadConfig({
+    cwd: runtime.cwd,
+    env: runtime.env,
+    flags,
+    secrets: runtime.output.secrets,
+    ...options,
+  });
 }
 
 /** How long the first request to each store may take before it is called unreachable. */
@@ -28,11 +45,19 @@ export const REACH_TIMEOUT_MS = 30_000;
 export function openClient(config: SomConfig, options: Partial<ClientOptions> = {}): Client {
   const registrations = (['objectStore', 'metadataStore'] as const).map((store) => {
     const entry = findAdapter(store, config[store].type);
-    if (entry === undefined) throw new SomError('InvalidArgument', `unknown ${store} type ${JSON.stringify(config[store].type)}`);
+    if (entry === undefined)
+      throw new SomError(
+        'InvalidArgument',
+        `unknown ${store} type ${JSON.stringify(config[store].type)}`,
+      );
     return entry.load();
   });
   try {
-    return createContainer({ objectStore: config.objectStore, metadataStore: config.metadataStore }, registrations, options).get(TOKENS.Client);
+    return createContainer(
+      { objectStore: config.objectStore, metadataStore: config.metadataStore },
+      registrations,
+      options,
+    ).get(TOKENS.Client);
   } catch (err) {
     throw toSomError(err, 'opening the stores', 'Unavailable');
   }
@@ -42,7 +67,10 @@ export function openClient(config: SomConfig, options: Partial<ClientOptions> = 
 async function within<T>(work: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new SomError('Unavailable', `${what} did not answer within ${ms / 1000} s`)), ms);
+    timer = setTimeout(
+      () => reject(new SomError('Unavailable', `${what} did not answer within ${ms / 1000} s`)),
+      ms,
+    );
   });
   try {
     return await Promise.race([work, timeout]);
@@ -57,8 +85,14 @@ async function within<T>(work: Promise<T>, ms: number, what: string): Promise<T>
  */
 export async function checkReachable(client: Client, timeoutMs = REACH_TIMEOUT_MS): Promise<void> {
   const stores: [string, () => Promise<unknown>][] = [
-    [`object store ${client.objects.name}`, () => client.objects.list({ prefix: 'Collection/', pageSize: 1 })],
-    [`metadata store ${client.records.name}`, () => client.records.query({ kind: 'Collection', limit: 1 })],
+    [
+      `object store ${client.objects.name}`,
+      () => client.objects.list({ prefix: 'Collection/', pageSize: 1 }),
+    ],
+    [
+      `metadata store ${client.records.name}`,
+      () => client.records.query({ kind: 'Collection', limit: 1 }),
+    ],
   ];
   for (const [what, probe] of stores) {
     try {
@@ -71,7 +105,11 @@ export async function checkReachable(client: Client, timeoutMs = REACH_TIMEOUT_M
 }
 
 /** Run `work` with a Client of the configured stores, closing it afterwards. */
-export async function withClient<T>(config: SomConfig, work: (client: Client) => Promise<T>, options: Partial<ClientOptions> = {}): Promise<T> {
+export async function withClient<T>(
+  config: SomConfig,
+  work: (client: Client) => Promise<T>,
+  options: Partial<ClientOptions> = {},
+): Promise<T> {
   const client = openClient(config, options);
   try {
     await checkReachable(client);
@@ -82,8 +120,16 @@ export async function withClient<T>(config: SomConfig, work: (client: Client) =>
 }
 
 /** A positive whole number option, or InvalidArgument naming the flag. */
-export function positiveInteger(value: string, flag: string, max = Number.MAX_SAFE_INTEGER): number {
+export function positiveInteger(
+  value: string,
+  flag: string,
+  max = Number.MAX_SAFE_INTEGER,
+): number {
   const n = /^\d+$/.test(value.trim()) ? Number(value) : NaN;
-  if (!Number.isSafeInteger(n) || n < 1 || n > max) throw new SomError('InvalidArgument', `${flag} must be a whole number from 1 to ${max}, not ${JSON.stringify(value)}`);
+  if (!Number.isSafeInteger(n) || n < 1 || n > max)
+    throw new SomError(
+      'InvalidArgument',
+      `${flag} must be a whole number from 1 to ${max}, not ${JSON.stringify(value)}`,
+    );
   return n;
 }

@@ -4,16 +4,23 @@
  * and write `<dir>/som-report.json` naming every input file with its outcome. A file that
  * fails is never written (fail closed: temporary name, then rename).
  */
-import { createHash } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { mapBounded } from '@som/core';
 import { md5OfFile, writeFileAtomically } from '../io/atomic-file';
 import { startProgress } from '../io/progress';
-import { deidentifyFile, type DeidContext } from '../pipeline/deid-file';
+import type { Deidentifier } from '../pipeline/deid-pool';
 import { prepareRun } from '../pipeline/prepare';
-import { JsonReportFile, JsonReportSink, Report, entryLine, summaryLine, type FileReport, type ReportSink } from '../pipeline/report';
+import {
+  JsonReportFile,
+  JsonReportSink,
+  Report,
+  entryLine,
+  summaryLine,
+  type FileReport,
+  type ReportSink,
+} from '../pipeline/report';
 import { reasonFor, type ScannedFile } from '../pipeline/scan';
 import { LineSink, ProblemSink } from '../pipeline/sinks';
 import { EXIT, type Runtime } from '../runtime';
@@ -32,15 +39,32 @@ interface DeidCommandOptions extends GlobalOptions {
 }
 
 /** De-identify one file into `out`, unless another input already claimed its output path. */
-async function deidOne(file: ScannedFile, out: string, context: DeidContext, claimed: Map<string, string>): Promise<FileReport> {
+async function deidOne(
+  file: ScannedFile,
+  out: string,
+  deidentifier: Deidentifier,
+  claimed: Map<string, string>,
+): Promise<FileReport> {
   const owner = claimed.get(file.relative);
-  if (owner !== undefined) return { path: file.path, outcome: 'failed', reason: `its output ${file.relative} is already taken by ${owner}` };
+  if (owner !== undefined)
+    return {
+      path: file.path,
+      outcome: 'failed',
+      reason: `its output ${file.relative} is already taken by ${owner}`,
+    };
   claimed.set(file.relative, file.path);
   try {
-    const deid = await deidentifyFile(file, context);
+    const deid = await deidentifier.deidentify(file);
     const target = join(out, file.relative);
-    const where = { entity: deid.entity, item: deid.item, image: deid.image, output: file.relative, size: deid.bytes.length };
-    if ((await md5OfFile(target)) === createHash('md5').update(deid.bytes).digest('hex')) return { path: file.path, outcome: 'unchanged', ...where };
+    const where = {
+      entity: deid.entity,
+      item: deid.item,
+      image: deid.image,
+      output: file.relative,
+      size: deid.bytes.length,
+    };
+    if ((await md5OfFile(target)) === deid.md5)
+      return { path: file.path, outcome: 'unchanged', ...where };
     await writeFileAtomically(target, deid.bytes);
     return { path: file.path, outcome: 'written', ...where };
   } catch (err) {
@@ -48,30 +72,53 @@ async function deidOne(file: ScannedFile, out: string, context: DeidContext, cla
   }
 }
 
-async function deid(runtime: Runtime, inputs: string[], options: DeidCommandOptions): Promise<number> {
+async function deid(
+  runtime: Runtime,
+  inputs: string[],
+  options: DeidCommandOptions,
+): Promise<number> {
   const { output } = runtime;
   const config = configFor(runtime, options, { stores: false });
   const out = resolve(runtime.cwd, options.out);
   await mkdir(out, { recursive: true });
   const problems = new ProblemSink(output);
-  const sinks: ReportSink[] = [new JsonReportFile(join(out, DEID_REPORT_NAME), { command: 'deid', out })];
-  if (options.json) sinks.push(new JsonReportSink((text) => output.stdout.write(output.secrets.redact(text)), { command: 'deid', out }));
+  const sinks: ReportSink[] = [
+    new JsonReportFile(join(out, DEID_REPORT_NAME), { command: 'deid', out }),
+  ];
+  if (options.json)
+    sinks.push(
+      new JsonReportSink((text) => output.stdout.write(output.secrets.redact(text)), {
+        command: 'deid',
+        out,
+      }),
+    );
   if (output.interactive || options.json) sinks.push(problems);
   else sinks.push(new LineSink(output));
   const report = new Report(sinks);
-  const { scan, context } = await prepareRun(inputs, config, output, report, {
+  const { scan, deidentifier } = await prepareRun(inputs, config, output, report, {
     cwd: runtime.cwd,
+    env: runtime.env,
     createKey: true,
     exclude: [out],
     signal: runtime.signal,
     ...(options.ids ? { ids: options.ids } : {}),
   });
   const claimed = new Map<string, string>([[DEID_REPORT_NAME, 'the report of som deid']]);
-  const progress = startProgress(output, 'deid', scan.files.length, scan.files.reduce((sum, f) => sum + f.size, 0));
+  const progress = startProgress(
+    output,
+    'deid',
+    scan.files.length,
+    scan.files.reduce((sum, f) => sum + f.size, 0),
+  );
   problems.progress = progress;
   const done = new Set<string>();
   try {
-    for await (const entry of mapBounded(scan.files, config.concurrency, (file) => deidOne(file, out, context, claimed), runtime.signal)) {
+    for await (const entry of mapBounded(
+      scan.files,
+      config.concurrency,
+      (file) => deidOne(file, out, deidentifier, claimed),
+      runtime.signal,
+    )) {
       done.add(entry.path);
       report.add(entry);
       progress.advance(entry.size ?? 0);
@@ -79,32 +126,61 @@ async function deid(runtime: Runtime, inputs: string[], options: DeidCommandOpti
   } finally {
     progress.stop();
     problems.progress = undefined;
+    await deidentifier.close();
   }
   for (const file of scan.files) {
-    if (!done.has(file.path)) report.add({ path: file.path, outcome: 'interrupted', reason: 'not started: the run was interrupted' });
+    if (!done.has(file.path))
+      report.add({
+        path: file.path,
+        outcome: 'interrupted',
+        reason: 'not started: the run was interrupted',
+      });
   }
   const summary = await report.finish(runtime.signal.aborted);
   const say = (text: string): void => (options.json ? output.message(text) : output.line(text));
   say(`som: deid into ${out}: ${summaryLine(summary)}; report: ${join(out, DEID_REPORT_NAME)}`);
   if (report.problems.length > 0) {
-    output.message(`som: ${report.problems.length} ${report.problems.length === 1 ? 'file was' : 'files were'} not written:`);
+    output.message(
+      `som: ${report.problems.length} ${report.problems.length === 1 ? 'file was' : 'files were'} not written:`,
+    );
     for (const problem of report.problems) output.message(`  ${entryLine(problem)}`);
   }
   return summary.ok ? EXIT.ok : EXIT.failed;
 }
 
 /** Add `som deid` to `program`; `done` receives the exit code. */
-export function registerDeid(program: Command, runtime: Runtime, done: (code: number) => void): void {
+export function registerDeid(
+  program: Command,
+  runtime: Runtime,
+  done: (code: number) => void,
+): void {
   program
     .command('deid')
-    .description(`de-identify DICOM files into a directory, mirroring their paths; writes <dir>/${DEID_REPORT_NAME}`)
-    .argument('<paths...>', 'files and directories (walked; DICOM is recognised by content, not extension)')
-    .requiredOption('--out <dir>', 'output directory (created when missing); a file given directly lands at <dir>/<its name>')
-    .option('--recipe <file>', 'a deid recipe whose rules decide before the default PS3.15 profile (env SOM_RECIPE)')
-    .option('--ids <file>', 'a DASHER response (JSON) with the aliases; default: the DASHER service when configured, else the local pseudonymiser')
+    .description(
+      `de-identify DICOM files into a directory, mirroring their paths; writes <dir>/${DEID_REPORT_NAME}`,
+    )
+    .argument(
+      '<paths...>',
+      'files and directories (walked; DICOM is recognised by content, not extension)',
+    )
+    .requiredOption(
+      '--out <dir>',
+      'output directory (created when missing); a file given directly lands at <dir>/<its name>',
+    )
+    .option(
+      '--recipe <file>',
+      'a deid recipe whose rules decide before the default PS3.15 profile (env SOM_RECIPE)',
+    )
+    .option(
+      '--ids <file>',
+      'a DASHER response (JSON) with the aliases; default: the DASHER service when configured, else the local pseudonymiser',
+    )
     .option('--concurrency <n>', 'files processed at once (default 8; env SOM_CONCURRENCY)')
     .option('--json', `also print the report (as in ${DEID_REPORT_NAME}) on stdout`)
-    .option('--secret <key>', 'the pseudonymisation key (env SOM_SECRET; default: the key file, created on first use)')
+    .option(
+      '--secret <key>',
+      'the pseudonymisation key (env SOM_SECRET; default: the key file, created on first use)',
+    )
     .action(async (inputs: string[], _options: DeidCommandOptions, command: Command) => {
       done(await deid(runtime, inputs, command.optsWithGlobals<DeidCommandOptions>()));
     });

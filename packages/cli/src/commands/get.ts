@@ -6,7 +6,14 @@
  */
 import { resolve, join } from 'node:path';
 import type { Command } from 'commander';
-import { SomError, imageRefOf, mapBounded, toSomError, type Client, type ImageRecord } from '@som/core';
+import {
+  SomError,
+  imageRefOf,
+  mapBounded,
+  toSomError,
+  type Client,
+  type ImageRecord,
+} from '@som/core';
 import { md5OfFile, writeFileAtomically } from '../io/atomic-file';
 import { startProgress } from '../io/progress';
 import { EXIT, type Runtime } from '../runtime';
@@ -33,7 +40,11 @@ async function download(client: Client, record: ImageRecord, path: string): Prom
     if ((await md5OfFile(path)) === record.data.md5) return { ...base, outcome: 'unchanged' };
     const bytes = await client.readImage(imageRefOf(record));
     await writeFileAtomically(path, bytes, ({ md5 }) => {
-      if (md5 !== record.data.md5) throw new SomError('Internal', `downloaded bytes have md5 ${md5}, the record says ${record.data.md5}`);
+      if (md5 !== record.data.md5)
+        throw new SomError(
+          'Internal',
+          `downloaded bytes have md5 ${md5}, the record says ${record.data.md5}`,
+        );
     });
     return { ...base, outcome: 'written' };
   } catch (err) {
@@ -41,7 +52,13 @@ async function download(client: Client, record: ImageRecord, path: string): Prom
   }
 }
 
-async function get(runtime: Runtime, collection: string, entity: string, image: string | undefined, options: GetOptions): Promise<number> {
+async function get(
+  runtime: Runtime,
+  collection: string,
+  entity: string,
+  image: string | undefined,
+  options: GetOptions,
+): Promise<number> {
   const config = configFor(runtime, options);
   const out = resolve(runtime.cwd, options.out);
   return withClient(config, async (client) => {
@@ -52,14 +69,26 @@ async function get(runtime: Runtime, collection: string, entity: string, image: 
       for await (const record of client.listImages({ collection, entity })) records.push(record);
     }
     const dir = image === undefined ? join(out, entity) : out;
-    const progress = startProgress(runtime.output, 'get', records.length, records.reduce((sum, r) => sum + r.data.size, 0));
+    const progress = startProgress(
+      runtime.output,
+      'get',
+      records.length,
+      records.reduce((sum, r) => sum + r.data.size, 0),
+    );
     const results: GetResult[] = [];
     try {
-      for await (const result of mapBounded(records, config.concurrency, (r) => download(client, r, join(dir, `${r.uid}.dcm`)), runtime.signal)) {
+      for await (const result of mapBounded(
+        records,
+        config.concurrency,
+        (r) => download(client, r, join(dir, `${r.uid}.dcm`)),
+        runtime.signal,
+      )) {
         results.push(result);
         progress.advance(result.size);
-        if (result.outcome === 'failed') progress.message(`failed  ${result.image}: ${result.reason}`);
-        else if (!options.json && !runtime.output.interactive) runtime.output.line(`${result.outcome}  ${result.path}`);
+        if (result.outcome === 'failed')
+          progress.message(`failed  ${result.image}: ${result.reason}`);
+        else if (!options.json && !runtime.output.interactive)
+          runtime.output.line(`${result.outcome}  ${result.path}`);
       }
     } finally {
       progress.stop();
@@ -75,17 +104,34 @@ async function get(runtime: Runtime, collection: string, entity: string, image: 
 }
 
 /** Add `som get` to `program`; `done` receives the exit code. */
-export function registerGet(program: Command, runtime: Runtime, done: (code: number) => void): void {
+export function registerGet(
+  program: Command,
+  runtime: Runtime,
+  done: (code: number) => void,
+): void {
   program
     .command('get')
-    .description('download the images of an entity (to <dir>/<entity>/<image>.dcm) or one image (to <dir>/<image>.dcm), checking MD5s')
+    .description(
+      'download the images of an entity (to <dir>/<entity>/<image>.dcm) or one image (to <dir>/<image>.dcm), checking MD5s',
+    )
     .argument('<collection>', 'collection uid')
     .argument('<entity>', 'entity uid')
     .argument('[image]', 'image uid (default: every image of the entity)')
     .requiredOption('--out <dir>', 'directory to write to (created when missing)')
     .option('--concurrency <n>', 'images downloaded at once (default: the configured concurrency)')
-    .option('--json', 'print a JSON report: per image its path and outcome (written, unchanged, failed) and reason')
-    .action(async (collection: string, entity: string, image: string | undefined, _options: GetOptions, command: Command) => {
-      done(await get(runtime, collection, entity, image, command.optsWithGlobals<GetOptions>()));
-    });
+    .option(
+      '--json',
+      'print a JSON report: per image its path and outcome (written, unchanged, failed) and reason',
+    )
+    .action(
+      async (
+        collection: string,
+        entity: string,
+        image: string | undefined,
+        _options: GetOptions,
+        command: Command,
+      ) => {
+        done(await get(runtime, collection, entity, image, command.optsWithGlobals<GetOptions>()));
+      },
+    );
 }

@@ -13,29 +13,50 @@ interface IdentifiersOptions extends GlobalOptions {
   concurrency?: string;
 }
 
-async function identifiers(runtime: Runtime, inputs: string[], options: IdentifiersOptions): Promise<number> {
+async function identifiers(
+  runtime: Runtime,
+  inputs: string[],
+  options: IdentifiersOptions,
+): Promise<number> {
   const config = configFor(runtime, options, { stores: false });
   const report = new Report([new ProblemSink(runtime.output)]);
-  const scan = await scanInputs(inputs, { cwd: runtime.cwd, concurrency: config.concurrency, signal: runtime.signal }, report);
+  const scan = await scanInputs(
+    inputs,
+    { cwd: runtime.cwd, concurrency: config.concurrency, signal: runtime.signal },
+    report,
+  );
   runtime.output.json(scan.request);
   const entities = scan.request.identifiers.length;
   const items = scan.request.identifiers.reduce((sum, e) => sum + e.items.length, 0);
-  runtime.output.message(`som: ${scan.files.length} DICOM files: ${entities} patients, ${items} studies`);
+  runtime.output.message(
+    `som: ${scan.files.length} DICOM files: ${entities} patients, ${items} studies`,
+  );
   if (report.problems.length > 0) {
-    runtime.output.message(`som: ${report.problems.length} ${report.problems.length === 1 ? 'input was' : 'inputs were'} not used:`);
+    runtime.output.message(
+      `som: ${report.problems.length} ${report.problems.length === 1 ? 'input was' : 'inputs were'} not used:`,
+    );
     for (const problem of report.problems) runtime.output.message(`  ${entryLine(problem)}`);
   }
   return report.problems.length > 0 || runtime.signal.aborted ? EXIT.failed : EXIT.ok;
 }
 
 /** Add `som identifiers` to `program`; `done` receives the exit code. */
-export function registerIdentifiers(program: Command, runtime: Runtime, done: (code: number) => void): void {
+export function registerIdentifiers(
+  program: Command,
+  runtime: Runtime,
+  done: (code: number) => void,
+): void {
   program
     .command('identifiers')
-    .description('print the identifiers found (patients and their studies) as a DASHER request body (JSON)')
+    .description(
+      'print the identifiers found (patients and their studies) as a DASHER request body (JSON)',
+    )
     .argument('<paths...>', 'files and directories (walked; DICOM is recognised by content)')
     .option('--concurrency <n>', 'files read at once (default 8; env SOM_CONCURRENCY)')
-    .addHelpText('after', '\nThe output holds original identifiers (PHI): send it to DASHER only, never publish it.')
+    .addHelpText(
+      'after',
+      '\nThe output holds original identifiers (PHI): send it to DASHER only, never publish it.',
+    )
     .action(async (inputs: string[], _options: IdentifiersOptions, command: Command) => {
       done(await identifiers(runtime, inputs, command.optsWithGlobals<IdentifiersOptions>()));
     });

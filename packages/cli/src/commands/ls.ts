@@ -11,13 +11,23 @@ interface LsOptions extends GlobalOptions {
   json?: boolean;
 }
 
-async function ls(runtime: Runtime, collection: string | undefined, entity: string | undefined, options: LsOptions): Promise<number> {
+async function ls(
+  runtime: Runtime,
+  collection: string | undefined,
+  entity: string | undefined,
+  options: LsOptions,
+): Promise<number> {
   return withClient(configFor(runtime, options), async (client) => {
     // A collection or entity that does not exist is NotFound, not an empty list.
     if (collection !== undefined && entity === undefined) await client.getCollection(collection);
-    if (collection !== undefined && entity !== undefined) await client.getEntity({ collection, entity });
+    if (collection !== undefined && entity !== undefined)
+      await client.getEntity({ collection, entity });
     const records =
-      collection === undefined ? client.listCollections() : entity === undefined ? client.listEntities(collection) : client.listImages({ collection, entity });
+      collection === undefined
+        ? client.listCollections()
+        : entity === undefined
+          ? client.listEntities(collection)
+          : client.listImages({ collection, entity });
     await printRecords(runtime.output, records, options.json === true);
     return EXIT.ok;
   });
@@ -31,7 +41,14 @@ export function registerLs(program: Command, runtime: Runtime, done: (code: numb
     .argument('[collection]', 'a collection uid: list its entities')
     .argument('[entity]', 'an entity uid: list its images')
     .option('--json', 'print a JSON array of records (each with its uid and fields)')
-    .action(async (collection: string | undefined, entity: string | undefined, _options: LsOptions, command: Command) => {
-      done(await ls(runtime, collection, entity, command.optsWithGlobals<LsOptions>()));
-    });
+    .action(
+      async (
+        collection: string | undefined,
+        entity: string | undefined,
+        _options: LsOptions,
+        command: Command,
+      ) => {
+        done(await ls(runtime, collection, entity, command.optsWithGlobals<LsOptions>()));
+      },
+    );
 }

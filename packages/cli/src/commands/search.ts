@@ -3,7 +3,13 @@
  * records matching every term (see search-terms.ts for how values are typed).
  */
 import type { Command } from 'commander';
-import { MAX_QUERY_LIMIT, SomError, type Client, type ModelRecord, type SearchInput } from '@som/core';
+import {
+  MAX_QUERY_LIMIT,
+  SomError,
+  type Client,
+  type ModelRecord,
+  type SearchInput,
+} from '@som/core';
 import { printRecords } from '../io/records';
 import { EXIT, type Runtime } from '../runtime';
 import { fieldType } from '../field-types';
@@ -21,14 +27,27 @@ interface SearchOptions extends GlobalOptions {
 /** Default number of records `som search` prints. */
 export const DEFAULT_SEARCH_LIMIT = 100;
 
-const KINDS: Readonly<Record<string, SearchInput['kind']>> = { image: 'Image', entity: 'Entity', collection: 'Collection' };
+const KINDS: Readonly<Record<string, SearchInput['kind']>> = {
+  image: 'Image',
+  entity: 'Entity',
+  collection: 'Collection',
+};
 
 /** Up to `limit` matching records, page after page; `more` is set when others match too. */
-async function* matching(client: Client, input: SearchInput, limit: number, more: { value: boolean }): AsyncGenerator<ModelRecord> {
+async function* matching(
+  client: Client,
+  input: SearchInput,
+  limit: number,
+  more: { value: boolean },
+): AsyncGenerator<ModelRecord> {
   let left = limit;
   let pageToken: string | undefined;
   do {
-    const page = await client.search({ ...input, limit: Math.min(left, MAX_QUERY_LIMIT), ...(pageToken ? { pageToken } : {}) });
+    const page = await client.search({
+      ...input,
+      limit: Math.min(left, MAX_QUERY_LIMIT),
+      ...(pageToken ? { pageToken } : {}),
+    });
     for (const record of page.records.slice(0, left)) yield record;
     left -= Math.min(left, page.records.length);
     pageToken = page.nextPageToken;
@@ -41,7 +60,11 @@ async function* matching(client: Client, input: SearchInput, limit: number, more
 
 async function search(runtime: Runtime, terms: string[], options: SearchOptions): Promise<number> {
   const kind = KINDS[options.kind.toLowerCase()];
-  if (kind === undefined) throw new SomError('InvalidArgument', `--kind must be image, entity or collection, not ${JSON.stringify(options.kind)}`);
+  if (kind === undefined)
+    throw new SomError(
+      'InvalidArgument',
+      `--kind must be image, entity or collection, not ${JSON.stringify(options.kind)}`,
+    );
   const limit = positiveInteger(options.limit, '--limit');
   const filters = terms.map((term) => parseSearchTerm(term, fieldType));
   const input: SearchInput = {
@@ -52,19 +75,32 @@ async function search(runtime: Runtime, terms: string[], options: SearchOptions)
   };
   return withClient(configFor(runtime, options), async (client) => {
     const more = { value: false };
-    const count = await printRecords(runtime.output, matching(client, input, limit, more), options.json === true);
-    if (more.value) runtime.output.message(`som: showing the first ${count} matches; more match (raise --limit)`);
-    else if (!options.json) runtime.output.message(`som: ${count} ${count === 1 ? 'match' : 'matches'}`);
+    const count = await printRecords(
+      runtime.output,
+      matching(client, input, limit, more),
+      options.json === true,
+    );
+    if (more.value)
+      runtime.output.message(`som: showing the first ${count} matches; more match (raise --limit)`);
+    else if (!options.json)
+      runtime.output.message(`som: ${count} ${count === 1 ? 'match' : 'matches'}`);
     return EXIT.ok;
   });
 }
 
 /** Add `som search` to `program`; `done` receives the exit code. */
-export function registerSearch(program: Command, runtime: Runtime, done: (code: number) => void): void {
+export function registerSearch(
+  program: Command,
+  runtime: Runtime,
+  done: (code: number) => void,
+): void {
   program
     .command('search')
     .description('find records whose fields match every term')
-    .argument('[terms...]', `${SEARCH_TERM_SYNTAX}; all must hold; at most one field compared by range`)
+    .argument(
+      '[terms...]',
+      `${SEARCH_TERM_SYNTAX}; all must hold; at most one field compared by range`,
+    )
     .option('--kind <kind>', 'image, entity or collection', 'image')
     .option('--collection <uid>', 'only within this collection')
     .option('--entity <uid>', 'only within this entity (needs --collection)')

@@ -8,7 +8,13 @@ import { fieldType } from '../field-types';
 import { startProgress } from '../io/progress';
 import { imageFieldsReader } from '../pipeline/searchable';
 import { prepareRun } from '../pipeline/prepare';
-import { JsonReportSink, Report, summaryLine, entryLine, type ReportSink } from '../pipeline/report';
+import {
+  JsonReportSink,
+  Report,
+  summaryLine,
+  entryLine,
+  type ReportSink,
+} from '../pipeline/report';
 import { LineSink, ProblemSink } from '../pipeline/sinks';
 import { uploadFiles } from '../pipeline/upload';
 import { EXIT, type Runtime } from '../runtime';
@@ -32,14 +38,21 @@ export function metadataFields(assignments: readonly string[]): RecordData {
   for (const text of assignments) {
     const [field, value] = parseAssignment(text, fieldType);
     if (!FIELD_NAME.test(field) || (RESERVED_FIELDS as readonly string[]).includes(field)) {
-      throw new SomError('InvalidArgument', `--metadata ${field}: ${(RESERVED_FIELDS as readonly string[]).includes(field) ? 'som maintains this field' : 'invalid field name'}`);
+      throw new SomError(
+        'InvalidArgument',
+        `--metadata ${field}: ${(RESERVED_FIELDS as readonly string[]).includes(field) ? 'som maintains this field' : 'invalid field name'}`,
+      );
     }
     fields[field] = value;
   }
   return fields;
 }
 
-async function upload(runtime: Runtime, inputs: string[], options: UploadCommandOptions): Promise<number> {
+async function upload(
+  runtime: Runtime,
+  inputs: string[],
+  options: UploadCommandOptions,
+): Promise<number> {
   const { output } = runtime;
   const config = configFor(runtime, options);
   const collection = validateUid('collection', options.collection);
@@ -47,7 +60,13 @@ async function upload(runtime: Runtime, inputs: string[], options: UploadCommand
   const dryRun = options.dryRun === true;
   const problems = new ProblemSink(output);
   const sinks: ReportSink[] = options.json
-    ? [new JsonReportSink((text) => output.stdout.write(output.secrets.redact(text)), { command: 'upload', collection, dryRun })]
+    ? [
+        new JsonReportSink((text) => output.stdout.write(output.secrets.redact(text)), {
+          command: 'upload',
+          collection,
+          dryRun,
+        }),
+      ]
     : [];
   if (!options.json) sinks.push(output.interactive ? problems : new LineSink(output));
   else if (output.interactive) sinks.push(problems);
@@ -55,43 +74,90 @@ async function upload(runtime: Runtime, inputs: string[], options: UploadCommand
   const client = dryRun ? undefined : openClient(config, { imageFields: imageFieldsReader });
   try {
     if (client) await checkReachable(client);
-    const { scan, context } = await prepareRun(inputs, config, output, report, { cwd: runtime.cwd, createKey: !dryRun, signal: runtime.signal, ...(options.ids ? { ids: options.ids } : {}) });
+    const { scan, deidentifier } = await prepareRun(inputs, config, output, report, {
+      cwd: runtime.cwd,
+      env: runtime.env,
+      createKey: !dryRun,
+      signal: runtime.signal,
+      ...(options.ids ? { ids: options.ids } : {}),
+    });
     const totalBytes = scan.files.reduce((sum, f) => sum + f.size, 0);
-    const progress = startProgress(output, dryRun ? 'dry run' : 'upload', scan.files.length, totalBytes);
+    const progress = startProgress(
+      output,
+      dryRun ? 'dry run' : 'upload',
+      scan.files.length,
+      totalBytes,
+    );
     problems.progress = progress;
     try {
-      await uploadFiles(client, scan.files, context, { collection, concurrency: config.concurrency, metadata, signal: runtime.signal }, report, progress);
+      await uploadFiles(
+        client,
+        scan.files,
+        deidentifier,
+        { collection, concurrency: config.concurrency, metadata, signal: runtime.signal },
+        report,
+        progress,
+      );
     } finally {
       progress.stop();
       problems.progress = undefined;
+      await deidentifier.close();
     }
   } finally {
     await client?.close().catch(() => undefined);
   }
   const summary = await report.finish(runtime.signal.aborted);
   const say = (text: string): void => (options.json ? output.message(text) : output.line(text));
-  say(`som: ${dryRun ? 'dry run of ' : ''}upload to collection ${collection}: ${summaryLine(summary)}`);
+  say(
+    `som: ${dryRun ? 'dry run of ' : ''}upload to collection ${collection}: ${summaryLine(summary)}`,
+  );
   if (report.problems.length > 0) {
-    output.message(`som: ${report.problems.length} ${report.problems.length === 1 ? 'file was' : 'files were'} not ${dryRun ? 'checked' : 'uploaded'}:`);
+    output.message(
+      `som: ${report.problems.length} ${report.problems.length === 1 ? 'file was' : 'files were'} not ${dryRun ? 'checked' : 'uploaded'}:`,
+    );
     for (const problem of report.problems) output.message(`  ${entryLine(problem)}`);
   }
   return summary.ok ? EXIT.ok : EXIT.failed;
 }
 
 /** Add `som upload` to `program`; `done` receives the exit code. */
-export function registerUpload(program: Command, runtime: Runtime, done: (code: number) => void): void {
+export function registerUpload(
+  program: Command,
+  runtime: Runtime,
+  done: (code: number) => void,
+): void {
   program
     .command('upload')
-    .description('de-identify DICOM files in memory and upload them: one entity per (aliased) patient; re-running is safe')
-    .argument('<paths...>', 'files and directories (walked; DICOM is recognised by content, not extension)')
+    .description(
+      'de-identify DICOM files in memory and upload them: one entity per (aliased) patient; re-running is safe',
+    )
+    .argument(
+      '<paths...>',
+      'files and directories (walked; DICOM is recognised by content, not extension)',
+    )
     .requiredOption('--collection <uid>', 'the collection to upload into (created when absent)')
-    .option('--recipe <file>', 'a deid recipe whose rules decide before the default PS3.15 profile (env SOM_RECIPE)')
-    .option('--ids <file>', 'a DASHER response (JSON) with the aliases; default: the DASHER service when configured, else the local pseudonymiser')
+    .option(
+      '--recipe <file>',
+      'a deid recipe whose rules decide before the default PS3.15 profile (env SOM_RECIPE)',
+    )
+    .option(
+      '--ids <file>',
+      'a DASHER response (JSON) with the aliases; default: the DASHER service when configured, else the local pseudonymiser',
+    )
     .option('--concurrency <n>', 'files processed at once (default 8; env SOM_CONCURRENCY)')
     .option('--dry-run', 'de-identify in memory and report what would be stored; write nothing')
-    .option('--metadata <field=value...>', 'add fields to every image record (values typed as in `som search`)')
-    .option('--json', 'print a JSON report: per file its path, outcome (written, unchanged, failed, skipped-not-DICOM, interrupted), reason, entity, image')
-    .option('--secret <key>', 'the pseudonymisation key (env SOM_SECRET; default: the key file beside the data, created on first use)')
+    .option(
+      '--metadata <field=value...>',
+      'add fields to every image record (values typed as in `som search`)',
+    )
+    .option(
+      '--json',
+      'print a JSON report: per file its path, outcome (written, unchanged, failed, skipped-not-DICOM, interrupted), reason, entity, image',
+    )
+    .option(
+      '--secret <key>',
+      'the pseudonymisation key (env SOM_SECRET; default: the key file beside the data, created on first use)',
+    )
     .action(async (inputs: string[], _options: UploadCommandOptions, command: Command) => {
       done(await upload(runtime, inputs, command.optsWithGlobals<UploadCommandOptions>()));
     });

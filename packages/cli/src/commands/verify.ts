@@ -34,7 +34,8 @@ async function verify(runtime: Runtime, options: VerifyCommandOptions): Promise<
         },
       });
       const remaining = report.problems.filter((p) => !p.repaired).length;
-      if (options.json) runtime.output.json({ images: report.images, problems: report.problems, remaining });
+      if (options.json)
+        runtime.output.json({ images: report.images, problems: report.problems, remaining });
       const repaired = report.problems.length - remaining;
       runtime.output.message(
         `som: verified ${report.images} images: ${report.problems.length === 0 ? 'no problems' : `${report.problems.length} problems, ${repaired} repaired, ${remaining} remaining`}`,
@@ -46,13 +47,22 @@ async function verify(runtime: Runtime, options: VerifyCommandOptions): Promise<
 }
 
 /** Add `som verify` to `program`; `done` receives the exit code. */
-export function registerVerify(program: Command, runtime: Runtime, done: (code: number) => void): void {
+export function registerVerify(
+  program: Command,
+  runtime: Runtime,
+  done: (code: number) => void,
+): void {
   program
     .command('verify')
-    .description('check that objects and records agree (and repair with --repair); exit code 1 while problems remain')
-    .option('--repair', 'fix what can be fixed: records for orphan objects (fields rebuilt from the DICOM header), stale sizes/MD5s, missing parents')
+    .description(
+      'check that objects and records agree (and repair with --repair); exit code 1 while problems remain',
+    )
+    .option(
+      '--repair',
+      'fix what can be fixed: records for orphan objects (fields rebuilt from the DICOM header), stale sizes/MD5s, missing parents',
+    )
     .option('--collection <uid>', 'only this collection')
-    .option('--deep', "also read every object and check its bytes against its MD5")
+    .option('--deep', 'also read every object and check its bytes against its MD5')
     .option('--json', 'print a JSON report: images checked, every problem, how many remain')
     .addHelpText(
       'after',

@@ -14,7 +14,15 @@ const CREDENTIAL_FILE_SETTINGS = ['keyFilename', 'credentialsFile'];
 const SECRET_SETTING = /secret|password|token|private|credential/i;
 
 /** Fields of a JSON credentials file whose values are secrets. */
-const SECRET_FILE_FIELDS = ['private_key', 'private_key_id', 'client_secret', 'refresh_token', 'refreshToken', 'accessToken', 'access_token'];
+const SECRET_FILE_FIELDS = [
+  'private_key',
+  'private_key_id',
+  'client_secret',
+  'refresh_token',
+  'refreshToken',
+  'accessToken',
+  'access_token',
+];
 
 /** Problem with a file som must read, or undefined when it is a readable regular file. */
 export function unreadableFile(path: string, what: string): string | undefined {
@@ -25,7 +33,8 @@ export function unreadableFile(path: string, what: string): string | undefined {
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') return `${what} ${path} does not exist`;
-    if (code === 'EACCES' || code === 'EPERM') return `${what} ${path} cannot be read (permission denied)`;
+    if (code === 'EACCES' || code === 'EPERM')
+      return `${what} ${path} cannot be read (permission denied)`;
     return `${what} ${path} cannot be read (${code})`;
   }
 }
@@ -44,7 +53,11 @@ function addFileSecrets(path: string, secrets: Secrets): void {
  * Check the credential files a store names and remember its secret settings.
  * @returns the problems found, one sentence each.
  */
-export function checkStoreCredentials(what: string, store: StoreConfig, secrets: Secrets): string[] {
+export function checkStoreCredentials(
+  what: string,
+  store: StoreConfig,
+  secrets: Secrets,
+): string[] {
   const problems: string[] = [];
   for (const [name, value] of Object.entries(store)) {
     if (SECRET_SETTING.test(name) && !CREDENTIAL_FILE_SETTINGS.includes(name)) secrets.add(value);

@@ -16,16 +16,34 @@ describe('parseJson', () => {
 
   it('names the problem and its line and column, never the text', () => {
     expect(messageOf('')).toBe('f.json is empty');
-    expect(messageOf('{"a": 1,}')).toBe('f.json is not valid JSON: expected a double-quoted property name at line 1, column 9');
-    expect(messageOf('{\n  "key": secretvalue\n}')).toBe('f.json is not valid JSON: expected a value (object, array, string, number, true, false or null) at line 2, column 10');
-    expect(messageOf('{"a": "unterminated')).toBe('f.json is not valid JSON: unexpected end of input at line 1, column 20');
-    expect(messageOf('[1 2]')).toBe('f.json is not valid JSON: expected "," or "]" at line 1, column 4');
+    expect(messageOf('{"a": 1,}')).toBe(
+      'f.json is not valid JSON: expected a double-quoted property name at line 1, column 9',
+    );
+    expect(messageOf('{\n  "key": secretvalue\n}')).toBe(
+      'f.json is not valid JSON: expected a value (object, array, string, number, true, false or null) at line 2, column 10',
+    );
+    expect(messageOf('{"a": "unterminated')).toBe(
+      'f.json is not valid JSON: unexpected end of input at line 1, column 20',
+    );
+    expect(messageOf('[1 2]')).toBe(
+      'f.json is not valid JSON: expected "," or "]" at line 1, column 4',
+    );
     expect(messageOf('{"a" 1}')).toBe('f.json is not valid JSON: expected ":" at line 1, column 6');
-    expect(messageOf('{} x')).toBe('f.json is not valid JSON: unexpected text after the JSON value at line 1, column 4');
-    expect(messageOf('{"a": "tab\there"}')).toBe('f.json is not valid JSON: control character in a string (escape it) at line 1, column 11');
-    expect(messageOf('{"a": "\\x"}')).toBe('f.json is not valid JSON: bad escape in a string at line 1, column 8');
-    expect(messageOf('{"a": 01}')).toBe('f.json is not valid JSON: expected "," or "}" at line 1, column 8');
-    expect(messageOf('{"a": -}')).toBe('f.json is not valid JSON: malformed number at line 1, column 7');
+    expect(messageOf('{} x')).toBe(
+      'f.json is not valid JSON: unexpected text after the JSON value at line 1, column 4',
+    );
+    expect(messageOf('{"a": "tab\there"}')).toBe(
+      'f.json is not valid JSON: control character in a string (escape it) at line 1, column 11',
+    );
+    expect(messageOf('{"a": "\\x"}')).toBe(
+      'f.json is not valid JSON: bad escape in a string at line 1, column 8',
+    );
+    expect(messageOf('{"a": 01}')).toBe(
+      'f.json is not valid JSON: expected "," or "}" at line 1, column 8',
+    );
+    expect(messageOf('{"a": -}')).toBe(
+      'f.json is not valid JSON: malformed number at line 1, column 7',
+    );
     expect(messageOf('{\n"key": secretvalue\n}')).not.toContain('secretvalue');
   });
 

@@ -21,7 +21,8 @@ class JsonScanner {
     try {
       this.value();
       this.space();
-      if (this.i < this.text.length) return { offset: this.i, problem: 'unexpected text after the JSON value' };
+      if (this.i < this.text.length)
+        return { offset: this.i, problem: 'unexpected text after the JSON value' };
       return undefined;
     } catch (fault) {
       return fault as JsonFault;
@@ -29,7 +30,10 @@ class JsonScanner {
   }
 
   private fail(problem: string): never {
-    throw { offset: this.i, problem: this.i >= this.text.length ? 'unexpected end of input' : problem } satisfies JsonFault;
+    throw {
+      offset: this.i,
+      problem: this.i >= this.text.length ? 'unexpected end of input' : problem,
+    } satisfies JsonFault;
   }
 
   private space(): void {
@@ -119,7 +123,8 @@ class JsonScanner {
       if (c === '\\') {
         const e = this.text[this.i + 1] ?? '';
         if (e === 'u') {
-          if (!/^[0-9a-fA-F]{4}$/.test(this.text.slice(this.i + 2, this.i + 6))) this.fail('bad \\u escape');
+          if (!/^[0-9a-fA-F]{4}$/.test(this.text.slice(this.i + 2, this.i + 6)))
+            this.fail('bad \\u escape');
           this.i += 6;
           continue;
         }
@@ -158,7 +163,10 @@ export function parseJson(text: string, what: string): unknown {
   } catch {
     const fault = new JsonScanner(body).fault() ?? { offset: 0, problem: 'invalid JSON' };
     const { line, column } = lineAndColumn(body, fault.offset);
-    throw new SomError('InvalidArgument', `${what} is not valid JSON: ${fault.problem} at line ${line}, column ${column}`);
+    throw new SomError(
+      'InvalidArgument',
+      `${what} is not valid JSON: ${fault.problem} at line ${line}, column ${column}`,
+    );
   }
 }
 

@@ -33,7 +33,15 @@ export interface ConfigLayer {
 /** Store settings that name files or directories: resolved against the source's base directory. */
 const PATH_SETTINGS = new Set(['root', 'path', 'keyFilename']);
 
-const FILE_SETTINGS = new Set(['objectStore', 'metadataStore', 'dataDir', 'keyFile', 'concurrency', 'recipe', 'dasher']);
+const FILE_SETTINGS = new Set([
+  'objectStore',
+  'metadataStore',
+  'dataDir',
+  'keyFile',
+  'concurrency',
+  'recipe',
+  'dasher',
+]);
 const DASHER_SETTINGS = new Set(['url', 'study', 'secretsFile']);
 
 function absolute(base: string, path: string): string {
@@ -41,7 +49,12 @@ function absolute(base: string, path: string): string {
 }
 
 /** Store settings from a type name or a JSON object given as text. */
-function storeFromText(text: string, what: string, base: string, problems: string[]): StoreLayer | undefined {
+function storeFromText(
+  text: string,
+  what: string,
+  base: string,
+  problems: string[],
+): StoreLayer | undefined {
   const trimmed = text.trim();
   if (!trimmed.startsWith('{')) {
     if (trimmed === '') {
@@ -59,7 +72,12 @@ function storeFromText(text: string, what: string, base: string, problems: strin
 }
 
 /** Store settings from parsed JSON (a type name or an object). */
-function storeFromJson(value: unknown, what: string, base: string, problems: string[]): StoreLayer | undefined {
+function storeFromJson(
+  value: unknown,
+  what: string,
+  base: string,
+  problems: string[],
+): StoreLayer | undefined {
   if (typeof value === 'string') return storeFromText(value, what, base, problems);
   if (!isJsonObject(value)) {
     problems.push(`${what} must be a store type or an object with a "type"`);
@@ -67,7 +85,10 @@ function storeFromJson(value: unknown, what: string, base: string, problems: str
   }
   const out: StoreLayer = {};
   for (const [name, setting] of Object.entries(value)) {
-    out[name] = PATH_SETTINGS.has(name) && typeof setting === 'string' && setting !== ':memory:' ? absolute(base, setting) : setting;
+    out[name] =
+      PATH_SETTINGS.has(name) && typeof setting === 'string' && setting !== ':memory:'
+        ? absolute(base, setting)
+        : setting;
   }
   return out;
 }
@@ -80,14 +101,24 @@ function stringSetting(value: unknown, what: string, problems: string[]): string
   return undefined;
 }
 
-function dasherFromJson(value: unknown, where: string, base: string, problems: string[]): Partial<DasherSettings> | undefined {
+function dasherFromJson(
+  value: unknown,
+  where: string,
+  base: string,
+  problems: string[],
+): Partial<DasherSettings> | undefined {
   if (!isJsonObject(value)) {
-    problems.push(`${where} "dasher" must be an object with "study", "secretsFile" and optionally "url"`);
+    problems.push(
+      `${where} "dasher" must be an object with "study", "secretsFile" and optionally "url"`,
+    );
     return undefined;
   }
   const out: Partial<DasherSettings> = {};
   for (const name of Object.keys(value)) {
-    if (!DASHER_SETTINGS.has(name)) problems.push(`${where}: unknown setting "dasher.${name}" (known: ${[...DASHER_SETTINGS].join(', ')})`);
+    if (!DASHER_SETTINGS.has(name))
+      problems.push(
+        `${where}: unknown setting "dasher.${name}" (known: ${[...DASHER_SETTINGS].join(', ')})`,
+      );
   }
   const url = stringSetting(value.url, `${where} "dasher.url"`, problems);
   const study = stringSetting(value.study, `${where} "dasher.study"`, problems);
@@ -102,7 +133,11 @@ function dasherFromJson(value: unknown, where: string, base: string, problems: s
  * The configuration file: `explicit` (from `--config` or `SOM_CONFIG`, must exist), else
  * `som.config.json` in `cwd` when present. Relative paths in it are relative to the file.
  */
-export function fileLayer(cwd: string, explicit: string | undefined, problems: string[]): ConfigLayer | undefined {
+export function fileLayer(
+  cwd: string,
+  explicit: string | undefined,
+  problems: string[],
+): ConfigLayer | undefined {
   const path = absolute(cwd, explicit ?? CONFIG_FILE_NAME);
   let text: string;
   try {
@@ -110,7 +145,14 @@ export function fileLayer(cwd: string, explicit: string | undefined, problems: s
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'ENOENT' && explicit === undefined) return undefined;
-    const why = code === 'ENOENT' ? 'does not exist' : code === 'EACCES' ? 'cannot be read (permission denied)' : code === 'EISDIR' ? 'is a directory' : `cannot be read (${code})`;
+    const why =
+      code === 'ENOENT'
+        ? 'does not exist'
+        : code === 'EACCES'
+          ? 'cannot be read (permission denied)'
+          : code === 'EISDIR'
+            ? 'is a directory'
+            : `cannot be read (${code})`;
     problems.push(`configuration file ${path} ${why}`);
     return undefined;
   }
@@ -128,8 +170,12 @@ export function fileLayer(cwd: string, explicit: string | undefined, problems: s
   const base = dirname(path);
   const layer: ConfigLayer = { origin: path };
   for (const name of Object.keys(json)) {
-    if (name === 'secret') problems.push(`${path}: "secret" does not belong in a file that may be shared; use "keyFile", SOM_SECRET or --secret`);
-    else if (!FILE_SETTINGS.has(name) && !name.startsWith('$')) problems.push(`${path}: unknown setting "${name}" (known: ${[...FILE_SETTINGS].join(', ')})`);
+    if (name === 'secret')
+      problems.push(
+        `${path}: "secret" does not belong in a file that may be shared; use "keyFile", SOM_SECRET or --secret`,
+      );
+    else if (!FILE_SETTINGS.has(name) && !name.startsWith('$'))
+      problems.push(`${path}: unknown setting "${name}" (known: ${[...FILE_SETTINGS].join(', ')})`);
   }
   for (const store of ['objectStore', 'metadataStore'] as const) {
     if (json[store] === undefined) continue;
@@ -189,7 +235,8 @@ export function envLayer(cwd: string, env: NodeJS.ProcessEnv, problems: string[]
   if (url !== undefined || study !== undefined) {
     layer.dasher = { ...(url ? { url } : {}), ...(study ? { study } : {}) };
   }
-  if (secretsFile !== undefined) layer.dasher = { ...layer.dasher, secretsFile: absolute(cwd, secretsFile) };
+  if (secretsFile !== undefined)
+    layer.dasher = { ...layer.dasher, secretsFile: absolute(cwd, secretsFile) };
   return layer;
 }
 

@@ -3,7 +3,7 @@
  * working directory, then `SOM_*` environment variables, then command-line flags.
  */
 import type { StoreConfig } from '@som/core';
-import type { SecretKey } from '@som/identifiers';
+import type { SecretValue } from './secret-value';
 
 /** The configuration file read from the working directory unless `--config` names another. */
 export const CONFIG_FILE_NAME = 'som.config.json';
@@ -38,7 +38,7 @@ export interface SomConfig {
   /** The local pseudonymisation key file (created on first use), unless `secret` is set. */
   keyFile: string;
   /** The pseudonymisation key given by `--secret` or `SOM_SECRET` (never printed). */
-  secret?: SecretKey;
+  secret?: SecretValue;
   /** Files processed at once. */
   concurrency: number;
   /** A deid recipe file replacing the default recipe. */
@@ -70,14 +70,19 @@ export interface ConfigFlags {
 /** The environment variables som reads, with what each sets (shown by `som --help`). */
 export const ENVIRONMENT: Readonly<Record<string, string>> = Object.freeze({
   SOM_CONFIG: 'configuration file to read instead of ./som.config.json',
-  SOM_OBJECT_STORE: 'object store: a type (fs, gcs, minio, memory) or a JSON object {"type": ..., settings}',
+  SOM_OBJECT_STORE:
+    'object store: a type (fs, gcs, minio, memory) or a JSON object {"type": ..., settings}',
   SOM_METADATA_STORE: 'metadata store: a type (sqlite, datastore, memory) or a JSON object',
   SOM_DATA_DIR: 'data directory of the embedded default (default ./som-data)',
-  SOM_KEY_FILE: 'pseudonymisation key file (default <data dir>/pseudonym.key, created on first use)',
+  SOM_KEY_FILE:
+    'pseudonymisation key file (default <data dir>/pseudonym.key, created on first use)',
   SOM_SECRET: 'pseudonymisation key itself (instead of the key file; never printed)',
   SOM_CONCURRENCY: `files processed at once (default ${DEFAULT_CONCURRENCY})`,
   SOM_RECIPE: 'deid recipe file replacing the default recipe',
-  SOM_DASHER_URL: 'DASHER base URL (setting it, or SOM_DASHER_STUDY, uses the DASHER service for aliases)',
+  SOM_DASHER_URL:
+    'DASHER base URL (setting it, or SOM_DASHER_STUDY, uses the DASHER service for aliases)',
   SOM_DASHER_STUDY: 'DASHER study',
   SOM_DASHER_SECRETS: 'DASHER secrets file (also STANFORD_CLIENT_SECRETS)',
+  SOM_WORKERS:
+    'threads that de-identify (default: one per CPU, at most the concurrency; 0: none, all in the main thread)',
 });

@@ -41,7 +41,11 @@ export async function writeFileAtomically(
     },
   });
   try {
-    await pipeline(Buffer.isBuffer(source) ? Readable.from([source]) : source, measure, createWriteStream(temp, { flags: 'wx' }));
+    await pipeline(
+      Buffer.isBuffer(source) ? Readable.from([source]) : source,
+      measure,
+      createWriteStream(temp, { flags: 'wx' }),
+    );
     const written = { size, md5: hash.digest('hex') };
     check(written);
     await rename(temp, path);

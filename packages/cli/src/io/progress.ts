@@ -66,7 +66,13 @@ class BarProgress implements Progress {
 
   private payload(): Record<string, string | number> {
     const c = this.counter;
-    return { files: c.files, totalFiles: c.totalFiles, mb: (c.bytes / MB).toFixed(1), totalMb: (c.totalBytes / MB).toFixed(1), rate: c.rateMBs.toFixed(1) };
+    return {
+      files: c.files,
+      totalFiles: c.totalFiles,
+      mb: (c.bytes / MB).toFixed(1),
+      totalMb: (c.totalBytes / MB).toFixed(1),
+      rate: c.rateMBs.toFixed(1),
+    };
   }
 
   advance(bytes: number): void {
@@ -110,7 +116,14 @@ class PlainProgress implements Progress {
 }
 
 /** A bar when stderr is a terminal, else occasional plain status lines. */
-export function startProgress(output: Output, label: string, totalFiles: number, totalBytes: number): Progress {
+export function startProgress(
+  output: Output,
+  label: string,
+  totalFiles: number,
+  totalBytes: number,
+): Progress {
   const counter = new Counter(totalFiles, totalBytes);
-  return output.interactive ? new BarProgress(counter, output, label) : new PlainProgress(counter, output, label);
+  return output.interactive
+    ? new BarProgress(counter, output, label)
+    : new PlainProgress(counter, output, label);
 }

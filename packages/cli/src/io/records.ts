@@ -25,12 +25,21 @@ const SUMMARY_FIELDS: Readonly<Record<string, readonly string[]>> = {
 
 /** One line for a record: its uid, then `Field=value` for its summary fields. */
 export function recordLine(record: ModelRecord): string {
-  const fields = (SUMMARY_FIELDS[record.kind] ?? []).filter((name) => record.data[name] !== undefined);
-  return [record.uid, ...fields.map((name) => `${name}=${show(record.data[name] as RecordData[string])}`)].join('  ');
+  const fields = (SUMMARY_FIELDS[record.kind] ?? []).filter(
+    (name) => record.data[name] !== undefined,
+  );
+  return [
+    record.uid,
+    ...fields.map((name) => `${name}=${show(record.data[name] as RecordData[string])}`),
+  ].join('  ');
 }
 
 /** Print every record of `records` as lines or as one JSON array; returns how many there were. */
-export async function printRecords(output: Output, records: AsyncIterable<ModelRecord>, json: boolean): Promise<number> {
+export async function printRecords(
+  output: Output,
+  records: AsyncIterable<ModelRecord>,
+  json: boolean,
+): Promise<number> {
   let count = 0;
   for await (const record of records) {
     if (json) output.stdout.write(count === 0 ? '[\n' : ',\n');

@@ -28,7 +28,9 @@ describe('Secrets', () => {
     output.error('bad hunter22');
     output.warn('careful hunter22');
     expect(stdout.read().toString()).toBe('password [redacted]\n{\n  "key": "[redacted]"\n}\n');
-    expect(stderr.read().toString()).toBe('som: error: bad [redacted]\nsom: warning: careful [redacted]\n');
+    expect(stderr.read().toString()).toBe(
+      'som: error: bad [redacted]\nsom: warning: careful [redacted]\n',
+    );
     expect(output.interactive).toBe(false);
   });
 });

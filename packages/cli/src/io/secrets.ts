@@ -20,7 +20,8 @@ export class Secrets {
       if (trimmed.length >= MIN_REDACTED_LENGTH) this.#values.add(trimmed);
       if (value.length >= MIN_REDACTED_LENGTH) this.#values.add(value);
     } else if (Array.isArray(value)) value.forEach((item) => this.add(item));
-    else if (typeof value === 'object' && value !== null) Object.values(value).forEach((item) => this.add(item));
+    else if (typeof value === 'object' && value !== null)
+      Object.values(value).forEach((item) => this.add(item));
   }
 
   /** `text` with every known secret replaced by {@link REDACTION}; longest secrets first. */

@@ -15,7 +15,8 @@ afterEach(() => {
 
 async function walk(inputs: string[], exclude?: string[]): Promise<WalkEntry[]> {
   const out: WalkEntry[] = [];
-  for await (const entry of walkInputs(inputs, { cwd: dir, ...(exclude ? { exclude } : {}) })) out.push(entry);
+  for await (const entry of walkInputs(inputs, { cwd: dir, ...(exclude ? { exclude } : {}) }))
+    out.push(entry);
   return out;
 }
 
@@ -70,8 +71,13 @@ describe('walkInputs', () => {
     chmodSync(join(dir, 'in', 'locked'), 0o000);
     try {
       const entries = await walk(['in']);
-      if (process.getuid?.() === 0) expect(entries.map((e) => e.path)).toEqual(['in/locked/secret.dcm', 'in/open.dcm']);
-      else expect(entries).toEqual([{ kind: 'problem', path: 'in/locked', reason: 'directory permission denied' }, expect.objectContaining({ path: 'in/open.dcm' })]);
+      if (process.getuid?.() === 0)
+        expect(entries.map((e) => e.path)).toEqual(['in/locked/secret.dcm', 'in/open.dcm']);
+      else
+        expect(entries).toEqual([
+          { kind: 'problem', path: 'in/locked', reason: 'directory permission denied' },
+          expect.objectContaining({ path: 'in/open.dcm' }),
+        ]);
     } finally {
       chmodSync(join(dir, 'in', 'locked'), 0o700);
     }
@@ -81,6 +87,8 @@ describe('walkInputs', () => {
     touch('in/a.dcm');
     touch('in/out/written.dcm');
     touch('in/key');
-    expect((await walk(['in'], ['in/out', 'in/key', 'not-there'])).map((e) => e.path)).toEqual(['in/a.dcm']);
+    expect((await walk(['in'], ['in/out', 'in/key', 'not-there'])).map((e) => e.path)).toEqual([
+      'in/a.dcm',
+    ]);
   });
 });

@@ -62,7 +62,10 @@ const identity = (s: { dev: number; ino: number }): string => `${s.dev}:${s.ino}
  * by name. Missing paths, unreadable directories, broken links and special files (FIFOs,
  * sockets, devices) are yielded as problems; the walk goes on.
  */
-export async function* walkInputs(inputs: readonly string[], options: WalkOptions = {}): AsyncGenerator<WalkEntry> {
+export async function* walkInputs(
+  inputs: readonly string[],
+  options: WalkOptions = {},
+): AsyncGenerator<WalkEntry> {
   const cwd = options.cwd ?? process.cwd();
   // Directories walked (or excluded) and files excluded, by identity.
   const visited = new Set<string>();
@@ -81,13 +84,25 @@ export async function* walkInputs(inputs: readonly string[], options: WalkOption
       yield { kind: 'problem', path: input, reason: reasonOf(err) };
       continue;
     }
-    if (info.isFile()) yield { kind: 'file', path: input, absolute: resolve(cwd, input), relative: basename(input), size: info.size };
+    if (info.isFile())
+      yield {
+        kind: 'file',
+        path: input,
+        absolute: resolve(cwd, input),
+        relative: basename(input),
+        size: info.size,
+      };
     else if (info.isDirectory()) yield* walkDirectory(resolve(cwd, input), input, '', visited);
     else yield { kind: 'problem', path: input, reason: 'not a regular file or directory' };
   }
 }
 
-async function* walkDirectory(absolute: string, shown: string, inside: string, visited: Set<string>): AsyncGenerator<WalkEntry> {
+async function* walkDirectory(
+  absolute: string,
+  shown: string,
+  inside: string,
+  visited: Set<string>,
+): AsyncGenerator<WalkEntry> {
   let info;
   try {
     info = await stat(absolute);
@@ -112,13 +127,20 @@ async function* walkDirectory(absolute: string, shown: string, inside: string, v
     try {
       entry = await stat(path);
     } catch (err) {
-      const broken = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'broken symbolic link' : reasonOf(err);
+      const broken =
+        (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'broken symbolic link' : reasonOf(err);
       yield { kind: 'problem', path: shownPath, reason: broken };
       continue;
     }
     if (visited.has(identity(entry))) continue;
     if (entry.isDirectory()) yield* walkDirectory(path, shownPath, rel, visited);
-    else if (entry.isFile()) yield { kind: 'file', path: shownPath, absolute: path, relative: rel, size: entry.size };
-    else yield { kind: 'problem', path: shownPath, reason: 'not a regular file (FIFO, socket or device)' };
+    else if (entry.isFile())
+      yield { kind: 'file', path: shownPath, absolute: path, relative: rel, size: entry.size };
+    else
+      yield {
+        kind: 'problem',
+        path: shownPath,
+        reason: 'not a regular file (FIFO, socket or device)',
+      };
   }
 }

@@ -21,8 +21,10 @@ import type { Output } from '../io/output';
 /** The pseudonymisation key of a run and where it came from. */
 export interface RunKey {
   key: SecretKey;
-  /** `--secret`, the key file path, or `a temporary key` (dry runs before the key file exists). */
+  /** `--secret/SOM_SECRET`, the key file path, or `a temporary key` (dry runs before the key file exists). */
   origin: string;
+  /** How a worker thread loads the same key: the key itself, or the key file. */
+  worker: { secret: string } | { keyFile: string };
 }
 
 /**
@@ -31,18 +33,30 @@ export interface RunKey {
  * created: a temporary key is used instead, and the caller is told.
  */
 export async function runKey(config: SomConfig, output: Output, create: boolean): Promise<RunKey> {
-  if (config.secret !== undefined) return { key: config.secret, origin: '--secret/SOM_SECRET' };
+  if (config.secret !== undefined) {
+    const secret = config.secret.reveal();
+    return { key: SecretKey.from(secret), origin: '--secret/SOM_SECRET', worker: { secret } };
+  }
   if (!create) {
     const exists = await access(config.keyFile).then(
       () => true,
       () => false,
     );
-    if (!exists) return { key: SecretKey.from(randomBytes(32)), origin: 'a temporary key (no key file yet)' };
+    const secret = randomBytes(32).toString('hex');
+    if (!exists)
+      return {
+        key: SecretKey.from(secret),
+        origin: 'a temporary key (no key file yet)',
+        worker: { secret },
+      };
   }
   const key = await loadOrCreateKey(config.keyFile, {
-    onCreate: (path) => output.message(`som: created the pseudonymisation key ${path}; back it up: without it, later runs give other aliases`),
+    onCreate: (path) =>
+      output.message(
+        `som: created the pseudonymisation key ${path}; back it up: without it, later runs give other aliases`,
+      ),
   });
-  return { key, origin: config.keyFile };
+  return { key, origin: config.keyFile, worker: { keyFile: config.keyFile } };
 }
 
 /** The alias source of the configuration (DASHER when configured, else the local pseudonymiser). */
@@ -61,7 +75,13 @@ export function aliasSource(config: SomConfig, key: SecretKey, output: Output): 
  * (validated; it may cover more than this request: files it has no alias for fail on their
  * own), or from the configured source.
  */
-export async function aliasTable(request: DasherRequest, config: SomConfig, key: SecretKey, output: Output, idsFile?: string): Promise<AliasTable> {
+export async function aliasTable(
+  request: DasherRequest,
+  config: SomConfig,
+  key: SecretKey,
+  output: Output,
+  idsFile?: string,
+): Promise<AliasTable> {
   if (idsFile !== undefined) return new AliasTable(await readDasherResponseFile(idsFile), idsFile);
   if (request.identifiers.length === 0) return new AliasTable({ results: [] }, 'no identifiers');
   return AliasTable.fromSource(aliasSource(config, key, output), request);

@@ -1,27 +1,28 @@
 /**
- * The second pass for one file: read it into memory, look up its aliases and de-identify
- * it (fail closed: any problem is an error and nothing comes out). Never writes to disk.
+ * The second pass for one file: read it into memory, de-identify it with its aliases (fail
+ * closed: any problem is an error and nothing comes out) and hash the result. Never writes
+ * to disk. Runs in the main thread or in a worker thread (see deid-pool.ts).
  */
+import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { SomError, isValidUid, sanitizeUid } from '@som/core';
-import { defaultRecipe, deidentify, layerRecipes, parseRecipe, type Recipe } from '@som/dicom';
-import type { AliasTable, SecretKey } from '@som/identifiers';
+import {
+  defaultRecipe,
+  deidentify,
+  layerRecipes,
+  parseRecipe,
+  type DeidAliases,
+  type Recipe,
+} from '@som/dicom';
+import type { AliasTable, PseudonymKey } from '@som/identifiers';
 import type { ScannedFile } from './scan';
-
-/** Everything de-identification needs besides the file. */
-export interface DeidContext {
-  /** The recipe (the default profile, or a recipe file layered over it). */
-  recipe: Recipe;
-  /** The aliases of every patient and study of the run. */
-  aliases: AliasTable;
-  /** The key that remaps UIDs. */
-  key: SecretKey;
-}
 
 /** A de-identified file, in memory. */
 export interface DeidentifiedFile {
   /** The de-identified Part 10 bytes. */
   bytes: Buffer;
+  /** Their MD5, lowercase hex. */
+  md5: string;
   /** Searchable fields of the de-identified header. */
   searchable: Record<string, string | number>;
   /** The entity uid: the patient's alias. */
@@ -42,30 +43,63 @@ export async function loadRecipe(recipeFile: string | undefined): Promise<Recipe
   return layerRecipes(parseRecipe(await readFile(recipeFile, 'utf8'), recipeFile), profile);
 }
 
-/** De-identify `file` in memory. @throws SomError naming what is wrong (never an original identifier). */
-export async function deidentifyFile(file: ScannedFile, context: DeidContext): Promise<DeidentifiedFile> {
-  const { aliases } = context;
-  if (!aliases.hasEntity(file.entityId)) throw new SomError('NotFound', `${aliases.source} has no alias for the patient of this file`);
-  if (!aliases.hasItem(file.entityId, file.itemId)) throw new SomError('NotFound', `${aliases.source} has no alias for the study of this file`);
-  const entity = aliases.entity(file.entityId);
-  const item = aliases.item(file.entityId, file.itemId);
+/**
+ * The aliases of `file` in `table`.
+ * @throws SomError NotFound naming the table, never the original identifier.
+ */
+export function aliasesOf(file: ScannedFile, table: AliasTable): DeidAliases {
+  if (!table.hasEntity(file.entityId))
+    throw new SomError('NotFound', `${table.source} has no alias for the patient of this file`);
+  if (!table.hasItem(file.entityId, file.itemId))
+    throw new SomError('NotFound', `${table.source} has no alias for the study of this file`);
+  const entity = table.entity(file.entityId);
+  return {
+    entity: { ...entity, items: [...entity.items] },
+    item: table.item(file.entityId, file.itemId),
+  };
+}
+
+/** What de-identifying a file needs besides the file and its aliases. */
+export interface DeidSettings {
+  recipe: Recipe;
+  /** The key that remaps UIDs. */
+  key: PseudonymKey;
+}
+
+/**
+ * Read the file at `path` (named `source` in errors) and de-identify it in memory.
+ * @throws SomError naming what is wrong (never an original identifier).
+ */
+export async function deidentifyPath(
+  path: string,
+  source: string,
+  aliases: DeidAliases,
+  settings: DeidSettings,
+): Promise<DeidentifiedFile> {
   let bytes: Buffer;
   try {
-    bytes = await readFile(file.absolute);
+    bytes = await readFile(path);
   } catch (err) {
-    throw new SomError('FailedPrecondition', `cannot be read (${(err as NodeJS.ErrnoException).code ?? 'error'})`, { cause: err });
+    throw new SomError(
+      'FailedPrecondition',
+      `cannot be read (${(err as NodeJS.ErrnoException).code ?? 'error'})`,
+      { cause: err },
+    );
   }
   const result = deidentify(bytes, {
-    source: file.path,
-    recipe: context.recipe,
-    aliases: { entity: { ...entity, items: [...entity.items] }, item },
-    uidKey: context.key,
+    source,
+    recipe: settings.recipe,
+    aliases,
+    uidKey: settings.key,
   });
   return {
     bytes: result.bytes,
+    md5: createHash('md5').update(result.bytes).digest('hex'),
     searchable: result.searchable,
-    entity: sanitizeUid(entity.suid),
-    image: isValidUid(result.sopInstanceUid) ? result.sopInstanceUid : sanitizeUid(result.sopInstanceUid),
-    item: item.suid,
+    entity: sanitizeUid(aliases.entity.suid),
+    image: isValidUid(result.sopInstanceUid)
+      ? result.sopInstanceUid
+      : sanitizeUid(result.sopInstanceUid),
+    item: aliases.item?.suid ?? '',
   };
 }

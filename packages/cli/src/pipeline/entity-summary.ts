@@ -28,11 +28,20 @@ export async function entitySummary(client: Client, ref: EntityRef): Promise<Rec
     NumberOfSeries: series.size,
     NumberOfImages: images,
     StudyDates: sortedDates.join(','),
-    ...(sortedDates.length > 0 ? { FirstStudyDate: sortedDates[0] as string, LastStudyDate: sortedDates[sortedDates.length - 1] as string } : {}),
+    ...(sortedDates.length > 0
+      ? {
+          FirstStudyDate: sortedDates[0] as string,
+          LastStudyDate: sortedDates[sortedDates.length - 1] as string,
+        }
+      : {}),
   };
 }
 
 /** Rewrite the aggregate fields of an entity record (a no-op when they are unchanged). */
 export async function refreshEntitySummary(client: Client, ref: EntityRef): Promise<void> {
-  await client.createEntity({ collection: ref.collection, uid: ref.entity, metadata: await entitySummary(client, ref) });
+  await client.createEntity({
+    collection: ref.collection,
+    uid: ref.entity,
+    metadata: await entitySummary(client, ref),
+  });
 }

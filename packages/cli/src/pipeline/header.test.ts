@@ -10,7 +10,12 @@ describe('reading only the header', () => {
   it('grows the prefix until the parse reaches the pixel data, never reading them', async () => {
     const bytes = readFileSync(CT);
     const asked: number[] = [];
-    const header = await readHeaderFromPrefixes('CT_small.dcm', bytes.length, async (n) => (asked.push(n), bytes.subarray(0, n)), 256);
+    const header = await readHeaderFromPrefixes(
+      'CT_small.dcm',
+      bytes.length,
+      async (n) => (asked.push(n), bytes.subarray(0, n)),
+      256,
+    );
     expect(header.string('PatientID')).toBe('1CT1');
     expect(header.number('Rows')).toBe(128);
     expect(asked[0]).toBe(256);
@@ -27,15 +32,27 @@ describe('reading only the header', () => {
   });
 
   it('fails on a malformed file once all of it was tried, naming the source', async () => {
-    const bytes = Buffer.concat([readFileSync(CT).subarray(0, 1000), Buffer.from([0x10, 0x00, 0x10, 0x00, 0x50, 0x4e, 0xff, 0x7f])]);
+    const bytes = Buffer.concat([
+      readFileSync(CT).subarray(0, 1000),
+      Buffer.from([0x10, 0x00, 0x10, 0x00, 0x50, 0x4e, 0xff, 0x7f]),
+    ]);
     const asked: number[] = [];
-    await expect(readHeaderFromPrefixes('broken.dcm', bytes.length, async (n) => (asked.push(n), bytes.subarray(0, n)), 256)).rejects.toThrow(/broken\.dcm/);
+    await expect(
+      readHeaderFromPrefixes(
+        'broken.dcm',
+        bytes.length,
+        async (n) => (asked.push(n), bytes.subarray(0, n)),
+        256,
+      ),
+    ).rejects.toThrow(/broken\.dcm/);
     expect(asked[asked.length - 1]).toBe(bytes.length);
   });
 
   it('stops when a file turns out shorter than its size said', async () => {
     const bytes = readFileSync(CT).subarray(0, 600);
-    await expect(readHeaderFromPrefixes('short.dcm', 1_000_000, async (n) => bytes.subarray(0, n), 256)).rejects.toThrow(/short\.dcm/);
+    await expect(
+      readHeaderFromPrefixes('short.dcm', 1_000_000, async (n) => bytes.subarray(0, n), 256),
+    ).rejects.toThrow(/short\.dcm/);
   });
 
   it('reads the header of a stream and releases it', async () => {

@@ -40,7 +40,11 @@ export async function readHeaderFromPrefixes(
 }
 
 /** The header of the DICOM file at `path` (`size` bytes, named `source` in errors), reading as little of it as possible. */
-export async function readFileHeader(path: string, size: number, source = path): Promise<DicomHeader> {
+export async function readFileHeader(
+  path: string,
+  size: number,
+  source = path,
+): Promise<DicomHeader> {
   const handle = await open(path, 'r');
   try {
     let prefix = Buffer.alloc(0);
@@ -61,7 +65,11 @@ export async function readFileHeader(path: string, size: number, source = path):
 }
 
 /** The header of a DICOM object read from `stream` (`size` bytes); the stream is released afterwards. */
-export async function readStreamHeader(stream: Readable, size: number, source: string): Promise<DicomHeader> {
+export async function readStreamHeader(
+  stream: Readable,
+  size: number,
+  source: string,
+): Promise<DicomHeader> {
   const chunks: Buffer[] = [];
   let have = 0;
   const iterator = stream[Symbol.asyncIterator]() as AsyncIterator<Buffer>;

@@ -12,6 +12,8 @@ export interface FileIdentity {
   entityId: string;
   /** The original StudyInstanceUID. */
   itemId: string;
+  /** The original SOPInstanceUID (empty when absent). */
+  instanceId: string;
 }
 
 /** Gathers the identifiers of files one header at a time. */
@@ -28,17 +30,24 @@ export class IdentifierCollector {
     if (failure !== undefined) throw failure.error;
     const [entity] = one.entities.values();
     const [item] = entity?.items.values() ?? [];
-    if (entity === undefined || item === undefined) throw new SomError('Internal', `${source}: no identifiers read`);
+    if (entity === undefined || item === undefined)
+      throw new SomError('Internal', `${source}: no identifiers read`);
     const known = this.all.entities.get(entity.id);
     const knownItem = known?.items.get(item.id);
     if (known === undefined) this.all.entities.set(entity.id, entity);
     else if (knownItem === undefined) known.items.set(item.id, item);
     else knownItem.sources.push(source);
-    return { entityId: entity.id, itemId: item.id };
+    return {
+      entityId: entity.id,
+      itemId: item.id,
+      instanceId: header.string('SOPInstanceUID')?.trim() ?? '',
+    };
   }
 
   /** One DASHER request body for every file added (the DASHER client splits it into batches). */
   request(): DasherRequest {
-    return normaliseDasherRequest({ identifiers: toDasherRequest(this.all).flatMap((r) => r.identifiers) });
+    return normaliseDasherRequest({
+      identifiers: toDasherRequest(this.all).flatMap((r) => r.identifiers),
+    });
   }
 }

@@ -5,7 +5,8 @@
 import type { SomConfig } from '../config/types';
 import type { Output } from '../io/output';
 import { aliasTable, runKey } from './aliases';
-import { loadRecipe, type DeidContext } from './deid-file';
+import { loadRecipe } from './deid-file';
+import { startDeidentifier, workerCount, type Deidentifier } from './deid-pool';
 import type { Report } from './report';
 import { scanInputs, type Scan } from './scan';
 
@@ -21,30 +22,47 @@ export interface PrepareOptions {
   exclude?: readonly string[];
   /** Stop starting files when aborted. */
   signal: AbortSignal;
+  /** The environment (for `SOM_WORKERS`). */
+  env: NodeJS.ProcessEnv;
 }
 
-/** The first pass's result and the context of the second. */
+/** The first pass's result and what de-identifies its files (close it when done). */
 export interface PreparedRun {
   scan: Scan;
-  context: DeidContext;
+  deidentifier: Deidentifier;
 }
 
 /** Where som keeps its own data (directories and the key file): never walked as input. */
 function dataDirectories(config: SomConfig): string[] {
   const dirs = [config.dataDir, config.keyFile];
-  if (config.objectStore.type === 'fs' && typeof config.objectStore.root === 'string') dirs.push(config.objectStore.root);
+  if (config.objectStore.type === 'fs' && typeof config.objectStore.root === 'string')
+    dirs.push(config.objectStore.root);
   return dirs;
 }
 
 /** Recipe, first pass, key and aliases, in that order. */
-export async function prepareRun(inputs: readonly string[], config: SomConfig, output: Output, report: Report, options: PrepareOptions): Promise<PreparedRun> {
+export async function prepareRun(
+  inputs: readonly string[],
+  config: SomConfig,
+  output: Output,
+  report: Report,
+  options: PrepareOptions,
+): Promise<PreparedRun> {
   const recipe = await loadRecipe(config.recipe);
   const exclude = [...(options.exclude ?? []), ...dataDirectories(config)];
-  const scan = await scanInputs(inputs, { cwd: options.cwd, concurrency: config.concurrency, signal: options.signal, exclude }, report);
-  const { key, origin } = await runKey(config, output, options.createKey);
+  const scan = await scanInputs(
+    inputs,
+    { cwd: options.cwd, concurrency: config.concurrency, signal: options.signal, exclude },
+    report,
+  );
+  const { key, origin, worker } = await runKey(config, output, options.createKey);
   if (!options.createKey && origin !== config.keyFile && config.secret === undefined) {
-    output.message(`som: no key file ${config.keyFile} yet: this dry run uses a temporary key, so its aliases are not the ones a real run gives`);
+    output.message(
+      `som: no key file ${config.keyFile} yet: this dry run uses a temporary key, so its aliases are not the ones a real run gives`,
+    );
   }
   const aliases = await aliasTable(scan.request, config, key, output, options.ids);
-  return { scan, context: { recipe, aliases, key } };
+  const threads = workerCount(options.env, config.concurrency, scan.files.length);
+  const init = { ...worker, ...(config.recipe !== undefined ? { recipeFile: config.recipe } : {}) };
+  return { scan, deidentifier: startDeidentifier(aliases, { recipe, key }, init, threads) };
 }

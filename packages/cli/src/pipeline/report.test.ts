@@ -1,7 +1,15 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { JsonReportFile, JsonReportSink, Report, entryLine, summaryLine, type FileReport, type ReportSink } from './report';
+import {
+  JsonReportFile,
+  JsonReportSink,
+  Report,
+  entryLine,
+  summaryLine,
+  type FileReport,
+  type ReportSink,
+} from './report';
 
 const entries: FileReport[] = [
   { path: 'a.dcm', outcome: 'written', entity: 'e1', image: '1.2' },
@@ -21,10 +29,19 @@ describe('Report', () => {
     expect(report.problems.map((p) => p.path)).toEqual(['b.txt', 'c.dcm']);
     expect(summary).toEqual({
       files: 4,
-      counts: { written: 1, unchanged: 1, failed: 1, 'skipped-not-DICOM': 1, interrupted: 0, 'would-write': 0 },
+      counts: {
+        written: 1,
+        unchanged: 1,
+        failed: 1,
+        'skipped-not-DICOM': 1,
+        interrupted: 0,
+        'would-write': 0,
+      },
       ok: false,
     });
-    expect(summaryLine(summary)).toBe('4 files: 1 written, 1 unchanged, 1 failed, 1 not DICOM (skipped)');
+    expect(summaryLine(summary)).toBe(
+      '4 files: 1 written, 1 unchanged, 1 failed, 1 not DICOM (skipped)',
+    );
   });
 
   it('is ok only when every file succeeded and the run was not interrupted', async () => {
@@ -38,7 +55,9 @@ describe('Report', () => {
   it('prints an entry on one line', () => {
     expect(entryLine(entries[0] as FileReport)).toBe('written  a.dcm  -> e1/1.2');
     expect(entryLine(entries[2] as FileReport)).toBe('failed  c.dcm: no PatientID');
-    expect(entryLine({ path: 'x', outcome: 'written', output: 'dir/x', entity: 'e' })).toBe('written  x  -> dir/x');
+    expect(entryLine({ path: 'x', outcome: 'written', output: 'dir/x', entity: 'e' })).toBe(
+      'written  x  -> dir/x',
+    );
   });
 });
 
@@ -46,10 +65,16 @@ describe('JSON reports', () => {
   it('stream one valid JSON document', async () => {
     for (const count of [0, 1, 4]) {
       let text = '';
-      const report = new Report([new JsonReportSink((t) => (text += t), { command: 'upload', collection: 'c' })]);
+      const report = new Report([
+        new JsonReportSink((t) => (text += t), { command: 'upload', collection: 'c' }),
+      ]);
       entries.slice(0, count).forEach((e) => report.add(e));
       await report.finish(false);
-      const json = JSON.parse(text) as { command: string; files: FileReport[]; summary: { files: number } };
+      const json = JSON.parse(text) as {
+        command: string;
+        files: FileReport[];
+        summary: { files: number };
+      };
       expect(json.command).toBe('upload');
       expect(json.files).toEqual(entries.slice(0, count));
       expect(json.summary.files).toBe(count);
@@ -65,7 +90,10 @@ describe('JSON reports', () => {
       expect(readdirSync(dir).filter((n) => n === 'som-report.json')).toEqual([]);
       await report.finish(true);
       expect(readdirSync(dir)).toEqual(['som-report.json']);
-      const json = JSON.parse(readFileSync(path, 'utf8')) as { files: FileReport[]; summary: { interrupted: boolean } };
+      const json = JSON.parse(readFileSync(path, 'utf8')) as {
+        files: FileReport[];
+        summary: { interrupted: boolean };
+      };
       expect(json.files).toHaveLength(4);
       expect(json.summary.interrupted).toBe(true);
     } finally {

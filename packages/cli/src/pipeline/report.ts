@@ -24,7 +24,11 @@ export type FileOutcome =
   | 'would-write';
 
 /** Outcomes that count as success (exit code 0 when every file has one). */
-export const SUCCESS_OUTCOMES: ReadonlySet<FileOutcome> = new Set<FileOutcome>(['written', 'unchanged', 'would-write']);
+export const SUCCESS_OUTCOMES: ReadonlySet<FileOutcome> = new Set<FileOutcome>([
+  'written',
+  'unchanged',
+  'would-write',
+]);
 
 /** The report entry of one input file. */
 export interface FileReport {
@@ -67,7 +71,14 @@ export interface ReportSummary {
 
 /** Collects counts and failures and passes every entry on to its sinks. */
 export class Report {
-  readonly counts: OutcomeCounts = { written: 0, unchanged: 0, failed: 0, 'skipped-not-DICOM': 0, interrupted: 0, 'would-write': 0 };
+  readonly counts: OutcomeCounts = {
+    written: 0,
+    unchanged: 0,
+    failed: 0,
+    'skipped-not-DICOM': 0,
+    interrupted: 0,
+    'would-write': 0,
+  };
   /** Entries whose outcome is not a success, in order. */
   readonly problems: FileReport[] = [];
   private total = 0;
@@ -85,7 +96,12 @@ export class Report {
 
   /** The summary so far. */
   summary(interrupted: boolean): ReportSummary {
-    return { files: this.total, counts: { ...this.counts }, ok: this.problems.length === 0 && !interrupted, ...(interrupted ? { interrupted } : {}) };
+    return {
+      files: this.total,
+      counts: { ...this.counts },
+      ok: this.problems.length === 0 && !interrupted,
+      ...(interrupted ? { interrupted } : {}),
+    };
   }
 
   /** Close every sink with the summary. */
@@ -100,13 +116,17 @@ export class Report {
 export function summaryLine(summary: ReportSummary): string {
   const parts = Object.entries(summary.counts)
     .filter(([, n]) => n > 0)
-    .map(([outcome, n]) => `${n} ${outcome === 'skipped-not-DICOM' ? 'not DICOM (skipped)' : outcome}`);
+    .map(
+      ([outcome, n]) => `${n} ${outcome === 'skipped-not-DICOM' ? 'not DICOM (skipped)' : outcome}`,
+    );
   return `${summary.files} ${summary.files === 1 ? 'file' : 'files'}${parts.length ? `: ${parts.join(', ')}` : ''}`;
 }
 
 /** A readable line for one entry. */
 export function entryLine(entry: FileReport): string {
-  const where = entry.output ?? (entry.entity !== undefined ? `${entry.entity}/${entry.image ?? '?'}` : undefined);
+  const where =
+    entry.output ??
+    (entry.entity !== undefined ? `${entry.entity}/${entry.image ?? '?'}` : undefined);
   return `${entry.outcome}  ${entry.path}${where !== undefined ? `  -> ${where}` : ''}${entry.reason !== undefined ? `: ${entry.reason}` : ''}`;
 }
 

@@ -15,6 +15,8 @@ import type { Report } from './report';
 export interface ScannedFile extends InputFile, FileIdentity {
   /** Its position among the inputs (the walk order). */
   index: number;
+  /** The first file (in walk order) of the same patient with the same SOPInstanceUID, if this is not it. */
+  duplicateOf?: string;
 }
 
 /** What the first pass found. */
@@ -39,17 +41,40 @@ export function reasonFor(path: string, err: unknown): string {
   return message.startsWith(`${path}: `) ? message.slice(path.length + 2) : message;
 }
 
-type Examined = { file: ScannedFile } | { skip: true; path: string } | { fail: string; path: string };
+type Examined =
+  { file: ScannedFile } | { skip: true; path: string } | { fail: string; path: string };
 
-async function examine(file: InputFile, index: number, collector: IdentifierCollector): Promise<Examined> {
+async function examine(
+  file: InputFile,
+  index: number,
+  collector: IdentifierCollector,
+): Promise<Examined> {
   try {
     if (!(await sniffDicomFile(file.absolute))) return { skip: true, path: file.path };
-    const identity: FileIdentity = collector.add(file.path, await readFileHeader(file.absolute, file.size, file.path));
+    const identity: FileIdentity = collector.add(
+      file.path,
+      await readFileHeader(file.absolute, file.size, file.path),
+    );
     return { file: { ...file, ...identity, index } };
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    const reason = code === 'EACCES' || code === 'EPERM' ? 'cannot be read: permission denied' : reasonFor(file.path, err);
+    const reason =
+      code === 'EACCES' || code === 'EPERM'
+        ? 'cannot be read: permission denied'
+        : reasonFor(file.path, err);
     return { fail: reason, path: file.path };
+  }
+}
+
+/** Mark every file whose patient and SOPInstanceUID an earlier file (in walk order) has. */
+function markDuplicates(files: ScannedFile[]): void {
+  const first = new Map<string, string>();
+  for (const file of files) {
+    if (file.instanceId === '') continue;
+    const key = `${file.entityId.length}:${file.entityId}\0${file.instanceId}`;
+    const earlier = first.get(key);
+    if (earlier === undefined) first.set(key, file.path);
+    else file.duplicateOf = earlier;
   }
 }
 
@@ -57,22 +82,33 @@ async function examine(file: InputFile, index: number, collector: IdentifierColl
  * Walk `inputs` and read the headers of the DICOM files among them. Problems, non-DICOM
  * files and unusable DICOM files go to `report`; the usable files are returned.
  */
-export async function scanInputs(inputs: readonly string[], options: ScanOptions, report: Report): Promise<Scan> {
+export async function scanInputs(
+  inputs: readonly string[],
+  options: ScanOptions,
+  report: Report,
+): Promise<Scan> {
   const files: ScannedFile[] = [];
   const collector = new IdentifierCollector();
   let index = 0;
   async function* candidates(): AsyncGenerator<[InputFile, number]> {
     for await (const entry of walkInputs(inputs, options)) {
-      if (entry.kind === 'problem') report.add({ path: entry.path, outcome: 'failed', reason: entry.reason });
+      if (entry.kind === 'problem')
+        report.add({ path: entry.path, outcome: 'failed', reason: entry.reason });
       else yield [entry, index++];
     }
   }
-  for await (const result of mapBounded(candidates(), options.concurrency, ([file, i]) => examine(file, i, collector), options.signal)) {
+  for await (const result of mapBounded(
+    candidates(),
+    options.concurrency,
+    ([file, i]) => examine(file, i, collector),
+    options.signal,
+  )) {
     if ('file' in result) {
       files.push(result.file);
     } else if ('skip' in result) report.add({ path: result.path, outcome: 'skipped-not-DICOM' });
     else report.add({ path: result.path, outcome: 'failed', reason: result.fail });
   }
   files.sort((a, b) => a.index - b.index);
+  markDuplicates(files);
   return { files, request: collector.request() };
 }

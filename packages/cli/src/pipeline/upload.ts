@@ -3,9 +3,17 @@
  * with bounded concurrency and hand them to `Client.uploadDataset` (object first, record
  * second, unchanged files skipped), then refresh the entity's aggregate fields.
  */
-import { mapBounded, toSomError, type Client, type ImageInput, type ImageUploadResult, type RecordData } from '@som/core';
+import {
+  mapBounded,
+  toSomError,
+  type Client,
+  type ImageInput,
+  type ImageUploadResult,
+  type RecordData,
+} from '@som/core';
 import type { Progress } from '../io/progress';
-import { deidentifyFile, type DeidContext, type DeidentifiedFile } from './deid-file';
+import type { DeidentifiedFile } from './deid-file';
+import type { Deidentifier } from './deid-pool';
 import { refreshEntitySummary } from './entity-summary';
 import type { FileReport, Report } from './report';
 import { reasonFor, type ScannedFile } from './scan';
@@ -40,19 +48,25 @@ class Tracker {
 
   /** Report every file of `files` not reported yet as not started. */
   interrupted(files: readonly ScannedFile[]): void {
-    for (const file of files) this.add(file, { outcome: 'interrupted', reason: 'not started: the run was interrupted' });
+    for (const file of files)
+      this.add(file, { outcome: 'interrupted', reason: 'not started: the run was interrupted' });
   }
 }
 
-type Attempt = { file: ScannedFile; deid: DeidentifiedFile } | { file: ScannedFile; error: unknown };
+type Attempt =
+  { file: ScannedFile; deid: DeidentifiedFile } | { file: ScannedFile; error: unknown };
 
 /** De-identify `files` with bounded concurrency, yielding each outcome as it completes. */
-function deidentifyAll(files: readonly ScannedFile[], context: DeidContext, options: UploadOptions): AsyncGenerator<Attempt> {
+function deidentifyAll(
+  files: readonly ScannedFile[],
+  deidentifier: Deidentifier,
+  options: UploadOptions,
+): AsyncGenerator<Attempt> {
   return mapBounded(
     files,
     options.concurrency,
     (file): Promise<Attempt> =>
-      deidentifyFile(file, context).then(
+      deidentifier.deidentify(file).then(
         (deid) => ({ file, deid }),
         (error: unknown) => ({ file, error }),
       ),
@@ -72,20 +86,41 @@ function byPatient(files: readonly ScannedFile[]): ScannedFile[][] {
 }
 
 /** `--dry-run`: de-identify every file in memory and report what would be stored. */
-async function dryRunFiles(files: readonly ScannedFile[], context: DeidContext, options: UploadOptions, tracker: Tracker): Promise<void> {
-  for await (const attempt of deidentifyAll(files, context, options)) {
-    if ('error' in attempt) tracker.add(attempt.file, { outcome: 'failed', reason: reasonFor(attempt.file.path, attempt.error) });
-    else tracker.add(attempt.file, { outcome: 'would-write', entity: attempt.deid.entity, image: attempt.deid.image, size: attempt.deid.bytes.length });
+async function dryRunFiles(
+  files: readonly ScannedFile[],
+  deidentifier: Deidentifier,
+  options: UploadOptions,
+  tracker: Tracker,
+): Promise<void> {
+  for await (const attempt of deidentifyAll(files, deidentifier, options)) {
+    if ('error' in attempt)
+      tracker.add(attempt.file, {
+        outcome: 'failed',
+        reason: reasonFor(attempt.file.path, attempt.error),
+      });
+    else
+      tracker.add(attempt.file, {
+        outcome: 'would-write',
+        entity: attempt.deid.entity,
+        image: attempt.deid.image,
+        size: attempt.deid.bytes.length,
+      });
   }
   tracker.interrupted(files);
 }
 
 /** Upload the files of one patient as one entity. */
-async function uploadEntity(client: Client, files: readonly ScannedFile[], context: DeidContext, options: UploadOptions, tracker: Tracker): Promise<void> {
+async function uploadEntity(
+  client: Client,
+  files: readonly ScannedFile[],
+  deidentifier: Deidentifier,
+  options: UploadOptions,
+  tracker: Tracker,
+): Promise<void> {
   const byImage = new Map<string, ScannedFile>();
   let entity: string | undefined;
   async function* images(): AsyncGenerator<ImageInput & { uid: string }> {
-    for await (const attempt of deidentifyAll(files, context, options)) {
+    for await (const attempt of deidentifyAll(files, deidentifier, options)) {
       const { file } = attempt;
       if ('error' in attempt) {
         tracker.add(file, { outcome: 'failed', reason: reasonFor(file.path, attempt.error) });
@@ -94,12 +129,22 @@ async function uploadEntity(client: Client, files: readonly ScannedFile[], conte
       const { deid } = attempt;
       const first = byImage.get(deid.image);
       if (first !== undefined) {
-        tracker.add(file, { outcome: 'failed', reason: `same SOP Instance UID as ${first.path}: not uploaded twice`, entity: deid.entity, image: deid.image });
+        tracker.add(file, {
+          outcome: 'failed',
+          reason: `de-identified to the same image uid as ${first.path}: not uploaded twice`,
+          entity: deid.entity,
+          image: deid.image,
+        });
         continue;
       }
       byImage.set(deid.image, file);
       entity = deid.entity;
-      yield { uid: deid.image, bytes: deid.bytes, metadata: { ...deid.searchable, ...options.metadata } };
+      yield {
+        uid: deid.image,
+        bytes: deid.bytes,
+        md5: deid.md5,
+        metadata: { ...deid.searchable, ...options.metadata },
+      };
     }
   }
   // The entity uid is known once the first file is de-identified; none de-identified: no entity.
@@ -115,11 +160,28 @@ async function uploadEntity(client: Client, files: readonly ScannedFile[], conte
     const file = byImage.get(result.image.image);
     if (file === undefined) return;
     const where = { entity: uid, image: result.image.image };
-    if (result.outcome === 'failed') tracker.add(file, { outcome: 'failed', reason: reasonFor(file.path, result.error), ...where });
-    else tracker.add(file, { outcome: result.outcome === 'unchanged' ? 'unchanged' : 'written', ...where, ...(result.size !== undefined ? { size: result.size } : {}) });
+    if (result.outcome === 'failed')
+      tracker.add(file, {
+        outcome: 'failed',
+        reason: reasonFor(file.path, result.error),
+        ...where,
+      });
+    else
+      tracker.add(file, {
+        outcome: result.outcome === 'unchanged' ? 'unchanged' : 'written',
+        ...where,
+        ...(result.size !== undefined ? { size: result.size } : {}),
+      });
   };
   try {
-    await client.uploadDataset({ collection: options.collection, uid, images: all(), concurrency: options.concurrency, signal: options.signal, onImage });
+    await client.uploadDataset({
+      collection: options.collection,
+      uid,
+      images: all(),
+      concurrency: options.concurrency,
+      signal: options.signal,
+      onImage,
+    });
     await refreshEntitySummary(client, { collection: options.collection, entity: uid });
   } catch (err) {
     const reason = toSomError(err, `entity ${uid}`).message;
@@ -135,15 +197,23 @@ async function uploadEntity(client: Client, files: readonly ScannedFile[], conte
 export async function uploadFiles(
   client: Client | undefined,
   files: readonly ScannedFile[],
-  context: DeidContext,
+  deidentifier: Deidentifier,
   options: UploadOptions,
   report: Report,
   progress: Progress,
 ): Promise<void> {
   const tracker = new Tracker(report, progress);
-  if (client === undefined) return dryRunFiles(files, context, options, tracker);
-  for (const group of byPatient(files)) {
+  for (const file of files) {
+    if (file.duplicateOf !== undefined)
+      tracker.add(file, {
+        outcome: 'failed',
+        reason: `same patient and SOP Instance UID as ${file.duplicateOf}: not uploaded twice`,
+      });
+  }
+  const unique = files.filter((file) => file.duplicateOf === undefined);
+  if (client === undefined) return dryRunFiles(unique, deidentifier, options, tracker);
+  for (const group of byPatient(unique)) {
     if (options.signal.aborted) tracker.interrupted(group);
-    else await uploadEntity(client, group, context, options, tracker);
+    else await uploadEntity(client, group, deidentifier, options, tracker);
   }
 }

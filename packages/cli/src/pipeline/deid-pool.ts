@@ -1,0 +1,162 @@
+/**
+ * De-identifying files off the main thread: a pool of worker threads (one per CPU by
+ * default) that read and de-identify files and send the bytes back, so de-identification
+ * and hashing run beside the uploads. Falls back to the main thread for small runs, when
+ * `SOM_WORKERS=0`, or where the worker script is not built (tests run from sources).
+ */
+import { existsSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
+import { SomError, type ErrorCode } from '@som/core';
+import type { DeidAliases } from '@som/dicom';
+import type { AliasTable } from '@som/identifiers';
+import { aliasesOf, deidentifyPath, type DeidSettings, type DeidentifiedFile } from './deid-file';
+import type { ScannedFile } from './scan';
+
+/**
+ * What a worker starts with: the recipe file (layered over the default profile), and the
+ * key itself (`--secret`, `SOM_SECRET`, a dry run's temporary key) or the key file (which
+ * exists by then). Never printed.
+ */
+export type WorkerInit = { recipeFile?: string } & ({ secret: string } | { keyFile: string });
+
+/** One file for a worker. */
+export interface WorkerJob {
+  id: number;
+  /** The absolute path. */
+  path: string;
+  /** The path as reported. */
+  source: string;
+  aliases: DeidAliases;
+}
+
+/** A worker's answer. */
+export type WorkerReply =
+  | { id: number; ok: true; file: Omit<DeidentifiedFile, 'bytes'> & { bytes: ArrayBuffer } }
+  | { id: number; ok: false; code: ErrorCode; message: string };
+
+/** De-identifies files (see deid-file.ts), in the main thread or in worker threads. */
+export interface Deidentifier {
+  /** De-identify one file from the first pass. @throws SomError naming what is wrong. */
+  deidentify(file: ScannedFile): Promise<DeidentifiedFile>;
+  /** Stop the threads, if any. */
+  close(): Promise<void>;
+}
+
+/** Runs can be this small and still start threads; smaller ones de-identify in the main thread. */
+export const MIN_FILES_FOR_WORKERS = 16;
+
+/** De-identifies in the main thread. */
+class InlineDeidentifier implements Deidentifier {
+  constructor(
+    private readonly aliases: AliasTable,
+    private readonly settings: DeidSettings,
+  ) {}
+
+  async deidentify(file: ScannedFile): Promise<DeidentifiedFile> {
+    return deidentifyPath(file.absolute, file.path, aliasesOf(file, this.aliases), this.settings);
+  }
+
+  async close(): Promise<void> {}
+}
+
+interface Pending {
+  resolve: (file: DeidentifiedFile) => void;
+  reject: (err: unknown) => void;
+}
+
+interface Thread {
+  worker: Worker;
+  pending: Map<number, Pending>;
+}
+
+/** De-identifies in worker threads, each given the next job when it has the fewest. */
+class DeidPool implements Deidentifier {
+  private readonly threads: (Thread | undefined)[];
+  private nextId = 0;
+
+  constructor(
+    private readonly aliases: AliasTable,
+    private readonly script: string,
+    private readonly init: WorkerInit,
+    size: number,
+  ) {
+    this.threads = Array.from({ length: size }, () => undefined);
+  }
+
+  private thread(index: number): Thread {
+    const existing = this.threads[index];
+    if (existing !== undefined) return existing;
+    const thread: Thread = {
+      worker: new Worker(this.script, { workerData: this.init }),
+      pending: new Map(),
+    };
+    const fail = (why: string): void => {
+      if (this.threads[index] === thread) this.threads[index] = undefined;
+      for (const { reject } of thread.pending.values())
+        reject(new SomError('Internal', `de-identification thread ${why}`));
+      thread.pending.clear();
+    };
+    thread.worker.on('message', (reply: WorkerReply) => {
+      const pending = thread.pending.get(reply.id);
+      thread.pending.delete(reply.id);
+      if (reply.ok) pending?.resolve({ ...reply.file, bytes: Buffer.from(reply.file.bytes) });
+      else pending?.reject(new SomError(reply.code, reply.message));
+    });
+    thread.worker.on('error', (err) => fail(`failed: ${err.message}`));
+    thread.worker.on('exit', (code) => fail(`stopped (exit code ${code})`));
+    this.threads[index] = thread;
+    return thread;
+  }
+
+  async deidentify(file: ScannedFile): Promise<DeidentifiedFile> {
+    const aliases = aliasesOf(file, this.aliases);
+    let best = 0;
+    this.threads.forEach((t, i) => {
+      if ((t?.pending.size ?? 0) < (this.threads[best]?.pending.size ?? 0)) best = i;
+    });
+    const thread = this.thread(best);
+    const id = this.nextId++;
+    const job: WorkerJob = { id, path: file.absolute, source: file.path, aliases };
+    return new Promise<DeidentifiedFile>((resolve, reject) => {
+      thread.pending.set(id, { resolve, reject });
+      thread.worker.postMessage(job);
+    });
+  }
+
+  async close(): Promise<void> {
+    const running = this.threads.filter((t): t is Thread => t !== undefined);
+    this.threads.fill(undefined);
+    await Promise.all(running.map((t) => t.worker.terminate()));
+  }
+}
+
+/** The worker script (built next to this module; absent when running from sources). */
+export const WORKER_SCRIPT = join(__dirname, 'deid-worker.js');
+
+/** How many threads to use: `SOM_WORKERS`, else one per CPU; at most `concurrency`; 0 for small runs. */
+export function workerCount(env: NodeJS.ProcessEnv, concurrency: number, files: number): number {
+  const asked = env.SOM_WORKERS;
+  if (asked !== undefined && asked !== '') {
+    const n = Number(asked);
+    if (!Number.isSafeInteger(n) || n < 0)
+      throw new SomError(
+        'InvalidArgument',
+        `SOM_WORKERS must be a whole number (0 for none), not ${JSON.stringify(asked)}`,
+      );
+    return Math.min(n, concurrency);
+  }
+  return files < MIN_FILES_FOR_WORKERS ? 0 : Math.min(availableParallelism(), concurrency);
+}
+
+/** A deidentifier with `threads` worker threads (0: the main thread). */
+export function startDeidentifier(
+  aliases: AliasTable,
+  settings: DeidSettings,
+  init: WorkerInit,
+  threads: number,
+): Deidentifier {
+  if (threads === 0 || !existsSync(WORKER_SCRIPT)) return new InlineDeidentifier(aliases, settings);
+  return new DeidPool(aliases, WORKER_SCRIPT, init, threads);
+}

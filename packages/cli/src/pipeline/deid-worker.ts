@@ -1,0 +1,48 @@
+/**
+ * A worker thread that de-identifies files for {@link DeidPool}: it reads each file itself,
+ * de-identifies it and sends the bytes back (transferred, not copied). Its recipe and key
+ * come from `workerData`; nothing it handles is ever written to disk.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { errorCode, errorMessage } from '@som/core';
+import { SecretKey, loadOrCreateKey } from '@som/identifiers';
+import { deidentifyPath, loadRecipe, type DeidSettings } from './deid-file';
+import type { WorkerInit, WorkerJob, WorkerReply } from './deid-pool';
+
+const init = workerData as WorkerInit;
+const port = parentPort;
+
+const settings: Promise<DeidSettings> = (async () => ({
+  recipe: await loadRecipe(init.recipeFile),
+  key: 'secret' in init ? SecretKey.from(init.secret) : await loadOrCreateKey(init.keyFile),
+}))();
+
+/** The bytes of `buffer` as an ArrayBuffer of their own, so transferring it detaches nothing else. */
+function ownArrayBuffer(buffer: Buffer): ArrayBuffer {
+  const whole =
+    buffer.byteOffset === 0 &&
+    buffer.byteLength === buffer.buffer.byteLength &&
+    buffer.buffer instanceof ArrayBuffer;
+  return whole
+    ? (buffer.buffer as ArrayBuffer)
+    : (buffer.buffer.slice(
+        buffer.byteOffset,
+        buffer.byteOffset + buffer.byteLength,
+      ) as ArrayBuffer);
+}
+
+port?.on('message', (job: WorkerJob) => {
+  void (async (): Promise<void> => {
+    let reply: WorkerReply;
+    const transfer: ArrayBuffer[] = [];
+    try {
+      const file = await deidentifyPath(job.path, job.source, job.aliases, await settings);
+      const bytes = ownArrayBuffer(file.bytes);
+      transfer.push(bytes);
+      reply = { id: job.id, ok: true, file: { ...file, bytes } };
+    } catch (err) {
+      reply = { id: job.id, ok: false, code: errorCode(err), message: errorMessage(err) };
+    }
+    port.postMessage(reply, transfer);
+  })();
+});

@@ -1,0 +1,117 @@
+/**
+ * Stopping `som upload` in the middle: killed outright (SIGKILL) or asked to stop (SIGINT).
+ * The rerun finishes the rest: nothing duplicated, nothing lost, `som verify` clean.
+ */
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  json,
+  makeFixtures,
+  removeDir,
+  som,
+  startSom,
+  tempDir,
+  type JsonReport,
+  type SomResult,
+} from './fixtures/som';
+
+jest.setTimeout(120_000);
+
+const FILES = 400;
+
+/** Start an upload and send `signal` once `after` files have been reported. */
+async function interrupted(
+  cwd: string,
+  input: string,
+  signal: NodeJS.Signals,
+  after: number,
+): Promise<SomResult> {
+  const { child, done } = startSom(['upload', input, '--collection', 'big', '--concurrency', '4'], {
+    cwd,
+    env: { SOM_WORKERS: '1' },
+  });
+  let seen = 0;
+  let sent = false;
+  child.stdout?.on('data', (chunk: Buffer) => {
+    seen += chunk
+      .toString()
+      .split('\n')
+      .filter((line) => /^(written|unchanged) /.test(line)).length;
+    if (!sent && seen >= after) {
+      sent = true;
+      child.kill(signal);
+    }
+  });
+  return done;
+}
+
+function storedObjects(cwd: string): string[] {
+  return readdirSync(join(cwd, 'som-data', 'objects'), { recursive: true, withFileTypes: true })
+    .filter((e) => e.isFile() && join(e.parentPath, e.name).includes('/Images/'))
+    .map((e) => e.name);
+}
+
+async function imageCount(cwd: string): Promise<number> {
+  const entities = json<{ uid: string; NumberOfImages: number }[]>(
+    await som(['ls', 'big', '--json'], { cwd }),
+  );
+  let total = 0;
+  for (const entity of entities) {
+    const images = json<unknown[]>(await som(['ls', 'big', entity.uid, '--json'], { cwd }));
+    expect(images).toHaveLength(entity.NumberOfImages);
+    total += images.length;
+  }
+  return total;
+}
+
+describe('an interrupted upload', () => {
+  let fixtures: string;
+  let cwd: string;
+  beforeAll(() => {
+    fixtures = tempDir('many');
+    makeFixtures('many', join(fixtures, 'in'), FILES);
+  });
+  afterAll(() => removeDir(fixtures));
+  beforeEach(() => {
+    cwd = tempDir('cwd');
+  });
+  afterEach(() => removeDir(cwd));
+
+  it('killed with SIGKILL is finished by the rerun: nothing lost, nothing duplicated, verify clean', async () => {
+    const killed = await interrupted(cwd, join(fixtures, 'in'), 'SIGKILL', 100);
+    expect(killed.signal).toBe('SIGKILL');
+    const before = storedObjects(cwd).length;
+    expect(before).toBeGreaterThan(0);
+    expect(before).toBeLessThan(FILES);
+    const rerun = await som(['upload', join(fixtures, 'in'), '--collection', 'big', '--json'], {
+      cwd,
+    });
+    expect(rerun.code).toBe(0);
+    const counts = json<JsonReport>(rerun).summary.counts;
+    expect((counts.written ?? 0) + (counts.unchanged ?? 0)).toBe(FILES);
+    expect(counts.unchanged).toBeGreaterThan(0);
+    expect(storedObjects(cwd)).toHaveLength(FILES);
+    expect(await imageCount(cwd)).toBe(FILES);
+    const verify = await som(['verify'], { cwd });
+    expect(verify.stderr).toContain(`verified ${FILES} images: no problems`);
+    expect(verify.code).toBe(0);
+  });
+
+  it('stopped with SIGINT finishes the files in flight, reports the rest and exits 130', async () => {
+    const stopped = await interrupted(cwd, join(fixtures, 'in'), 'SIGINT', 100);
+    expect(stopped.code).toBe(130);
+    expect(stopped.stderr).toContain('SIGINT: stopping');
+    expect(stopped.stdout).toMatch(/^interrupted {2}\S+: not started: the run was interrupted$/m);
+    expect(stopped.stdout).toMatch(
+      /som: upload to collection big: 400 files: \d+ written, \d+ interrupted/,
+    );
+    expect(await som(['verify'], { cwd })).toMatchObject({ code: 0 });
+    const rerun = await som(['upload', join(fixtures, 'in'), '--collection', 'big', '--json'], {
+      cwd,
+    });
+    expect(rerun.code).toBe(0);
+    expect(json<JsonReport>(rerun).summary.ok).toBe(true);
+    expect(await imageCount(cwd)).toBe(FILES);
+    expect(storedObjects(cwd)).toHaveLength(FILES);
+  });
+});
