@@ -21,6 +21,9 @@ import { readAll } from '@som/conformance';
 import { MIN_PART_SIZE, minioObjectStoreAdapter } from '@som/minio';
 import { startSwiftS3, type SwiftS3Server } from '@som/test-servers';
 
+// A real Python server on a shared 2-core machine: a single request may take a while.
+jest.setTimeout(30_000);
+
 const DICOM_DIR = '/usr/lib/python3/dist-packages/pydicom/data/test_files';
 const COLLECTION = 'irb-2024-001';
 

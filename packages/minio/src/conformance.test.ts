@@ -7,6 +7,9 @@ import { runObjectStoreConformance } from '@som/conformance';
 import { startSwiftS3, type SwiftS3Server } from '@som/test-servers';
 import { MIN_PART_SIZE, MinioObjectDriver } from '.';
 
+// A real Python server on a shared 2-core machine: a single request may take a while.
+jest.setTimeout(30_000);
+
 let server: SwiftS3Server | undefined;
 
 runObjectStoreConformance({

@@ -13,6 +13,9 @@ import { expectSomError, readAll } from '@som/conformance';
 import { freePort, startSwiftS3, type SwiftS3Server } from '@som/test-servers';
 import { MIN_PART_SIZE, MinioObjectDriver, TEMP_PREFIX } from '.';
 
+// A real Python server on a shared 2-core machine: a single request may take a while.
+jest.setTimeout(30_000);
+
 const BUCKET = 'driver-tests';
 const WRONG_SECRET = 'wrong-secret-Zq9xV7pL3m';
 

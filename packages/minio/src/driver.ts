@@ -27,7 +27,7 @@ import {
   type ResolvedMinioConfig,
 } from './config';
 import { s3ErrorCode } from './errors';
-import { md5OfEtag, parseListObjectsV2 } from './listing';
+import { md5Of, parseListObjectsV2 } from './listing';
 import { MD5_HEADER, metadataOf } from './metadata';
 import { BucketRequests } from './requests';
 import { withRetries } from './retry';
@@ -85,11 +85,13 @@ export class MinioObjectDriver implements ObjectStoreDriver {
     return `MinioObjectDriver(${this.name})`;
   }
 
+  /** Write `body` to `key` in one PUT or a multipart upload (see `upload.ts`). */
   async put(key: string, body: Readable, options: PutOptions): Promise<ObjectAttributes> {
     await this.bucketReady();
     return uploadObject(this.#requests, key, body, options, this.#settings);
   }
 
+  /** The object's bytes (or a range) as the response stream. */
   async get(key: string, options: GetOptions): Promise<Readable> {
     await this.bucketReady();
     const stream = await this.retry(() => this.#requests.get(key, options.range));
@@ -105,12 +107,13 @@ export class MinioObjectDriver implements ObjectStoreDriver {
     return stream;
   }
 
+  /** The object's attributes; its md5 from `x-amz-meta-som-md5`, else the ETag, else its bytes. */
   async head(key: string): Promise<ObjectAttributes> {
     await this.bucketReady();
     const headers = await this.retry(() => this.#requests.head(key));
     const md5 =
-      header(headers, MD5_HEADER) ??
-      md5OfEtag(header(headers, 'etag')) ??
+      md5Of(header(headers, MD5_HEADER)) ??
+      md5Of(header(headers, 'etag')) ??
       (await this.md5OfContent(key));
     const modified = header(headers, 'last-modified');
     return {
@@ -123,6 +126,7 @@ export class MinioObjectDriver implements ObjectStoreDriver {
     };
   }
 
+  /** Delete the object; NotFound when absent. */
   async delete(key: string): Promise<void> {
     // S3 deletes answer 204 for absent keys too: the interface wants NotFound.
     await this.bucketReady();
@@ -130,6 +134,7 @@ export class MinioObjectDriver implements ObjectStoreDriver {
     await this.retry(() => this.#requests.delete(key));
   }
 
+  /** One ListObjectsV2 page. */
   async list(options: ListOptions): Promise<ListPage> {
     await this.bucketReady();
     const xml = await this.retry(() =>
@@ -143,21 +148,25 @@ export class MinioObjectDriver implements ObjectStoreDriver {
     return parseListObjectsV2(xml);
   }
 
+  /** Server-side copy, keeping content type, metadata and md5. */
   async copy(from: string, to: string): Promise<ObjectAttributes> {
     await this.bucketReady();
     await this.retry(() => this.#requests.copy(from, to, {}));
     return this.head(to);
   }
 
+  /** A presigned GET or PUT URL. */
   async signedUrl(key: string, options: SignedUrlOptions): Promise<string> {
     await this.bucketReady();
     return this.#requests.presign(options.method, key, options.expiresInSeconds);
   }
 
+  /** The portable code of a native error (see `errors.ts`). */
   errorCode(err: unknown): ErrorCode {
     return s3ErrorCode(err);
   }
 
+  /** Close the kept-alive connections. */
   async close(): Promise<void> {
     this.#closeConnections();
   }

@@ -1,5 +1,5 @@
 import { S3ResponseError } from './errors';
-import { md5OfEtag, parseListObjectsV2 } from './listing';
+import { md5Of, parseListObjectsV2 } from './listing';
 
 const page = (body: string): string =>
   `<?xml version="1.0" encoding="UTF-8"?><ListBucketResult><EncodingType>url</EncodingType>${body}</ListBucketResult>`;
@@ -45,12 +45,10 @@ describe('parseListObjectsV2', () => {
   });
 });
 
-describe('md5OfEtag', () => {
+describe('md5Of', () => {
   it('is the ETag of a single-part object, and nothing for a multipart one', () => {
-    expect(md5OfEtag('"D41D8CD98F00B204E9800998ECF8427E"')).toBe(
-      'd41d8cd98f00b204e9800998ecf8427e',
-    );
-    expect(md5OfEtag('"d41d8cd98f00b204e9800998ecf8427e-3"')).toBeUndefined();
-    expect(md5OfEtag(undefined)).toBeUndefined();
+    expect(md5Of('"D41D8CD98F00B204E9800998ECF8427E"')).toBe('d41d8cd98f00b204e9800998ecf8427e');
+    expect(md5Of('"d41d8cd98f00b204e9800998ecf8427e-3"')).toBeUndefined();
+    expect(md5Of(undefined)).toBeUndefined();
   });
 });

@@ -6,9 +6,12 @@ import type { ListPage, ObjectSummary } from '@som/core';
 import { S3ResponseError } from './errors';
 import { parseXml, text, type XmlNode } from './xml';
 
-/** An md5 when an ETag is one (a single-PUT object's); multipart ETags end in `-<parts>`. */
-export function md5OfEtag(etag: string | undefined): string | undefined {
-  const bare = etag?.replace(/^"|"$/g, '').toLowerCase();
+/**
+ * The md5 in `value` (an ETag, quoted or not, or a stored md5) when it is one, lowercase;
+ * else undefined (e.g. a multipart ETag, which ends in `-<parts>`).
+ */
+export function md5Of(value: string | undefined): string | undefined {
+  const bare = value?.replace(/^"|"$/g, '').toLowerCase();
   return bare !== undefined && /^[0-9a-f]{32}$/.test(bare) ? bare : undefined;
 }
 
@@ -31,7 +34,7 @@ export function parseListObjectsV2(xml: string): ListPage {
   const decode = (value: string): string =>
     urlEncoded ? decodeURIComponent(value.replace(/\+/g, ' ')) : value;
   const objects: ObjectSummary[] = children(result.Contents).map((content) => {
-    const md5 = md5OfEtag(field(content, 'ETag'));
+    const md5 = md5Of(field(content, 'ETag'));
     const modified = field(content, 'LastModified');
     return {
       key: decode(field(content, 'Key')),
