@@ -4,7 +4,6 @@
  * values so that they are valid in the data set's character set.
  */
 import { TextDecoder } from 'node:util';
-import { SomError } from '@som/core';
 
 const ESC = 0x1b;
 
@@ -215,14 +214,13 @@ export class CharacterSet {
   /**
    * Encode a replacement text value. ASCII is valid in every character set; other
    * characters are encoded in a single-byte or UTF-8 character set. Anything else
-   * (e.g. kanji into ISO 2022 IR 87) is refused: a SomError naming `what`.
+   * (e.g. kanji into ISO 2022 IR 87) cannot be encoded: undefined.
    */
-  encode(text: string, what: string): Buffer {
-    // eslint-disable-next-line no-control-regex
-    if (/^[\x00-\x7f]*$/.test(text)) return Buffer.from(text, 'latin1');
+  encode(text: string): Buffer | undefined {
+    const highest = Math.max(0, ...Array.from(text, (c) => c.codePointAt(0) ?? 0));
+    if (highest < 0x80) return Buffer.from(text, 'latin1');
     const target = this.plain ?? this.initial.g1;
-    if (target?.kind === 'latin1' && /^[\x00-\xff]*$/.test(text))
-      return Buffer.from(text, 'latin1');
+    if (target?.kind === 'latin1' && highest <= 0xff) return Buffer.from(text, 'latin1');
     if (target?.kind === 'decoder' && target.label === 'utf-8') return Buffer.from(text, 'utf8');
     if (target?.kind === 'decoder' && target.label.startsWith('iso-8859')) {
       const reverse = this.reverseTable(target.label);
@@ -235,10 +233,7 @@ export class CharacterSet {
       }
       if (k === text.length) return out;
     }
-    throw new SomError(
-      'InvalidArgument',
-      `${what}: the replacement value cannot be written in the character set ${this.terms.join('\\') || 'ISO_IR 6'}`,
-    );
+    return undefined;
   }
 
   private reverseTable(label: string): Map<string, number> {

@@ -13,13 +13,33 @@ export function isStandardUid(uid: string): boolean {
   return uid.startsWith(STANDARD_UID_ROOT);
 }
 
+/** Remapped UIDs by key: the same UIDs recur in every file of a study (a bounded memo). */
+const memo = new Map<PseudonymKey, Map<string, string>>();
+const MEMO_LIMIT = 20_000;
+
+function remapped(key: PseudonymKey, uid: string): string {
+  let byUid = memo.get(key);
+  if (!byUid) {
+    if (memo.size >= 4) memo.clear();
+    byUid = new Map();
+    memo.set(key, byUid);
+  }
+  let out = byUid.get(uid);
+  if (out === undefined) {
+    out = remapUid(key, uid);
+    if (byUid.size >= MEMO_LIMIT) byUid.clear();
+    byUid.set(uid, out);
+  }
+  return out;
+}
+
 /** Remap every value of a (possibly multi-valued) UI text; empty values and standard UIDs stay. */
 export function remapUidValues(key: PseudonymKey, text: string): string {
   return text
     .split('\\')
     .map((raw) => {
       const uid = raw.replace(/[\0 ]+$/, '').trim();
-      return uid === '' || isStandardUid(uid) ? uid : remapUid(key, uid);
+      return uid === '' || isStandardUid(uid) ? uid : remapped(key, uid);
     })
     .join('\\');
 }

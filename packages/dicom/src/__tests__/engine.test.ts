@@ -367,7 +367,7 @@ describe('fails closed', () => {
       s.tag === T.SpecificCharacterSet ? { ...s, value: '\\ISO 2022 IR 87' } : s,
     );
     expect(failure(() => run(specs, recipeOf('REPLACE PatientName 山田')))).toMatch(
-      /cannot be written in the character set \\ISO 2022 IR 87/,
+      /the new value cannot be written in the character set \\ISO 2022 IR 87/,
     );
     const latin = run(identified(), recipeOf('REPLACE PatientName Müller'));
     expect(latin.header.element(T.PatientName)?.length).toBe(6);

@@ -19,21 +19,33 @@ const NUMBER_WRITERS: Readonly<Record<string, { size: number; write: NumberWrite
 };
 
 /**
- * The value bytes of `text` for an element of `vr` in `dataset`. `what` names the element
- * in errors (a value that cannot be written is a SomError, never a silent change).
+ * The value bytes of `text` for an element of `vr` in `dataset`. `describe` names the
+ * element in errors (a value that cannot be written is a SomError, never a silent change).
  */
-export function encodeValue(text: string, vr: string, dataset: DicomDataset, what: string): Buffer {
+export function encodeValue(
+  text: string,
+  vr: string,
+  dataset: DicomDataset,
+  describe: () => string,
+): Buffer {
   if (isTextVr(vr)) {
     const value = isoToDicom(text, vr);
     let bytes: Buffer;
     if (usesCharacterSet(vr)) {
-      bytes = dataset.characterSet.encode(value, what);
+      const encoded = dataset.characterSet.encode(value);
+      if (!encoded) {
+        const charset = dataset.characterSet.terms.join('\\') || 'ISO_IR 6';
+        throw new SomError(
+          'InvalidArgument',
+          `${describe()}: the new value cannot be written in the character set ${charset}`,
+        );
+      }
+      bytes = encoded;
     } else {
-      // eslint-disable-next-line no-control-regex
       if (!/^[\x20-\x7e]*$/.test(value)) {
         throw new SomError(
           'InvalidArgument',
-          `${what}: the new value has characters not allowed in VR ${vr}`,
+          `${describe()}: the new value has characters not allowed in VR ${vr}`,
         );
       }
       bytes = Buffer.from(value, 'latin1');
@@ -42,10 +54,13 @@ export function encodeValue(text: string, vr: string, dataset: DicomDataset, wha
   }
   const writer = NUMBER_WRITERS[vr];
   if (!writer)
-    throw new SomError('InvalidArgument', `${what}: cannot write a text value into VR ${vr}`);
+    throw new SomError('InvalidArgument', `${describe()}: cannot write a text value into VR ${vr}`);
   const values = text === '' ? [] : text.split('\\').map((v) => Number(v.trim()));
   if (values.some((v) => !Number.isFinite(v))) {
-    throw new SomError('InvalidArgument', `${what}: the new value is not a number for VR ${vr}`);
+    throw new SomError(
+      'InvalidArgument',
+      `${describe()}: the new value is not a number for VR ${vr}`,
+    );
   }
   const out = Buffer.alloc(values.length * writer.size);
   values.forEach((v, i) => writer.write(out, v, i * writer.size, dataset.encoding.littleEndian));

@@ -1,62 +1,38 @@
 /**
- * The recipe engine: decides, for every element at every depth, what the recipe does to it,
- * and turns the decisions into a write plan. Anything it cannot do with certainty is a
- * SomError: the file is not written.
+ * The recipe engine: decides, for every element at every depth, what the recipe does to it
+ * (the first layer with an applicable rule, the rule of highest precedence), and turns the
+ * decisions into a write plan. Anything it cannot do with certainty is a SomError: the
+ * file is not written.
  */
 import { SomError } from '@som/core';
-import type { PseudonymKey } from '@som/identifiers';
 import { type DicomDataset, type DicomElement, effectiveVr } from '../dataset';
-import { dateVrOf, isTimeText, shiftValues } from '../dates';
 import { lookupTag, tagOfKeyword } from '../dictionary';
-import type { DicomHeader } from '../header';
-import { BUILTIN_FUNCTIONS } from '../recipe/builtins';
 import { candidates, type CompiledRecipe } from '../recipe/compile';
 import type { SelectorTarget } from '../recipe/selectors';
-import type { RecipeFunction, RecipeRule, RecipeValue } from '../recipe/types';
+import type { RecipeRule } from '../recipe/types';
 import {
-  formatTag,
   isGroupLengthTag,
   isPrivateCreatorTag,
   isPrivateTag,
   type Tag,
   tagGroup,
+  Tags,
 } from '../tags';
 import type { ElementPlan, ItemPlan } from '../writer';
+import { type Decision, REMOVE, RuleApplier, type RuleContext } from './apply';
 import { encodeValue } from './encode';
-import { IdentityTokens } from './identity';
+import { Subject } from './subject';
 
 /** Elements the recipe never touches: the image itself (deid's protected fields). */
-const PROTECTED = new Set<Tag>([0x7fe00010, 0x7fe00008, 0x7fe00009]);
+const PROTECTED = new Set<Tag>([Tags.PixelData, 0x7fe00008, 0x7fe00009]);
 
-/** Elements always dropped: lengths the writer cannot keep true (group lengths, Length to End). */
+/** Length to End (0008,0001): a length the writer cannot keep true, always dropped like group lengths. */
 const LENGTH_TO_END = 0x00080001;
 
-/** What the recipe decided for one element. */
-type Decision =
-  | { readonly kind: 'keep' }
-  | { readonly kind: 'remove' }
-  | { readonly kind: 'blank' }
-  | { readonly kind: 'set'; readonly text: string }
-  | { readonly kind: 'items'; readonly items: ReadonlyArray<Readonly<Record<string, string>>> };
-
-const KEEP: Decision = { kind: 'keep' };
-const REMOVE: Decision = { kind: 'remove' };
-const BLANK: Decision = { kind: 'blank' };
-
 /** Everything the engine needs besides the recipe. */
-export interface EngineContext {
+export interface EngineContext extends RuleContext {
   /** The file name, for messages. */
   readonly source: string;
-  /** The original header. */
-  readonly header: DicomHeader;
-  /** The variables `var:` can name (unavailable ones absent). */
-  readonly variables: Readonly<Record<string, string | number>>;
-  /** Variable names a recipe may use although they are absent now (they decline instead of failing). */
-  readonly knownVariables: ReadonlySet<string>;
-  /** The caller's `func:` functions. */
-  readonly functions: Readonly<Record<string, RecipeFunction>>;
-  /** The key of UID remapping. */
-  readonly uidKey: PseudonymKey;
 }
 
 /** The top-level values of SOP Class and Instance UID in the output, for the file meta group. */
@@ -69,18 +45,15 @@ export interface PlannedIdentity {
 
 /** Applies a compiled recipe to one file. */
 export class Engine {
-  private identityTokens: IdentityTokens | undefined;
   /** The output values of the top-level SOP UIDs. */
   readonly planned: PlannedIdentity = {};
+  private readonly rules: RuleApplier;
 
   constructor(
     private readonly recipe: CompiledRecipe,
     private readonly context: EngineContext,
-  ) {}
-
-  private get identity(): IdentityTokens {
-    this.identityTokens ??= new IdentityTokens(this.context.header);
-    return this.identityTokens;
+  ) {
+    this.rules = new RuleApplier(context);
   }
 
   /** The plan of the top-level data set, with the recipe's ADD elements created. */
@@ -120,31 +93,42 @@ export class Engine {
     if (PROTECTED.has(tag)) return { op: 'copy', element };
     if (isGroupLengthTag(tag) || tag === LENGTH_TO_END || tagGroup(tag) === 0x0002)
       return undefined;
-    const target = this.targetOf(element, dataset);
-    const decided = this.decideRules(target, element, dataset, depth);
+    const subject = new Subject(
+      this.context.source,
+      this.targetOf(element, dataset),
+      element,
+      dataset,
+    );
+    const decided = this.decide(subject, depth);
     const decision = decided?.decision ?? REMOVE;
-    if (depth === 0) this.notePlanned(tag, decision, element, dataset);
-    const what = decided
-      ? `${this.describe(target)} (${decided.rule.origin})`
-      : this.describe(target);
+    if (depth === 0) this.notePlanned(subject, decision);
+    const describe = (): string => subject.describe(decided?.rule);
+    const { vr } = subject.target;
     switch (decision.kind) {
       case 'remove':
         return undefined;
       case 'blank':
         return element.items
           ? { op: 'new-sequence', tag, items: [] }
-          : { op: 'value', tag, vr: target.vr, value: Buffer.alloc(0) };
+          : { op: 'value', tag, vr, value: Buffer.alloc(0) };
       case 'items':
-        return this.newSequence(tag, decision.items, dataset, what);
+        return this.newSequence(tag, decision.items, dataset, describe);
       case 'set': {
-        if (element.items || element.encapsulated)
-          throw new SomError('InvalidArgument', `${what}: a sequence cannot take a text value`);
-        if (target.vr === 'UN')
-          throw new SomError('InvalidArgument', `${what}: cannot write a value of unknown VR (UN)`);
-        const value = encodeValue(decision.text, target.vr, dataset, what);
-        if (element.vr === target.vr && value.equals(dataset.valueBytes(element)))
+        if (element.items || element.encapsulated) {
+          throw new SomError(
+            'InvalidArgument',
+            `${describe()}: a sequence cannot take a text value`,
+          );
+        }
+        if (vr === 'UN')
+          throw new SomError(
+            'InvalidArgument',
+            `${describe()}: cannot write a value of unknown VR (UN)`,
+          );
+        const value = encodeValue(decision.text, vr, dataset, describe);
+        if (element.vr === vr && value.equals(dataset.valueBytes(element)))
           return { op: 'copy', element };
-        return { op: 'value', tag, vr: target.vr, value };
+        return { op: 'value', tag, vr, value };
       }
       case 'keep': {
         if (!element.items || element.items.length === 0) return { op: 'copy', element };
@@ -164,10 +148,7 @@ export class Engine {
   private planAddition(tag: Tag, rule: RecipeRule, dataset: DicomDataset): ElementPlan | undefined {
     const entry = lookupTag(tag);
     if (!entry)
-      throw new SomError(
-        'InvalidArgument',
-        `${rule.origin}: ADD of ${formatTag(tag)} needs a standard attribute`,
-      );
+      throw new SomError('InvalidArgument', `${rule.origin}: ADD needs a standard attribute`);
     const target: SelectorTarget = {
       tag,
       vr: entry.vr,
@@ -176,20 +157,21 @@ export class Engine {
       retired: entry.retired,
       known: true,
     };
-    const what = this.describe(target);
-    const decided = this.decideRules(target, undefined, dataset, 0);
+    const subject = new Subject(this.context.source, target, undefined, dataset);
+    const decided = this.decide(subject, 0);
     if (!decided || decided.rule.action !== 'ADD') return undefined;
     const { decision } = decided;
-    this.notePlanned(tag, decision, undefined, dataset);
-    if (decision.kind === 'items') return this.newSequence(tag, decision.items, dataset, what);
+    const describe = (): string => subject.describe(decided.rule);
+    this.notePlanned(subject, decision);
+    if (decision.kind === 'items') return this.newSequence(tag, decision.items, dataset, describe);
     if (decision.kind !== 'set') return undefined;
     if (entry.vr === 'SQ')
-      throw new SomError('InvalidArgument', `${what}: a sequence cannot take a text value`);
+      throw new SomError('InvalidArgument', `${describe()}: a sequence cannot take a text value`);
     return {
       op: 'value',
       tag,
       vr: entry.vr,
-      value: encodeValue(decision.text, entry.vr, dataset, what),
+      value: encodeValue(decision.text, entry.vr, dataset, describe),
     };
   }
 
@@ -197,7 +179,7 @@ export class Engine {
     tag: Tag,
     items: ReadonlyArray<Readonly<Record<string, string>>>,
     dataset: DicomDataset,
-    what: string,
+    describe: () => string,
   ): ElementPlan {
     return {
       op: 'new-sequence',
@@ -205,13 +187,19 @@ export class Engine {
       items: items.map((item) =>
         Object.entries(item)
           .map(([keyword, text]): ElementPlan => {
-            const itemTag = resolveKeyword(keyword, what);
+            const itemTag = tagOfKeyword(keyword);
+            if (itemTag === undefined) {
+              throw new SomError(
+                'InvalidArgument',
+                `${describe()}: unknown keyword ${keyword} in a sequence item`,
+              );
+            }
             const vr = lookupTag(itemTag)?.vr ?? 'UN';
             return {
               op: 'value',
               tag: itemTag,
               vr,
-              value: encodeValue(text, vr, dataset, `${what} item ${keyword}`),
+              value: encodeValue(text, vr, dataset, () => `${describe()} item ${keyword}`),
             };
           })
           .sort((a, b) => planTag(a) - planTag(b)),
@@ -219,17 +207,13 @@ export class Engine {
     };
   }
 
-  private notePlanned(
-    tag: Tag,
-    decision: Decision,
-    element: DicomElement | undefined,
-    dataset: DicomDataset,
-  ): void {
-    if (tag !== 0x00080016 && tag !== 0x00080018) return;
+  private notePlanned(subject: Subject, decision: Decision): void {
+    const { tag } = subject.target;
+    if (tag !== Tags.SOPClassUID && tag !== Tags.SOPInstanceUID) return;
     let value: string | undefined;
     if (decision.kind === 'set') value = decision.text;
-    else if (decision.kind === 'keep' && element) value = dataset.text(element);
-    if (tag === 0x00080016) this.planned.sopClassUid = value;
+    else if (decision.kind === 'keep') value = subject.text || undefined;
+    if (tag === Tags.SOPClassUID) this.planned.sopClassUid = value;
     else this.planned.sopInstanceUid = value;
   }
 
@@ -247,193 +231,25 @@ export class Engine {
     };
   }
 
-  private describe(target: SelectorTarget): string {
-    const name = target.keyword
-      ? `${target.keyword} ${formatTag(target.tag)}`
-      : formatTag(target.tag);
-    return `${this.context.source}: ${name}`;
-  }
-
-  /** The first layer's highest-precedence rule that applies, with its decision. */
-  private decideRules(
-    target: SelectorTarget,
-    element: DicomElement | undefined,
-    dataset: DicomDataset,
+  /** The first layer's applicable rule of highest precedence, with its decision. */
+  private decide(
+    subject: Subject,
     depth: number,
   ): { decision: Decision; rule: RecipeRule } | undefined {
     for (const layer of this.recipe.layers) {
-      for (const { rule } of candidates(layer, target)) {
+      for (const { rule } of candidates(layer, subject.target)) {
         if (rule.action === 'ADD' && depth > 0) continue;
-        if (rule.when && this.available(rule.when.variable) !== rule.when.available) continue;
-        const decision = this.apply(rule, target, element, dataset);
+        if (rule.when && this.rules.available(rule.when.variable) !== rule.when.available) continue;
+        const decision = this.rules.apply(rule, subject);
         if (decision) return { decision, rule };
       }
     }
     return undefined;
   }
-
-  private available(variable: string): boolean {
-    return this.context.variables[variable] !== undefined;
-  }
-
-  /** The decision of `rule` for the element, or undefined when the rule declines. */
-  private apply(
-    rule: RecipeRule,
-    target: SelectorTarget,
-    element: DicomElement | undefined,
-    dataset: DicomDataset,
-  ): Decision | undefined {
-    const what = `${this.describe(target)} (${rule.origin})`;
-    const value = (): string => (element ? dataset.text(element) : '');
-    switch (rule.action) {
-      case 'KEEP':
-      case 'REMOVE': {
-        if (rule.value && !this.condition(rule.value, rule, target, value(), dataset, what))
-          return undefined;
-        return rule.action === 'KEEP' ? KEEP : REMOVE;
-      }
-      case 'BLANK':
-        return BLANK;
-      case 'ADD':
-      case 'REPLACE': {
-        if (!rule.value)
-          throw new SomError('InvalidArgument', `${what}: ${rule.action} without a value`);
-        if (rule.value.kind === 'items') return { kind: 'items', items: rule.value.items };
-        const resolved = this.resolve(rule.value, rule, target, value(), dataset, what);
-        if (resolved === undefined) return undefined;
-        if (typeof resolved === 'boolean')
-          throw new SomError(
-            'InvalidArgument',
-            `${what}: the function returned a boolean, not a value`,
-          );
-        return { kind: 'set', text: String(resolved) };
-      }
-      case 'JITTER':
-        return this.jitter(rule, target, value(), dataset, what);
-    }
-  }
-
-  private jitter(
-    rule: RecipeRule,
-    target: SelectorTarget,
-    text: string,
-    dataset: DicomDataset,
-    what: string,
-  ): Decision | undefined {
-    if (!rule.value) throw new SomError('InvalidArgument', `${what}: JITTER without a value`);
-    const resolved = this.resolve(rule.value, rule, target, text, dataset, what);
-    if (resolved === undefined) return undefined;
-    const days = typeof resolved === 'number' ? resolved : Number(resolved);
-    if (typeof resolved === 'boolean' || !Number.isInteger(days)) {
-      throw new SomError(
-        'InvalidArgument',
-        `${what}: JITTER needs a whole number of days, got ${JSON.stringify(resolved)}`,
-      );
-    }
-    if (target.vr === 'SQ')
-      throw new SomError('InvalidArgument', `${what}: cannot JITTER a sequence`);
-    // Whole-day shifts leave times of day unchanged.
-    if (target.vr === 'TM') return isTimeText(text) ? KEEP : REMOVE;
-    if (text.trim() === '') return KEEP;
-    // A value that is not a valid date cannot be shifted: it is removed, never kept.
-    const vr = target.vr === 'DA' || target.vr === 'DT' ? target.vr : dateVrOf(text);
-    const shifted = vr === undefined ? undefined : shiftValues(text, vr, days);
-    return shifted === undefined ? REMOVE : { kind: 'set', text: shifted };
-  }
-
-  private condition(
-    value: RecipeValue,
-    rule: RecipeRule,
-    target: SelectorTarget,
-    text: string,
-    dataset: DicomDataset,
-    what: string,
-  ): boolean {
-    const result = this.resolve(value, rule, target, text, dataset, what);
-    if (typeof result !== 'boolean') {
-      throw new SomError(
-        'InvalidArgument',
-        `${what}: a ${rule.action} condition must return true or false`,
-      );
-    }
-    return result;
-  }
-
-  /** The value of a rule: a literal, a variable, or a function's result; undefined declines. */
-  private resolve(
-    value: RecipeValue,
-    rule: RecipeRule,
-    target: SelectorTarget,
-    text: string,
-    dataset: DicomDataset,
-    what: string,
-  ): string | number | boolean | undefined {
-    switch (value.kind) {
-      case 'literal':
-        return value.text;
-      case 'var': {
-        const v = this.context.variables[value.name];
-        if (v === undefined && !this.context.knownVariables.has(value.name)) {
-          throw new SomError('InvalidArgument', `${what}: unknown variable var:${value.name}`);
-        }
-        return v;
-      }
-      case 'func': {
-        const fn = this.context.functions[value.name];
-        if (!fn)
-          throw new SomError(
-            'InvalidArgument',
-            `${what}: no function func:${value.name} was registered`,
-          );
-        return fn(this.functionContext(rule, target, text, dataset));
-      }
-      case 'deid_func': {
-        const fn = BUILTIN_FUNCTIONS[value.name];
-        if (!fn) throw new SomError('InvalidArgument', `${what}: unknown deid_func:${value.name}`);
-        const context = {
-          ...this.functionContext(rule, target, text, dataset),
-          uidKey: this.context.uidKey,
-          identity: this.identity,
-          what,
-        };
-        return fn(context, value.args);
-      }
-      case 'items':
-        throw new SomError(
-          'InvalidArgument',
-          `${what}: sequence items are a value only for ADD and REPLACE`,
-        );
-    }
-  }
-
-  private functionContext(
-    rule: RecipeRule,
-    target: SelectorTarget,
-    text: string,
-    dataset: DicomDataset,
-  ) {
-    return {
-      action: rule.action,
-      tag: target.tag,
-      keyword: target.keyword,
-      vr: target.vr,
-      value: text,
-      dataset,
-      header: this.context.header,
-      variables: this.context.variables,
-    };
-  }
 }
 
 function planTag(plan: ElementPlan): Tag {
   return plan.op === 'copy' || plan.op === 'sequence' ? plan.element.tag : plan.tag;
-}
-
-function resolveKeyword(keyword: string, what: string): Tag {
-  const tag = tagOfKeyword(keyword);
-  if (tag === undefined)
-    throw new SomError('InvalidArgument', `${what}: unknown keyword ${keyword} in a sequence item`);
-  return tag;
 }
 
 /** The private creator of a private data element `(gggg,xxee)`: the value of `(gggg,00xx)`. */
@@ -446,8 +262,7 @@ function privateCreator(tag: Tag, dataset: DicomDataset): string | undefined {
 
 /** Drop private creators whose block has no element left. */
 function dropOrphanCreators(plans: ElementPlan[]): ElementPlan[] {
-  const creators = plans.filter((p) => isPrivateCreatorTag(planTag(p)));
-  if (creators.length === 0) return plans;
+  if (!plans.some((p) => isPrivateCreatorTag(planTag(p)))) return plans;
   const used = new Set<number>();
   for (const p of plans) {
     const tag = planTag(p);

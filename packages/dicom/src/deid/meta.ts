@@ -32,7 +32,11 @@ function element(tag: number, vr: string, value: Buffer): Buffer {
 }
 
 function text(tag: number, vr: string, value: string): Buffer {
-  return element(tag, vr, encodeValue(value, vr, EMPTY, 'file meta'));
+  return element(
+    tag,
+    vr,
+    encodeValue(value, vr, EMPTY, () => 'file meta'),
+  );
 }
 
 /** The encoded file meta group, with its group length. */

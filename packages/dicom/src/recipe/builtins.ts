@@ -16,8 +16,8 @@ export interface BuiltinContext extends RecipeFunctionContext {
   readonly uidKey: PseudonymKey;
   /** The identifying strings of the file (for `is_clean`). */
   readonly identity: IdentityTokens;
-  /** The element, for messages. */
-  readonly what: string;
+  /** Names the element and the rule, for messages. */
+  describe(): string;
 }
 
 /** A built-in function; `args` are the `key=value` words after its name. */
@@ -42,19 +42,20 @@ function integerArg(
   args: Readonly<Record<string, string>>,
   name: string,
   fallback: number,
-  what: string,
+  describe: () => string,
 ): number {
   const text = args[name];
   if (text === undefined) return fallback;
   if (!/^[+-]?\d+$/.test(text))
-    throw new SomError('InvalidArgument', `${what}: ${name}=${text} is not a whole number`);
+    throw new SomError('InvalidArgument', `${describe()}: ${name}=${text} is not a whole number`);
   return Number(text);
 }
 
 /** deid's jitter as a function: the value shifted by `days` (+ 365 x `years`); empty for a non-date. */
 const jitter: BuiltinFunction = (context, args) => {
   const days =
-    integerArg(args, 'days', 1, context.what) + 365 * integerArg(args, 'years', 0, context.what);
+    integerArg(args, 'days', 1, () => context.describe()) +
+    365 * integerArg(args, 'years', 0, () => context.describe());
   const vr = context.vr === 'DA' || context.vr === 'DT' ? context.vr : dateVrOf(context.value);
   return (vr === undefined ? undefined : shiftValues(context.value, vr, days)) ?? '';
 };
@@ -71,7 +72,7 @@ export const BUILTIN_FUNCTIONS: Readonly<Record<string, BuiltinFunction>> = {
     if (!/^(0|[1-9]\d*)(\.(0|[1-9]\d*))*\.$/.test(prefix)) {
       throw new SomError(
         'InvalidArgument',
-        `${context.what}: pydicom_uuid prefix=${prefix} is not a UID root ending in "."`,
+        `${context.describe()}: pydicom_uuid prefix=${prefix} is not a UID root ending in "."`,
       );
     }
     return `${prefix}${digestDecimal(context)}`.slice(0, 64);

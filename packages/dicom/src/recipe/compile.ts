@@ -20,6 +20,8 @@ export interface CompiledRule {
 export interface CompiledLayer {
   /** Rules naming exactly one tag, by tag. */
   readonly byTag: ReadonlyMap<Tag, readonly CompiledRule[]>;
+  /** `select:VR:` rules, by VR. */
+  readonly byVr: ReadonlyMap<string, readonly CompiledRule[]>;
   /** All other rules. */
   readonly generic: readonly CompiledRule[];
 }
@@ -44,10 +46,17 @@ export function compileRecipe(recipe: Recipe): CompiledRecipe {
   return compiled;
 }
 
+function push<K>(map: Map<K, CompiledRule[]>, key: K, rule: CompiledRule): void {
+  const list = map.get(key);
+  if (list) list.push(rule);
+  else map.set(key, [rule]);
+}
+
 function build(recipe: Recipe): CompiledRecipe {
   const additions: { tag: Tag; rule: RecipeRule }[] = [];
   const layers = recipe.layers.map((layer): CompiledLayer => {
     const byTag = new Map<Tag, CompiledRule[]>();
+    const byVr = new Map<string, CompiledRule[]>();
     const generic: CompiledRule[] = [];
     layer.rules.forEach((rule, index) => {
       const selector = compileSelector(rule.field);
@@ -56,20 +65,18 @@ function build(recipe: Recipe): CompiledRecipe {
         selector,
         rank: RECIPE_ACTIONS.indexOf(rule.action) * 1_000_000 + index,
       };
-      if (selector.tag === undefined) {
-        generic.push(compiled);
-      } else {
-        const list = byTag.get(selector.tag) ?? [];
-        list.push(compiled);
-        byTag.set(selector.tag, list);
-        if (rule.action === 'ADD' && !additions.some((a) => a.tag === selector.tag)) {
+      if (selector.tag !== undefined) {
+        push(byTag, selector.tag, compiled);
+        if (rule.action === 'ADD' && !additions.some((a) => a.tag === selector.tag))
           additions.push({ tag: selector.tag, rule });
-        }
+      } else if (rule.field.kind === 'vr') {
+        push(byVr, rule.field.vr, compiled);
+      } else {
+        generic.push(compiled);
       }
     });
-    for (const list of byTag.values()) list.sort(byRank);
-    generic.sort(byRank);
-    return { byTag, generic };
+    for (const list of [...byTag.values(), ...byVr.values(), generic]) list.sort(byRank);
+    return { byTag, byVr, generic };
   });
   additions.sort((a, b) => a.tag - b.tag);
   return { layers, additions };
@@ -79,13 +86,15 @@ function byRank(a: CompiledRule, b: CompiledRule): number {
   return a.rank - b.rank;
 }
 
+const NONE: readonly CompiledRule[] = [];
+
 /** The rules of `layer` selecting `target`, in precedence order. */
-export function candidates(layer: CompiledLayer, target: SelectorTarget): CompiledRule[] {
-  const exact = layer.byTag.get(target.tag);
-  const out: CompiledRule[] = [];
-  for (const r of layer.generic) if (r.selector.matches(target)) out.push(r);
-  if (!exact) return out;
-  if (out.length === 0) return exact.slice();
-  out.push(...exact);
-  return out.sort(byRank);
+export function candidates(layer: CompiledLayer, target: SelectorTarget): readonly CompiledRule[] {
+  const exact = layer.byTag.get(target.tag) ?? NONE;
+  const vr = layer.byVr.get(target.vr) ?? NONE;
+  let generic: CompiledRule[] | undefined;
+  for (const r of layer.generic) if (r.selector.matches(target)) (generic ??= []).push(r);
+  if (!generic && vr.length === 0) return exact;
+  if (!generic && exact.length === 0) return vr;
+  return [...exact, ...vr, ...(generic ?? NONE)].sort(byRank);
 }

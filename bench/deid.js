@@ -1,0 +1,380 @@
+#!/usr/bin/env node
+/**
+ * Benchmark of @som/dicom's `deidentify` (default PS3.15 profile, to disk) against a plain
+ * Node readFile + writeFile copy of the same files, and against dcmodify (dcmtk), gdcmanon
+ * (GDCM) and a pydicom script doing comparable work, where installed. Figures printed, not
+ * a test.
+ *
+ *   npx tsc -b packages/dicom
+ *   node bench/deid.js [--corpus DIR] [--patients N] [--images N] [--concurrency N] [--no-tools]
+ *
+ * Without --corpus, make_corpus.py (Debian's python3-pydicom) writes one under .bench-data/
+ * (default 20 patients: 2,000 CT files of ~0.5 MB and 200 MR files with large headers;
+ * --patients and --images shrink it) and later runs reuse it. Each measured phase runs in
+ * its own process, so its peak RSS is its own.
+ */
+'use strict';
+
+const { spawnSync, execFileSync } = require('node:child_process');
+const { createHmac } = require('node:crypto');
+const fs = require('node:fs');
+const path = require('node:path');
+
+const ROOT = path.join(__dirname, '..');
+const DATA = path.join(ROOT, '.bench-data');
+const PYTHON = '/usr/bin/python3';
+
+function parseArgs(argv) {
+  const args = { concurrency: 4, tools: true };
+  for (let i = 2; i < argv.length; i++) {
+    const a = argv[i];
+    const next = () => argv[++i];
+    if (a === '--corpus') args.corpus = path.resolve(next());
+    else if (a === '--patients') args.patients = Number(next());
+    else if (a === '--images') args.images = Number(next());
+    else if (a === '--concurrency') args.concurrency = Number(next());
+    else if (a === '--no-tools') args.tools = false;
+    else if (a === '--phase') args.phase = next();
+    else if (a === '--out') args.out = path.resolve(next());
+    else throw new Error(`unknown argument ${a}`);
+  }
+  return args;
+}
+
+/** The corpus files, relative to `dir`, from make_corpus's manifest (or a walk). */
+function listFiles(dir) {
+  const manifest = path.join(dir, 'manifest.csv');
+  if (fs.existsSync(manifest)) {
+    return fs
+      .readFileSync(manifest, 'utf8')
+      .trim()
+      .split(/\r?\n/)
+      .slice(1)
+      .map((line) => line.split(',')[0]);
+  }
+  const walk = (d) =>
+    fs
+      .readdirSync(d, { withFileTypes: true })
+      .flatMap((e) => (e.isDirectory() ? walk(path.join(d, e.name)) : [path.join(d, e.name)]));
+  return walk(dir).map((f) => path.relative(dir, f));
+}
+
+function makeCorpus(args) {
+  const patients = args.patients ?? 20;
+  const images = args.images ?? 25;
+  const dir = path.join(DATA, `corpus-p${patients}-i${images}`);
+  if (fs.existsSync(path.join(dir, 'manifest.csv'))) return dir;
+  const large = Math.max(1, Math.round(patients / 5));
+  console.log(`generating ${dir} ...`);
+  execFileSync(
+    PYTHON,
+    [
+      path.join(ROOT, 'packages/dicom/test-fixtures/make_corpus.py'),
+      ...['--out', dir, '--patients', String(patients), '--images', String(images)],
+      ...['--large-patients', String(large), '--large-images', String(images)],
+    ],
+    { stdio: ['ignore', 'ignore', 'inherit'] },
+  );
+  return dir;
+}
+
+/** Run `work` over `items` with at most `concurrency` in flight. */
+async function pool(items, concurrency, work) {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < items.length) await work(items[next++]);
+    }),
+  );
+}
+
+function makeDirs(out, files) {
+  for (const dir of new Set(files.map((f) => path.dirname(path.join(out, f)))))
+    fs.mkdirSync(dir, { recursive: true });
+}
+
+/** A stand-in for DASHER: keyed aliases and a jitter per patient, items per study. */
+function aliasesOf(header) {
+  const digest = (text) => createHmac('sha256', 'bench-key').update(text).digest();
+  const pid = header.string('PatientID') ?? '';
+  const study = header.string('StudyInstanceUID') ?? '';
+  const d = digest(pid);
+  return {
+    entity: {
+      id: pid,
+      id_source: 'DICOM PatientID',
+      suid: `E${d.toString('hex', 0, 6)}`,
+      jitter: (d[6] % 60) - 30 || 1,
+      items: [],
+    },
+    item: {
+      id: study,
+      id_source: 'DICOM StudyInstanceUID',
+      suid: `S${digest(study).toString('hex', 0, 6)}`,
+    },
+  };
+}
+
+/** One measured phase, in this process: prints a JSON line. */
+async function phase(args) {
+  const files = listFiles(args.corpus);
+  makeDirs(args.out, files);
+  let bytes = 0;
+  let failed = 0;
+  let work;
+  if (args.phase === 'copy') {
+    work = async (f) => {
+      const data = await fs.promises.readFile(path.join(args.corpus, f));
+      bytes += data.length;
+      await fs.promises.writeFile(path.join(args.out, f), data);
+    };
+  } else {
+    const { defaultRecipe, deidentify, readDicomHeader } = require(
+      path.join(ROOT, 'packages/dicom/dist'),
+    );
+    const recipe = defaultRecipe({});
+    work = async (f) => {
+      const data = await fs.promises.readFile(path.join(args.corpus, f));
+      bytes += data.length;
+      try {
+        const aliases = aliasesOf(readDicomHeader(data, f));
+        const result = deidentify(data, { source: f, recipe, aliases, uidKey: 'bench-key' });
+        await fs.promises.writeFile(path.join(args.out, f), result.bytes);
+      } catch (err) {
+        failed++;
+        if (failed < 5) console.error(String(err));
+      }
+    };
+  }
+  const start = process.hrtime.bigint();
+  await pool(files, args.concurrency, work);
+  const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+  const maxRssMB = process.resourceUsage().maxRSS / 1024;
+  console.log(JSON.stringify({ files: files.length, bytes, seconds, maxRssMB, failed }));
+}
+
+function runPhase(name, corpus, concurrency) {
+  const out = path.join(DATA, `out-${name}`);
+  fs.rmSync(out, { recursive: true, force: true });
+  const run = spawnSync(
+    process.execPath,
+    [
+      __filename,
+      '--phase',
+      name,
+      '--corpus',
+      corpus,
+      '--out',
+      out,
+      '--concurrency',
+      String(concurrency),
+    ],
+    { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  if (run.status !== 0) throw new Error(`${name} phase failed`);
+  fs.rmSync(out, { recursive: true, force: true });
+  return JSON.parse(run.stdout.trim().split('\n').pop());
+}
+
+function installed(command) {
+  return spawnSync('sh', ['-c', `command -v ${command}`]).status === 0;
+}
+
+/** Time an external tool: `prepare` (untimed) then `commands` (timed, run one after another). */
+function timeTool(prepare, commands) {
+  prepare();
+  const start = process.hrtime.bigint();
+  for (const [cmd, argv] of commands) {
+    const run = spawnSync(cmd, argv, { stdio: ['ignore', 'ignore', 'pipe'], maxBuffer: 256 << 20 });
+    if (run.status !== 0) throw new Error(`${cmd} failed: ${String(run.stderr).slice(0, 300)}`);
+  }
+  return Number(process.hrtime.bigint() - start) / 1e9;
+}
+
+function batches(list, size) {
+  const out = [];
+  for (let i = 0; i < list.length; i += size) out.push(list.slice(i, i + size));
+  return out;
+}
+
+const PHI_TAGS = [
+  '0010,0010',
+  '0010,0030',
+  '0010,1040',
+  '0010,2154',
+  '0010,1001',
+  '0010,1002',
+  '0010,0021',
+  '0008,0080',
+  '0008,0081',
+  '0008,1040',
+  '0008,0090',
+  '0008,1050',
+  '0008,1070',
+  '0032,1032',
+  '0008,1010',
+  '0018,1000',
+  '0010,21B0',
+  '0020,0010',
+  '0008,0050',
+  '0010,1010',
+  '0010,1020',
+  '0010,1030',
+  '0008,1110',
+  '0400,0561',
+  '0040,0275',
+  '0040,0253',
+  '0008,1030',
+  '0008,103E',
+  '0018,1030',
+  '0032,1060',
+  '0010,0040',
+  '0008,0020',
+];
+
+function tools(corpus, files) {
+  const results = [];
+  const out = (name) => path.join(DATA, `out-${name}`);
+  const fresh = (name) => fs.rmSync(out(name), { recursive: true, force: true });
+  if (installed('dcmodify')) {
+    const dir = out('dcmodify');
+    const seconds = timeTool(
+      () => {
+        fresh('dcmodify');
+        fs.cpSync(corpus, dir, { recursive: true });
+      },
+      batches(files, 200).map((batch) => [
+        'dcmodify',
+        [
+          ...['-nb', '-ie', '-imt', '-ep', '-gst', '-gse', '-gin'],
+          ...['-ma', '(0010,0020)=ALIAS', '-ma', '(0010,0010)=ALIAS'],
+          ...PHI_TAGS.filter((t) => t !== '0010,0010').flatMap((t) => ['-ea', `(${t})`]),
+          ...batch.map((f) => path.join(dir, f)),
+        ],
+      ]),
+    );
+    results.push({
+      name: 'dcmodify (dcmtk)',
+      seconds,
+      note: 'in place on a copy; random new UIDs; no dates shifted',
+    });
+    fresh('dcmodify');
+  }
+  if (installed('gdcmanon') && installed('openssl')) {
+    const cert = path.join(DATA, 'bench-cert.pem');
+    const seconds = timeTool(() => {
+      fresh('gdcmanon');
+      execFileSync(
+        'openssl',
+        [
+          'req',
+          '-x509',
+          '-newkey',
+          'rsa:2048',
+          '-nodes',
+          '-days',
+          '2',
+          '-subj',
+          '/CN=som-bench',
+          '-keyout',
+          path.join(DATA, 'bench-key.pem'),
+          '-out',
+          cert,
+        ],
+        { stdio: 'ignore' },
+      );
+    }, [['gdcmanon', ['-e', '-c', cert, '-r', '--continue', '-i', corpus, '-o', out('gdcmanon')]]]);
+    results.push({
+      name: 'gdcmanon (GDCM, PS3.15 E.1)',
+      seconds,
+      note: 'encrypts the originals into the file',
+    });
+    fresh('gdcmanon');
+  }
+  if (fs.existsSync(PYTHON) && spawnSync(PYTHON, ['-c', 'import pydicom']).status === 0) {
+    const seconds = timeTool(
+      () => fresh('pydicom'),
+      batches(files, 500).map((batch) => [
+        PYTHON,
+        [path.join(__dirname, 'deid.py'), corpus, out('pydicom'), ...batch],
+      ]),
+    );
+    results.push({
+      name: 'pydicom script',
+      seconds,
+      note: 'bench/deid.py: ~30 tags, UIDs, dates, private',
+    });
+    fresh('pydicom');
+  }
+  return results;
+}
+
+function row(name, files, bytes, seconds, rss, extra) {
+  const fps = (files / seconds).toFixed(0).padStart(7);
+  const mbps = (bytes / 1e6 / seconds).toFixed(1).padStart(8);
+  const secs = seconds.toFixed(2).padStart(8);
+  const mem = rss === undefined ? '       -' : `${rss.toFixed(0).padStart(5)} MB`;
+  return `${name.padEnd(30)} ${fps} ${mbps} ${secs}   ${mem}   ${extra}`;
+}
+
+async function main() {
+  const args = parseArgs(process.argv);
+  if (args.phase) return phase(args);
+  fs.mkdirSync(DATA, { recursive: true });
+  const corpus = args.corpus ?? makeCorpus(args);
+  const files = listFiles(corpus);
+  // Warm the page cache so that every contender reads from memory.
+  let total = 0;
+  for (const f of files) total += fs.readFileSync(path.join(corpus, f)).length;
+  console.log(
+    `corpus ${corpus}: ${files.length} files, ${(total / 1e6).toFixed(0)} MB; concurrency ${args.concurrency}; ${require('node:os').cpus().length} CPUs`,
+  );
+
+  const copy = runPhase('copy', corpus, args.concurrency);
+  const deid = runPhase('deid', corpus, args.concurrency);
+  console.log('');
+  console.log(
+    `${'contender'.padEnd(30)} ${'files/s'.padStart(7)} ${'MB/s'.padStart(8)} ${'seconds'.padStart(8)}   peak RSS   ratio`,
+  );
+  console.log(
+    row(
+      'copy (Node readFile+writeFile)',
+      copy.files,
+      copy.bytes,
+      copy.seconds,
+      copy.maxRssMB,
+      '1.00x',
+    ),
+  );
+  const ratio = copy.seconds / deid.seconds;
+  console.log(
+    row(
+      'som deidentify (to disk)',
+      deid.files,
+      deid.bytes,
+      deid.seconds,
+      deid.maxRssMB,
+      `${ratio.toFixed(2)}x of copy throughput (target >= 0.70)`,
+    ),
+  );
+  if (deid.failed) console.log(`  (${deid.failed} files failed)`);
+  if (args.tools) {
+    for (const t of tools(corpus, files)) {
+      console.log(
+        row(
+          t.name,
+          files.length,
+          total,
+          t.seconds,
+          undefined,
+          `som is ${(t.seconds / deid.seconds).toFixed(1)}x faster; ${t.note}`,
+        ),
+      );
+    }
+  }
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
