@@ -60,9 +60,19 @@ function storesConfig(): StoresConfig {
   };
 }
 
-/** A Client composed from `config`, as the CLI composes it. */
+const opened: Client[] = [];
+afterAll(async () => {
+  await Promise.all(opened.map((client) => client.close()));
+});
+
+/** A Client composed from `config`, as the CLI composes it (closed after the tests). */
 function clientOf(config: StoresConfig): Client {
-  return createContainer(config, [gcsObjectStoreAdapter, datastoreMetadataStoreAdapter]).get(TOKENS.Client);
+  return track(createContainer(config, [gcsObjectStoreAdapter, datastoreMetadataStoreAdapter]).get(TOKENS.Client));
+}
+
+function track(client: Client): Client {
+  opened.push(client);
+  return client;
 }
 
 /** Keys of the objects and uids of the records of an entity. */
@@ -167,7 +177,7 @@ describe('faults', () => {
   it('reports the images a GCS outage failed, in seconds, and a rerun after restart completes them, each once', async () => {
     const config = storesConfig();
     const started = Date.now();
-    const first = await upload(containerFaultingAfterPuts(config, 4, crash(gcs)).get(TOKENS.Client));
+    const first = await upload(track(containerFaultingAfterPuts(config, 4, crash(gcs)).get(TOKENS.Client)));
     expect(Date.now() - started).toBeLessThan(30_000);
     expect(first.counts.failed).toBeGreaterThanOrEqual(files.length - 5);
     expect(first.counts.uploaded + first.counts.failed).toBe(files.length);
@@ -185,7 +195,7 @@ describe('faults', () => {
   it('reports the images a Datastore outage between object and record writes failed; verify --repair and a rerun fix it', async () => {
     const config = storesConfig();
     const started = Date.now();
-    const first = await upload(containerFaultingAfterPuts(config, 3, crash(datastore)).get(TOKENS.Client));
+    const first = await upload(track(containerFaultingAfterPuts(config, 3, crash(datastore)).get(TOKENS.Client)));
     expect(Date.now() - started).toBeLessThan(30_000);
     expect(first.counts.failed).toBe(files.length);
     expectReasons(first);

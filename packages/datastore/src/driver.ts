@@ -122,8 +122,11 @@ export class DatastoreMetadataDriver implements MetadataStoreDriver {
     return datastoreErrorCode(err);
   }
 
+  /** Close the gRPC channels the client opened (it opens them on first use). */
   async close(): Promise<void> {
-    // The client opens its gRPC channels lazily and has no close of its own.
+    const clients = [...this.datastore.clients_.values()];
+    this.datastore.clients_.clear();
+    await Promise.all(clients.map((client) => client.close()));
   }
 
   /**

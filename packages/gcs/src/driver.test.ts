@@ -98,6 +98,21 @@ describe('reads', () => {
   });
 });
 
+describe('listings', () => {
+  it('lists each common prefix once over pages, and refuses a token it did not make', async () => {
+    for (const key of ['pages/a', 'pages/b/1', 'pages/c', 'pages/d/1', 'pages/e']) await store.put(key, 'x');
+    const entries: string[] = [];
+    let pageToken: string | undefined;
+    do {
+      const page = await store.list({ prefix: 'pages/', delimiter: '/', pageSize: 1, ...(pageToken ? { pageToken } : {}) });
+      entries.push(...page.objects.map((o) => o.key), ...page.prefixes);
+      pageToken = page.nextPageToken;
+    } while (pageToken !== undefined);
+    expect(entries.sort()).toEqual(['pages/a', 'pages/b/', 'pages/c', 'pages/d/', 'pages/e']);
+    expect((await failure(store.list({ prefix: 'pages/', pageToken: 'not-a-token' }))).code).toBe('InvalidArgument');
+  });
+});
+
 describe('signed URLs', () => {
   it('signs a v4 GET URL that reads the object', async () => {
     await store.put('signed/a b.dcm', 'signed content', { contentType: 'application/dicom' });

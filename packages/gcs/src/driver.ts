@@ -27,6 +27,7 @@ import {
 import { DEFAULT_RESUMABLE_THRESHOLD, type GcsConfig } from './config';
 import { googleCredentials } from './credentials';
 import { gcsError, gcsErrorCode } from './errors';
+import { decodePageToken, encodePageToken } from './page-token';
 import { runUpload, splitHead } from './upload';
 
 /** Default per-request timeout and upload idle deadline. */
@@ -49,30 +50,6 @@ export function attributesOf(key: string, metadata: FileMetadata): ObjectAttribu
     metadata: Object.fromEntries(custom.map(([name, value]) => [name, String(value)])),
     updated: new Date(metadata.updated ?? metadata.timeCreated ?? 0),
   };
-}
-
-/**
- * A listing position: GCS's page token, and the greatest entry listed so far. Common
- * prefixes up to that entry are not listed again (a server may repeat them on every page,
- * as the firebase emulator does; Google's never does).
- */
-interface PageToken {
-  gcs: string;
-  after?: string;
-}
-
-function encodePageToken(token: PageToken): string {
-  return Buffer.from(JSON.stringify(token)).toString('base64url');
-}
-
-function decodePageToken(text: string): PageToken {
-  try {
-    const token = JSON.parse(Buffer.from(text, 'base64url').toString('utf8')) as Partial<PageToken>;
-    if (typeof token.gcs === 'string' && (token.after === undefined || typeof token.after === 'string')) return token as PageToken;
-  } catch {
-    // reported below
-  }
-  throw new SomError('InvalidArgument', 'invalid listing page token');
 }
 
 /**
