@@ -3,9 +3,9 @@
 //
 //   npm run build && node bench/upload.js [--corpus DIR] [--concurrency N]
 //
-// The corpus is the 2,000-file CT corpus of bench/upload.make-corpus.py (a copy of
-// shared/tools/make_corpus.py: 20 patients x 2 studies x 2 series x 25 images, 512x512,
-// ~530 KB each, PHI in header, sequences and private tags), generated into
+// The corpus is the 2,000-file CT corpus of packages/dicom/test-fixtures/make_corpus.py (the
+// project's copy of shared/tools/make_corpus.py: 20 patients x 2 studies x 2 series x 25
+// images, 512x512, ~530 KB each, PHI in header, sequences and private tags), generated into
 // .bench-data/upload/corpus on first use with Debian's /usr/bin/python3 + python3-pydicom +
 // python3-numpy. `som upload` runs as a child process into the embedded default (fs objects
 // + SQLite under a fresh temporary directory), twice: the first run stores everything, the
