@@ -35,11 +35,10 @@ const concurrency = Number(option('--concurrency', '8'));
 function ensureCorpus() {
   if (existsSync(path.join(corpus, 'ct'))) return path.join(corpus, 'ct');
   console.log(`generating the corpus into ${corpus} (a few minutes) ...`);
-  execFileSync(
-    '/usr/bin/python3',
-    [path.join(__dirname, 'upload.make-corpus.py'), '--out', corpus, '--large-patients', '0'],
-    { stdio: 'inherit' },
-  );
+  const generator = path.join(ROOT, 'packages', 'dicom', 'test-fixtures', 'make_corpus.py');
+  execFileSync('/usr/bin/python3', [generator, '--out', corpus, '--large-patients', '0'], {
+    stdio: 'inherit',
+  });
   return path.join(corpus, 'ct');
 }
 
