@@ -9,20 +9,11 @@ import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { mapBounded } from '@som/core';
 import { md5OfFile, writeFileAtomically } from '../io/atomic-file';
-import { startProgress } from '../io/progress';
 import type { Deidentifier } from '../pipeline/deid-pool';
 import { prepareRun } from '../pipeline/prepare';
-import {
-  JsonReportFile,
-  JsonReportSink,
-  Report,
-  entryLine,
-  summaryLine,
-  type FileReport,
-  type ReportSink,
-} from '../pipeline/report';
+import { JsonReportFile, type FileReport } from '../pipeline/report';
+import { RunOutput } from '../pipeline/run-output';
 import { reasonFor, type ScannedFile } from '../pipeline/scan';
-import { LineSink, ProblemSink } from '../pipeline/sinks';
 import { EXIT, type Runtime } from '../runtime';
 import { configFor, type GlobalOptions } from './common';
 
@@ -81,21 +72,9 @@ async function deid(
   const config = configFor(runtime, options, { stores: false });
   const out = resolve(runtime.cwd, options.out);
   await mkdir(out, { recursive: true });
-  const problems = new ProblemSink(output);
-  const sinks: ReportSink[] = [
-    new JsonReportFile(join(out, DEID_REPORT_NAME), { command: 'deid', out }),
-  ];
-  if (options.json)
-    sinks.push(
-      new JsonReportSink((text) => output.stdout.write(output.secrets.redact(text)), {
-        command: 'deid',
-        out,
-      }),
-    );
-  if (output.interactive || options.json) sinks.push(problems);
-  else sinks.push(new LineSink(output));
-  const report = new Report(sinks);
-  const { scan, deidentifier } = await prepareRun(inputs, config, output, report, {
+  const reportFile = new JsonReportFile(join(out, DEID_REPORT_NAME), { command: 'deid', out });
+  const run = new RunOutput(output, options.json === true, { command: 'deid', out }, [reportFile]);
+  const { scan, deidentifier } = await prepareRun(inputs, config, output, run.report, {
     cwd: runtime.cwd,
     env: runtime.env,
     createKey: true,
@@ -104,47 +83,31 @@ async function deid(
     ...(options.ids ? { ids: options.ids } : {}),
   });
   const claimed = new Map<string, string>([[DEID_REPORT_NAME, 'the report of som deid']]);
-  const progress = startProgress(
-    output,
-    'deid',
-    scan.files.length,
-    scan.files.reduce((sum, f) => sum + f.size, 0),
-  );
-  problems.progress = progress;
   const done = new Set<string>();
   try {
-    for await (const entry of mapBounded(
-      scan.files,
-      config.concurrency,
-      (file) => deidOne(file, out, deidentifier, claimed),
-      runtime.signal,
-    )) {
-      done.add(entry.path);
-      report.add(entry);
-      progress.advance(entry.size ?? 0);
-    }
+    await run.withProgress('deid', scan.files, async (progress) => {
+      const work = (file: ScannedFile): Promise<FileReport> =>
+        deidOne(file, out, deidentifier, claimed);
+      for await (const entry of mapBounded(scan.files, config.concurrency, work, runtime.signal)) {
+        done.add(entry.path);
+        run.report.add(entry);
+        progress.advance(entry.size ?? 0);
+      }
+    });
   } finally {
-    progress.stop();
-    problems.progress = undefined;
     await deidentifier.close();
   }
   for (const file of scan.files) {
-    if (!done.has(file.path))
-      report.add({
+    if (!done.has(file.path)) {
+      run.report.add({
         path: file.path,
         outcome: 'interrupted',
         reason: 'not started: the run was interrupted',
       });
+    }
   }
-  const summary = await report.finish(runtime.signal.aborted);
-  const say = (text: string): void => (options.json ? output.message(text) : output.line(text));
-  say(`som: deid into ${out}: ${summaryLine(summary)}; report: ${join(out, DEID_REPORT_NAME)}`);
-  if (report.problems.length > 0) {
-    output.message(
-      `som: ${report.problems.length} ${report.problems.length === 1 ? 'file was' : 'files were'} not written:`,
-    );
-    for (const problem of report.problems) output.message(`  ${entryLine(problem)}`);
-  }
+  const headline = `deid into ${out} (report: ${DEID_REPORT_NAME})`;
+  const summary = await run.finish(runtime.signal.aborted, headline, 'written');
   return summary.ok ? EXIT.ok : EXIT.failed;
 }
 

@@ -5,17 +5,9 @@
 import type { Command } from 'commander';
 import { FIELD_NAME, RESERVED_FIELDS, SomError, validateUid, type RecordData } from '@som/core';
 import { fieldType } from '../field-types';
-import { startProgress } from '../io/progress';
 import { imageFieldsReader } from '../pipeline/searchable';
 import { prepareRun } from '../pipeline/prepare';
-import {
-  JsonReportSink,
-  Report,
-  summaryLine,
-  entryLine,
-  type ReportSink,
-} from '../pipeline/report';
-import { LineSink, ProblemSink } from '../pipeline/sinks';
+import { RunOutput } from '../pipeline/run-output';
 import { uploadFiles } from '../pipeline/upload';
 import { EXIT, type Runtime } from '../runtime';
 import { parseAssignment } from '../search-terms';
@@ -58,65 +50,43 @@ async function upload(
   const collection = validateUid('collection', options.collection);
   const metadata = metadataFields(options.metadata ?? []);
   const dryRun = options.dryRun === true;
-  const problems = new ProblemSink(output);
-  const sinks: ReportSink[] = options.json
-    ? [
-        new JsonReportSink((text) => output.stdout.write(output.secrets.redact(text)), {
-          command: 'upload',
-          collection,
-          dryRun,
-        }),
-      ]
-    : [];
-  if (!options.json) sinks.push(output.interactive ? problems : new LineSink(output));
-  else if (output.interactive) sinks.push(problems);
-  const report = new Report(sinks);
+  const run = new RunOutput(output, options.json === true, {
+    command: 'upload',
+    collection,
+    dryRun,
+  });
   const client = dryRun ? undefined : openClient(config, { imageFields: imageFieldsReader });
   try {
     if (client) await checkReachable(client);
-    const { scan, deidentifier } = await prepareRun(inputs, config, output, report, {
+    const { scan, deidentifier } = await prepareRun(inputs, config, output, run.report, {
       cwd: runtime.cwd,
       env: runtime.env,
       createKey: !dryRun,
       signal: runtime.signal,
       ...(options.ids ? { ids: options.ids } : {}),
     });
-    const totalBytes = scan.files.reduce((sum, f) => sum + f.size, 0);
-    const progress = startProgress(
-      output,
-      dryRun ? 'dry run' : 'upload',
-      scan.files.length,
-      totalBytes,
-    );
-    problems.progress = progress;
+    const settings = {
+      collection,
+      concurrency: config.concurrency,
+      metadata,
+      signal: runtime.signal,
+    };
     try {
-      await uploadFiles(
-        client,
-        scan.files,
-        deidentifier,
-        { collection, concurrency: config.concurrency, metadata, signal: runtime.signal },
-        report,
-        progress,
+      await run.withProgress(dryRun ? 'dry run' : 'upload', scan.files, (progress) =>
+        uploadFiles(client, scan.files, deidentifier, settings, run.report, progress),
       );
     } finally {
-      progress.stop();
-      problems.progress = undefined;
       await deidentifier.close();
     }
   } finally {
     await client?.close().catch(() => undefined);
   }
-  const summary = await report.finish(runtime.signal.aborted);
-  const say = (text: string): void => (options.json ? output.message(text) : output.line(text));
-  say(
-    `som: ${dryRun ? 'dry run of ' : ''}upload to collection ${collection}: ${summaryLine(summary)}`,
+  const headline = `${dryRun ? 'dry run of ' : ''}upload to collection ${collection}`;
+  const summary = await run.finish(
+    runtime.signal.aborted,
+    headline,
+    dryRun ? 'checked' : 'uploaded',
   );
-  if (report.problems.length > 0) {
-    output.message(
-      `som: ${report.problems.length} ${report.problems.length === 1 ? 'file was' : 'files were'} not ${dryRun ? 'checked' : 'uploaded'}:`,
-    );
-    for (const problem of report.problems) output.message(`  ${entryLine(problem)}`);
-  }
   return summary.ok ? EXIT.ok : EXIT.failed;
 }
 

@@ -36,8 +36,18 @@ class Counter {
     return seconds > 0 ? this.bytes / MB / seconds : 0;
   }
 
+  /** Time left at the rate so far, e.g. `1m05s`, or `-` before anything is done. */
+  get eta(): string {
+    const seconds = (Date.now() - this.started) / 1000;
+    if (this.bytes === 0 || seconds <= 0) return '-';
+    const left = Math.round(((this.totalBytes - this.bytes) * seconds) / this.bytes);
+    return left >= 60
+      ? `${Math.floor(left / 60)}m${String(left % 60).padStart(2, '0')}s`
+      : `${left}s`;
+  }
+
   status(label: string): string {
-    return `${label}: ${this.files}/${this.totalFiles} files, ${(this.bytes / MB).toFixed(1)}/${(this.totalBytes / MB).toFixed(1)} MB, ${this.rateMBs.toFixed(1)} MB/s`;
+    return `${label}: ${this.files}/${this.totalFiles} files, ${(this.bytes / MB).toFixed(1)}/${(this.totalBytes / MB).toFixed(1)} MB, ${this.rateMBs.toFixed(1)} MB/s, ETA ${this.eta}`;
   }
 }
 
@@ -53,10 +63,9 @@ class BarProgress implements Progress {
     this.multi = new MultiBar(
       {
         stream: output.stderr,
-        format: `${label} [{bar}] {percentage}% | {files}/{totalFiles} files | {mb}/{totalMb} MB | {rate} MB/s | ETA {eta_formatted}`,
+        format: `${label} [{bar}] {percentage}% | {files}/{totalFiles} files | {mb}/{totalMb} MB | {rate} MB/s | ETA {eta}`,
         hideCursor: true,
         clearOnComplete: true,
-        etaBuffer: 50,
         fps: 5,
       },
       Presets.shades_classic,
@@ -72,6 +81,7 @@ class BarProgress implements Progress {
       mb: (c.bytes / MB).toFixed(1),
       totalMb: (c.totalBytes / MB).toFixed(1),
       rate: c.rateMBs.toFixed(1),
+      eta: c.eta,
     };
   }
 

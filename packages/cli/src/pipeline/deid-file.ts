@@ -59,6 +59,11 @@ export function aliasesOf(file: ScannedFile, table: AliasTable): DeidAliases {
   };
 }
 
+/** The entity uid of a file with `aliases`: the patient's alias (a valid uid by DASHER's rules). */
+export function entityUidOf(aliases: DeidAliases): string {
+  return sanitizeUid(aliases.entity.suid);
+}
+
 /** What de-identifying a file needs besides the file and its aliases. */
 export interface DeidSettings {
   recipe: Recipe;
@@ -96,7 +101,7 @@ export async function deidentifyPath(
     bytes: result.bytes,
     md5: createHash('md5').update(result.bytes).digest('hex'),
     searchable: result.searchable,
-    entity: sanitizeUid(aliases.entity.suid),
+    entity: entityUidOf(aliases),
     image: isValidUid(result.sopInstanceUid)
       ? result.sopInstanceUid
       : sanitizeUid(result.sopInstanceUid),

@@ -11,7 +11,13 @@ import { Worker } from 'node:worker_threads';
 import { SomError, type ErrorCode } from '@som/core';
 import type { DeidAliases } from '@som/dicom';
 import type { AliasTable } from '@som/identifiers';
-import { aliasesOf, deidentifyPath, type DeidSettings, type DeidentifiedFile } from './deid-file';
+import {
+  aliasesOf,
+  deidentifyPath,
+  entityUidOf,
+  type DeidSettings,
+  type DeidentifiedFile,
+} from './deid-file';
 import type { ScannedFile } from './scan';
 
 /**
@@ -40,6 +46,8 @@ export type WorkerReply =
 export interface Deidentifier {
   /** De-identify one file from the first pass. @throws SomError naming what is wrong. */
   deidentify(file: ScannedFile): Promise<DeidentifiedFile>;
+  /** The entity uid (the patient's alias) of a file. @throws SomError NotFound without an alias. */
+  entityUid(file: ScannedFile): string;
   /** Stop the threads, if any. */
   close(): Promise<void>;
 }
@@ -47,12 +55,26 @@ export interface Deidentifier {
 /** Runs can be this small and still start threads; smaller ones de-identify in the main thread. */
 export const MIN_FILES_FOR_WORKERS = 16;
 
+/** What both kinds of deidentifier share: the aliases. */
+abstract class AliasedDeidentifier implements Deidentifier {
+  constructor(protected readonly aliases: AliasTable) {}
+
+  entityUid(file: ScannedFile): string {
+    return entityUidOf(aliasesOf(file, this.aliases));
+  }
+
+  abstract deidentify(file: ScannedFile): Promise<DeidentifiedFile>;
+  abstract close(): Promise<void>;
+}
+
 /** De-identifies in the main thread. */
-class InlineDeidentifier implements Deidentifier {
+class InlineDeidentifier extends AliasedDeidentifier {
   constructor(
-    private readonly aliases: AliasTable,
+    aliases: AliasTable,
     private readonly settings: DeidSettings,
-  ) {}
+  ) {
+    super(aliases);
+  }
 
   async deidentify(file: ScannedFile): Promise<DeidentifiedFile> {
     return deidentifyPath(file.absolute, file.path, aliasesOf(file, this.aliases), this.settings);
@@ -72,16 +94,17 @@ interface Thread {
 }
 
 /** De-identifies in worker threads, each given the next job when it has the fewest. */
-class DeidPool implements Deidentifier {
+class DeidPool extends AliasedDeidentifier {
   private readonly threads: (Thread | undefined)[];
   private nextId = 0;
 
   constructor(
-    private readonly aliases: AliasTable,
+    aliases: AliasTable,
     private readonly script: string,
     private readonly init: WorkerInit,
     size: number,
   ) {
+    super(aliases);
     this.threads = Array.from({ length: size }, () => undefined);
   }
 

@@ -109,7 +109,13 @@ async function dryRunFiles(
   tracker.interrupted(files);
 }
 
-/** Upload the files of one patient as one entity. */
+/** `first`, then the rest of `iterator`. */
+async function* prepend<T>(first: T, iterator: AsyncIterator<T>): AsyncGenerator<T> {
+  yield first;
+  for (let next = await iterator.next(); !next.done; next = await iterator.next()) yield next.value;
+}
+
+/** Upload the files of one patient as one entity (none is made when no file de-identifies). */
 async function uploadEntity(
   client: Client,
   files: readonly ScannedFile[],
@@ -117,9 +123,16 @@ async function uploadEntity(
   options: UploadOptions,
   tracker: Tracker,
 ): Promise<void> {
+  let entity: string;
+  try {
+    entity = deidentifier.entityUid(files[0] as ScannedFile);
+  } catch (err) {
+    for (const file of files)
+      tracker.add(file, { outcome: 'failed', reason: reasonFor(file.path, err) });
+    return;
+  }
   const byImage = new Map<string, ScannedFile>();
-  let entity: string | undefined;
-  async function* images(): AsyncGenerator<ImageInput & { uid: string }> {
+  async function* images(): AsyncGenerator<ImageInput> {
     for await (const attempt of deidentifyAll(files, deidentifier, options)) {
       const { file } = attempt;
       if ('error' in attempt) {
@@ -129,63 +142,52 @@ async function uploadEntity(
       const { deid } = attempt;
       const first = byImage.get(deid.image);
       if (first !== undefined) {
-        tracker.add(file, {
-          outcome: 'failed',
-          reason: `de-identified to the same image uid as ${first.path}: not uploaded twice`,
-          entity: deid.entity,
-          image: deid.image,
-        });
+        const reason = `de-identified to the same image uid as ${first.path}: not uploaded twice`;
+        tracker.add(file, { outcome: 'failed', reason, entity, image: deid.image });
         continue;
       }
       byImage.set(deid.image, file);
-      entity = deid.entity;
-      yield {
-        uid: deid.image,
-        bytes: deid.bytes,
-        md5: deid.md5,
-        metadata: { ...deid.searchable, ...options.metadata },
-      };
+      const metadata = { ...deid.searchable, ...options.metadata };
+      yield { uid: deid.image, bytes: deid.bytes, md5: deid.md5, metadata };
     }
   }
-  // The entity uid is known once the first file is de-identified; none de-identified: no entity.
   const iterator = images();
   const first = await iterator.next();
-  if (first.done || entity === undefined) return tracker.interrupted(files);
-  const uid = entity;
-  async function* all(): AsyncGenerator<ImageInput> {
-    yield first.value as ImageInput;
-    yield* { [Symbol.asyncIterator]: () => iterator };
-  }
+  if (first.done) return tracker.interrupted(files);
   const onImage = (result: ImageUploadResult): void => {
     const file = byImage.get(result.image.image);
     if (file === undefined) return;
-    const where = { entity: uid, image: result.image.image };
-    if (result.outcome === 'failed')
+    const where = { entity, image: result.image.image };
+    if (result.outcome === 'failed') {
       tracker.add(file, {
         outcome: 'failed',
         reason: reasonFor(file.path, result.error),
         ...where,
       });
-    else
+    } else {
+      const outcome = result.outcome === 'unchanged' ? 'unchanged' : 'written';
       tracker.add(file, {
-        outcome: result.outcome === 'unchanged' ? 'unchanged' : 'written',
+        outcome,
         ...where,
         ...(result.size !== undefined ? { size: result.size } : {}),
       });
+    }
   };
+  const ref = { collection: options.collection, entity };
   try {
+    const images = prepend(first.value, iterator);
     await client.uploadDataset({
-      collection: options.collection,
-      uid,
-      images: all(),
+      collection: ref.collection,
+      uid: entity,
+      images,
       concurrency: options.concurrency,
       signal: options.signal,
       onImage,
     });
-    await refreshEntitySummary(client, { collection: options.collection, entity: uid });
+    await refreshEntitySummary(client, ref);
   } catch (err) {
-    const reason = toSomError(err, `entity ${uid}`).message;
-    for (const file of files) tracker.add(file, { outcome: 'failed', reason, entity: uid });
+    const reason = toSomError(err, `entity ${entity}`).message;
+    for (const file of files) tracker.add(file, { outcome: 'failed', reason, entity });
   }
   tracker.interrupted(files);
 }

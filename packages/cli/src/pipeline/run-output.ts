@@ -1,0 +1,84 @@
+/**
+ * What `som upload` and `som deid` print while they run and when they end: report entries
+ * (lines, or a JSON report on stdout with `--json`), problems above the progress bar on a
+ * terminal, and a summary naming every file that was not stored or written.
+ */
+import type { Output } from '../io/output';
+import { startProgress, type Progress } from '../io/progress';
+import {
+  JsonReportSink,
+  Report,
+  entryLine,
+  summaryLine,
+  type ReportSink,
+  type ReportSummary,
+} from './report';
+import { LineSink, ProblemSink } from './sinks';
+import type { ScannedFile } from './scan';
+
+/** The output side of one run over files. */
+export class RunOutput {
+  /** Receives every file's outcome. */
+  readonly report: Report;
+  private readonly problems: ProblemSink;
+
+  /**
+   * @param output where to print.
+   * @param json print the report as JSON on stdout (and nothing else there).
+   * @param header fields of the JSON report before its files (e.g. the command).
+   * @param extra more sinks (e.g. a report file).
+   */
+  constructor(
+    private readonly output: Output,
+    private readonly json: boolean,
+    header: Record<string, unknown>,
+    extra: readonly ReportSink[] = [],
+  ) {
+    this.problems = new ProblemSink(output);
+    const sinks: ReportSink[] = [...extra];
+    if (json)
+      sinks.push(
+        new JsonReportSink((text) => output.stdout.write(output.secrets.redact(text)), header),
+      );
+    if (output.interactive) sinks.push(this.problems);
+    else if (!json) sinks.push(new LineSink(output));
+    this.report = new Report(sinks);
+  }
+
+  /** Run `work` with a progress bar over `files` (problems print above it). */
+  async withProgress<T>(
+    label: string,
+    files: readonly ScannedFile[],
+    work: (progress: Progress) => Promise<T>,
+  ): Promise<T> {
+    const bytes = files.reduce((sum, file) => sum + file.size, 0);
+    const progress = startProgress(this.output, label, files.length, bytes);
+    this.problems.progress = progress;
+    try {
+      return await work(progress);
+    } finally {
+      progress.stop();
+      this.problems.progress = undefined;
+    }
+  }
+
+  /**
+   * Close the report and print `<headline>: <summary>` (stdout, or stderr with `--json`),
+   * then every file that was not done (stderr).
+   * @param notDone what happened to the others, e.g. `uploaded`.
+   */
+  async finish(interrupted: boolean, headline: string, notDone: string): Promise<ReportSummary> {
+    const summary = await this.report.finish(interrupted);
+    const text = `som: ${headline}: ${summaryLine(summary)}`;
+    if (this.json) this.output.message(text);
+    else this.output.line(text);
+    const { problems } = this.report;
+    if (problems.length > 0) {
+      this.output.message(
+        `som: ${problems.length} ${problems.length === 1 ? 'file was' : 'files were'} not ${notDone}:`,
+      );
+      for (const problem of problems) this.output.message(`  ${entryLine(problem)}`);
+    }
+    return summary;
+  }
+}
