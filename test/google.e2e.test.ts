@@ -24,7 +24,12 @@ import {
 } from '@som/core';
 import { datastoreMetadataStoreAdapter } from '@som/datastore';
 import { gcsObjectStoreAdapter } from '@som/gcs';
-import { startDatastoreEmulator, startGcsEmulator, type DatastoreEmulator, type GcsEmulator } from '@som/test-servers';
+import {
+  startDatastoreEmulator,
+  startGcsEmulator,
+  type DatastoreEmulator,
+  type GcsEmulator,
+} from '@som/test-servers';
 
 const DICOM_DIR = '/usr/lib/python3/dist-packages/pydicom/data/test_files';
 
@@ -34,7 +39,11 @@ const FILES = readdirSync(DICOM_DIR)
   .map((name) => join(DICOM_DIR, name))
   .filter((path) => readFileSync(path).subarray(128, 132).toString('latin1') === 'DICM')
   .sort()
-  .map((path, i) => ({ path, uid: sanitizeUid(path.slice(DICOM_DIR.length + 1)), modality: ['CT', 'MR', 'US'][i % 3] as string }));
+  .map((path, i) => ({
+    path,
+    uid: sanitizeUid(path.slice(DICOM_DIR.length + 1)),
+    modality: ['CT', 'MR', 'US'][i % 3] as string,
+  }));
 
 /** Per-image searchable fields, as a de-identifier would give them. */
 const imagesMetadata = (files: typeof FILES): Record<string, { Modality: string }> =>
@@ -55,8 +64,22 @@ afterAll(async () => {
 function storesConfig(): StoresConfig {
   const id = randomUUID().slice(0, 8);
   return {
-    objectStore: { type: 'gcs', bucket: `som-e2e-${id}`, apiEndpoint: gcs.apiEndpoint, projectId: 'demo-test', maxRetries: 0, timeoutMs: 5000 },
-    metadataStore: { type: 'datastore', projectId: datastore.projectId, apiEndpoint: datastore.apiEndpoint, namespace: `e2e-${id}`, timeoutMs: 5000, maxRetries: 1 },
+    objectStore: {
+      type: 'gcs',
+      bucket: `som-e2e-${id}`,
+      apiEndpoint: gcs.apiEndpoint,
+      projectId: 'demo-test',
+      maxRetries: 0,
+      timeoutMs: 5000,
+    },
+    metadataStore: {
+      type: 'datastore',
+      projectId: datastore.projectId,
+      apiEndpoint: datastore.apiEndpoint,
+      namespace: `e2e-${id}`,
+      timeoutMs: 5000,
+      maxRetries: 1,
+    },
   };
 }
 
@@ -67,7 +90,11 @@ afterAll(async () => {
 
 /** A Client composed from `config`, as the CLI composes it (closed after the tests). */
 function clientOf(config: StoresConfig): Client {
-  return track(createContainer(config, [gcsObjectStoreAdapter, datastoreMetadataStoreAdapter]).get(TOKENS.Client));
+  return track(
+    createContainer(config, [gcsObjectStoreAdapter, datastoreMetadataStoreAdapter]).get(
+      TOKENS.Client,
+    ),
+  );
 }
 
 function track(client: Client): Client {
@@ -76,9 +103,13 @@ function track(client: Client): Client {
 }
 
 /** Keys of the objects and uids of the records of an entity. */
-async function contents(client: Client, ref: EntityRef): Promise<{ objects: string[]; records: string[] }> {
+async function contents(
+  client: Client,
+  ref: EntityRef,
+): Promise<{ objects: string[]; records: string[] }> {
   const objects: string[] = [];
-  for await (const object of client.objects.listAll(entityImagesPrefix(ref))) objects.push(object.key.slice(entityImagesPrefix(ref).length));
+  for await (const object of client.objects.listAll(entityImagesPrefix(ref)))
+    objects.push(object.key.slice(entityImagesPrefix(ref).length));
   const records: string[] = [];
   for await (const image of client.listImages(ref)) records.push(image.uid);
   return { objects: objects.sort(), records: records.sort() };
@@ -113,25 +144,57 @@ describe('a dataset of real DICOM files on GCS + Datastore', () => {
     expect(result.failed).toEqual([]);
     expect(result.counts.uploaded).toBe(files.length);
 
-    const found = await client.search({ collection: 'IRB41449', filters: [{ field: 'Modality', op: '=', value: 'MR' }], limit: 100 });
-    expect(found.records.map((r) => r.uid).sort()).toEqual(files.filter((f) => f.modality === 'MR').map((f) => f.uid).sort());
+    const found = await client.search({
+      collection: 'IRB41449',
+      filters: [{ field: 'Modality', op: '=', value: 'MR' }],
+      limit: 100,
+    });
+    expect(found.records.map((r) => r.uid).sort()).toEqual(
+      files
+        .filter((f) => f.modality === 'MR')
+        .map((f) => f.uid)
+        .sort(),
+    );
     for (const record of found.records) {
-      expect(record.data).toMatchObject({ Modality: 'MR', contentType: 'application/dicom', collection: 'IRB41449', entity: 'cookie-47' });
+      expect(record.data).toMatchObject({
+        Modality: 'MR',
+        contentType: 'application/dicom',
+        collection: 'IRB41449',
+        entity: 'cookie-47',
+      });
     }
 
     for (const file of files) {
       const ref = { collection: 'IRB41449', entity: 'cookie-47', image: file.uid };
-      expect((await readAll(await client.readImage(ref))).equals(readFileSync(file.path))).toBe(true);
-      expect((await client.objects.head((await client.getImage(ref)).data.objectName)).contentType).toBe('application/dicom');
+      expect((await readAll(await client.readImage(ref))).equals(readFileSync(file.path))).toBe(
+        true,
+      );
+      expect(
+        (await client.objects.head((await client.getImage(ref)).data.objectName)).contentType,
+      ).toBe('application/dicom');
     }
 
-    const again = await client.uploadDataset({ collection: 'IRB41449', uid: 'cookie-47', images: files.map((f) => f.path), imagesMetadata: imagesMetadata(files) });
+    const again = await client.uploadDataset({
+      collection: 'IRB41449',
+      uid: 'cookie-47',
+      images: files.map((f) => f.path),
+      imagesMetadata: imagesMetadata(files),
+    });
     expect(again.counts).toEqual({ uploaded: 0, unchanged: files.length, recorded: 0, failed: 0 });
 
-    await client.uploadDataset({ collection: 'IRB41449', uid: 'cookie-48', images: FILES.slice(30, 33).map((f) => f.path) });
+    await client.uploadDataset({
+      collection: 'IRB41449',
+      uid: 'cookie-48',
+      images: FILES.slice(30, 33).map((f) => f.path),
+    });
     await client.deleteEntity({ collection: 'IRB41449', entity: 'cookie-48' });
-    expect(await contents(client, { collection: 'IRB41449', entity: 'cookie-48' })).toEqual({ objects: [], records: [] });
-    await expect(client.getEntity({ collection: 'IRB41449', entity: 'cookie-48' })).rejects.toMatchObject({ code: 'NotFound' });
+    expect(await contents(client, { collection: 'IRB41449', entity: 'cookie-48' })).toEqual({
+      objects: [],
+      records: [],
+    });
+    await expect(
+      client.getEntity({ collection: 'IRB41449', entity: 'cookie-48' }),
+    ).rejects.toMatchObject({ code: 'NotFound' });
 
     expect(await client.verify({ deep: true })).toEqual({ images: files.length, problems: [] });
   }, 120_000);
@@ -142,7 +205,11 @@ describe('a dataset of real DICOM files on GCS + Datastore', () => {
  * `count`th object is stored: the fault lands between uploads in flight, and between that
  * object and its record.
  */
-function containerFaultingAfterPuts(config: StoresConfig, count: number, fault: () => Promise<void>): ReturnType<typeof createContainer> {
+function containerFaultingAfterPuts(
+  config: StoresConfig,
+  count: number,
+  fault: () => Promise<void>,
+): ReturnType<typeof createContainer> {
   const container = createContainer(config, [gcsObjectStoreAdapter, datastoreMetadataStoreAdapter]);
   const driver = container.get<ObjectStoreDriver>(TOKENS.ObjectStoreDriver);
   const put = driver.put.bind(driver);
@@ -172,12 +239,20 @@ describe('faults', () => {
 
   const ref = { collection: 'IRB-FAULT', entity: 'SUID-1' };
   const upload = (client: Client): Promise<DatasetUploadResult> =>
-    client.uploadDataset({ collection: ref.collection, uid: ref.entity, images: files.map((f) => f.path), imagesMetadata: imagesMetadata(files), concurrency: 2 });
+    client.uploadDataset({
+      collection: ref.collection,
+      uid: ref.entity,
+      images: files.map((f) => f.path),
+      imagesMetadata: imagesMetadata(files),
+      concurrency: 2,
+    });
 
   it('reports the images a GCS outage failed, in seconds, and a rerun after restart completes them, each once', async () => {
     const config = storesConfig();
     const started = Date.now();
-    const first = await upload(track(containerFaultingAfterPuts(config, 4, crash(gcs)).get(TOKENS.Client)));
+    const first = await upload(
+      track(containerFaultingAfterPuts(config, 4, crash(gcs)).get(TOKENS.Client)),
+    );
     expect(Date.now() - started).toBeLessThan(30_000);
     expect(first.counts.failed).toBeGreaterThanOrEqual(files.length - 5);
     expect(first.counts.uploaded + first.counts.failed).toBe(files.length);
@@ -195,7 +270,9 @@ describe('faults', () => {
   it('reports the images a Datastore outage between object and record writes failed; verify --repair and a rerun fix it', async () => {
     const config = storesConfig();
     const started = Date.now();
-    const first = await upload(track(containerFaultingAfterPuts(config, 3, crash(datastore)).get(TOKENS.Client)));
+    const first = await upload(
+      track(containerFaultingAfterPuts(config, 3, crash(datastore)).get(TOKENS.Client)),
+    );
     expect(Date.now() - started).toBeLessThan(30_000);
     expect(first.counts.failed).toBe(files.length);
     expectReasons(first);
@@ -204,7 +281,9 @@ describe('faults', () => {
     const repaired = await clientOf(config).verify({ repair: true });
     expect(repaired.problems.length).toBeGreaterThanOrEqual(3);
     expect(repaired.problems.every((p) => p.repaired)).toBe(true);
-    expect(new Set(repaired.problems.map((p) => p.type))).toEqual(new Set(['missing-parent', 'orphan-object']));
+    expect(new Set(repaired.problems.map((p) => p.type))).toEqual(
+      new Set(['missing-parent', 'orphan-object']),
+    );
     expect(await clientOf(config).verify()).toMatchObject({ problems: [] });
 
     const rerun = await upload(clientOf(config));
@@ -212,8 +291,16 @@ describe('faults', () => {
     const fresh = clientOf(config);
     const uids = files.map((f) => f.uid).sort();
     expect(await contents(fresh, ref)).toEqual({ objects: uids, records: uids });
-    const mr = await fresh.search({ collection: ref.collection, filters: [{ field: 'Modality', op: '=', value: 'MR' }] });
-    expect(mr.records.map((r) => r.uid).sort()).toEqual(files.filter((f) => f.modality === 'MR').map((f) => f.uid).sort());
+    const mr = await fresh.search({
+      collection: ref.collection,
+      filters: [{ field: 'Modality', op: '=', value: 'MR' }],
+    });
+    expect(mr.records.map((r) => r.uid).sort()).toEqual(
+      files
+        .filter((f) => f.modality === 'MR')
+        .map((f) => f.uid)
+        .sort(),
+    );
     expect(await fresh.verify()).toEqual({ images: files.length, problems: [] });
   }, 120_000);
 });

@@ -36,15 +36,24 @@ const HOST_PORT = /^[^/:\s]+:\d{1,5}$/;
 export function datastoreConfigOf(config: StoreConfig): DatastoreConfig {
   const namespace = stringSetting(config, 'namespace');
   if (namespace !== undefined && (!NAMESPACE.test(namespace) || /^__.*__$/.test(namespace))) {
-    throw new SomError('InvalidArgument', `datastore setting "namespace" ${JSON.stringify(namespace)}: use 1-100 of A-Z a-z 0-9 . _ - (not __name__)`);
+    throw new SomError(
+      'InvalidArgument',
+      `datastore setting "namespace" ${JSON.stringify(namespace)}: use 1-100 of A-Z a-z 0-9 . _ - (not __name__)`,
+    );
   }
   const apiEndpoint = stringSetting(config, 'apiEndpoint');
   const emulatorHost = stringSetting(config, 'emulatorHost');
   if (apiEndpoint !== undefined && emulatorHost !== undefined) {
-    throw new SomError('InvalidArgument', 'datastore settings "apiEndpoint" and "emulatorHost" exclude each other');
+    throw new SomError(
+      'InvalidArgument',
+      'datastore settings "apiEndpoint" and "emulatorHost" exclude each other',
+    );
   }
   if (emulatorHost !== undefined && !HOST_PORT.test(emulatorHost)) {
-    throw new SomError('InvalidArgument', `datastore setting "emulatorHost" must be host:port, e.g. 127.0.0.1:8081`);
+    throw new SomError(
+      'InvalidArgument',
+      `datastore setting "emulatorHost" must be host:port, e.g. 127.0.0.1:8081`,
+    );
   }
   return {
     projectId: stringSetting(config, 'projectId'),

@@ -12,6 +12,7 @@ runMetadataStoreConformance({
   },
   teardown: async () => emulator?.stop(),
   unsupported: {
-    inFilter: 'the Datastore emulator rejects IN with more than one value (INVALID_ARGUMENT "Filter has 3 properties, expected 1"); Firestore in Datastore mode supports it',
+    inFilter:
+      'the Datastore emulator rejects IN with more than one value (INVALID_ARGUMENT "Filter has 3 properties, expected 1"); Firestore in Datastore mode supports it',
   },
 });

@@ -2,7 +2,14 @@
  * What the conformance suite does not cover, against the Datastore emulator: batching over
  * entity groups, contention, unindexed values, namespaces, endpoints, failures and restarts.
  */
-import { MetadataStore, SomError, createContainer, memoryObjectStoreAdapter, TOKENS, type KeyPath } from '@som/core';
+import {
+  MetadataStore,
+  SomError,
+  createContainer,
+  memoryObjectStoreAdapter,
+  TOKENS,
+  type KeyPath,
+} from '@som/core';
 import { startDatastoreEmulator, type DatastoreEmulator } from '@som/test-servers';
 import { DatastoreMetadataDriver, datastoreMetadataStoreAdapter } from '.';
 import { emulatorConfig, emulatorDriver } from './__tests__/emulator';
@@ -13,7 +20,14 @@ beforeAll(async () => {
 }, 60_000);
 afterAll(async () => emulator?.stop());
 
-const image = (c: string, e: string, i: string): KeyPath => ['Collection', c, 'Entity', e, 'Image', i];
+const image = (c: string, e: string, i: string): KeyPath => [
+  'Collection',
+  c,
+  'Entity',
+  e,
+  'Image',
+  i,
+];
 
 async function failure(promise: Promise<unknown>): Promise<SomError> {
   const err = await promise.then(
@@ -27,22 +41,33 @@ async function failure(promise: Promise<unknown>): Promise<SomError> {
 describe('writes', () => {
   it('writes records of 60 collections in one putMany (transactions of at most 25 entity groups)', async () => {
     const store = new MetadataStore(emulatorDriver(emulator));
-    const records = Array.from({ length: 120 }, (_, i) => ({ key: image(`c${i % 60}`, 'e', `i${i}`), data: { i } }));
+    const records = Array.from({ length: 120 }, (_, i) => ({
+      key: image(`c${i % 60}`, 'e', `i${i}`),
+      data: { i },
+    }));
     await store.putMany(records);
     const got = await store.getMany(records.map((r) => r.key));
     expect(got.map((r) => r?.data.i)).toEqual(records.map((r) => r.data.i));
     await store.deleteMany(records.map((r) => r.key));
-    expect((await store.getMany(records.map((r) => r.key))).every((r) => r === undefined)).toBe(true);
+    expect((await store.getMany(records.map((r) => r.key))).every((r) => r === undefined)).toBe(
+      true,
+    );
   }, 30_000);
 
   it('retries transactions that meet contention in one collection', async () => {
     const store = new MetadataStore(emulatorDriver(emulator));
     const writers = Array.from({ length: 12 }, (_, w) =>
-      store.putMany([0, 1, 2].map((i) => ({ key: image('busy', `e${w}`, `i${i}`), data: { w, i } }))),
+      store.putMany(
+        [0, 1, 2].map((i) => ({ key: image('busy', `e${w}`, `i${i}`), data: { w, i } })),
+      ),
     );
     const results = await Promise.allSettled(writers);
     expect(results.filter((r) => r.status === 'rejected')).toEqual([]);
-    const found = await store.query({ kind: 'Image', ancestor: ['Collection', 'busy'], limit: 100 });
+    const found = await store.query({
+      kind: 'Image',
+      ancestor: ['Collection', 'busy'],
+      limit: 100,
+    });
     expect(found.records).toHaveLength(36);
   }, 30_000);
 
@@ -52,12 +77,22 @@ describe('writes', () => {
     await store.put(image('big', 'e', 'long'), { text: long, short: 'S' });
     await store.put(image('big', 'e', 'short'), { text: 'S', short: 'S' });
     expect((await store.get(image('big', 'e', 'long')))?.data.text).toBe(long);
-    const byLong = await failure(store.query({ kind: 'Image', filters: [{ field: 'text', op: '=', value: long }] }));
+    const byLong = await failure(
+      store.query({ kind: 'Image', filters: [{ field: 'text', op: '=', value: long }] }),
+    );
     expect(byLong.code).toBe('InvalidArgument');
     expect(byLong.message).toContain('longer than 1500 bytes');
-    const ranged = await store.query({ kind: 'Image', ancestor: ['Collection', 'big'], filters: [{ field: 'text', op: '>=', value: '' }] });
+    const ranged = await store.query({
+      kind: 'Image',
+      ancestor: ['Collection', 'big'],
+      filters: [{ field: 'text', op: '>=', value: '' }],
+    });
     expect(ranged.records.map((r) => r.key[5])).toEqual(['short']);
-    const ordered = await store.query({ kind: 'Image', ancestor: ['Collection', 'big'], orderBy: { field: 'text' } });
+    const ordered = await store.query({
+      kind: 'Image',
+      ancestor: ['Collection', 'big'],
+      orderBy: { field: 'text' },
+    });
     expect(ordered.records.map((r) => r.key[5])).toEqual(['short']);
   });
 });
@@ -69,17 +104,26 @@ describe('places', () => {
     expect(a.name).toBe('datastore.google.demo-test/ns-a');
     await new MetadataStore(a).put(['Collection', 'shared'], { which: 'a' });
     expect(await new MetadataStore(b).get(['Collection', 'shared'])).toBeUndefined();
-    expect((await new MetadataStore(a).get(['Collection', 'shared']))?.data).toEqual({ which: 'a' });
+    expect((await new MetadataStore(a).get(['Collection', 'shared']))?.data).toEqual({
+      which: 'a',
+    });
   });
 
   it('reaches the emulator by emulatorHost and by DATASTORE_EMULATOR_HOST', async () => {
-    const byHost = new MetadataStore(new DatastoreMetadataDriver({ ...emulatorConfig(emulator, { apiEndpoint: undefined }), emulatorHost: emulator.host }));
+    const byHost = new MetadataStore(
+      new DatastoreMetadataDriver({
+        ...emulatorConfig(emulator, { apiEndpoint: undefined }),
+        emulatorHost: emulator.host,
+      }),
+    );
     await byHost.put(['Collection', 'h'], { ok: true });
     expect((await byHost.get(['Collection', 'h']))?.data).toEqual({ ok: true });
     const previous = process.env.DATASTORE_EMULATOR_HOST;
     process.env.DATASTORE_EMULATOR_HOST = emulator.host;
     try {
-      const byEnv = new MetadataStore(new DatastoreMetadataDriver({ projectId: emulator.projectId, namespace: 'env-ns' }));
+      const byEnv = new MetadataStore(
+        new DatastoreMetadataDriver({ projectId: emulator.projectId, namespace: 'env-ns' }),
+      );
       await byEnv.put(['Collection', 'h'], { ok: 'env' });
       expect((await byEnv.get(['Collection', 'h']))?.data).toEqual({ ok: 'env' });
     } finally {
@@ -89,12 +133,21 @@ describe('places', () => {
   });
 
   it('is chosen by type "datastore" in a container', async () => {
-    const config = { objectStore: { type: 'memory' }, metadataStore: { type: 'datastore', ...emulatorConfig(emulator) } };
-    const client = createContainer(config, [memoryObjectStoreAdapter, datastoreMetadataStoreAdapter]).get(TOKENS.Client);
+    const config = {
+      objectStore: { type: 'memory' },
+      metadataStore: { type: 'datastore', ...emulatorConfig(emulator) },
+    };
+    const client = createContainer(config, [
+      memoryObjectStoreAdapter,
+      datastoreMetadataStoreAdapter,
+    ]).get(TOKENS.Client);
     await client.createCollection({ uid: 'IRB41449' });
     expect((await client.getCollection('IRB41449')).uid).toBe('IRB41449');
     expect(() =>
-      createContainer({ ...config, metadataStore: { type: 'datastore', namespace: '__bad__' } }, [memoryObjectStoreAdapter, datastoreMetadataStoreAdapter]),
+      createContainer({ ...config, metadataStore: { type: 'datastore', namespace: '__bad__' } }, [
+        memoryObjectStoreAdapter,
+        datastoreMetadataStoreAdapter,
+      ]),
     ).toThrow(/"namespace" "__bad__"/);
   });
 });
@@ -102,9 +155,18 @@ describe('places', () => {
 describe('failures', () => {
   it('explains a missing composite index', async () => {
     const driver = emulatorDriver(emulator);
-    const missing = Object.assign(new Error('9 FAILED_PRECONDITION: no matching index found. recommended index is: ...'), { code: 9 });
+    const missing = Object.assign(
+      new Error('9 FAILED_PRECONDITION: no matching index found. recommended index is: ...'),
+      { code: 9 },
+    );
     jest.spyOn(driver.datastore, 'runQuery').mockRejectedValueOnce(missing as never);
-    const err = await failure(new MetadataStore(driver).query({ kind: 'Image', ancestor: ['Collection', 'c'], orderBy: { field: 'Rows' } }));
+    const err = await failure(
+      new MetadataStore(driver).query({
+        kind: 'Image',
+        ancestor: ['Collection', 'c'],
+        orderBy: { field: 'Rows' },
+      }),
+    );
     expect(err.code).toBe('FailedPrecondition');
     expect(err.message).toContain('no matching index found');
     expect(err.message).toContain('som-datastore-indexes');
@@ -117,12 +179,23 @@ describe('failures', () => {
       await store.put(['Collection', 'before'], { n: 1 });
       await own.stop();
       const started = Date.now();
-      expect((await failure(store.put(['Collection', 'during'], { n: 2 }))).code).toBe('Unavailable');
-      expect((await failure(store.putMany([{ key: image('d', 'e', 'a'), data: {} }, { key: image('d', 'e', 'b'), data: {} }]))).code).toBe(
+      expect((await failure(store.put(['Collection', 'during'], { n: 2 }))).code).toBe(
         'Unavailable',
       );
+      expect(
+        (
+          await failure(
+            store.putMany([
+              { key: image('d', 'e', 'a'), data: {} },
+              { key: image('d', 'e', 'b'), data: {} },
+            ]),
+          )
+        ).code,
+      ).toBe('Unavailable');
       expect((await failure(store.get(['Collection', 'before']))).code).toBe('Unavailable');
-      expect((await failure(store.query({ kind: 'Collection', limit: 5 }))).code).toBe('Unavailable');
+      expect((await failure(store.query({ kind: 'Collection', limit: 5 }))).code).toBe(
+        'Unavailable',
+      );
       expect(Date.now() - started).toBeLessThan(10_000);
       await own.restart();
       const back = Date.now();

@@ -3,7 +3,16 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Datastore, type DatastoreOptions, type Key } from '@google-cloud/datastore';
-import { SomError, formatKey, type ErrorCode, type KeyPath, type MetadataStoreDriver, type Query, type QueryPage, type StoredRecord } from '@som/core';
+import {
+  SomError,
+  formatKey,
+  type ErrorCode,
+  type KeyPath,
+  type MetadataStoreDriver,
+  type Query,
+  type QueryPage,
+  type StoredRecord,
+} from '@som/core';
 import { googleCredentials } from '@som/gcs';
 import { commitBatches } from './batches';
 import type { DatastoreConfig } from './config';
@@ -23,7 +32,8 @@ const RETRY_BASE_MS = 100;
 /** A mutation of a commit. */
 type Mutation = { upsert: StoredRecord } | { delete: KeyPath };
 
-const keyPathOf = (mutation: Mutation): KeyPath => ('upsert' in mutation ? mutation.upsert.key : mutation.delete);
+const keyPathOf = (mutation: Mutation): KeyPath =>
+  'upsert' in mutation ? mutation.upsert.key : mutation.delete;
 
 /**
  * Records as Datastore entities keyed by their key paths (`['Collection', c, 'Entity', e,
@@ -46,9 +56,13 @@ export class DatastoreMetadataDriver implements MetadataStoreDriver {
   constructor(config: DatastoreConfig = {}) {
     this.namespace = config.namespace;
     this.maxRetries = config.maxRetries ?? 5;
-    this.gaxOptions = { timeout: config.timeoutMs ?? DEFAULT_TIMEOUT_MS, maxRetries: this.maxRetries };
+    this.gaxOptions = {
+      timeout: config.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+      maxRetries: this.maxRetries,
+    };
     const credentials = googleCredentials(config.keyFilename);
-    const apiEndpoint = config.apiEndpoint ?? (config.emulatorHost ? `http://${config.emulatorHost}` : undefined);
+    const apiEndpoint =
+      config.apiEndpoint ?? (config.emulatorHost ? `http://${config.emulatorHost}` : undefined);
     const options: DatastoreOptions & Record<`grpc.${string}`, number> = {
       // Reconnect soon after a server comes back (gRPC's default backoff grows to 120 s),
       // and never share a connection (and its backoff) with another client in the process.
@@ -59,7 +73,9 @@ export class DatastoreMetadataDriver implements MetadataStoreDriver {
       ...(config.namespace ? { namespace: config.namespace } : {}),
       // Another endpoint (an emulator): the client would otherwise look for credentials, up
       // to the metadata server, only to learn the universe domain.
-      ...(apiEndpoint || process.env.DATASTORE_EMULATOR_HOST ? { apiEndpoint, universeDomain: 'googleapis.com' } : {}),
+      ...(apiEndpoint || process.env.DATASTORE_EMULATOR_HOST
+        ? { apiEndpoint, universeDomain: 'googleapis.com' }
+        : {}),
       ...(credentials ? { credentials: credentials as DatastoreOptions['credentials'] } : {}),
     };
     this.datastore = new Datastore(options);
@@ -89,7 +105,11 @@ export class DatastoreMetadataDriver implements MetadataStoreDriver {
   }
 
   async putMany(records: readonly StoredRecord[]): Promise<void> {
-    for (const batch of commitBatches(records.map((upsert) => ({ upsert })), keyPathOf)) await this.commit(batch);
+    for (const batch of commitBatches(
+      records.map((upsert) => ({ upsert })),
+      keyPathOf,
+    ))
+      await this.commit(batch);
   }
 
   async delete(key: KeyPath): Promise<void> {
@@ -97,7 +117,11 @@ export class DatastoreMetadataDriver implements MetadataStoreDriver {
   }
 
   async deleteMany(keys: readonly KeyPath[]): Promise<void> {
-    for (const batch of commitBatches(keys.map((key) => ({ delete: key })), keyPathOf)) await this.commit(batch);
+    for (const batch of commitBatches(
+      keys.map((key) => ({ delete: key })),
+      keyPathOf,
+    ))
+      await this.commit(batch);
   }
 
   async query(query: Query): Promise<QueryPage> {
@@ -105,16 +129,27 @@ export class DatastoreMetadataDriver implements MetadataStoreDriver {
     if (query.ancestor !== undefined) base = base.hasAncestor(this.keyOf(query.ancestor));
     let response;
     try {
-      response = await this.datastore.runQuery(refineQuery(base, query), { gaxOptions: this.gaxOptions });
+      response = await this.datastore.runQuery(refineQuery(base, query), {
+        gaxOptions: this.gaxOptions,
+      });
     } catch (err) {
       if (grpcCode(err) === 9) {
-        throw new SomError('FailedPrecondition', `${this.name}: query ${query.kind}: ${String((err as Error).message)} (deploy the indexes of som-datastore-indexes)`, { cause: err });
+        throw new SomError(
+          'FailedPrecondition',
+          `${this.name}: query ${query.kind}: ${String((err as Error).message)} (deploy the indexes of som-datastore-indexes)`,
+          { cause: err },
+        );
       }
       throw err;
     }
     const [entities, info] = response;
-    const records = (entities as Record<string | symbol, unknown>[]).map((entity) => this.recordOf(entity));
-    const more = query.limit !== undefined && records.length === query.limit && info.moreResults !== 'NO_MORE_RESULTS';
+    const records = (entities as Record<string | symbol, unknown>[]).map((entity) =>
+      this.recordOf(entity),
+    );
+    const more =
+      query.limit !== undefined &&
+      records.length === query.limit &&
+      info.moreResults !== 'NO_MORE_RESULTS';
     return more && info.endCursor ? { records, nextPageToken: info.endCursor } : { records };
   }
 
@@ -134,19 +169,26 @@ export class DatastoreMetadataDriver implements MetadataStoreDriver {
    * contention or an unavailable server: upserts and deletes are idempotent.
    */
   private async commit(mutations: readonly Mutation[]): Promise<void> {
-    const upserts = mutations.flatMap((m) => ('upsert' in m ? [{ key: this.keyOf(m.upsert.key), data: toProperties(m.upsert.data), method: 'upsert' }] : []));
+    const upserts = mutations.flatMap((m) =>
+      'upsert' in m
+        ? [{ key: this.keyOf(m.upsert.key), data: toProperties(m.upsert.data), method: 'upsert' }]
+        : [],
+    );
     const deletes = mutations.flatMap((m) => ('delete' in m ? [this.keyOf(m.delete)] : []));
     for (let attempt = 0; ; attempt++) {
       try {
         if (mutations.length === 1) {
-          await (upserts.length ? this.datastore.save(upserts, this.gaxOptions) : this.datastore.delete(deletes, this.gaxOptions));
+          await (upserts.length
+            ? this.datastore.save(upserts, this.gaxOptions)
+            : this.datastore.delete(deletes, this.gaxOptions));
         } else {
           await this.inTransaction(upserts, deletes);
         }
         return;
       } catch (err) {
         const code = grpcCode(err);
-        if (attempt >= this.maxRetries || code === undefined || !RETRYABLE_GRPC_CODES.has(code)) throw err;
+        if (attempt >= this.maxRetries || code === undefined || !RETRYABLE_GRPC_CODES.has(code))
+          throw err;
         await sleep(RETRY_BASE_MS * 2 ** attempt * (0.5 + Math.random()));
       }
     }
@@ -166,7 +208,10 @@ export class DatastoreMetadataDriver implements MetadataStoreDriver {
   }
 
   private keyOf(path: KeyPath): Key {
-    return this.datastore.key({ ...(this.namespace ? { namespace: this.namespace } : {}), path: [...path] });
+    return this.datastore.key({
+      ...(this.namespace ? { namespace: this.namespace } : {}),
+      path: [...path],
+    });
   }
 
   private recordOf(entity: Record<string | symbol, unknown>): StoredRecord {

@@ -1,7 +1,8 @@
 /** Unit tests of the gRPC error mapping: constructed errors, no server. */
 import { datastoreErrorCode, grpcCode } from './errors';
 
-const grpcError = (code: number, message = `${code} STATUS: details`): Error => Object.assign(new Error(message), { code });
+const grpcError = (code: number, message = `${code} STATUS: details`): Error =>
+  Object.assign(new Error(message), { code });
 
 describe('datastoreErrorCode', () => {
   it.each([
@@ -29,11 +30,15 @@ describe('datastoreErrorCode', () => {
     const message =
       'Total timeout of API google.datastore.v1.Datastore exceeded 2000 milliseconds retrying error Error: 14 UNAVAILABLE: No connection established.';
     expect(datastoreErrorCode(grpcError(4, message))).toBe('Unavailable');
-    expect(datastoreErrorCode(grpcError(4, '4 DEADLINE_EXCEEDED: Deadline exceeded'))).toBe('DeadlineExceeded');
+    expect(datastoreErrorCode(grpcError(4, '4 DEADLINE_EXCEEDED: Deadline exceeded'))).toBe(
+      'DeadlineExceeded',
+    );
   });
 
   it('maps refused connections, and calls anything else Internal', () => {
-    expect(datastoreErrorCode(Object.assign(new Error('connect'), { code: 'ECONNREFUSED' }))).toBe('Unavailable');
+    expect(datastoreErrorCode(Object.assign(new Error('connect'), { code: 'ECONNREFUSED' }))).toBe(
+      'Unavailable',
+    );
     expect(datastoreErrorCode(new Error('odd'))).toBe('Internal');
     expect(datastoreErrorCode(grpcError(99))).toBe('Internal');
     expect(datastoreErrorCode(undefined)).toBe('Internal');

@@ -29,7 +29,9 @@ export const RETRYABLE_GRPC_CODES: ReadonlySet<number> = new Set([10, 14]);
 /** The gRPC status code of an error, when it has one. */
 export function grpcCode(err: unknown): number | undefined {
   const code = (err as { code?: unknown } | null)?.code;
-  return typeof code === 'number' && Number.isInteger(code) && code >= 0 && code <= 16 ? code : undefined;
+  return typeof code === 'number' && Number.isInteger(code) && code >= 0 && code <= 16
+    ? code
+    : undefined;
 }
 
 /**
@@ -43,6 +45,11 @@ export function datastoreErrorCode(err: unknown): ErrorCode {
     return name === 'ECONNREFUSED' || name === 'ECONNRESET' ? 'Unavailable' : 'Internal';
   }
   const message = (err as { message?: unknown }).message;
-  if (code === 4 && typeof message === 'string' && /retrying error Error: 14 UNAVAILABLE/.test(message)) return 'Unavailable';
+  if (
+    code === 4 &&
+    typeof message === 'string' &&
+    /retrying error Error: 14 UNAVAILABLE/.test(message)
+  )
+    return 'Unavailable';
   return BY_GRPC_STATUS[code] ?? 'Internal';
 }

@@ -12,26 +12,64 @@ describe('compositeIndexes', () => {
     expect(indexes).toEqual([
       { kind: 'Image', ancestor: true, properties: [{ name: 'Modality', direction: 'asc' }] },
       { kind: 'Image', ancestor: true, properties: [{ name: 'StudyDate', direction: 'asc' }] },
-      { kind: 'Image', ancestor: false, properties: [{ name: 'Modality', direction: 'asc' }, { name: 'StudyDate', direction: 'asc' }] },
-      { kind: 'Image', ancestor: true, properties: [{ name: 'Modality', direction: 'asc' }, { name: 'StudyDate', direction: 'asc' }] },
-      { kind: 'Image', ancestor: false, properties: [{ name: 'StudyDate', direction: 'asc' }, { name: 'Modality', direction: 'asc' }] },
-      { kind: 'Image', ancestor: true, properties: [{ name: 'StudyDate', direction: 'asc' }, { name: 'Modality', direction: 'asc' }] },
+      {
+        kind: 'Image',
+        ancestor: false,
+        properties: [
+          { name: 'Modality', direction: 'asc' },
+          { name: 'StudyDate', direction: 'asc' },
+        ],
+      },
+      {
+        kind: 'Image',
+        ancestor: true,
+        properties: [
+          { name: 'Modality', direction: 'asc' },
+          { name: 'StudyDate', direction: 'asc' },
+        ],
+      },
+      {
+        kind: 'Image',
+        ancestor: false,
+        properties: [
+          { name: 'StudyDate', direction: 'asc' },
+          { name: 'Modality', direction: 'asc' },
+        ],
+      },
+      {
+        kind: 'Image',
+        ancestor: true,
+        properties: [
+          { name: 'StudyDate', direction: 'asc' },
+          { name: 'Modality', direction: 'asc' },
+        ],
+      },
     ]);
   });
 
   it('counts 2n + 4n(n-1) indexes with descending orders, n without pairs, per kind', () => {
     expect(compositeIndexes({ fields: ['a', 'b', 'c'], descending: true })).toHaveLength(6 + 24);
-    expect(compositeIndexes({ fields: ['a', 'b', 'c'], pairs: false, kinds: ['Image', 'Entity'] })).toHaveLength(6);
-    expect(compositeIndexes({ fields: DEFAULT_SEARCHABLE_FIELDS }).length).toBeLessThanOrEqual(MAX_COMPOSITE_INDEXES);
+    expect(
+      compositeIndexes({ fields: ['a', 'b', 'c'], pairs: false, kinds: ['Image', 'Entity'] }),
+    ).toHaveLength(6);
+    expect(compositeIndexes({ fields: DEFAULT_SEARCHABLE_FIELDS }).length).toBeLessThanOrEqual(
+      MAX_COMPOSITE_INDEXES,
+    );
   });
 
   it('refuses bad fields and plans over the limit', () => {
-    expect(() => compositeIndexes({ fields: ['bad-name'] })).toThrow('invalid searchable field "bad-name"');
-    expect(() => compositeIndexes({ fields: 'abcdefgh'.split(''), descending: true })).toThrow(/240 composite indexes for 8 fields exceed Datastore's 200/);
+    expect(() => compositeIndexes({ fields: ['bad-name'] })).toThrow(
+      'invalid searchable field "bad-name"',
+    );
+    expect(() => compositeIndexes({ fields: 'abcdefgh'.split(''), descending: true })).toThrow(
+      /240 composite indexes for 8 fields exceed Datastore's 200/,
+    );
   });
 
   it('writes index.yaml', () => {
-    const yaml = indexYaml(compositeIndexes({ fields: ['Rows', 'Modality'], descending: true, pairs: false }));
+    const yaml = indexYaml(
+      compositeIndexes({ fields: ['Rows', 'Modality'], descending: true, pairs: false }),
+    );
     expect(yaml).toBe(
       [
         "# Composite indexes of som's searches: gcloud datastore indexes create index.yaml",
@@ -70,8 +108,16 @@ describe('som-datastore-indexes', () => {
       await run(process.execPath, [bin, '--out', join(dir, 'index.yaml')]);
       const yaml = readFileSync(join(dir, 'index.yaml'), 'utf8');
       expect(yaml).toBe(indexYaml(compositeIndexes({ fields: DEFAULT_SEARCHABLE_FIELDS })));
-      const { stdout } = await run(process.execPath, [bin, '--fields', 'Modality', '--kinds', 'Entity']);
-      expect(stdout).toContain('- kind: Entity\n  ancestor: yes\n  properties:\n  - name: Modality\n');
+      const { stdout } = await run(process.execPath, [
+        bin,
+        '--fields',
+        'Modality',
+        '--kinds',
+        'Entity',
+      ]);
+      expect(stdout).toContain(
+        '- kind: Entity\n  ancestor: yes\n  properties:\n  - name: Modality\n',
+      );
       await expect(run(process.execPath, [bin, '--fields', 'a-b'])).rejects.toMatchObject({
         code: 1,
         stderr: 'som-datastore-indexes: invalid searchable field "a-b"\n',

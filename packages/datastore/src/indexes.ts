@@ -14,7 +14,15 @@ import { SomError, FIELD_NAME } from '@som/core';
 export const MAX_COMPOSITE_INDEXES = 200;
 
 /** The DICOM fields DESIGN.md names as searchable, for a default plan. */
-export const DEFAULT_SEARCHABLE_FIELDS = ['Modality', 'BodyPartExamined', 'StudyDate', 'SeriesDescription', 'Manufacturer', 'Rows', 'Columns'] as const;
+export const DEFAULT_SEARCHABLE_FIELDS = [
+  'Modality',
+  'BodyPartExamined',
+  'StudyDate',
+  'SeriesDescription',
+  'Manufacturer',
+  'Rows',
+  'Columns',
+] as const;
 
 /** One property of a composite index. */
 export interface IndexProperty {
@@ -45,13 +53,15 @@ export interface IndexPlan {
 export function compositeIndexes(plan: IndexPlan): CompositeIndex[] {
   const fields = [...new Set(plan.fields)];
   for (const field of fields) {
-    if (!FIELD_NAME.test(field)) throw new SomError('InvalidArgument', `invalid searchable field ${JSON.stringify(field)}`);
+    if (!FIELD_NAME.test(field))
+      throw new SomError('InvalidArgument', `invalid searchable field ${JSON.stringify(field)}`);
   }
   const directions: IndexProperty['direction'][] = plan.descending ? ['asc', 'desc'] : ['asc'];
   const indexes: CompositeIndex[] = [];
   for (const kind of plan.kinds ?? ['Image']) {
     for (const field of fields) {
-      for (const direction of directions) indexes.push({ kind, ancestor: true, properties: [{ name: field, direction }] });
+      for (const direction of directions)
+        indexes.push({ kind, ancestor: true, properties: [{ name: field, direction }] });
     }
     if (plan.pairs === false) continue;
     for (const equal of fields) {
@@ -59,7 +69,14 @@ export function compositeIndexes(plan: IndexPlan): CompositeIndex[] {
         if (equal === ranged) continue;
         for (const ancestor of [false, true]) {
           for (const direction of directions) {
-            indexes.push({ kind, ancestor, properties: [{ name: equal, direction: 'asc' }, { name: ranged, direction }] });
+            indexes.push({
+              kind,
+              ancestor,
+              properties: [
+                { name: equal, direction: 'asc' },
+                { name: ranged, direction },
+              ],
+            });
           }
         }
       }
@@ -76,9 +93,16 @@ export function compositeIndexes(plan: IndexPlan): CompositeIndex[] {
 
 /** `index.yaml` text of `indexes`. */
 export function indexYaml(indexes: readonly CompositeIndex[]): string {
-  const lines = ['# Composite indexes of som\'s searches: gcloud datastore indexes create index.yaml', 'indexes:'];
+  const lines = [
+    "# Composite indexes of som's searches: gcloud datastore indexes create index.yaml",
+    'indexes:',
+  ];
   for (const index of indexes) {
-    lines.push(`- kind: ${index.kind}`, `  ancestor: ${index.ancestor ? 'yes' : 'no'}`, '  properties:');
+    lines.push(
+      `- kind: ${index.kind}`,
+      `  ancestor: ${index.ancestor ? 'yes' : 'no'}`,
+      '  properties:',
+    );
     for (const property of index.properties) {
       lines.push(`  - name: ${property.name}`);
       if (property.direction === 'desc') lines.push('    direction: desc');

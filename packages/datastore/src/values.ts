@@ -28,7 +28,8 @@ export function filterValue(value: string | number | boolean | null): unknown {
 
 /** True when a value is stored indexed (so filters and orders see it). */
 export function isIndexed(value: FieldValue): boolean {
-  if (typeof value === 'string') return Buffer.byteLength(value, 'utf8') <= MAX_INDEXED_STRING_BYTES;
+  if (typeof value === 'string')
+    return Buffer.byteLength(value, 'utf8') <= MAX_INDEXED_STRING_BYTES;
   return value === null || typeof value !== 'object';
 }
 
@@ -54,12 +55,17 @@ export function fromEntity(entity: Record<string, unknown>, where: string): Reco
       try {
         data[name] = JSON.parse(value.toString('utf8')) as FieldValue;
       } catch (err) {
-        throw new SomError('Internal', `${where}: field ${name} holds bytes som did not write`, { cause: err });
+        throw new SomError('Internal', `${where}: field ${name} holds bytes som did not write`, {
+          cause: err,
+        });
       }
     } else if (value === null || ['string', 'number', 'boolean'].includes(typeof value)) {
       data[name] = value as FieldValue;
     } else {
-      throw new SomError('Internal', `${where}: field ${name} holds a Datastore value som does not use (${Object.prototype.toString.call(value)})`);
+      throw new SomError(
+        'Internal',
+        `${where}: field ${name} holds a Datastore value som does not use (${Object.prototype.toString.call(value)})`,
+      );
     }
   }
   return data;

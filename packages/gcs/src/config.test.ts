@@ -2,8 +2,22 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Client, MemoryMetadataDriver, SomError, createContainer, memoryMetadataStoreAdapter, TOKENS } from '@som/core';
-import { gcsConfigOf, gcsObjectStoreAdapter, GcsObjectDriver, googleCredentials, loadGoogleCredentials, validateBucketName } from '.';
+import {
+  Client,
+  MemoryMetadataDriver,
+  SomError,
+  createContainer,
+  memoryMetadataStoreAdapter,
+  TOKENS,
+} from '@som/core';
+import {
+  gcsConfigOf,
+  gcsObjectStoreAdapter,
+  GcsObjectDriver,
+  googleCredentials,
+  loadGoogleCredentials,
+  validateBucketName,
+} from '.';
 
 let dir: string;
 beforeAll(() => {
@@ -22,7 +36,15 @@ function thrown(fn: () => unknown): SomError {
 }
 
 describe('bucket names', () => {
-  it.each(['radiology', 'som-test-1', 'a.b.c', 'x_y', 'abc', 'a'.repeat(63), `${'a'.repeat(63)}.${'b'.repeat(63)}`])('accepts %s', (name) => {
+  it.each([
+    'radiology',
+    'som-test-1',
+    'a.b.c',
+    'x_y',
+    'abc',
+    'a'.repeat(63),
+    `${'a'.repeat(63)}.${'b'.repeat(63)}`,
+  ])('accepts %s', (name) => {
     expect(validateBucketName(name)).toBe(name);
   });
 
@@ -79,30 +101,50 @@ describe('settings', () => {
     [{ maxRetries: 1.5 }, '"maxRetries" must be an integer of at least 0'],
     [{ timeoutMs: '10' }, '"timeoutMs" must be an integer of at least 1'],
   ])('rejects %j', (bad, message) => {
-    const err = thrown(() => gcsObjectStoreAdapter.validate?.({ type: 'gcs', bucket: 'radiology', ...bad }));
+    const err = thrown(() =>
+      gcsObjectStoreAdapter.validate?.({ type: 'gcs', bucket: 'radiology', ...bad }),
+    );
     expect(err.code).toBe('InvalidArgument');
     expect(err.message).toContain(message);
   });
 
   it('fails when the container is made, before any request, for a bad setting', () => {
-    const config = { objectStore: { type: 'gcs', bucket: 'Bad_Bucket' }, metadataStore: { type: 'memory' } };
-    expect(() => createContainer(config, [gcsObjectStoreAdapter, memoryMetadataStoreAdapter])).toThrow(/invalid GCS bucket name "Bad_Bucket"/);
+    const config = {
+      objectStore: { type: 'gcs', bucket: 'Bad_Bucket' },
+      metadataStore: { type: 'memory' },
+    };
+    expect(() =>
+      createContainer(config, [gcsObjectStoreAdapter, memoryMetadataStoreAdapter]),
+    ).toThrow(/invalid GCS bucket name "Bad_Bucket"/);
   });
 });
 
 describe('credentials files', () => {
-  const secret = '-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC\n-----END PRIVATE KEY-----';
+  const secret =
+    '-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC\n-----END PRIVATE KEY-----';
 
   it('reads a service-account key', () => {
     const path = join(dir, 'key.json');
-    writeFileSync(path, JSON.stringify({ type: 'service_account', client_email: 'a@b.iam.gserviceaccount.com', private_key: secret }));
-    expect(loadGoogleCredentials(path)).toMatchObject({ type: 'service_account', client_email: 'a@b.iam.gserviceaccount.com' });
+    writeFileSync(
+      path,
+      JSON.stringify({
+        type: 'service_account',
+        client_email: 'a@b.iam.gserviceaccount.com',
+        private_key: secret,
+      }),
+    );
+    expect(loadGoogleCredentials(path)).toMatchObject({
+      type: 'service_account',
+      client_email: 'a@b.iam.gserviceaccount.com',
+    });
   });
 
   it('names a missing file', () => {
     const err = thrown(() => loadGoogleCredentials(join(dir, 'missing.json')));
     expect(err.code).toBe('InvalidArgument');
-    expect(err.message).toBe(`Google credentials file ${join(dir, 'missing.json')} cannot be read (ENOENT)`);
+    expect(err.message).toBe(
+      `Google credentials file ${join(dir, 'missing.json')} cannot be read (ENOENT)`,
+    );
   });
 
   it('names a directory given as a file', () => {
@@ -127,25 +169,36 @@ describe('credentials files', () => {
   it('falls back to GOOGLE_APPLICATION_CREDENTIALS, then to none (ADC)', () => {
     const path = join(dir, 'adc.json');
     writeFileSync(path, JSON.stringify({ type: 'authorized_user', refresh_token: 'r' }));
-    expect(googleCredentials(undefined, { GOOGLE_APPLICATION_CREDENTIALS: path })).toMatchObject({ type: 'authorized_user' });
+    expect(googleCredentials(undefined, { GOOGLE_APPLICATION_CREDENTIALS: path })).toMatchObject({
+      type: 'authorized_user',
+    });
     expect(googleCredentials(undefined, {})).toBeUndefined();
-    expect(() => googleCredentials(join(dir, 'nope.json'), { GOOGLE_APPLICATION_CREDENTIALS: path })).toThrow(/nope\.json/);
+    expect(() =>
+      googleCredentials(join(dir, 'nope.json'), { GOOGLE_APPLICATION_CREDENTIALS: path }),
+    ).toThrow(/nope\.json/);
   });
 
   it('fails when the container is made for a missing key file', () => {
-    const config = { objectStore: { type: 'gcs', bucket: 'radiology', keyFilename: join(dir, 'gone.json') }, metadataStore: { type: 'memory' } };
-    expect(() => createContainer(config, [gcsObjectStoreAdapter, memoryMetadataStoreAdapter])).toThrow(/gone\.json cannot be read/);
+    const config = {
+      objectStore: { type: 'gcs', bucket: 'radiology', keyFilename: join(dir, 'gone.json') },
+      metadataStore: { type: 'memory' },
+    };
+    expect(() =>
+      createContainer(config, [gcsObjectStoreAdapter, memoryMetadataStoreAdapter]),
+    ).toThrow(/gone\.json cannot be read/);
   });
 });
 
 describe('naming', () => {
   it('names a client by its bucket as the seed does', () => {
     const driver = new GcsObjectDriver({ bucket: 'radiology', apiEndpoint: 'http://127.0.0.1:1' });
-    expect(new Client({ objectStore: driver, metadataStore: new MemoryMetadataDriver() }).toString()).toBe('storage.google.radiology');
-    const container = createContainer({ objectStore: { type: 'gcs', bucket: 'radiology' }, metadataStore: { type: 'memory' } }, [
-      gcsObjectStoreAdapter,
-      memoryMetadataStoreAdapter,
-    ]);
+    expect(
+      new Client({ objectStore: driver, metadataStore: new MemoryMetadataDriver() }).toString(),
+    ).toBe('storage.google.radiology');
+    const container = createContainer(
+      { objectStore: { type: 'gcs', bucket: 'radiology' }, metadataStore: { type: 'memory' } },
+      [gcsObjectStoreAdapter, memoryMetadataStoreAdapter],
+    );
     expect(String(container.get(TOKENS.Client))).toBe('storage.google.radiology');
   });
 });

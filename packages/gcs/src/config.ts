@@ -40,17 +40,24 @@ const IPV4 = /^\d{1,3}(\.\d{1,3}){3}$/;
  */
 export function validateBucketName(name: unknown): string {
   const fail = (why: string): never => {
-    throw new SomError('InvalidArgument', `invalid GCS bucket name ${JSON.stringify(name)}: ${why}`);
+    throw new SomError(
+      'InvalidArgument',
+      `invalid GCS bucket name ${JSON.stringify(name)}: ${why}`,
+    );
   };
   if (typeof name !== 'string') return fail('a string is required');
   const limit = name.includes('.') ? 222 : 63;
   if (name.length < 3 || name.length > limit) fail(`use 3 to ${limit} characters`);
   if (!/^[a-z0-9][a-z0-9._-]*[a-z0-9]$/.test(name)) {
-    fail('use lowercase letters, digits, "-", "_" and ".", starting and ending with a letter or digit');
+    fail(
+      'use lowercase letters, digits, "-", "_" and ".", starting and ending with a letter or digit',
+    );
   }
-  if (name.split('.').some((part) => part.length === 0 || part.length > 63)) fail('each dot-separated part must be 1 to 63 characters');
+  if (name.split('.').some((part) => part.length === 0 || part.length > 63))
+    fail('each dot-separated part must be 1 to 63 characters');
   if (IPV4.test(name)) fail('an IP address is not a bucket name');
-  if (name.startsWith('goog') || /g[o0]{2}gle/.test(name)) fail('names may not start with "goog" or contain "google"');
+  if (name.startsWith('goog') || /g[o0]{2}gle/.test(name))
+    fail('names may not start with "goog" or contain "google"');
   return name;
 }
 
@@ -58,7 +65,10 @@ export function validateBucketName(name: unknown): string {
 export function gcsConfigOf(config: StoreConfig): GcsConfig {
   const apiEndpoint = stringSetting(config, 'apiEndpoint');
   if (apiEndpoint !== undefined && !/^https?:\/\/[^/]+\/?$/.test(apiEndpoint)) {
-    throw new SomError('InvalidArgument', 'gcs setting "apiEndpoint" must be an http(s) URL with no path, e.g. http://127.0.0.1:9199');
+    throw new SomError(
+      'InvalidArgument',
+      'gcs setting "apiEndpoint" must be an http(s) URL with no path, e.g. http://127.0.0.1:9199',
+    );
   }
   return {
     bucket: validateBucketName(config.bucket),

@@ -3,7 +3,8 @@ import { startGcsTestBed, type GcsTestBed } from './__tests__/emulator';
 
 let bed: GcsTestBed | undefined;
 
-const IGNORES_PRECONDITIONS = 'the firebase emulator ignores ifGenerationMatch, so every create-if-absent write succeeds';
+const IGNORES_PRECONDITIONS =
+  'the firebase emulator ignores ifGenerationMatch, so every create-if-absent write succeeds';
 
 runObjectStoreConformance({
   name: 'gcs (firebase emulator)',
@@ -19,6 +20,7 @@ runObjectStoreConformance({
     ifNotExists: IGNORES_PRECONDITIONS,
     concurrentIfNotExists: IGNORES_PRECONDITIONS,
     copy: 'the firebase emulator answers 501 to the rewrite request the client sends',
-    signedUrls: 'the firebase emulator answers 501 to a PUT through a signed URL (signed GET is tested in driver.test.ts)',
+    signedUrls:
+      'the firebase emulator answers 501 to a PUT through a signed URL (signed GET is tested in driver.test.ts)',
   },
 });

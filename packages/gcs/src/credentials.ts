@@ -30,8 +30,15 @@ export function loadGoogleCredentials(path: string): GoogleCredentials {
     // No cause: the parse error would quote the file.
     throw new SomError('InvalidArgument', `Google credentials file ${path} is not JSON`);
   }
-  if (typeof parsed !== 'object' || parsed === null || typeof (parsed as { type?: unknown }).type !== 'string') {
-    throw new SomError('InvalidArgument', `Google credentials file ${path} has no "type": not a service-account key or ADC file`);
+  if (
+    typeof parsed !== 'object' ||
+    parsed === null ||
+    typeof (parsed as { type?: unknown }).type !== 'string'
+  ) {
+    throw new SomError(
+      'InvalidArgument',
+      `Google credentials file ${path} has no "type": not a service-account key or ADC file`,
+    );
   }
   return parsed as GoogleCredentials;
 }
@@ -41,7 +48,10 @@ export function loadGoogleCredentials(path: string): GoogleCredentials {
  * `GOOGLE_APPLICATION_CREDENTIALS` when set, else undefined (the library then finds
  * Application Default Credentials: gcloud's file or the metadata server).
  */
-export function googleCredentials(keyFilename: string | undefined, env: NodeJS.ProcessEnv = process.env): GoogleCredentials | undefined {
+export function googleCredentials(
+  keyFilename: string | undefined,
+  env: NodeJS.ProcessEnv = process.env,
+): GoogleCredentials | undefined {
   const path = keyFilename ?? env.GOOGLE_APPLICATION_CREDENTIALS;
   return path ? loadGoogleCredentials(path) : undefined;
 }

@@ -59,7 +59,11 @@ describe('uploads', () => {
 
   it('rejects a resumable upload whose bytes do not match the md5, keeping the previous object', async () => {
     await store.put('up/resumable-md5', 'previous');
-    const err = await failure(store.put('up/resumable-md5', lazyStream(200 * 1024, 2, 8192), { md5: md5Hex(Buffer.from('other')) }));
+    const err = await failure(
+      store.put('up/resumable-md5', lazyStream(200 * 1024, 2, 8192), {
+        md5: md5Hex(Buffer.from('other')),
+      }),
+    );
     expect(err.code).toBe('InvalidArgument');
     expect(err.message).toContain('md5 mismatch writing up/resumable-md5');
     expect((await store.getBuffer('up/resumable-md5')).toString()).toBe('previous');
@@ -94,22 +98,32 @@ describe('reads', () => {
     await store.put('read/a', bytes);
     const read = await readAll(await store.get('read/a'));
     expect(createHash('md5').update(read).digest('hex')).toBe(md5Hex(bytes));
-    expect((await store.getBuffer('read/a', { range: { start: 4990 } })).equals(bytes.subarray(4990))).toBe(true);
+    expect(
+      (await store.getBuffer('read/a', { range: { start: 4990 } })).equals(bytes.subarray(4990)),
+    ).toBe(true);
   });
 });
 
 describe('listings', () => {
   it('lists each common prefix once over pages, and refuses a token it did not make', async () => {
-    for (const key of ['pages/a', 'pages/b/1', 'pages/c', 'pages/d/1', 'pages/e']) await store.put(key, 'x');
+    for (const key of ['pages/a', 'pages/b/1', 'pages/c', 'pages/d/1', 'pages/e'])
+      await store.put(key, 'x');
     const entries: string[] = [];
     let pageToken: string | undefined;
     do {
-      const page = await store.list({ prefix: 'pages/', delimiter: '/', pageSize: 1, ...(pageToken ? { pageToken } : {}) });
+      const page = await store.list({
+        prefix: 'pages/',
+        delimiter: '/',
+        pageSize: 1,
+        ...(pageToken ? { pageToken } : {}),
+      });
       entries.push(...page.objects.map((o) => o.key), ...page.prefixes);
       pageToken = page.nextPageToken;
     } while (pageToken !== undefined);
     expect(entries.sort()).toEqual(['pages/a', 'pages/b/', 'pages/c', 'pages/d/', 'pages/e']);
-    expect((await failure(store.list({ prefix: 'pages/', pageToken: 'not-a-token' }))).code).toBe('InvalidArgument');
+    expect((await failure(store.list({ prefix: 'pages/', pageToken: 'not-a-token' }))).code).toBe(
+      'InvalidArgument',
+    );
   });
 });
 
@@ -125,7 +139,13 @@ describe('signed URLs', () => {
   });
 
   it('signs a v4 PUT URL bound to the content type', async () => {
-    const url = new URL(await store.signedUrl('signed/up', { method: 'PUT', expiresInSeconds: 60, contentType: 'application/dicom' }));
+    const url = new URL(
+      await store.signedUrl('signed/up', {
+        method: 'PUT',
+        expiresInSeconds: 60,
+        contentType: 'application/dicom',
+      }),
+    );
     expect(url.pathname.endsWith('/signed/up')).toBe(true);
     expect(url.searchParams.get('X-Goog-SignedHeaders')).toBe('content-type;host');
     expect(url.searchParams.get('X-Goog-Signature')).toMatch(/^[0-9a-f]{512}$/);
@@ -136,7 +156,9 @@ describe('signed URLs', () => {
     process.env.METADATA_SERVER_DETECTION = 'none';
     try {
       const unsigned = new ObjectStore(bed.driver({ keyFilename: undefined }));
-      const err = await failure(unsigned.signedUrl('signed/x', { method: 'GET', expiresInSeconds: 60 }));
+      const err = await failure(
+        unsigned.signedUrl('signed/x', { method: 'GET', expiresInSeconds: 60 }),
+      );
       expect(err.code).toBe('FailedPrecondition');
       expect(err.message).toContain('signing needs a service-account key');
     } finally {
@@ -165,7 +187,9 @@ describe('unreachable and stalled servers', () => {
 
   it('fails fast with Unavailable when nothing listens', async () => {
     const port = await freePort();
-    const down = new ObjectStore(bed.driver({ apiEndpoint: `http://127.0.0.1:${port}`, maxRetries: 0 }));
+    const down = new ObjectStore(
+      bed.driver({ apiEndpoint: `http://127.0.0.1:${port}`, maxRetries: 0 }),
+    );
     const started = Date.now();
     expect((await failure(down.head('x'))).code).toBe('Unavailable');
     expect((await failure(down.put('x', 'bytes'))).code).toBe('Unavailable');
@@ -175,7 +199,12 @@ describe('unreachable and stalled servers', () => {
 
   it('gives up with DeadlineExceeded on a server that never answers, small or resumable', async () => {
     const stalled = new ObjectStore(
-      bed.driver({ apiEndpoint: `http://127.0.0.1:${blackHolePort}`, maxRetries: 0, timeoutMs: 400, resumableThresholdBytes: 1024 }),
+      bed.driver({
+        apiEndpoint: `http://127.0.0.1:${blackHolePort}`,
+        maxRetries: 0,
+        timeoutMs: 400,
+        resumableThresholdBytes: 1024,
+      }),
     );
     const started = Date.now();
     expect((await failure(stalled.head('x'))).code).toBe('DeadlineExceeded');

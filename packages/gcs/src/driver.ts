@@ -40,7 +40,9 @@ function hexOf(base64: string | undefined): string {
 
 /** Portable attributes of an object from its GCS resource. */
 export function attributesOf(key: string, metadata: FileMetadata): ObjectAttributes {
-  const custom = Object.entries(metadata.metadata ?? {}).filter(([, value]) => value !== null && value !== undefined);
+  const custom = Object.entries(metadata.metadata ?? {}).filter(
+    ([, value]) => value !== null && value !== undefined,
+  );
   return {
     key,
     size: Number(metadata.size ?? 0),
@@ -117,7 +119,8 @@ export class GcsObjectDriver implements ObjectStoreDriver {
       });
     } catch (err) {
       const code = gcsErrorCode(err);
-      if (options.ifNotExists && code === 'FailedPrecondition') throw new SomError('AlreadyExists', `${this.name}: ${key} already exists`);
+      if (options.ifNotExists && code === 'FailedPrecondition')
+        throw new SomError('AlreadyExists', `${this.name}: ${key} already exists`);
       throw gcsError(err, this.name, `write ${key}`, code);
     }
     return attributesOf(key, file.metadata);
@@ -142,9 +145,19 @@ export class GcsObjectDriver implements ObjectStoreDriver {
   async get(key: string, options: GetOptions): Promise<Readable> {
     const range = options.range;
     const stream = this.bucket.file(key).createReadStream(
-      range ? { start: range.start, ...(range.end !== undefined ? { end: range.end } : {}), validation: false } : { validation: 'md5' },
+      range
+        ? {
+            start: range.start,
+            ...(range.end !== undefined ? { end: range.end } : {}),
+            validation: false,
+          }
+        : { validation: 'md5' },
     );
-    options.signal?.addEventListener('abort', () => stream.destroy(new SomError('Canceled', `read of ${key} canceled`)), { once: true });
+    options.signal?.addEventListener(
+      'abort',
+      () => stream.destroy(new SomError('Canceled', `read of ${key} canceled`)),
+      { once: true },
+    );
     await this.call(`read ${key}`, () => opened(stream));
     return stream;
   }
@@ -171,11 +184,18 @@ export class GcsObjectDriver implements ObjectStoreDriver {
     );
     const objects: ObjectSummary[] = files.map((file: File) => {
       const attributes = attributesOf(file.name, file.metadata);
-      return { key: file.name, size: attributes.size, md5: attributes.md5, updated: attributes.updated };
+      return {
+        key: file.name,
+        size: attributes.size,
+        md5: attributes.md5,
+        updated: attributes.updated,
+      };
     });
     const listed = (response as { prefixes?: unknown } | undefined)?.prefixes;
     const prefixes = (Array.isArray(listed) ? listed : []).filter(
-      (prefix): prefix is string => typeof prefix === 'string' && (token?.after === undefined || compareObjectKeys(prefix, token.after) > 0),
+      (prefix): prefix is string =>
+        typeof prefix === 'string' &&
+        (token?.after === undefined || compareObjectKeys(prefix, token.after) > 0),
     );
     const gcs = (next as { pageToken?: unknown } | null)?.pageToken;
     if (typeof gcs !== 'string' || gcs === '') return { objects, prefixes };
@@ -183,11 +203,17 @@ export class GcsObjectDriver implements ObjectStoreDriver {
       (max, entry) => (max === undefined || compareObjectKeys(entry, max) > 0 ? entry : max),
       token?.after,
     );
-    return { objects, prefixes, nextPageToken: encodePageToken({ gcs, ...(after !== undefined ? { after } : {}) }) };
+    return {
+      objects,
+      prefixes,
+      nextPageToken: encodePageToken({ gcs, ...(after !== undefined ? { after } : {}) }),
+    };
   }
 
   async copy(from: string, to: string): Promise<ObjectAttributes> {
-    const [copied] = await this.call(`copy ${from} to ${to}`, () => this.bucket.file(from).copy(this.bucket.file(to)));
+    const [copied] = await this.call(`copy ${from} to ${to}`, () =>
+      this.bucket.file(from).copy(this.bucket.file(to)),
+    );
     return attributesOf(to, copied.metadata);
   }
 
@@ -203,8 +229,14 @@ export class GcsObjectDriver implements ObjectStoreDriver {
     } catch (err) {
       // Signing happens locally with a key, or through IAM signBlob with other credentials.
       const code = gcsErrorCode(err);
-      const hint = 'signing needs a service-account key (keyFilename) or credentials allowed iam.serviceAccounts.signBlob';
-      throw gcsError(err, this.name, `sign a URL for ${key} (${hint})`, code === 'Internal' ? 'FailedPrecondition' : code);
+      const hint =
+        'signing needs a service-account key (keyFilename) or credentials allowed iam.serviceAccounts.signBlob';
+      throw gcsError(
+        err,
+        this.name,
+        `sign a URL for ${key} (${hint})`,
+        code === 'Internal' ? 'FailedPrecondition' : code,
+      );
     }
   }
 

@@ -4,8 +4,10 @@ import { ApiError } from '@google-cloud/storage';
 import { SomError } from '@som/core';
 import { gcsError, gcsErrorCode } from './errors';
 
-const apiError = (code: number, message = `status ${code}`): ApiError => new ApiError({ code, message, errors: [] });
-const networkError = (code: string): Error => Object.assign(new Error(`request failed: ${code}`), { code });
+const apiError = (code: number, message = `status ${code}`): ApiError =>
+  Object.assign(new ApiError(message), { code });
+const networkError = (code: string): Error =>
+  Object.assign(new Error(`request failed: ${code}`), { code });
 
 describe('gcsErrorCode', () => {
   it.each([
@@ -30,7 +32,9 @@ describe('gcsErrorCode', () => {
 
   it('reads the status of HTTP client errors that keep it elsewhere', () => {
     expect(gcsErrorCode(Object.assign(new Error('x'), { status: 403 }))).toBe('PermissionDenied');
-    expect(gcsErrorCode(Object.assign(new Error('x'), { response: { status: 404 } }))).toBe('NotFound');
+    expect(gcsErrorCode(Object.assign(new Error('x'), { response: { status: 404 } }))).toBe(
+      'NotFound',
+    );
     expect(gcsErrorCode(Object.assign(new Error('x'), { code: '429' }))).toBe('ResourceExhausted');
   });
 
@@ -47,8 +51,12 @@ describe('gcsErrorCode', () => {
   });
 
   it('maps timeouts, aborts and exhausted upload retries', () => {
-    expect(gcsErrorCode(Object.assign(new Error('network timeout'), { type: 'request-timeout' }))).toBe('DeadlineExceeded');
-    expect(gcsErrorCode(Object.assign(new Error('aborted'), { name: 'AbortError' }))).toBe('Canceled');
+    expect(
+      gcsErrorCode(Object.assign(new Error('network timeout'), { type: 'request-timeout' })),
+    ).toBe('DeadlineExceeded');
+    expect(gcsErrorCode(Object.assign(new Error('aborted'), { name: 'AbortError' }))).toBe(
+      'Canceled',
+    );
     expect(gcsErrorCode(new Error('Retry limit exceeded - {"error":"..."}'))).toBe('Unavailable');
   });
 
@@ -62,12 +70,19 @@ describe('gcsErrorCode', () => {
 
 describe('gcsError', () => {
   it('names the store and the operation, and keeps no request details (credentials) in the cause', () => {
-    const err = apiError(403, 'som-test@demo.iam.gserviceaccount.com does not have storage.objects.get access');
-    Object.assign(err, { response: { request: { headers: { Authorization: 'Bearer ya29.SECRET-TOKEN' } } } });
+    const err = apiError(
+      403,
+      'som-test@demo.iam.gserviceaccount.com does not have storage.objects.get access',
+    );
+    Object.assign(err, {
+      response: { request: { headers: { Authorization: 'Bearer ya29.SECRET-TOKEN' } } },
+    });
     const wrapped = gcsError(err, 'storage.google.radiology', 'read a/b');
     expect(wrapped).toBeInstanceOf(SomError);
     expect(wrapped.code).toBe('PermissionDenied');
-    expect(wrapped.message).toBe('storage.google.radiology: read a/b: som-test@demo.iam.gserviceaccount.com does not have storage.objects.get access');
+    expect(wrapped.message).toBe(
+      'storage.google.radiology: read a/b: som-test@demo.iam.gserviceaccount.com does not have storage.objects.get access',
+    );
     expect(inspect(wrapped, { depth: 20 })).not.toContain('SECRET-TOKEN');
     expect(JSON.stringify(wrapped)).not.toContain('SECRET-TOKEN');
   });

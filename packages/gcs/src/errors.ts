@@ -50,9 +50,13 @@ interface ErrorFields {
 /** The HTTP status of a library error, when it has one. */
 function httpStatus(err: ErrorFields): number | undefined {
   const candidates = [err.code, err.status, err.response?.status, err.response?.statusCode];
-  const status = candidates.find((value) => typeof value === 'number' && value >= 100 && value < 600);
+  const status = candidates.find(
+    (value) => typeof value === 'number' && value >= 100 && value < 600,
+  );
   if (status !== undefined) return status as number;
-  return typeof err.code === 'string' && /^[1-5]\d\d$/.test(err.code) ? Number(err.code) : undefined;
+  return typeof err.code === 'string' && /^[1-5]\d\d$/.test(err.code)
+    ? Number(err.code)
+    : undefined;
 }
 
 /** The portable code of an error from `@google-cloud/storage` (or the network under it). */
@@ -61,11 +65,15 @@ export function gcsErrorCode(err: unknown): ErrorCode {
   if (typeof err !== 'object' || err === null) return 'Internal';
   const fields = err as ErrorFields;
   const status = httpStatus(fields);
-  if (status !== undefined) return BY_STATUS[status] ?? (status >= 500 ? 'Unavailable' : 'Internal');
+  if (status !== undefined)
+    return BY_STATUS[status] ?? (status >= 500 ? 'Unavailable' : 'Internal');
   if (fields.name === 'AbortError') return 'Canceled';
-  if (fields.type === 'request-timeout' || fields.name === 'TimeoutError') return 'DeadlineExceeded';
-  if (typeof fields.code === 'string' && BY_NETWORK_CODE[fields.code]) return BY_NETWORK_CODE[fields.code] as ErrorCode;
-  if (typeof fields.message === 'string' && /retry limit exceeded/i.test(fields.message)) return 'Unavailable';
+  if (fields.type === 'request-timeout' || fields.name === 'TimeoutError')
+    return 'DeadlineExceeded';
+  if (typeof fields.code === 'string' && BY_NETWORK_CODE[fields.code])
+    return BY_NETWORK_CODE[fields.code] as ErrorCode;
+  if (typeof fields.message === 'string' && /retry limit exceeded/i.test(fields.message))
+    return 'Unavailable';
   return 'Internal';
 }
 
@@ -74,7 +82,12 @@ export function gcsErrorCode(err: unknown): ErrorCode {
  * library's message, and as cause only a plain Error with that message and code (never the
  * library error, whose request holds credentials). SomErrors pass through.
  */
-export function gcsError(err: unknown, store: string, what: string, code: ErrorCode = gcsErrorCode(err)): SomError {
+export function gcsError(
+  err: unknown,
+  store: string,
+  what: string,
+  code: ErrorCode = gcsErrorCode(err),
+): SomError {
   if (err instanceof SomError) return err;
   const message = errorMessage(err).split('\n')[0] ?? '';
   const cause = Object.assign(new Error(message), { code: (err as ErrorFields | null)?.code });

@@ -24,7 +24,11 @@ export function encodePageToken(token: PageToken): string {
 export function decodePageToken(text: string): PageToken {
   try {
     const token = JSON.parse(Buffer.from(text, 'base64url').toString('utf8')) as Partial<PageToken>;
-    if (typeof token.gcs === 'string' && (token.after === undefined || typeof token.after === 'string')) return token as PageToken;
+    if (
+      typeof token.gcs === 'string' &&
+      (token.after === undefined || typeof token.after === 'string')
+    )
+      return token as PageToken;
   } catch {
     // reported below
   }

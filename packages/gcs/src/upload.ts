@@ -78,7 +78,12 @@ export class Md5Check extends Transform {
     this.onProgress();
     const md5 = this.hash.digest('hex');
     if (this.expectedMd5 !== undefined && md5 !== this.expectedMd5) {
-      callback(new SomError('InvalidArgument', `md5 mismatch writing ${this.key}: expected ${this.expectedMd5}, received ${md5}; nothing stored`));
+      callback(
+        new SomError(
+          'InvalidArgument',
+          `md5 mismatch writing ${this.key}: expected ${this.expectedMd5}, received ${md5}; nothing stored`,
+        ),
+      );
       return;
     }
     callback();
@@ -102,7 +107,11 @@ export interface RunUploadOptions {
  * with a SomError when the md5 differs (InvalidArgument), the idle deadline passes
  * (DeadlineExceeded) or `signal` aborts (Canceled); any other failure is rethrown as is.
  */
-export async function runUpload(body: Readable, destination: NodeJS.WritableStream, options: RunUploadOptions): Promise<void> {
+export async function runUpload(
+  body: Readable,
+  destination: NodeJS.WritableStream,
+  options: RunUploadOptions,
+): Promise<void> {
   const idle = new AbortController();
   let timer: NodeJS.Timeout | undefined;
   const touch = (): void => {
@@ -112,10 +121,20 @@ export async function runUpload(body: Readable, destination: NodeJS.WritableStre
   const signal = options.signal ? AbortSignal.any([options.signal, idle.signal]) : idle.signal;
   touch();
   try {
-    await pipeline(body, new Md5Check(options.key, options.expectedMd5, touch), destination, { signal });
+    await pipeline(body, new Md5Check(options.key, options.expectedMd5, touch), destination, {
+      signal,
+    });
   } catch (err) {
-    if (idle.signal.aborted) throw new SomError('DeadlineExceeded', `writing ${options.key}: no progress for ${options.idleMs} ms`, { cause: err });
-    if (options.signal?.aborted) throw new SomError('Canceled', `writing ${options.key} canceled; nothing stored`, { cause: err });
+    if (idle.signal.aborted)
+      throw new SomError(
+        'DeadlineExceeded',
+        `writing ${options.key}: no progress for ${options.idleMs} ms`,
+        { cause: err },
+      );
+    if (options.signal?.aborted)
+      throw new SomError('Canceled', `writing ${options.key} canceled; nothing stored`, {
+        cause: err,
+      });
     throw err;
   } finally {
     clearTimeout(timer);

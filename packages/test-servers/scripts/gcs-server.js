@@ -18,7 +18,9 @@ const { EmulatorRegistry } = require('firebase-tools/lib/emulator/registry');
 const host = process.env.GCS_HOST || '127.0.0.1';
 const port = Number(process.env.GCS_PORT || 9199);
 const projectId = process.env.GCS_PROJECT || 'demo-test';
-const allowAll = { verify: async () => ({ permitted: true, issues: { exist: () => false, all: [] } }) };
+const allowAll = {
+  verify: async () => ({ permitted: true, issues: { exist: () => false, all: [] } }),
+};
 
 const removeDir = () => rmSync(dir, { recursive: true, force: true });
 
@@ -33,12 +35,24 @@ process.on('SIGINT', stop);
 
 (async () => {
   const started = Date.now();
-  emulator = new StorageEmulator({ projectId, host, port, rules: { name: 'none', content: '' }, auto_download: false });
+  emulator = new StorageEmulator({
+    projectId,
+    host,
+    port,
+    rules: { name: 'none', content: '' },
+    auto_download: false,
+  });
   emulator._rulesRuntime.start = async () => {};
   emulator._rulesRuntime.stop = async () => {};
-  emulator._rulesManager = { start: async () => {}, stop: async () => {}, getRuleset: () => allowAll };
+  emulator._rulesManager = {
+    start: async () => {},
+    stop: async () => {},
+    getRuleset: () => allowAll,
+  };
   await EmulatorRegistry.start(emulator); // registers host/port (needed for bucket/object URLs)
-  console.log(`GCS emulator (firebase-tools storage) listening on http://${host}:${port} in ${Date.now() - started} ms`);
+  console.log(
+    `GCS emulator (firebase-tools storage) listening on http://${host}:${port} in ${Date.now() - started} ms`,
+  );
 })().catch((err) => {
   console.error(err);
   removeDir();

@@ -7,7 +7,8 @@ import { freePort, waitForHttp } from './ports';
 import { spawnServer, whenReady, type ServerProcess } from './server-process';
 
 /** Where the Google Cloud CLI installs the emulator (override with `DATASTORE_EMULATOR_JAR`). */
-export const DATASTORE_EMULATOR_JAR = '/usr/lib/google-cloud-sdk/platform/cloud-datastore-emulator/CloudDatastore.jar';
+export const DATASTORE_EMULATOR_JAR =
+  '/usr/lib/google-cloud-sdk/platform/cloud-datastore-emulator/CloudDatastore.jar';
 
 /** Options of {@link startDatastoreEmulator}. */
 export interface DatastoreEmulatorOptions {
@@ -40,7 +41,9 @@ export interface DatastoreEmulator {
 function jarPath(): string {
   const jar = process.env.DATASTORE_EMULATOR_JAR ?? DATASTORE_EMULATOR_JAR;
   if (!existsSync(jar)) {
-    throw new Error(`Datastore emulator jar not found at ${jar}: install the Google Cloud CLI's cloud-datastore-emulator or set DATASTORE_EMULATOR_JAR`);
+    throw new Error(
+      `Datastore emulator jar not found at ${jar}: install the Google Cloud CLI's cloud-datastore-emulator or set DATASTORE_EMULATOR_JAR`,
+    );
   }
   return jar;
 }
@@ -61,12 +64,18 @@ async function launch(port: number, timeoutMs: number): Promise<ServerProcess> {
       '--testing',
     ],
   });
-  await whenReady(server, name, waitForHttp(name, `http://127.0.0.1:${port}/`, timeoutMs, (status) => status === 200));
+  await whenReady(
+    server,
+    name,
+    waitForHttp(name, `http://127.0.0.1:${port}/`, timeoutMs, (status) => status === 200),
+  );
   return server;
 }
 
 /** Start the Datastore emulator; resolves once it answers. */
-export async function startDatastoreEmulator(options: DatastoreEmulatorOptions = {}): Promise<DatastoreEmulator> {
+export async function startDatastoreEmulator(
+  options: DatastoreEmulatorOptions = {},
+): Promise<DatastoreEmulator> {
   const port = options.port ?? (await freePort());
   const timeoutMs = options.startTimeoutMs ?? 60_000;
   const base = `http://127.0.0.1:${port}`;
@@ -75,7 +84,9 @@ export async function startDatastoreEmulator(options: DatastoreEmulatorOptions =
     const running = server;
     server = undefined;
     if (running === undefined) return;
-    await fetch(`${base}/shutdown`, { method: 'POST', signal: AbortSignal.timeout(2000) }).catch(() => undefined);
+    await fetch(`${base}/shutdown`, { method: 'POST', signal: AbortSignal.timeout(2000) }).catch(
+      () => undefined,
+    );
     await running.stop(2000);
   };
   return {
@@ -84,9 +95,13 @@ export async function startDatastoreEmulator(options: DatastoreEmulatorOptions =
     apiEndpoint: base,
     projectId: options.projectId ?? 'demo-test',
     async reset() {
-      const response = await fetch(`${base}/reset`, { method: 'POST', signal: AbortSignal.timeout(10_000) });
+      const response = await fetch(`${base}/reset`, {
+        method: 'POST',
+        signal: AbortSignal.timeout(10_000),
+      });
       await response.arrayBuffer();
-      if (!response.ok) throw new Error(`Datastore emulator reset failed: status ${response.status}`);
+      if (!response.ok)
+        throw new Error(`Datastore emulator reset failed: status ${response.status}`);
     },
     stop,
     async restart() {

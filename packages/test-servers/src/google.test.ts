@@ -29,7 +29,10 @@ async function pidsMatching(text: string): Promise<number[]> {
     .map((line) => Number.parseInt(line.trim(), 10));
 }
 
-async function waitUntil(condition: () => boolean | Promise<boolean>, timeoutMs: number): Promise<boolean> {
+async function waitUntil(
+  condition: () => boolean | Promise<boolean>,
+  timeoutMs: number,
+): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (await condition()) return true;
@@ -80,7 +83,9 @@ describe('orphans', () => {
       Promise.all([startDatastoreEmulator(), startGcsEmulator()]).then(([d, g]) => console.log(JSON.stringify({ d: d.port, g: g.port })));
       setInterval(() => {}, 1000);
     `;
-    const parent = spawn(process.execPath, ['-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const parent = spawn(process.execPath, ['-e', script], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     const [line] = (await once(parent.stdout, 'data')) as [Buffer];
     const ports = JSON.parse(line.toString()) as { d: number; g: number };
     const children = [...(await pidsMatching(`--port=${ports.d}`))];
@@ -88,6 +93,15 @@ describe('orphans', () => {
     expect((await fetch(`http://127.0.0.1:${ports.g}/`)).status).toBeGreaterThan(0);
     parent.kill('SIGKILL');
     expect(await waitUntil(() => children.every((pid) => !alive(pid)), 10_000)).toBe(true);
-    expect(await waitUntil(() => fetch(`http://127.0.0.1:${ports.g}/`).then(() => false, () => true), 10_000)).toBe(true);
+    expect(
+      await waitUntil(
+        () =>
+          fetch(`http://127.0.0.1:${ports.g}/`).then(
+            () => false,
+            () => true,
+          ),
+        10_000,
+      ),
+    ).toBe(true);
   }, 60_000);
 });

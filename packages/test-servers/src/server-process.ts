@@ -56,7 +56,16 @@ process.on('exit', () => {
 export function spawnServer(server: ServerCommand): ServerProcess {
   const useSetpriv = process.platform === 'linux' && existsSync(SETPRIV);
   const [file, args] = useSetpriv
-    ? [SETPRIV, ['--pdeathsig', (server.deathSignal ?? 'SIGKILL').slice(3), '--', server.command, ...server.args]]
+    ? [
+        SETPRIV,
+        [
+          '--pdeathsig',
+          (server.deathSignal ?? 'SIGKILL').slice(3),
+          '--',
+          server.command,
+          ...server.args,
+        ],
+      ]
     : [server.command, [...server.args]];
   const child = spawn(file, args, {
     detached: true,
@@ -100,7 +109,11 @@ export function spawnServer(server: ServerCommand): ServerProcess {
  * Wait for `ready`, failing early with the server's output when the process exits first;
  * the process is stopped when it never becomes ready.
  */
-export async function whenReady(server: ServerProcess, name: string, ready: Promise<void>): Promise<void> {
+export async function whenReady(
+  server: ServerProcess,
+  name: string,
+  ready: Promise<void>,
+): Promise<void> {
   const died = server.exited.then((how) => {
     throw new Error(`${name} exited before it was ready (${how}):\n${server.output()}`);
   });

@@ -4,7 +4,10 @@ import type { DatastoreEmulator } from '@som/test-servers';
 import { DatastoreMetadataDriver, type DatastoreConfig } from '..';
 
 /** Settings for a fresh namespace on `emulator`. */
-export function emulatorConfig(emulator: DatastoreEmulator, overrides: Partial<DatastoreConfig> = {}): DatastoreConfig {
+export function emulatorConfig(
+  emulator: DatastoreEmulator,
+  overrides: Partial<DatastoreConfig> = {},
+): DatastoreConfig {
   return {
     projectId: emulator.projectId,
     apiEndpoint: emulator.apiEndpoint,
@@ -14,6 +17,9 @@ export function emulatorConfig(emulator: DatastoreEmulator, overrides: Partial<D
 }
 
 /** A driver on a fresh namespace of `emulator`. */
-export function emulatorDriver(emulator: DatastoreEmulator, overrides: Partial<DatastoreConfig> = {}): DatastoreMetadataDriver {
+export function emulatorDriver(
+  emulator: DatastoreEmulator,
+  overrides: Partial<DatastoreConfig> = {},
+): DatastoreMetadataDriver {
   return new DatastoreMetadataDriver(emulatorConfig(emulator, overrides));
 }

@@ -9,7 +9,11 @@ import { parseArgs } from 'node:util';
 import { errorMessage } from '@som/core';
 import { DEFAULT_SEARCHABLE_FIELDS, compositeIndexes, indexYaml } from '../indexes';
 
-const list = (text: string | undefined): string[] | undefined => text?.split(',').map((s) => s.trim()).filter(Boolean);
+const list = (text: string | undefined): string[] | undefined =>
+  text
+    ?.split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
 
 try {
   const { values } = parseArgs({

@@ -29,7 +29,12 @@ export function writeTestKey(dir: string): string {
     publicKeyEncoding: { type: 'spki', format: 'pem' },
   });
   const path = join(dir, 'test-key.json');
-  const key = { type: 'service_account', project_id: 'demo-test', client_email: 'som-test@demo-test.iam.gserviceaccount.com', private_key: privateKey };
+  const key = {
+    type: 'service_account',
+    project_id: 'demo-test',
+    client_email: 'som-test@demo-test.iam.gserviceaccount.com',
+    private_key: privateKey,
+  };
   writeFileSync(path, JSON.stringify(key), { mode: 0o600 });
   return path;
 }
