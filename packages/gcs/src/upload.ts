@@ -9,17 +9,21 @@ import { Readable, Transform, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { SomError } from '@som/core';
 
-/** The first bytes of a stream and the rest of it. */
+/** A stream read up to a limit, to choose how to upload it. */
 export interface SplitStream {
-  /** Up to the limit's worth of chunks read first. */
-  head: Buffer[];
-  /** True when the stream ended within the head. */
+  /** True when the stream ended within the limit. */
   ended: boolean;
-  /** All of the stream's bytes, the head first, read lazily. */
+  /** All of the stream's bytes, those read first included, read lazily. */
   body: Readable;
 }
 
-/** Read `source` up to `limit` bytes (or its end), to choose how to upload it. */
+const asBuffer = (chunk: unknown): Buffer =>
+  Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as string);
+
+/**
+ * Read `source` up to `limit` bytes (or its end). The source is closed once `body` ends or
+ * is destroyed.
+ */
 export async function splitHead(source: Readable, limit: number): Promise<SplitStream> {
   const iterator: AsyncIterator<unknown> = source[Symbol.asyncIterator]();
   const head: Buffer[] = [];
@@ -31,20 +35,23 @@ export async function splitHead(source: Readable, limit: number): Promise<SplitS
       ended = true;
       break;
     }
-    const chunk = Buffer.isBuffer(next.value) ? next.value : Buffer.from(next.value as string);
+    const chunk = asBuffer(next.value);
     head.push(chunk);
     size += chunk.length;
   }
   async function* all(): AsyncGenerator<Buffer> {
-    yield* head;
-    if (ended) return;
-    for (;;) {
-      const next = await iterator.next();
-      if (next.done) return;
-      yield Buffer.isBuffer(next.value) ? next.value : Buffer.from(next.value as string);
+    try {
+      yield* head;
+      while (!ended) {
+        const next = await iterator.next();
+        if (next.done) return;
+        yield asBuffer(next.value);
+      }
+    } finally {
+      await iterator.return?.();
     }
   }
-  return { head, ended, body: Readable.from(all(), { objectMode: false }) };
+  return { ended, body: Readable.from(all(), { objectMode: false }) };
 }
 
 /**
