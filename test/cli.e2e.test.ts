@@ -450,7 +450,7 @@ describe('som on the embedded default', () => {
           useSSL: false,
           accessKey: 'AKIAEXAMPLE',
           secretKey: 'unreachable-secret',
-          bucket: 'b',
+          bucket: 'som-unreachable',
           region: 'us-east-1',
         }),
       ],

@@ -84,21 +84,23 @@ async function within<T>(work: Promise<T>, ms: number, what: string): Promise<T>
  * credentials, before any file is processed.
  */
 export async function checkReachable(client: Client, timeoutMs = REACH_TIMEOUT_MS): Promise<void> {
-  const stores: [string, () => Promise<unknown>][] = [
+  const stores: [string, string, () => Promise<unknown>][] = [
     [
-      `object store ${client.objects.name}`,
+      'object store',
+      client.objects.name,
       () => client.objects.list({ prefix: 'Collection/', pageSize: 1 }),
     ],
     [
-      `metadata store ${client.records.name}`,
+      'metadata store',
+      client.records.name,
       () => client.records.query({ kind: 'Collection', limit: 1 }),
     ],
   ];
-  for (const [what, probe] of stores) {
+  for (const [what, name, probe] of stores) {
     try {
-      await within(probe(), timeoutMs, what);
+      await within(probe(), timeoutMs, name);
     } catch (err) {
-      const error = toSomError(err, what, 'Unavailable');
+      const error = toSomError(err, name, 'Unavailable');
       throw new SomError(error.code, `cannot use the ${what}: ${error.message}`, { cause: err });
     }
   }
