@@ -1,17 +1,17 @@
 /**
  * End to end: the MinIO/S3 adapter against a real S3 server (Swift s3api on 127.0.0.1)
- * with a metadata store, composed through `createContainer` and used through the Client:
+ * with the SQLite metadata store, composed through `createContainer` and used through the Client:
  * a dataset of real DICOM files (pydicom's test files) uploaded, searched, downloaded and
  * verified; then the S3 server killed in the middle of an upload and restarted: the
  * failures are reported with their reasons, a rerun completes, nothing is duplicated.
  */
-import { readFileSync, readdirSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   TOKENS,
   createContainer,
   entityImagesPrefix,
-  memoryMetadataStoreAdapter,
   sanitizeUid,
   type Client,
   type ImageInput,
@@ -19,6 +19,7 @@ import {
 } from '@som/core';
 import { readAll } from '@som/conformance';
 import { MIN_PART_SIZE, minioObjectStoreAdapter } from '@som/minio';
+import { sqliteMetadataStoreAdapter } from '@som/sqlite';
 import { startSwiftS3, type SwiftS3Server } from '@som/test-servers';
 
 // A real Python server on a shared 2-core machine: a single request may take a while.
@@ -47,9 +48,11 @@ const FILES = readdirSync(DICOM_DIR)
 
 let server: SwiftS3Server;
 let client: Client;
+let recordsDir: string;
 
 beforeAll(async () => {
   server = await startSwiftS3();
+  recordsDir = mkdtempSync(join(tmpdir(), 'som-minio-e2e-'));
   const config: StoresConfig = {
     objectStore: {
       type: 'minio',
@@ -63,9 +66,9 @@ beforeAll(async () => {
       maxRetries: 0, // a dead server fails at once: the fault test stays bounded
       timeoutMs: 5000,
     },
-    metadataStore: { type: 'memory' },
+    metadataStore: { type: 'sqlite', path: join(recordsDir, 'som.db') },
   };
-  client = createContainer(config, [minioObjectStoreAdapter, memoryMetadataStoreAdapter]).get(
+  client = createContainer(config, [minioObjectStoreAdapter, sqliteMetadataStoreAdapter]).get(
     TOKENS.Client,
   );
 }, 60_000);
@@ -73,6 +76,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await client?.close();
   await server?.stop();
+  if (recordsDir) rmSync(recordsDir, { recursive: true, force: true });
 }, 30_000);
 
 it('has a corpus of real DICOM files of several modalities', () => {
