@@ -178,6 +178,28 @@ describe('Client', () => {
     );
   });
 
+  it('writes records of a slow stream of images within a second, not only every 250 images', async () => {
+    const client = makeClient();
+    const reported: string[] = [];
+    async function* slowImages(): AsyncGenerator<{ uid: string; bytes: Buffer }> {
+      yield { uid: 'first', bytes: Buffer.from('1') };
+      yield { uid: 'second', bytes: Buffer.from('2') };
+      await new Promise((r) => setTimeout(r, 1100));
+      yield { uid: 'third', bytes: Buffer.from('3') };
+      expect(reported).toEqual(expect.arrayContaining(['first', 'second']));
+      await new Promise((r) => setTimeout(r, 1100));
+    }
+    const result = await client.uploadDataset({
+      collection,
+      uid: 'slow',
+      images: slowImages(),
+      concurrency: 1,
+      onImage: (r) => reported.push(r.image.image),
+    });
+    expect(result.counts.uploaded).toBe(3);
+    expect(reported).toEqual(['first', 'second', 'third']);
+  });
+
   it('reports every failed image with its reason and uploads the rest', async () => {
     const client = makeClient();
     const seen: string[] = [];

@@ -50,6 +50,9 @@ export const DEFAULT_UPLOAD_CONCURRENCY = 8;
 /** How many image records are written per batch. */
 export const RECORD_BATCH_SIZE = 250;
 
+/** Longest a stored object waits for its record batch (so progress and records keep up). */
+export const RECORD_BATCH_MAX_WAIT_MS = 1000;
+
 /** Options of a {@link Client}. */
 export interface ClientOptions {
   /** Where image objects go. */
@@ -268,6 +271,7 @@ export class Client {
     };
     const failed: ImageUploadResult[] = [];
     let pending: { record: ImageUploadResult; key: KeyPath; data: RecordData }[] = [];
+    let oldestPending = 0;
     const report = (result: ImageUploadResult): void => {
       counts[result.outcome]++;
       if (result.outcome === 'failed') failed.push(result);
@@ -308,8 +312,10 @@ export class Client {
     );
     for await (const stored of tasks) {
       if (stored.pending) {
+        if (pending.length === 0) oldestPending = Date.now();
         pending.push({ record: stored.result, ...stored.pending });
-        if (pending.length >= RECORD_BATCH_SIZE) await flush();
+        const due = Date.now() - oldestPending >= RECORD_BATCH_MAX_WAIT_MS;
+        if (pending.length >= RECORD_BATCH_SIZE || due) await flush();
       } else report(stored.result);
     }
     await flush();
