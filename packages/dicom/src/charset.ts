@@ -217,7 +217,8 @@ export class CharacterSet {
    * (e.g. kanji into ISO 2022 IR 87) cannot be encoded: undefined.
    */
   encode(text: string): Buffer | undefined {
-    const highest = Math.max(0, ...Array.from(text, (c) => c.codePointAt(0) ?? 0));
+    let highest = 0;
+    for (let i = 0; i < text.length; i++) highest = Math.max(highest, text.charCodeAt(i));
     if (highest < 0x80) return Buffer.from(text, 'latin1');
     const target = this.plain ?? this.initial.g1;
     if (target?.kind === 'latin1' && highest <= 0xff) return Buffer.from(text, 'latin1');

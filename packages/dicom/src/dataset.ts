@@ -73,6 +73,7 @@ export class DicomDataset {
   /** The elements, in file order. */
   readonly elements: DicomElement[] = [];
   private charset: CharacterSet | undefined;
+  private index: Map<Tag, DicomElement> | undefined;
 
   /**
    * @param buffer the bytes the element offsets index.
@@ -87,8 +88,15 @@ export class DicomDataset {
 
   /** The element with `tag`, or undefined. */
   get(tag: Tag): DicomElement | undefined {
-    for (const e of this.elements) if (e.tag === tag) return e;
-    return undefined;
+    if (this.elements.length < 16) {
+      for (const e of this.elements) if (e.tag === tag) return e;
+      return undefined;
+    }
+    if (this.index?.size !== this.elements.length) {
+      this.index = new Map();
+      for (const e of this.elements) if (!this.index.has(e.tag)) this.index.set(e.tag, e);
+    }
+    return this.index.get(tag);
   }
 
   /** The character set in effect: this data set's Specific Character Set, else the parent's. */

@@ -83,9 +83,15 @@ const MAX_VALUE_LENGTH: Readonly<Record<string, number>> = {
   UI: 64,
 };
 
+/** Known VRs by their two letters: `(first - 65) * 26 + (second - 65)`. */
+const KNOWN = new Uint8Array(26 * 26);
+for (const vr of ALL_VRS) KNOWN[(vr.charCodeAt(0) - 65) * 26 + (vr.charCodeAt(1) - 65)] = 1;
+
 /** True for one of the VRs of PS3.5 (two upper-case letters naming a known VR). */
 export function isKnownVr(vr: string): boolean {
-  return ALL_VRS.has(vr);
+  const a = vr.charCodeAt(0) - 65;
+  const b = vr.charCodeAt(1) - 65;
+  return vr.length === 2 && a >= 0 && a < 26 && b >= 0 && b < 26 && KNOWN[a * 26 + b] === 1;
 }
 
 /** True when the explicit-VR element header of `vr` has a 4-byte length. */

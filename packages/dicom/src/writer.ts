@@ -171,8 +171,13 @@ function writeSequence(
   return out;
 }
 
-/** Write the elements of `plans`, belonging to `dataset`, as one buffer. */
-export function writeDataset(plans: readonly ElementPlan[], dataset: DicomDataset): Buffer {
-  const chunks = writeElements(plans, dataset);
-  return Buffer.concat(chunks.parts, chunks.length);
+/**
+ * Write the elements of `plans`, belonging to `dataset`: the parts to concatenate (slices
+ * of the input for untouched elements, new buffers for the rest) and their total length.
+ */
+export function writeDataset(
+  plans: readonly ElementPlan[],
+  dataset: DicomDataset,
+): { parts: Buffer[]; length: number } {
+  return writeElements(plans, dataset);
 }

@@ -30,8 +30,11 @@ export interface DeidOptions {
   readonly source: string;
   /** The recipe, e.g. `defaultRecipe({})` or a parsed recipe layered over it. */
   readonly recipe: Recipe;
-  /** The aliases of the file's patient and study. */
-  readonly aliases: DeidAliases;
+  /**
+   * The aliases of the file's patient and study, or a function that picks them from the
+   * file's header (e.g. `(h) => aliasesFor(response, h)`), which saves parsing the file twice.
+   */
+  readonly aliases: DeidAliases | ((header: DicomHeader) => DeidAliases);
   /** The key of UID remapping (the same key gives the same UIDs in every run). */
   readonly uidKey: PseudonymKey;
   /** Functions for `func:<name>`. */
@@ -42,8 +45,15 @@ export interface DeidOptions {
 
 /** The result of {@link deidentify}. */
 export interface DeidResult {
-  /** The de-identified Part 10 file. */
+  /** The de-identified Part 10 file (assembled on first read: writers may write {@link parts} instead). */
   readonly bytes: Buffer;
+  /**
+   * The file as consecutive parts (the pixel data is a slice of the input, not a copy):
+   * writing them in order, e.g. with `FileHandle.writev`, writes {@link bytes} without copying.
+   */
+  readonly parts: readonly Buffer[];
+  /** The length of the file in bytes. */
+  readonly byteLength: number;
   /** The header of the output (for its searchable fields). */
   readonly header: DicomHeader;
   /** The searchable fields of the output (never of the original). */
@@ -51,6 +61,9 @@ export interface DeidResult {
   /** The output's SOP Instance UID (remapped unless the recipe keeps UIDs). */
   readonly sopInstanceUid: string;
 }
+
+/** The 128-byte preamble (zeros: the input's may hold anything) and `DICM`. */
+const PREFIX = Buffer.concat([Buffer.alloc(128), Buffer.from('DICM', 'latin1')]);
 
 /** The Media Storage Directory Storage SOP Class (DICOMDIR). */
 const MEDIA_STORAGE_DIRECTORY = '1.2.840.10008.1.3.10';
@@ -74,7 +87,8 @@ function run(bytes: Buffer, options: DeidOptions): DeidResult {
   const parsed = parseDicom(bytes, source);
   checkSupported(parsed);
   const header = new DicomHeader(parsed);
-  const { variables, known } = aliasVariables(options);
+  const aliases = typeof options.aliases === 'function' ? options.aliases(header) : options.aliases;
+  const { variables, known } = aliasVariables(options, aliases);
   const engine = new Engine(compileRecipe(options.recipe), {
     source,
     header,
@@ -84,7 +98,6 @@ function run(bytes: Buffer, options: DeidOptions): DeidResult {
     uidKey: options.uidKey,
   });
   const plans = engine.planTopLevel(parsed.dataset);
-  const dataset = writeDataset(plans, parsed.dataset);
 
   const metaClass = header.string(Tags.MediaStorageSOPClassUID);
   const metaInstance = header.string(Tags.MediaStorageSOPInstanceUID);
@@ -99,16 +112,28 @@ function run(bytes: Buffer, options: DeidOptions): DeidResult {
     );
   }
   const syntax = parsed.transferSyntax;
-  const out = Buffer.concat([
-    Buffer.alloc(128),
-    Buffer.from('DICM', 'latin1'),
-    buildMeta({ sopClassUid, sopInstanceUid, transferSyntaxUid: syntax.uid }),
-    syntax.deflated ? deflateRawSync(dataset) : dataset,
-  ]);
+  const meta = buildMeta({ sopClassUid, sopInstanceUid, transferSyntaxUid: syntax.uid });
+  // Everything before the top-level pixel data is assembled and read back (the output's
+  // header, and a check that it reads); the pixel data is handed on as a slice of the input.
+  // Deflated files, and files with elements after the pixel data, are read back whole.
+  const split = plans.findIndex((p) => p.op === 'copy' && p.element.tag === Tags.PixelData);
+  const fast = !syntax.deflated && split === plans.length - 1;
+  const head = writeDataset(fast ? plans.slice(0, split) : plans, parsed.dataset);
+  const headBody = syntax.deflated
+    ? [deflateRawSync(Buffer.concat(head.parts, head.length))]
+    : head.parts;
+  const headBytes = Buffer.concat([PREFIX, meta, ...headBody]);
+  const parts = fast
+    ? [headBytes, ...writeDataset(plans.slice(split), parsed.dataset).parts]
+    : [headBytes];
+  const outHeader = new DicomHeader(readBack(headBytes, source));
+  return new DeidOutput(parts, outHeader, searchableFields(outHeader), sopInstanceUid);
+}
 
-  let written: ParsedDicom;
+/** Parse what was written; a failure is a bug of this package, reported as Internal. */
+function readBack(bytes: Buffer, source: string): ParsedDicom {
   try {
-    written = parseDicom(out, source);
+    return parseDicom(bytes, source);
   } catch (err) {
     throw new SomError(
       'Internal',
@@ -118,8 +143,29 @@ function run(bytes: Buffer, options: DeidOptions): DeidResult {
       },
     );
   }
-  const outHeader = new DicomHeader(written);
-  return { bytes: out, header: outHeader, searchable: searchableFields(outHeader), sopInstanceUid };
+}
+
+/** A {@link DeidResult} whose bytes are concatenated on first read. */
+class DeidOutput implements DeidResult {
+  readonly byteLength: number;
+  private assembled: Buffer | undefined;
+
+  constructor(
+    readonly parts: readonly Buffer[],
+    readonly header: DicomHeader,
+    readonly searchable: Record<string, string | number>,
+    readonly sopInstanceUid: string,
+  ) {
+    this.byteLength = parts.reduce((n, p) => n + p.length, 0);
+  }
+
+  get bytes(): Buffer {
+    this.assembled ??=
+      this.parts.length === 1 && this.parts[0]
+        ? this.parts[0]
+        : Buffer.concat(this.parts, this.byteLength);
+    return this.assembled;
+  }
 }
 
 /** Files this writer refuses, with the reason. */
@@ -146,11 +192,14 @@ function checkSupported(parsed: ParsedDicom): void {
 }
 
 /** The `var:` variables of the aliases and the caller, and the names a recipe may use. */
-function aliasVariables(options: DeidOptions): {
+function aliasVariables(
+  options: DeidOptions,
+  aliases: DeidAliases,
+): {
   variables: Record<string, string | number>;
   known: Set<string>;
 } {
-  const { entity, item } = options.aliases;
+  const { entity, item } = aliases;
   const variables: Record<string, string | number> = {};
   const set = (name: string, value: string | number | undefined): void => {
     if (value !== undefined && value !== '') variables[name] = value;

@@ -1,6 +1,7 @@
 /**
  * The searchable fields of a de-identified file, read from the de-identified output only.
  */
+import { resolveKey } from '../dataset';
 import type { DicomHeader } from '../header';
 
 /** Attributes copied into the metadata record of an image, and whether they are numbers. */
@@ -34,15 +35,20 @@ export const SEARCHABLE_FIELDS: ReadonlyArray<readonly [keyword: string, numeric
   ['AccessionNumber', false],
 ];
 
+let tags: ReadonlyArray<readonly [keyword: string, tag: number, numeric: boolean]> | undefined;
+
 /** The non-empty searchable fields of `header` (numbers as numbers, the rest as text). */
 export function searchableFields(header: DicomHeader): Record<string, string | number> {
+  tags ??= SEARCHABLE_FIELDS.map(
+    ([keyword, numeric]) => [keyword, resolveKey(keyword), numeric] as const,
+  );
   const out: Record<string, string | number> = {};
-  for (const [keyword, numeric] of SEARCHABLE_FIELDS) {
+  for (const [keyword, tag, numeric] of tags) {
     if (numeric) {
-      const n = header.number(keyword);
+      const n = header.number(tag);
       if (n !== undefined && Number.isFinite(n)) out[keyword] = n;
     } else {
-      const s = header.string(keyword);
+      const s = header.string(tag);
       if (s !== undefined && s !== '') out[keyword] = s;
     }
   }
