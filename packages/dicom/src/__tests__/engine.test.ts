@@ -186,6 +186,18 @@ describe('values', () => {
     expect(str(noItem, T.AccessionNumber)).toBe('fallback');
   });
 
+  it('takes the aliases from a function of the header', () => {
+    const seen: string[] = [];
+    const result = run(identified(), recipeOf('REPLACE PatientID var:entity_id', 'KEEP ALL'), {
+      aliases: (header) => {
+        seen.push(header.string('PatientID') ?? '');
+        return { entity: { id: 'x', id_source: 'y', suid: 'FROM-HEADER', jitter: 1, items: [] } };
+      },
+    });
+    expect(seen).toEqual([ORIGINAL.patientId]);
+    expect(str(result, T.PatientID)).toBe('FROM-HEADER');
+  });
+
   it('refuses unknown variables, and reads the caller variables', () => {
     expect(failure(() => run(identified(), recipeOf('REPLACE PatientID var:nope')))).toMatch(
       /test\.dcm: PatientID \(0010,0020\) \(layer1 line 2\): unknown variable var:nope/,

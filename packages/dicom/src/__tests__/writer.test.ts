@@ -104,6 +104,12 @@ describe.each(ENCODINGS)('writer, %s', (_name, encoding, transferSyntax) => {
         expect(other.length).toBe((items.at(-1)?.end ?? 0) - (items[0]?.offset ?? 0));
       }
 
+      // The parts are the file: the header, then the pixel data element as read.
+      expect(Buffer.concat([...result.parts])).toEqual(result.bytes);
+      expect(result.byteLength).toBe(result.bytes.length);
+      expect(result.parts).toHaveLength(2);
+      expect(result.parts[1]).toEqual(bytesOf(before, before.get(T.PixelData) as DicomElement));
+
       // The pixel data is the input's.
       expect(bytesOf(after, after.get(T.PixelData) as DicomElement)).toEqual(
         bytesOf(before, before.get(T.PixelData) as DicomElement),
