@@ -1,6 +1,11 @@
 import { readFileSync, statSync } from 'node:fs';
 import { Readable } from 'node:stream';
-import { readFileHeader, readHeaderFromPrefixes, readStreamHeader } from './header';
+import {
+  readFileHeader,
+  readHeaderFromPrefixes,
+  readHeaderIfDicom,
+  readStreamHeader,
+} from './header';
 
 const PYDICOM = '/usr/lib/python3/dist-packages/pydicom/data/test_files';
 const CT = `${PYDICOM}/CT_small.dcm`;
@@ -22,6 +27,15 @@ describe('reading only the header', () => {
     expect(asked.length).toBeGreaterThan(1);
     expect(asked).toEqual([256, 1024, 4096, 16384]);
     expect(Math.max(...asked)).toBeLessThan(bytes.length);
+  });
+
+  it('recognises DICOM by content with the same read', async () => {
+    const readme = `${PYDICOM}/README.txt`;
+    expect(await readHeaderIfDicom(readme, statSync(readme).size)).toBeUndefined();
+    await expect(readFileHeader(readme, statSync(readme).size, 'README.txt')).rejects.toThrow(
+      'README.txt is not a DICOM file',
+    );
+    expect((await readHeaderIfDicom(CT, statSync(CT).size))?.string('Modality')).toBe('CT');
   });
 
   it('reads a whole small file, and a deflated one', async () => {

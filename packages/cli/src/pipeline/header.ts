@@ -5,7 +5,8 @@
  */
 import { open } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
-import { readDicomHeader, type DicomHeader } from '@som/dicom';
+import { SomError } from '@som/core';
+import { isDicom, readDicomHeader, SNIFF_BYTES, type DicomHeader } from '@som/dicom';
 
 /** The first prefix read; most headers fit in it. */
 export const FIRST_PREFIX_BYTES = 64 * 1024;
@@ -39,16 +40,20 @@ export async function readHeaderFromPrefixes(
   }
 }
 
-/** The header of the DICOM file at `path` (`size` bytes, named `source` in errors), reading as little of it as possible. */
-export async function readFileHeader(
+/**
+ * The header of the file at `path` (`size` bytes, named `source` in errors) when it is
+ * DICOM by content, else undefined: one open, reading as little of the file as possible.
+ */
+export async function readHeaderIfDicom(
   path: string,
   size: number,
   source = path,
-): Promise<DicomHeader> {
+): Promise<DicomHeader | undefined> {
   const handle = await open(path, 'r');
   try {
     let prefix = Buffer.alloc(0);
-    return await readHeaderFromPrefixes(source, size, async (n) => {
+    const readPrefix = async (n: number): Promise<Buffer> => {
+      if (prefix.length >= n) return prefix.subarray(0, n);
       const buffer = Buffer.allocUnsafe(n);
       let filled = prefix.copy(buffer);
       while (filled < n) {
@@ -58,10 +63,27 @@ export async function readFileHeader(
       }
       prefix = buffer.subarray(0, filled);
       return prefix;
-    });
+    };
+    const head = await readPrefix(Math.min(size, FIRST_PREFIX_BYTES));
+    if (!isDicom(head.subarray(0, SNIFF_BYTES))) return undefined;
+    return await readHeaderFromPrefixes(source, size, readPrefix);
   } finally {
     await handle.close();
   }
+}
+
+/**
+ * The header of the DICOM file at `path` (see {@link readHeaderIfDicom}).
+ * @throws SomError InvalidArgument when the file is not DICOM.
+ */
+export async function readFileHeader(
+  path: string,
+  size: number,
+  source = path,
+): Promise<DicomHeader> {
+  const header = await readHeaderIfDicom(path, size, source);
+  if (header === undefined) throw new SomError('InvalidArgument', `${source} is not a DICOM file`);
+  return header;
 }
 
 /** The header of a DICOM object read from `stream` (`size` bytes); the stream is released afterwards. */

@@ -3,11 +3,10 @@
  * headers and keep each file's small identity (never its bytes), building the DASHER
  * request. Everything that cannot be used is reported with its reason.
  */
-import { sniffDicomFile } from '@som/dicom';
 import type { DasherRequest } from '@som/identifiers';
 import { errorMessage, mapBounded } from '@som/core';
 import { walkInputs, type InputFile, type WalkOptions } from '../io/walk';
-import { readFileHeader } from './header';
+import { readHeaderIfDicom } from './header';
 import { IdentifierCollector, type FileIdentity } from './identity';
 import type { Report } from './report';
 
@@ -50,11 +49,9 @@ async function examine(
   collector: IdentifierCollector,
 ): Promise<Examined> {
   try {
-    if (!(await sniffDicomFile(file.absolute))) return { skip: true, path: file.path };
-    const identity: FileIdentity = collector.add(
-      file.path,
-      await readFileHeader(file.absolute, file.size, file.path),
-    );
+    const header = await readHeaderIfDicom(file.absolute, file.size, file.path);
+    if (header === undefined) return { skip: true, path: file.path };
+    const identity: FileIdentity = collector.add(file.path, header);
     return { file: { ...file, ...identity, index } };
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
