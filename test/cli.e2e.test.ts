@@ -347,6 +347,61 @@ describe('som on the embedded default', () => {
     expect(bad.stderr).toMatch(/bad-ids\.json is not valid JSON \(line 1, column \d+\)/);
   });
 
+  it('takes aliases from the DASHER service when configured, refreshing its token, never printing it', async () => {
+    const dasher = await FakeDasher.start('fresh-access-token-1', 'refresh-token-secret-1');
+    try {
+      const secrets = join(cwd, 'dasher.json');
+      const stale = 'stale-access-token-0';
+      writeFileSync(
+        secrets,
+        JSON.stringify({
+          accessToken: stale,
+          refreshToken: 'refresh-token-secret-1',
+          token_uri: dasher.tokenUri,
+        }),
+        { mode: 0o600 },
+      );
+      const env = {
+        SOM_DASHER_URL: dasher.baseUrl,
+        SOM_DASHER_STUDY: 'test',
+        SOM_DASHER_SECRETS: secrets,
+      };
+      const result = await som(['upload', SAMPLE, '--collection', 'dasher', '--json'], {
+        cwd,
+        env,
+      });
+      expect(result.code).toBe(0);
+      const entities = new Set(json<JsonReport>(result).files.map((f) => f.entity));
+      expect(entities).toEqual(
+        new Set(
+          ['SAMPLE-MRN-1001', 'SAMPLE-MRN-1002', 'SAMPLE-MRN-1003'].map((id) => fakeSuid('e', id)),
+        ),
+      );
+      expect(dasher.tokenHits).toBe(1);
+      expect(dasher.answered).toHaveLength(1);
+      const printed = result.stdout + result.stderr;
+      for (const token of [
+        stale,
+        'refresh-token-secret-1',
+        dasher.validAccessToken,
+        dasher.validRefreshToken,
+      ])
+        expect(printed).not.toContain(token);
+      dasher.script = [
+        { status: 503 },
+        { status: 503 },
+        { status: 503 },
+        { status: 503 },
+        { status: 503 },
+      ];
+      const down = await som(['upload', SAMPLE, '--collection', 'dasher'], { cwd, env });
+      expect(down.code).toBe(1);
+      expect(down.stderr).toMatch(/som: error: .*HTTP 503/);
+    } finally {
+      await dasher.stop();
+    }
+  });
+
   it('writes nothing on a dry run', async () => {
     const result = await som(['upload', SAMPLE, '--collection', 'demo', '--dry-run', '--json'], {
       cwd,
