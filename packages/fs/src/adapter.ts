@@ -1,0 +1,21 @@
+/**
+ * The DI registration of the fs object store: `{"type": "fs", "root": ...}`.
+ */
+import { ContainerModule } from 'inversify';
+import { TOKENS, type AdapterRegistration, type StoreConfig } from '@som/core';
+import { FsObjectDriver, validateFsConfig, type FsObjectConfig } from './driver';
+
+/** Selects {@link FsObjectDriver} for `objectStore.type === "fs"`. */
+export const fsObjectStoreAdapter: AdapterRegistration = {
+  store: 'objectStore',
+  type: 'fs',
+  validate: (config: StoreConfig) => {
+    validateFsConfig(config as Partial<FsObjectConfig>);
+  },
+  module: (config: StoreConfig) =>
+    new ContainerModule(({ bind }) => {
+      bind(TOKENS.ObjectStoreDriver).toDynamicValue(
+        () => new FsObjectDriver(config as unknown as FsObjectConfig),
+      );
+    }),
+};

@@ -1,0 +1,307 @@
+/**
+ * The local-disk ObjectStore driver: the embedded default for objects
+ * (`./som-data/objects`). See `docs/embedded-default.md` for the layout and guarantees.
+ *
+ * A put streams into a temporary file (hashing it), fsyncs it, checks the md5, then under
+ * the key's lock: writes the new sidecar as a pending file beside the object, renames the
+ * data file into place (or links it, for create-only, so exactly one creator wins), renames
+ * the pending sidecar over the sidecar, and fsyncs the directory. A crash between the two
+ * renames leaves the pending sidecar, which the next head adopts (its file identity matches).
+ */
+import { constants, type BigIntStats } from 'node:fs';
+import { link, lstat, open, readdir, rename, rm, rmdir, unlink } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { dirname, join, resolve } from 'node:path';
+import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import {
+  SomError,
+  type ErrorCode,
+  type GetOptions,
+  type ListOptions,
+  type ListPage,
+  type ObjectAttributes,
+  type ObjectStoreDriver,
+  type PutOptions,
+} from '@som/core';
+import { isPlainDirectory, makeDirectories } from './directories';
+import { newWriteId, syncDirectory, writeNewFile, writeTemp, type TempFile } from './durable';
+import { fsErrorCode, nativeCode } from './errors';
+import { isPendingSidecarOf, pendingSidecarName } from './key-encoding';
+import { KeyLocks } from './key-locks';
+import { prepareRoot, type Layout, type ObjectLocation } from './layout';
+import { listPage } from './listing';
+import { attributesOf, describes, identityOf, readSidecar, type Sidecar } from './sidecar';
+
+/** Settings of the fs object store (`{"type": "fs", "root": ...}` in som.config.json). */
+export interface FsObjectConfig {
+  /** The directory holding the objects (created when missing). The CLI's default is `./som-data/objects`. */
+  root: string;
+}
+
+/** Throw InvalidArgument naming the bad setting unless `config` is usable. */
+export function validateFsConfig(config: Partial<FsObjectConfig>): FsObjectConfig {
+  if (typeof config.root !== 'string' || config.root.trim() === '') {
+    throw new SomError(
+      'InvalidArgument',
+      'objectStore fs: "root" must be a non-empty string (the directory of the objects)',
+    );
+  }
+  return config as FsObjectConfig;
+}
+
+const DEFAULT_CONTENT_TYPE = 'application/octet-stream';
+
+/** How often a put retries when a concurrent delete removes its (empty) directory. */
+const DIRECTORY_RETRIES = 3;
+
+/** Objects as files under one directory, attributes in sidecars beside them. */
+export class FsObjectDriver implements ObjectStoreDriver {
+  readonly name: string;
+  readonly capabilities = { signedUrls: false, ifNotExists: true, copy: true };
+  private readonly root: string;
+  private preparing?: Promise<Layout>;
+  private readonly locks = new KeyLocks();
+
+  /**
+   * @param config see {@link FsObjectConfig}; the directory is prepared on first use.
+   */
+  constructor(config: FsObjectConfig) {
+    validateFsConfig(config);
+    this.root = resolve(config.root);
+    this.name = `fs:${this.root}`;
+  }
+
+  async put(key: string, body: Readable, options: PutOptions): Promise<ObjectAttributes> {
+    // A flowing source (one with a 'data' listener) would run past us while we prepare:
+    // hold it until the write pipeline takes it.
+    body.pause();
+    const layout = await this.layout();
+    const location = layout.locate(key);
+    if (options.ifNotExists && (await this.dataStats(location)) !== undefined) {
+      throw new SomError('AlreadyExists', `${key} already exists`);
+    }
+    const temp = await writeTemp(layout.tempDir, body, options.signal);
+    try {
+      if (options.md5 !== undefined && options.md5 !== temp.md5) {
+        throw new SomError(
+          'InvalidArgument',
+          `md5 mismatch writing ${key}: expected ${options.md5}, received ${temp.md5}`,
+        );
+      }
+      const sidecar: Sidecar = {
+        version: 1,
+        key,
+        size: temp.size,
+        md5: temp.md5,
+        contentType: options.contentType ?? DEFAULT_CONTENT_TYPE,
+        metadata: { ...options.metadata },
+        file: identityOf(temp.stats),
+      };
+      await this.locks.run(key, () =>
+        this.commit(layout, location, temp, sidecar, options.ifNotExists === true),
+      );
+      return attributesOf(sidecar, temp.stats);
+    } finally {
+      await rm(temp.path, { force: true }); // gone after a rename; a second name after a link
+    }
+  }
+
+  async get(key: string, options: GetOptions): Promise<Readable> {
+    const location = (await this.layout()).locate(key);
+    if (!(await isPlainDirectory(location.dir, key))) throw notFound(key);
+    const handle = await open(location.data, constants.O_RDONLY | constants.O_NOFOLLOW).catch(
+      (err: unknown) => {
+        throw nativeCode(err) === 'ELOOP' ? linkAtKey(key) : err;
+      },
+    );
+    if (!(await handle.stat()).isFile()) {
+      await handle.close();
+      throw notFound(key);
+    }
+    return handle.createReadStream({
+      start: options.range?.start ?? 0,
+      ...(options.range?.end !== undefined ? { end: options.range.end } : {}),
+      ...(options.signal ? { signal: options.signal } : {}),
+    });
+  }
+
+  async head(key: string): Promise<ObjectAttributes> {
+    const location = (await this.layout()).locate(key);
+    const stats = await this.dataStats(location);
+    if (stats === undefined) throw notFound(key);
+    const sidecar = await readSidecar(location.sidecar, key);
+    if (sidecar !== undefined && describes(sidecar, stats)) return attributesOf(sidecar, stats);
+    return this.locks.run(key, () => this.repair(location));
+  }
+
+  async delete(key: string): Promise<void> {
+    const layout = await this.layout();
+    const location = layout.locate(key);
+    await this.locks.run(key, async () => {
+      if ((await this.dataStats(location)) === undefined) throw notFound(key);
+      await unlink(location.data);
+      await rm(location.sidecar, { force: true });
+      for (const name of await readdir(location.dir)) {
+        if (isPendingSidecarOf(name, location.dataName))
+          await rm(join(location.dir, name), { force: true });
+      }
+      await syncDirectory(location.dir);
+      await pruneEmptyDirectories(layout.root, location.dir);
+    });
+  }
+
+  async list(options: ListOptions): Promise<ListPage> {
+    return listPage(await this.layout(), options);
+  }
+
+  async copy(from: string, to: string): Promise<ObjectAttributes> {
+    const source = await this.head(from);
+    const bytes = await this.get(from, {});
+    // A copy is a put of the source's bytes, checked against the source's md5.
+    return this.put(to, bytes, {
+      contentType: source.contentType,
+      metadata: source.metadata,
+      md5: source.md5,
+    });
+  }
+
+  errorCode(err: unknown): ErrorCode {
+    return fsErrorCode(err);
+  }
+
+  /** The prepared root (prepared once; a failure is retried by the next call). */
+  private async layout(): Promise<Layout> {
+    this.preparing ??= prepareRoot(this.root).catch((err: unknown) => {
+      this.preparing = undefined;
+      throw err;
+    });
+    return this.preparing;
+  }
+
+  /** Status of the data file at `location`; undefined when there is none. */
+  private async dataStats(location: ObjectLocation): Promise<BigIntStats | undefined> {
+    if (!(await isPlainDirectory(location.dir, location.key))) return undefined;
+    const stats = await lstat(location.data, { bigint: true }).catch((err: unknown) => {
+      if (nativeCode(err) === 'ENOENT') return undefined;
+      throw err;
+    });
+    if (stats?.isSymbolicLink()) throw linkAtKey(location.key);
+    return stats?.isFile() ? stats : undefined;
+  }
+
+  /** Make `temp` the object at `location` with `sidecar` (the key's lock is held). */
+  private async commit(
+    layout: Layout,
+    location: ObjectLocation,
+    temp: TempFile,
+    sidecar: Sidecar,
+    createOnly: boolean,
+  ): Promise<void> {
+    const pending = join(location.dir, pendingSidecarName(location.dataName, newWriteId()));
+    let grown: string[] = [];
+    for (let attempt = 1; ; attempt++) {
+      grown = [...grown, ...(await makeDirectories(layout.root, location.dirNames, location.key))];
+      try {
+        await writeNewFile(pending, JSON.stringify(sidecar));
+        break;
+      } catch (err) {
+        // A concurrent delete pruned the directory just made: make it again.
+        if (nativeCode(err) !== 'ENOENT' || attempt === DIRECTORY_RETRIES) throw err;
+      }
+    }
+    try {
+      if (createOnly) await link(temp.path, location.data);
+      else await rename(temp.path, location.data);
+    } catch (err) {
+      await rm(pending, { force: true });
+      if (createOnly && nativeCode(err) === 'EEXIST')
+        throw new SomError('AlreadyExists', `${location.key} already exists`, { cause: err });
+      throw err;
+    }
+    await rename(pending, location.sidecar).catch((err: unknown) => {
+      // Another process's head adopted it already (it found the new data file first).
+      if (nativeCode(err) !== 'ENOENT') throw err;
+    });
+    for (const dir of new Set([location.dir, ...grown])) await syncDirectory(dir);
+  }
+
+  /**
+   * Give the data file at `location` a sidecar that describes it (the key's lock is held):
+   * adopt the pending sidecar of an interrupted put, else re-hash the file, keeping the old
+   * sidecar's content type and metadata when the bytes are the ones it describes.
+   */
+  private async repair(location: ObjectLocation): Promise<ObjectAttributes> {
+    const stats = await this.dataStats(location);
+    if (stats === undefined) throw notFound(location.key);
+    const current = await readSidecar(location.sidecar, location.key);
+    if (current !== undefined && describes(current, stats)) return attributesOf(current, stats);
+    for (const name of await readdir(location.dir)) {
+      if (!isPendingSidecarOf(name, location.dataName)) continue;
+      const pending = await readSidecar(join(location.dir, name), location.key);
+      if (pending !== undefined && describes(pending, stats)) {
+        await rename(join(location.dir, name), location.sidecar);
+        await syncDirectory(location.dir);
+        return attributesOf(pending, stats);
+      }
+    }
+    const { md5, size, stats: hashed } = await hashFile(location.data);
+    const same = current !== undefined && current.md5 === md5 && current.size === size;
+    const sidecar: Sidecar = {
+      version: 1,
+      key: location.key,
+      size,
+      md5,
+      contentType: same ? current.contentType : DEFAULT_CONTENT_TYPE,
+      metadata: same ? current.metadata : {},
+      file: identityOf(hashed),
+    };
+    const pending = join(location.dir, pendingSidecarName(location.dataName, newWriteId()));
+    await writeNewFile(pending, JSON.stringify(sidecar));
+    await rename(pending, location.sidecar);
+    await syncDirectory(location.dir);
+    return attributesOf(sidecar, hashed);
+  }
+}
+
+/** MD5 and size of a file, with the status of the very file hashed. */
+async function hashFile(path: string): Promise<{ md5: string; size: number; stats: BigIntStats }> {
+  const handle = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW);
+  const stats = await handle.stat({ bigint: true });
+  const hash = createHash('md5');
+  let size = 0;
+  await pipeline(handle.createReadStream(), async (source: AsyncIterable<Buffer>) => {
+    for await (const chunk of source) {
+      hash.update(chunk);
+      size += chunk.length;
+    }
+  });
+  return { md5: hash.digest('hex'), size, stats };
+}
+
+/** Remove `dir` and its parents up to (not including) `root` while they are empty. */
+async function pruneEmptyDirectories(root: string, dir: string): Promise<void> {
+  for (
+    let current = dir;
+    current !== root && current.startsWith(`${root}/`);
+    current = dirname(current)
+  ) {
+    try {
+      await rmdir(current);
+    } catch (err) {
+      if (['ENOTEMPTY', 'EEXIST', 'ENOENT', 'EBUSY'].includes(nativeCode(err) ?? '')) return;
+      throw err;
+    }
+  }
+}
+
+function notFound(key: string): SomError {
+  return new SomError('NotFound', `${key} not found`);
+}
+
+function linkAtKey(key: string): SomError {
+  return new SomError(
+    'InvalidArgument',
+    `${key}: a symbolic link stands at this key; the fs store never follows links`,
+  );
+}

@@ -1,0 +1,8 @@
+/**
+ * @packageDocumentation The local-disk ObjectStore driver (the embedded default): objects as
+ * files under one directory, attributes in JSON sidecars, atomic and durable writes.
+ */
+export { FsObjectDriver, validateFsConfig, type FsObjectConfig } from './driver';
+export { fsObjectStoreAdapter } from './adapter';
+export { STALE_TEMP_MS } from './layout';
+export { FILE_SUFFIX, CONTINUATION_SUFFIX, MAX_PIECE_BYTES, compareUtf8 } from './key-encoding';
