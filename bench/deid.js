@@ -127,8 +127,8 @@ function aliasesOf(header) {
   };
 }
 
-/** The work of one worker: its share of the files, `concurrency` in flight. */
-async function share({ phase: name, corpus, out, concurrency, files }) {
+/** The work of one worker: its share of the files, `concurrency` in flight, after `ready()`. */
+async function share({ phase: name, corpus, out, concurrency, files }, ready) {
   let bytes = 0;
   let failed = 0;
   let work;
@@ -165,6 +165,7 @@ async function share({ phase: name, corpus, out, concurrency, files }) {
       }
     };
   }
+  await ready();
   await pool(files, concurrency, work);
   return { bytes, failed };
 }
@@ -174,27 +175,39 @@ async function phase(args) {
   const files = listFiles(args.corpus);
   makeDirs(args.out, files);
   const perWorker = Math.max(1, Math.ceil(args.concurrency / args.workers));
+  // Start the workers (loading the package and compiling the recipe), then time the work.
+  const workers = Array.from({ length: args.workers }, (_, k) => {
+    const mine = files.filter((_, i) => i % args.workers === k);
+    const data = {
+      phase: args.phase,
+      corpus: args.corpus,
+      out: args.out,
+      concurrency: perWorker,
+      files: mine,
+    };
+    const worker = new Worker(__filename, {
+      workerData: data,
+      resourceLimits: { maxYoungGenerationSizeMb: 64 },
+    });
+    const message = () =>
+      new Promise((resolve, reject) => {
+        worker.once('message', resolve);
+        worker.once('error', reject);
+      });
+    return { worker, ready: message() };
+  });
+  await Promise.all(workers.map((w) => w.ready));
   const start = process.hrtime.bigint();
   const cpu = process.cpuUsage();
   const shares = await Promise.all(
-    Array.from(
-      { length: args.workers },
-      (_, k) =>
-        new Promise((resolve, reject) => {
-          const mine = files.filter((_, i) => i % args.workers === k);
-          const worker = new Worker(__filename, {
-            workerData: {
-              phase: args.phase,
-              corpus: args.corpus,
-              out: args.out,
-              concurrency: perWorker,
-              files: mine,
-            },
-          });
-          worker.once('message', resolve);
-          worker.once('error', reject);
-        }),
-    ),
+    workers.map(({ worker }) => {
+      const done = new Promise((resolve, reject) => {
+        worker.once('message', resolve);
+        worker.once('error', reject);
+      });
+      worker.postMessage('go');
+      return done;
+    }),
   );
   const seconds = Number(process.hrtime.bigint() - start) / 1e9;
   const { user, system } = process.cpuUsage(cpu);
@@ -216,6 +229,8 @@ async function phase(args) {
 function runPhase(name, corpus, args) {
   const out = path.join(DATA, `out-${name}`);
   fs.rmSync(out, { recursive: true, force: true });
+  // Start every phase with no dirty pages of the previous one still being written back.
+  spawnSync('sync');
   const run = spawnSync(
     process.execPath,
     [
@@ -449,5 +464,10 @@ if (isMainThread) {
     process.exit(1);
   });
 } else {
-  share(workerData).then((result) => parentPort.postMessage(result));
+  const ready = () =>
+    new Promise((resolve) => {
+      parentPort.once('message', resolve);
+      parentPort.postMessage('ready');
+    });
+  share(workerData, ready).then((result) => parentPort.postMessage(result));
 }

@@ -6,7 +6,7 @@ export { DicomHeader, readDicomHeader } from './header';
 export { isDicom, sniffDicomFile, SNIFF_BYTES } from './sniff';
 export { MAX_SEQUENCE_DEPTH } from './reader';
 export { formatTag, type Tag } from './tags';
-export { type TransferSyntax } from './transfer-syntax';
+export { type Encoding, type TransferSyntax } from './transfer-syntax';
 export * from './recipe/types';
 export { parseRecipe } from './recipe/parse';
 export { defaultRecipe, type ProfileOptions } from './profile/profile';

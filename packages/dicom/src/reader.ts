@@ -26,7 +26,7 @@ import {
   type Encoding,
   type TransferSyntax,
 } from './transfer-syntax';
-import { hasLongLength, isKnownVr } from './vr';
+import { hasLongLength, knownVr } from './vr';
 
 /** Sequences nested deeper than this are rejected (a defence against hostile files). */
 export const MAX_SEQUENCE_DEPTH = 64;
@@ -92,8 +92,9 @@ function implicitVr(tag: Tag): string {
   return lookupTag(tag)?.vr ?? 'UN';
 }
 
-function vrAt(buf: Buffer, pos: number): string {
-  return String.fromCharCode(buf[pos] ?? 0, buf[pos + 1] ?? 0);
+/** The known VR written at `pos`, or undefined. */
+function vrAt(buf: Buffer, pos: number): string | undefined {
+  return knownVr(buf[pos] ?? 0, buf[pos + 1] ?? 0);
 }
 
 class Parser {
@@ -150,7 +151,7 @@ class Parser {
   /** Parse the file meta group; `end` is the offset of the data set. */
   private parseMeta(buffer: Buffer, start: number): { meta: DicomDataset; end: number } {
     // The meta group is explicit VR little endian; tolerate writers that used implicit VR.
-    const encoding = isKnownVr(vrAt(buffer, start + 4)) ? META_ENCODING : IMPLICIT_LE;
+    const encoding = vrAt(buffer, start + 4) !== undefined ? META_ENCODING : IMPLICIT_LE;
     const meta = new DicomDataset(buffer, encoding);
     let pos = start;
     let metaEnd = Infinity;
@@ -169,7 +170,7 @@ class Parser {
   private detectTransferSyntax(buffer: Buffer, pos: number): string {
     if (pos + 8 > buffer.length) this.fail('no data set (file too short)', pos);
     const littleEndian = buffer.readUInt16LE(pos) <= buffer.readUInt16BE(pos);
-    const explicit = isKnownVr(vrAt(buffer, pos + 4));
+    const explicit = vrAt(buffer, pos + 4) !== undefined;
     if (!littleEndian && !explicit) this.fail('not a DICOM data set (implicit VR big endian)', pos);
     if (!littleEndian) return EXPLICIT_VR_BIG_ENDIAN;
     return explicit ? EXPLICIT_VR_LITTLE_ENDIAN : IMPLICIT_VR_LITTLE_ENDIAN;
@@ -181,7 +182,7 @@ class Parser {
    */
   private checkVrMode(buffer: Buffer, pos: number, declared: TransferSyntax): TransferSyntax {
     if (!declared.littleEndian || pos + 8 > buffer.length) return declared;
-    const explicit = isKnownVr(vrAt(buffer, pos + 4));
+    const explicit = vrAt(buffer, pos + 4) !== undefined;
     if (explicit === declared.explicitVr) return declared;
     if (
       !explicit &&
@@ -265,8 +266,12 @@ class Parser {
     let length: number;
     let valueOffset: number;
     if (encoding.explicitVr) {
-      vr = vrAt(buf, pos + 4);
-      if (!isKnownVr(vr)) this.fail(`invalid VR ${JSON.stringify(vr)} for ${formatTag(tag)}`, pos);
+      const written = vrAt(buf, pos + 4);
+      if (written === undefined) {
+        const bytes = buf.toString('latin1', pos + 4, pos + 6);
+        this.fail(`invalid VR ${JSON.stringify(bytes)} for ${formatTag(tag)}`, pos);
+      }
+      vr = written;
       if (hasLongLength(vr)) {
         if (pos + 12 > limit) this.fail('truncated element header', pos);
         length = readU32(buf, pos + 8, le);

@@ -5,19 +5,9 @@
 /** A DICOM tag: `(group << 16 | element) >>> 0`. */
 export type Tag = number;
 
-/** The tag of `group` and `element`. */
-export function tagOf(group: number, element: number): Tag {
-  return ((group << 16) | element) >>> 0;
-}
-
 /** The group number of `tag`. */
 export function tagGroup(tag: Tag): number {
   return tag >>> 16;
-}
-
-/** The element number of `tag`. */
-export function tagElement(tag: Tag): number {
-  return tag & 0xffff;
 }
 
 /** `(GGGG,EEEE)`, upper-case hex, as dcmdump and the standard write tags. */

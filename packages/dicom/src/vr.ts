@@ -67,36 +67,36 @@ const ASCII_TEXT_VRS = new Set(['AE', 'AS', 'CS', 'DA', 'DS', 'DT', 'IS', 'TM', 
 /** VRs whose value is one text (no backslash-separated multiple values). */
 const SINGLE_TEXT_VRS = new Set(['LT', 'ST', 'UT', 'UR']);
 
-/** Maximum length in bytes of one value of a length-limited text VR. */
-const MAX_VALUE_LENGTH: Readonly<Record<string, number>> = {
-  AE: 16,
-  AS: 4,
-  CS: 16,
-  DA: 8,
-  DS: 16,
-  DT: 26,
-  IS: 12,
-  LO: 64,
-  PN: 324,
-  SH: 16,
-  TM: 14,
-  UI: 64,
-};
+/** The index of a VR by its two letters: `(first - 65) * 26 + (second - 65)`, or -1. */
+function code(a: number, b: number): number {
+  const x = a - 65;
+  const y = b - 65;
+  return x >= 0 && x < 26 && y >= 0 && y < 26 ? x * 26 + y : -1;
+}
 
-/** Known VRs by their two letters: `(first - 65) * 26 + (second - 65)`. */
-const KNOWN = new Uint8Array(26 * 26);
-for (const vr of ALL_VRS) KNOWN[(vr.charCodeAt(0) - 65) * 26 + (vr.charCodeAt(1) - 65)] = 1;
+/** Known VRs by {@link code} (interned strings: reading a VR allocates nothing). */
+const KNOWN: (string | undefined)[] = new Array<string | undefined>(26 * 26).fill(undefined);
+const LONG = new Uint8Array(26 * 26);
+for (const vr of ALL_VRS) {
+  const c = code(vr.charCodeAt(0), vr.charCodeAt(1));
+  KNOWN[c] = vr;
+  if (LONG_LENGTH_VRS.has(vr)) LONG[c] = 1;
+}
 
 /** True for one of the VRs of PS3.5 (two upper-case letters naming a known VR). */
 export function isKnownVr(vr: string): boolean {
-  const a = vr.charCodeAt(0) - 65;
-  const b = vr.charCodeAt(1) - 65;
-  return vr.length === 2 && a >= 0 && a < 26 && b >= 0 && b < 26 && KNOWN[a * 26 + b] === 1;
+  return vr.length === 2 && knownVr(vr.charCodeAt(0), vr.charCodeAt(1)) !== undefined;
+}
+
+/** The known VR written as the two bytes `a` and `b`, or undefined. */
+export function knownVr(a: number, b: number): string | undefined {
+  const c = code(a, b);
+  return c < 0 ? undefined : KNOWN[c];
 }
 
 /** True when the explicit-VR element header of `vr` has a 4-byte length. */
 export function hasLongLength(vr: string): boolean {
-  return LONG_LENGTH_VRS.has(vr);
+  return LONG[code(vr.charCodeAt(0), vr.charCodeAt(1))] === 1;
 }
 
 /** True for a text VR (its value is characters, not binary numbers or bytes). */
@@ -112,11 +112,6 @@ export function usesCharacterSet(vr: string): boolean {
 /** True for a text VR with a single value, where a backslash is an ordinary character. */
 export function isSingleValuedText(vr: string): boolean {
   return SINGLE_TEXT_VRS.has(vr);
-}
-
-/** The maximum length in bytes of one value of `vr`, or undefined when not limited by VR. */
-export function maxValueLength(vr: string): number | undefined {
-  return MAX_VALUE_LENGTH[vr];
 }
 
 /** The byte that pads a value of `vr` to even length: NUL for UI and binary VRs, else space. */

@@ -127,7 +127,7 @@ function run(bytes: Buffer, options: DeidOptions): DeidResult {
     ? [headBytes, ...writeDataset(plans.slice(split), parsed.dataset).parts]
     : [headBytes];
   const outHeader = new DicomHeader(readBack(headBytes, source));
-  return new DeidOutput(parts, outHeader, searchableFields(outHeader), sopInstanceUid);
+  return new DeidOutput(parts, outHeader, sopInstanceUid);
 }
 
 /** Parse what was written; a failure is a bug of this package, reported as Internal. */
@@ -145,18 +145,23 @@ function readBack(bytes: Buffer, source: string): ParsedDicom {
   }
 }
 
-/** A {@link DeidResult} whose bytes are concatenated on first read. */
+/** A {@link DeidResult} whose bytes and searchable fields are computed on first read. */
 class DeidOutput implements DeidResult {
   readonly byteLength: number;
   private assembled: Buffer | undefined;
+  private fields: Record<string, string | number> | undefined;
 
   constructor(
     readonly parts: readonly Buffer[],
     readonly header: DicomHeader,
-    readonly searchable: Record<string, string | number>,
     readonly sopInstanceUid: string,
   ) {
     this.byteLength = parts.reduce((n, p) => n + p.length, 0);
+  }
+
+  get searchable(): Record<string, string | number> {
+    this.fields ??= searchableFields(this.header);
+    return this.fields;
   }
 
   get bytes(): Buffer {

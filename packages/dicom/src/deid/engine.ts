@@ -7,7 +7,7 @@
 import { SomError } from '@som/core';
 import { type DicomDataset, type DicomElement, effectiveVr } from '../dataset';
 import { lookupTag, tagOfKeyword } from '../dictionary';
-import { candidates, type CompiledRecipe } from '../recipe/compile';
+import { type CompiledRecipe, rulesFor } from '../recipe/compile';
 import type { SelectorTarget } from '../recipe/selectors';
 import type { RecipeRule } from '../recipe/types';
 import {
@@ -236,8 +236,8 @@ export class Engine {
     subject: Subject,
     depth: number,
   ): { decision: Decision; rule: RecipeRule } | undefined {
-    for (const layer of this.recipe.layers) {
-      for (const { rule } of candidates(layer, subject.target)) {
+    for (const layer of rulesFor(this.recipe, subject.target)) {
+      for (const { rule } of layer) {
         if (rule.action === 'ADD' && depth > 0) continue;
         if (rule.when && this.rules.available(rule.when.variable) !== rule.when.available) continue;
         const decision = this.rules.apply(rule, subject);

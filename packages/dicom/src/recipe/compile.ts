@@ -32,7 +32,12 @@ export interface CompiledRecipe {
   readonly layers: readonly CompiledLayer[];
   /** ADD rules naming one tag, which may create top-level elements. */
   readonly additions: readonly { readonly tag: Tag; readonly rule: RecipeRule }[];
+  /** The candidates of every layer by tag, then VR and creator (what selectors see). */
+  readonly memo: Map<Tag, Map<string, readonly (readonly CompiledRule[])[]>>;
 }
+
+/** Targets remembered per recipe before the memo starts over (unusual private creators are unbounded). */
+const MEMO_LIMIT = 50_000;
 
 const cache = new WeakMap<Recipe, CompiledRecipe>();
 
@@ -79,7 +84,7 @@ function build(recipe: Recipe): CompiledRecipe {
     return { byTag, byVr, generic };
   });
   additions.sort((a, b) => a.tag - b.tag);
-  return { layers, additions };
+  return { layers, additions, memo: new Map() };
 }
 
 function byRank(a: CompiledRule, b: CompiledRule): number {
@@ -88,8 +93,32 @@ function byRank(a: CompiledRule, b: CompiledRule): number {
 
 const NONE: readonly CompiledRule[] = [];
 
+/**
+ * The rules of each layer selecting `target`, in precedence order. Selectors see only what
+ * the tag, the VR and the private creator determine, so the answer is remembered.
+ */
+export function rulesFor(
+  recipe: CompiledRecipe,
+  target: SelectorTarget,
+): readonly (readonly CompiledRule[])[] {
+  let byTag = recipe.memo.get(target.tag);
+  if (!byTag) {
+    if (recipe.memo.size >= MEMO_LIMIT) recipe.memo.clear();
+    byTag = new Map();
+    recipe.memo.set(target.tag, byTag);
+  }
+  const key = target.creator === undefined ? target.vr : `${target.vr}${target.creator}`;
+  let rules = byTag.get(key);
+  if (!rules) {
+    rules = recipe.layers.map((layer) => candidates(layer, target));
+    if (byTag.size >= MEMO_LIMIT) byTag.clear();
+    byTag.set(key, rules);
+  }
+  return rules;
+}
+
 /** The rules of `layer` selecting `target`, in precedence order. */
-export function candidates(layer: CompiledLayer, target: SelectorTarget): readonly CompiledRule[] {
+function candidates(layer: CompiledLayer, target: SelectorTarget): readonly CompiledRule[] {
   const exact = layer.byTag.get(target.tag) ?? NONE;
   const vr = layer.byVr.get(target.vr) ?? NONE;
   let generic: CompiledRule[] | undefined;
