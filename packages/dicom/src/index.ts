@@ -12,4 +12,5 @@ export { parseRecipe } from './recipe/parse';
 export { defaultRecipe, type ProfileOptions } from './profile/profile';
 export { deidentify, type DeidAliases, type DeidOptions, type DeidResult } from './deid/deidentify';
 export * from './identifiers';
+export { SEARCHABLE_FIELDS, searchableFields } from './deid/searchable';
 export { IMPLEMENTATION_CLASS_UID, IMPLEMENTATION_VERSION_NAME } from './deid/meta';

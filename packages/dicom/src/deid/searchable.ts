@@ -37,8 +37,13 @@ export const SEARCHABLE_FIELDS: ReadonlyArray<readonly [keyword: string, numeric
 
 let tags: ReadonlyArray<readonly [keyword: string, tag: number, numeric: boolean]> | undefined;
 
-/** The non-empty searchable fields of `header` (numbers as numbers, the rest as text). */
-export function searchableFields(header: DicomHeader): Record<string, string | number> {
+/**
+ * The non-empty searchable fields of `header` (numbers as numbers, the rest as text). Give
+ * it only de-identified headers: it copies what it finds.
+ */
+export function searchableFields(
+  header: Pick<DicomHeader, 'string' | 'number'>,
+): Record<string, string | number> {
   tags ??= SEARCHABLE_FIELDS.map(
     ([keyword, numeric]) => [keyword, resolveKey(keyword), numeric] as const,
   );
