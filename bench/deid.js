@@ -185,7 +185,7 @@ async function phase(args) {
       concurrency: perWorker,
       files: mine,
     };
-    const worker = new Worker(__filename, {
+    const worker = new Worker(path.join(__dirname, 'deid.js'), {
       workerData: data,
       resourceLimits: { maxYoungGenerationSizeMb: 64 },
     });
@@ -234,7 +234,7 @@ function runPhase(name, corpus, args) {
   const run = spawnSync(
     process.execPath,
     [
-      __filename,
+      path.join(__dirname, 'deid.js'),
       '--phase',
       name,
       '--corpus',

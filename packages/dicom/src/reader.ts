@@ -35,6 +35,9 @@ export const MAX_SEQUENCE_DEPTH = 64;
 export const MAX_INFLATED_BYTES = 1 << 30;
 
 const UNDEFINED_LENGTH = 0xffffffff;
+
+/** Nesting past {@link MAX_SEQUENCE_DEPTH}: never taken back, even where a parse is only tried. */
+class NestingError extends SomError {}
 const IMPLICIT_LE: Encoding = { littleEndian: true, explicitVr: false };
 
 /** A parsed DICOM file. */
@@ -349,7 +352,8 @@ class Parser {
     try {
       return this.parseItems(buf, start, end, end, IMPLICIT_LE, depth, parent).items;
     } catch (err) {
-      if (err instanceof SomError && !/nested deeper/.test(err.message)) return undefined;
+      // Not a sequence after all: keep the value as bytes. Too deep a nesting is hostile.
+      if (err instanceof SomError && !(err instanceof NestingError)) return undefined;
       throw err;
     }
   }
@@ -363,8 +367,13 @@ class Parser {
     depth: number,
     parent: DicomDataset,
   ): { items: DicomItem[]; end: number } {
-    if (depth > MAX_SEQUENCE_DEPTH)
-      this.fail(`sequences nested deeper than ${MAX_SEQUENCE_DEPTH} levels`, start);
+    if (depth > MAX_SEQUENCE_DEPTH) {
+      const message = `sequences nested deeper than ${MAX_SEQUENCE_DEPTH} levels`;
+      throw new NestingError(
+        'InvalidArgument',
+        `${this.source}: ${message} at byte ${start}${this.where}`,
+      );
+    }
     const le = encoding.littleEndian;
     const end = sequenceEnd ?? limit;
     const items: DicomItem[] = [];

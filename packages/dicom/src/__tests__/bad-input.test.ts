@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { isSomError } from '@som/core';
 import { deidentify, isDicom, readDicomHeader, MAX_SEQUENCE_DEPTH, type DeidResult } from '..';
 import { parseDicom } from '../reader';
-import { EXPLICIT_LE, IMPLICIT_LE, part10, type Spec } from './builder';
+import { encode, EXPLICIT_LE, IMPLICIT_LE, part10, type Spec } from './builder';
 import { PYDICOM_DATA } from './checkers';
 import { identified, recipeOf, run } from './fixtures';
 
@@ -122,6 +122,19 @@ describe('bad input', () => {
       );
       expect(rejection(() => deid(deep))).toMatch(/sequences nested deeper than 64 levels/);
     }
+  });
+
+  it('rejects deep nesting hidden in a UN element of a standard sequence', () => {
+    const inner = nested(MAX_SEQUENCE_DEPTH + 1, false);
+    // The implicit VR encoding of the sequence, without its 8-byte element header: its items.
+    const items = encode([inner], IMPLICIT_LE).subarray(8);
+    const hidden: Spec = { tag: inner.tag, vr: 'UN', value: items };
+    const bytes = part10(
+      [...identified(), hidden].sort((a, b) => a.tag - b.tag),
+      '1.2.840.10008.1.2.1',
+      EXPLICIT_LE,
+    );
+    expect(rejection(() => deid(bytes))).toMatch(/sequences nested deeper than 64 levels/);
   });
 
   it('rejects a sequence or item of undefined length that is never closed', () => {
