@@ -117,7 +117,7 @@ function run(bytes: Buffer, options: DeidOptions): DeidResult {
   // header, and a check that it reads); the pixel data is handed on as a slice of the input.
   // Deflated files, and files with elements after the pixel data, are read back whole.
   const split = plans.findIndex((p) => p.op === 'copy' && p.element.tag === Tags.PixelData);
-  const fast = !syntax.deflated && split === plans.length - 1;
+  const fast = !syntax.deflated && split >= 0 && split === plans.length - 1;
   const head = writeDataset(fast ? plans.slice(0, split) : plans, parsed.dataset);
   const headBody = syntax.deflated
     ? [deflateRawSync(Buffer.concat(head.parts, head.length))]

@@ -3,6 +3,7 @@
  * its options, as recipe layers. Table E.1-1 is the floor; beyond it only what is known to
  * be safe is kept (see docs/deidentification.md).
  */
+import { SomError } from '@som/core';
 import { lookupTag, tagOfKeyword } from '../dictionary';
 import type {
   FieldSelector,
@@ -113,7 +114,7 @@ function rule(
 
 function keyword(name: string): FieldSelector {
   const tag = tagOfKeyword(name);
-  if (tag === undefined) throw new Error(`profile: unknown keyword ${name}`);
+  if (tag === undefined) throw new SomError('Internal', `default profile: unknown keyword ${name}`);
   return { kind: 'tag', tag };
 }
 
@@ -161,7 +162,7 @@ function basicRules(
       ];
     }
     default:
-      throw new Error(`profile: unknown action ${action}`);
+      throw new SomError('Internal', `default profile: unknown Table E.1-1 action ${action}`);
   }
 }
 
