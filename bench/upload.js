@@ -11,7 +11,8 @@
 // + SQLite under a fresh temporary directory), twice: the first run stores everything, the
 // second finds everything unchanged. The baseline reads and writes every file with Node
 // (fs.promises readFile + writeFile, the same concurrency) into another temporary
-// directory. Figures: files/s, MB/s, the ratio of som's throughput to the copy's, and the
+// directory; for reference, the fs object store alone (the original bytes put with their
+// md5 through @som/fs, durable writes) is timed too. Figures: files/s, MB/s, the ratio of som's throughput to the copy's, and the
 // child's peak RSS. Targets: ratio >= 0.5, peak RSS < 300 MB.
 'use strict';
 const { execFileSync, spawnSync } = require('node:child_process');
@@ -50,6 +51,30 @@ function listFiles(dir) {
     else if (entry.isFile()) out.push(full);
   }
   return out.sort();
+}
+
+/** The embedded default's object store alone: the original bytes put with their md5, same concurrency. */
+async function storeOnly(files, root) {
+  const { FsObjectDriver } = require(path.join(ROOT, 'packages', 'fs', 'dist', 'index.js'));
+  const { ObjectStore } = require(path.join(ROOT, 'packages', 'core', 'dist', 'index.js'));
+  const { createHash } = require('node:crypto');
+  const store = new ObjectStore(new FsObjectDriver({ type: 'fs', root }));
+  let next = 0;
+  async function worker() {
+    while (next < files.length) {
+      const n = next++;
+      const bytes = await fs.readFile(files[n]);
+      const md5 = createHash('md5').update(bytes).digest('hex');
+      await store.put(`Collection/bench/Entity/e/Images/${n}`, bytes, {
+        contentType: 'application/dicom',
+        md5,
+      });
+    }
+  }
+  const started = process.hrtime.bigint();
+  await Promise.all(Array.from({ length: concurrency }, worker));
+  await store.close();
+  return Number(process.hrtime.bigint() - started) / 1e9;
 }
 
 async function plainCopy(files, from, to) {
@@ -102,6 +127,8 @@ async function main() {
     for (const f of files) readFileSync(f);
     const copySeconds = await plainCopy(files, ct, path.join(work, 'copy'));
     rmSync(path.join(work, 'copy'), { recursive: true, force: true });
+    const storeSeconds = await storeOnly(files, path.join(work, 'store'));
+    rmSync(path.join(work, 'store'), { recursive: true, force: true });
     const first = runSom(['upload', ct, '--collection', 'bench', '--json'], work);
     const second = runSom(['upload', ct, '--collection', 'bench', '--json'], work);
     const ratio = copySeconds / first.seconds;
@@ -112,6 +139,7 @@ async function main() {
       `corpus: ${files.length} files, ${(bytes / MB).toFixed(0)} MB (${ct}); concurrency ${concurrency}`,
     );
     console.log(rate('plain Node copy', files.length, bytes, copySeconds));
+    console.log(rate('fs object store puts only', files.length, bytes, storeSeconds));
     console.log(
       rate('som upload (first run)', files.length, bytes, first.seconds) +
         `  peak RSS ${(first.rss / MB).toFixed(0)} MB  ${JSON.stringify(first.counts)}`,
@@ -119,6 +147,9 @@ async function main() {
     console.log(
       rate('som upload (rerun)', files.length, bytes, second.seconds) +
         `  peak RSS ${(second.rss / MB).toFixed(0)} MB  ${JSON.stringify(second.counts)}`,
+    );
+    console.log(
+      `ratio som/fs-store-only throughput: ${(storeSeconds / first.seconds).toFixed(2)}x`,
     );
     console.log(
       `ratio som/copy throughput: ${ratio.toFixed(2)}x (target >= 0.5x)  ${ratio >= 0.5 ? 'ok' : 'BELOW TARGET'}`,
