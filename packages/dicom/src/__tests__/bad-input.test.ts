@@ -85,7 +85,8 @@ describe('bad input', () => {
     const dataset = parseDicom(bytes, 'x').dataset;
     const name = dataset.get(0x00100010);
     const sequence = dataset.get(0x00101002);
-    if (!name || !sequence?.items?.[0]) throw new Error('fixture');
+    const item = sequence?.items?.[0];
+    if (!name || !sequence || !item) throw new Error('fixture');
     const patch = (at: number, write: (b: Buffer) => void): Buffer => {
       const copy = Buffer.from(bytes);
       write(copy.subarray(at));
@@ -98,9 +99,7 @@ describe('bad input', () => {
       rejection(() => deid(patch(sequence.offset + 8, (b) => b.writeUInt32LE(0x7fffffff)))),
     ).toMatch(/OtherPatientIDsSequence \(0010,1002\) declares a value of 2147483647 bytes/);
     expect(
-      rejection(() =>
-        deid(patch(sequence.items[0].offset + 4, (b) => b.writeUInt32LE(0xfffffff0))),
-      ),
+      rejection(() => deid(patch(item.offset + 4, (b) => b.writeUInt32LE(0xfffffff0)))),
     ).toMatch(/item of 4294967280 bytes past the end of its sequence/);
   });
 
