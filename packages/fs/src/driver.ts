@@ -2,17 +2,18 @@
  * The local-disk ObjectStore driver: the embedded default for objects
  * (`./som-data/objects`). See `docs/embedded-default.md` for the layout and guarantees.
  *
- * A put streams into a temporary file (hashing it), fsyncs it, checks the md5, then under
- * the key's lock: writes the new sidecar as a pending file beside the object, renames the
- * data file into place (or links it, for create-only, so exactly one creator wins), renames
- * the pending sidecar over the sidecar, and fsyncs the directory. A crash between the two
- * renames leaves the pending sidecar, which the next head adopts (its file identity matches).
+ * A put streams into a temporary file (hashing it) and checks the md5; then, under the
+ * key's lock, it writes the new sidecar as a pending file beside the object (while the data
+ * file is fsynced), renames the data file into place (or links it, for create-only, so
+ * exactly one creator wins), renames the pending sidecar over the sidecar, and fsyncs the
+ * directory. A crash between the two renames leaves the pending sidecar, which the next head
+ * adopts (its file identity matches the data file).
  */
 import { constants, type BigIntStats } from 'node:fs';
 import { link, lstat, open, readdir, rename, rm, rmdir, unlink } from 'node:fs/promises';
 import { createHash } from 'node:crypto';
 import { dirname, join, resolve } from 'node:path';
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import {
   SomError,
@@ -24,8 +25,8 @@ import {
   type ObjectStoreDriver,
   type PutOptions,
 } from '@som/core';
-import { isPlainDirectory, makeDirectories } from './directories';
-import { newWriteId, syncDirectory, writeNewFile, writeTemp, type TempFile } from './durable';
+import { Directories } from './directories';
+import { DirectorySyncs, newWriteId, writeNewFile, writeTemp, type TempFile } from './durable';
 import { fsErrorCode, nativeCode } from './errors';
 import { isPendingSidecarOf, pendingSidecarName } from './key-encoding';
 import { KeyLocks } from './key-locks';
@@ -52,15 +53,25 @@ export function validateFsConfig(config: Partial<FsObjectConfig>): FsObjectConfi
 
 const DEFAULT_CONTENT_TYPE = 'application/octet-stream';
 
+/** Bytes per read of a get stream. */
+const READ_CHUNK_BYTES = 1 << 20;
+
 /** How often a put retries when a concurrent delete removes its (empty) directory. */
 const DIRECTORY_RETRIES = 3;
+
+/** A prepared root: its paths, its link-checked directories, its shared directory fsyncs. */
+interface Prepared {
+  layout: Layout;
+  dirs: Directories;
+  syncs: DirectorySyncs;
+}
 
 /** Objects as files under one directory, attributes in sidecars beside them. */
 export class FsObjectDriver implements ObjectStoreDriver {
   readonly name: string;
   readonly capabilities = { signedUrls: false, ifNotExists: true, copy: true };
   private readonly root: string;
-  private preparing?: Promise<Layout>;
+  private preparing?: Promise<Prepared>;
   private readonly locks = new KeyLocks();
 
   /**
@@ -76,12 +87,12 @@ export class FsObjectDriver implements ObjectStoreDriver {
     // A flowing source (one with a 'data' listener) would run past us while we prepare:
     // hold it until the write pipeline takes it.
     body.pause();
-    const layout = await this.layout();
-    const location = layout.locate(key);
-    if (options.ifNotExists && (await this.dataStats(location)) !== undefined) {
+    const prepared = await this.prepared();
+    const location = prepared.layout.locate(key);
+    if (options.ifNotExists && (await this.dataStats(prepared, location)) !== undefined) {
       throw new SomError('AlreadyExists', `${key} already exists`);
     }
-    const temp = await writeTemp(layout.tempDir, body, options.signal);
+    const temp = await writeTemp(prepared.layout.tempDir, body, options.signal);
     try {
       if (options.md5 !== undefined && options.md5 !== temp.md5) {
         throw new SomError(
@@ -99,60 +110,70 @@ export class FsObjectDriver implements ObjectStoreDriver {
         file: identityOf(temp.stats),
       };
       await this.locks.run(key, () =>
-        this.commit(layout, location, temp, sidecar, options.ifNotExists === true),
+        this.commit(prepared, location, temp, sidecar, options.ifNotExists === true),
       );
       return attributesOf(sidecar, temp.stats);
     } finally {
+      await temp.durable.catch(() => undefined);
       await rm(temp.path, { force: true }); // gone after a rename; a second name after a link
     }
   }
 
   async get(key: string, options: GetOptions): Promise<Readable> {
-    const location = (await this.layout()).locate(key);
-    if (!(await isPlainDirectory(location.dir, key))) throw notFound(key);
+    const { layout, dirs } = await this.prepared();
+    const location = layout.locate(key);
+    if (!(await dirs.isPlain(location.dir, key))) throw notFound(key);
     const handle = await open(location.data, constants.O_RDONLY | constants.O_NOFOLLOW).catch(
       (err: unknown) => {
         throw nativeCode(err) === 'ELOOP' ? linkAtKey(key) : err;
       },
     );
-    if (!(await handle.stat()).isFile()) {
+    const stats = await handle.stat();
+    const start = options.range?.start ?? 0;
+    const end = Math.min(options.range?.end ?? Infinity, stats.size - 1);
+    if (!stats.isFile() || start > end) {
       await handle.close();
-      throw notFound(key);
+      if (!stats.isFile()) throw notFound(key);
+      return Readable.from([]);
     }
+    // Reading exactly to the last byte saves a read that finds the end of the file.
     return handle.createReadStream({
-      start: options.range?.start ?? 0,
-      ...(options.range?.end !== undefined ? { end: options.range.end } : {}),
+      start,
+      end,
+      highWaterMark: READ_CHUNK_BYTES,
       ...(options.signal ? { signal: options.signal } : {}),
     });
   }
 
   async head(key: string): Promise<ObjectAttributes> {
-    const location = (await this.layout()).locate(key);
-    const stats = await this.dataStats(location);
+    const prepared = await this.prepared();
+    const location = prepared.layout.locate(key);
+    const stats = await this.dataStats(prepared, location);
     if (stats === undefined) throw notFound(key);
     const sidecar = await readSidecar(location.sidecar, key);
     if (sidecar !== undefined && describes(sidecar, stats)) return attributesOf(sidecar, stats);
-    return this.locks.run(key, () => this.repair(location));
+    return this.locks.run(key, () => this.repair(prepared, location));
   }
 
   async delete(key: string): Promise<void> {
-    const layout = await this.layout();
-    const location = layout.locate(key);
+    const prepared = await this.prepared();
+    const location = prepared.layout.locate(key);
     await this.locks.run(key, async () => {
-      if ((await this.dataStats(location)) === undefined) throw notFound(key);
+      if ((await this.dataStats(prepared, location)) === undefined) throw notFound(key);
       await unlink(location.data);
       await rm(location.sidecar, { force: true });
       for (const name of await readdir(location.dir)) {
         if (isPendingSidecarOf(name, location.dataName))
           await rm(join(location.dir, name), { force: true });
       }
-      await syncDirectory(location.dir);
-      await pruneEmptyDirectories(layout.root, location.dir);
+      await prepared.syncs.sync(location.dir);
+      await pruneEmptyDirectories(prepared, location.dir);
     });
   }
 
   async list(options: ListOptions): Promise<ListPage> {
-    return listPage(await this.layout(), options);
+    const { layout, dirs } = await this.prepared();
+    return listPage(layout, dirs, options);
   }
 
   async copy(from: string, to: string): Promise<ObjectAttributes> {
@@ -171,17 +192,23 @@ export class FsObjectDriver implements ObjectStoreDriver {
   }
 
   /** The prepared root (prepared once; a failure is retried by the next call). */
-  private async layout(): Promise<Layout> {
-    this.preparing ??= prepareRoot(this.root).catch((err: unknown) => {
-      this.preparing = undefined;
-      throw err;
-    });
+  private async prepared(): Promise<Prepared> {
+    this.preparing ??= prepareRoot(this.root).then(
+      (layout) => ({ layout, dirs: new Directories(layout.root), syncs: new DirectorySyncs() }),
+      (err: unknown) => {
+        this.preparing = undefined;
+        throw err;
+      },
+    );
     return this.preparing;
   }
 
   /** Status of the data file at `location`; undefined when there is none. */
-  private async dataStats(location: ObjectLocation): Promise<BigIntStats | undefined> {
-    if (!(await isPlainDirectory(location.dir, location.key))) return undefined;
+  private async dataStats(
+    { dirs }: Prepared,
+    location: ObjectLocation,
+  ): Promise<BigIntStats | undefined> {
+    if (!(await dirs.isPlain(location.dir, location.key))) return undefined;
     const stats = await lstat(location.data, { bigint: true }).catch((err: unknown) => {
       if (nativeCode(err) === 'ENOENT') return undefined;
       throw err;
@@ -192,7 +219,7 @@ export class FsObjectDriver implements ObjectStoreDriver {
 
   /** Make `temp` the object at `location` with `sidecar` (the key's lock is held). */
   private async commit(
-    layout: Layout,
+    { dirs, syncs }: Prepared,
     location: ObjectLocation,
     temp: TempFile,
     sidecar: Sidecar,
@@ -201,13 +228,15 @@ export class FsObjectDriver implements ObjectStoreDriver {
     const pending = join(location.dir, pendingSidecarName(location.dataName, newWriteId()));
     let grown: string[] = [];
     for (let attempt = 1; ; attempt++) {
-      grown = [...grown, ...(await makeDirectories(layout.root, location.dirNames, location.key))];
+      grown = [...grown, ...(await dirs.make(location.dirNames, location.key))];
       try {
-        await writeNewFile(pending, JSON.stringify(sidecar));
+        // The data file's fsync (started when its bytes were written) runs meanwhile.
+        await Promise.all([writeNewFile(pending, JSON.stringify(sidecar)), temp.durable]);
         break;
       } catch (err) {
         // A concurrent delete pruned the directory just made: make it again.
         if (nativeCode(err) !== 'ENOENT' || attempt === DIRECTORY_RETRIES) throw err;
+        dirs.forget(location.dir);
       }
     }
     try {
@@ -215,15 +244,16 @@ export class FsObjectDriver implements ObjectStoreDriver {
       else await rename(temp.path, location.data);
     } catch (err) {
       await rm(pending, { force: true });
-      if (createOnly && nativeCode(err) === 'EEXIST')
+      if (createOnly && nativeCode(err) === 'EEXIST') {
         throw new SomError('AlreadyExists', `${location.key} already exists`, { cause: err });
+      }
       throw err;
     }
     await rename(pending, location.sidecar).catch((err: unknown) => {
       // Another process's head adopted it already (it found the new data file first).
       if (nativeCode(err) !== 'ENOENT') throw err;
     });
-    for (const dir of new Set([location.dir, ...grown])) await syncDirectory(dir);
+    await Promise.all([...new Set([location.dir, ...grown])].map((dir) => syncs.sync(dir)));
   }
 
   /**
@@ -231,8 +261,8 @@ export class FsObjectDriver implements ObjectStoreDriver {
    * adopt the pending sidecar of an interrupted put, else re-hash the file, keeping the old
    * sidecar's content type and metadata when the bytes are the ones it describes.
    */
-  private async repair(location: ObjectLocation): Promise<ObjectAttributes> {
-    const stats = await this.dataStats(location);
+  private async repair(prepared: Prepared, location: ObjectLocation): Promise<ObjectAttributes> {
+    const stats = await this.dataStats(prepared, location);
     if (stats === undefined) throw notFound(location.key);
     const current = await readSidecar(location.sidecar, location.key);
     if (current !== undefined && describes(current, stats)) return attributesOf(current, stats);
@@ -241,7 +271,7 @@ export class FsObjectDriver implements ObjectStoreDriver {
       const pending = await readSidecar(join(location.dir, name), location.key);
       if (pending !== undefined && describes(pending, stats)) {
         await rename(join(location.dir, name), location.sidecar);
-        await syncDirectory(location.dir);
+        await prepared.syncs.sync(location.dir);
         return attributesOf(pending, stats);
       }
     }
@@ -259,7 +289,7 @@ export class FsObjectDriver implements ObjectStoreDriver {
     const pending = join(location.dir, pendingSidecarName(location.dataName, newWriteId()));
     await writeNewFile(pending, JSON.stringify(sidecar));
     await rename(pending, location.sidecar);
-    await syncDirectory(location.dir);
+    await prepared.syncs.sync(location.dir);
     return attributesOf(sidecar, hashed);
   }
 }
@@ -270,17 +300,21 @@ async function hashFile(path: string): Promise<{ md5: string; size: number; stat
   const stats = await handle.stat({ bigint: true });
   const hash = createHash('md5');
   let size = 0;
-  await pipeline(handle.createReadStream(), async (source: AsyncIterable<Buffer>) => {
-    for await (const chunk of source) {
-      hash.update(chunk);
-      size += chunk.length;
-    }
-  });
+  await pipeline(
+    handle.createReadStream({ highWaterMark: READ_CHUNK_BYTES }),
+    async (source: AsyncIterable<Buffer>) => {
+      for await (const chunk of source) {
+        hash.update(chunk);
+        size += chunk.length;
+      }
+    },
+  );
   return { md5: hash.digest('hex'), size, stats };
 }
 
-/** Remove `dir` and its parents up to (not including) `root` while they are empty. */
-async function pruneEmptyDirectories(root: string, dir: string): Promise<void> {
+/** Remove `dir` and its parents up to (not including) the root while they are empty. */
+async function pruneEmptyDirectories({ layout, dirs }: Prepared, dir: string): Promise<void> {
+  const root = layout.root;
   for (
     let current = dir;
     current !== root && current.startsWith(`${root}/`);
@@ -288,6 +322,7 @@ async function pruneEmptyDirectories(root: string, dir: string): Promise<void> {
   ) {
     try {
       await rmdir(current);
+      dirs.forget(current);
     } catch (err) {
       if (['ENOTEMPTY', 'EEXIST', 'ENOENT', 'EBUSY'].includes(nativeCode(err) ?? '')) return;
       throw err;

@@ -15,7 +15,7 @@ import {
   type ListPage,
   type ObjectSummary,
 } from '@som/core';
-import { isPlainDirectory } from './directories';
+import type { Directories } from './directories';
 import { nativeCode } from './errors';
 import { compareUtf8, parseName, segmentNames } from './key-encoding';
 import type { Layout } from './layout';
@@ -133,8 +133,12 @@ async function summaries(
   return found.filter((summary): summary is ObjectSummary => summary !== undefined);
 }
 
-/** One page of the listing of the store laid out by `layout`. */
-export async function listPage(layout: Layout, options: ListOptions): Promise<ListPage> {
+/** One page of the listing of the store laid out by `layout` (its directories checked by `dirs`). */
+export async function listPage(
+  layout: Layout,
+  dirs: Directories,
+  options: ListOptions,
+): Promise<ListPage> {
   const prefix = options.prefix ?? '';
   const pageSize = options.pageSize ?? 1000;
   const after = options.pageToken === undefined ? undefined : decodeListToken(options.pageToken);
@@ -143,7 +147,7 @@ export async function listPage(layout: Layout, options: ListOptions): Promise<Li
   if (dirSegments.some((s) => s === '' || s === '.' || s === '..' || s.includes('\\')))
     return { objects: [], prefixes: [] };
   const start = layout.directoryOf(dirSegments);
-  if (!(await isPlainDirectory(start, `list ${prefix}`))) return { objects: [], prefixes: [] };
+  if (!(await dirs.isPlain(start, `list ${prefix}`))) return { objects: [], prefixes: [] };
   const startKey = dirSegments.map((s) => `${s}/`).join('');
 
   const objects: { key: string; path: string }[] = [];

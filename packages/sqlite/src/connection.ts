@@ -18,6 +18,9 @@ import { DEFAULT_INDEXED_FIELDS, assertCompatible, fieldIndexSql, migrate } from
  */
 const SYNC_BUSY_WAIT_MS = 0;
 
+/** Page cache of the connection, in KiB (SQLite's default is 2 MiB: too small for the indexes of a large store). */
+const CACHE_KIB = 64 * 1024;
+
 /** Default of `busyTimeoutMs`: how long an operation waits for another process's lock. */
 export const DEFAULT_BUSY_TIMEOUT_MS = 10_000;
 
@@ -72,6 +75,7 @@ function openOnce(settings: OpenSettings): Database.Database {
     // In WAL mode NORMAL never corrupts the database; a power cut may lose the last commits,
     // which `som verify --repair` rebuilds from the objects (objects are written first).
     db.pragma('synchronous = NORMAL');
+    db.pragma(`cache_size = -${CACHE_KIB}`);
     migrate(db, settings.name);
     const extra = settings.indexedFields.filter((field) => !DEFAULT_INDEXED_FIELDS.includes(field));
     if (extra.length > 0) {

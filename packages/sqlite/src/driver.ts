@@ -22,7 +22,7 @@ import { DEFAULT_BUSY_TIMEOUT_MS, openDatabase, retryWhileBusy } from './connect
 import { sqliteErrorCode } from './errors';
 import { decodeKey, encodeKey, encodeParent } from './key-codec';
 import { DEFAULT_PAGE_SIZE, querySql, type SqlValue } from './query-sql';
-import { assertFieldName } from './schema';
+import { assertFieldName, indexedFieldsOf } from './schema';
 
 /** Settings of the SQLite metadata store (`{"type": "sqlite", ...}` in som.config.json). */
 export interface SqliteMetadataConfig {
@@ -81,6 +81,8 @@ export class SqliteMetadataDriver implements MetadataStoreDriver {
   private readonly busyTimeoutMs: number;
   private opening?: Promise<Database>;
   private db?: Database;
+  /** The fields with an index in the open database. */
+  private indexed: ReadonlySet<string> = new Set();
   private closed = false;
   private readonly statements = new Map<string, Statement<SqlValue[]>>();
 
@@ -147,8 +149,10 @@ export class SqliteMetadataDriver implements MetadataStoreDriver {
   }
 
   async query(query: Query): Promise<QueryPage> {
-    const { sql, params } = querySql(query);
-    const rows = (await this.read((db) => this.statement(db, sql).all(...params))) as Row[];
+    const rows = (await this.read((db) => {
+      const { sql, params } = querySql(query, this.indexed);
+      return this.statement(db, sql).all(...params);
+    })) as Row[];
     const limit = query.limit ?? DEFAULT_PAGE_SIZE;
     const records = rows
       .slice(0, limit)
@@ -164,8 +168,10 @@ export class SqliteMetadataDriver implements MetadataStoreDriver {
    * `SEARCH records USING INDEX records_field_Modality (kind=? AND <expr>=?)`.
    */
   async explain(query: Query): Promise<string[]> {
-    const { sql, params } = querySql(query);
-    const plan = await this.read((db) => db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...params));
+    const plan = await this.read((db) => {
+      const { sql, params } = querySql(query, this.indexed);
+      return db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...params);
+    });
     return (plan as { detail: string }[]).map((step) => step.detail);
   }
 
@@ -191,6 +197,7 @@ export class SqliteMetadataDriver implements MetadataStoreDriver {
     );
     try {
       this.db = await this.opening;
+      this.indexed = indexedFieldsOf(this.db);
     } catch (err) {
       this.opening = undefined; // a later call tries again (the lock may be gone, the file fixed)
       throw err;

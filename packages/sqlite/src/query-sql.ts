@@ -18,7 +18,7 @@ import {
   type ScalarValue,
 } from '@som/core';
 import { descendantRange, encodeKey } from './key-codec';
-import { fieldTypeSql, fieldValueSql } from './schema';
+import { KIND_INDEX, fieldTypeSql, fieldValueSql } from './schema';
 
 /** A value bound to a statement parameter. */
 export type SqlValue = string | number | Buffer | null;
@@ -191,9 +191,12 @@ function orderedBy(
 
 /**
  * The statement answering one page of `query`: it selects `key` and `props` and fetches one
- * record more than the page, to tell whether another page follows.
+ * record more than the page, to tell whether another page follows. `indexed` names the
+ * fields with an index: when the query filters and orders on none of them, it reads the
+ * kind's records in key order (without statistics, SQLite would take any index starting
+ * with the kind and sort every record of the kind).
  */
-export function querySql(query: Query): SqlStatement {
+export function querySql(query: Query, indexed: ReadonlySet<string>): SqlStatement {
   const params: SqlValue[] = [query.kind];
   const where = ['kind = ?'];
   if (query.ancestor !== undefined) {
@@ -222,8 +225,12 @@ export function querySql(query: Query): SqlStatement {
     params.push(encodeKey(decodeCursor(query.pageToken).key));
   }
   params.push((query.limit ?? DEFAULT_PAGE_SIZE) + 1);
+  const fields = [...filters.map((f) => f.field), ...(query.orderBy ? [query.orderBy.field] : [])];
+  const from = fields.some((field) => indexed.has(field))
+    ? 'records'
+    : `records INDEXED BY ${KIND_INDEX}`;
   return {
-    sql: `SELECT key, props FROM records WHERE ${where.join(' AND ')} ORDER BY ${order} LIMIT ?`,
+    sql: `SELECT key, props FROM ${from} WHERE ${where.join(' AND ')} ORDER BY ${order} LIMIT ?`,
     params,
   };
 }

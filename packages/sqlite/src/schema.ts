@@ -53,10 +53,24 @@ export function fieldIndexName(field: string): string {
 
 /**
  * DDL of the expression index on `field`. Records are a WITHOUT ROWID table keyed by `key`,
- * so each index entry also carries the key: equality matches come out in key order.
+ * so each entry is (kind, value, key): equality matches come out in key order, and a range
+ * comes out in (value, key) order, as queries sort.
  */
 export function fieldIndexSql(field: string): string {
   return `CREATE INDEX IF NOT EXISTS ${fieldIndexName(field)} ON records(kind, ${fieldValueSql(field)})`;
+}
+
+/** Name of the index on kind (entries (kind, key)), for queries no field index serves. */
+export const KIND_INDEX = 'records_kind';
+
+/** The fields that have an index in `db`. */
+export function indexedFieldsOf(db: Database): Set<string> {
+  const rows = db
+    .prepare(
+      "SELECT name FROM sqlite_schema WHERE type = 'index' AND name LIKE 'records\\_field\\_%' ESCAPE '\\'",
+    )
+    .all() as { name: string }[];
+  return new Set(rows.map((row) => row.name.slice('records_field_'.length)));
 }
 
 /** One step of the schema: applied once, in order, inside a transaction. */
@@ -82,7 +96,7 @@ export const MIGRATIONS: readonly Migration[] = [
           parent BLOB NOT NULL,
           props TEXT NOT NULL
         ) WITHOUT ROWID;
-        CREATE INDEX records_kind ON records(kind);
+        CREATE INDEX ${KIND_INDEX} ON records(kind);
       `),
   },
   {

@@ -44,16 +44,29 @@ describe('SQLite query plans', () => {
         limit: 100,
       })
     ).join('\n');
+    // The ancestor's key range is searched within the index too.
     expect(plan).toMatch(
-      /SEARCH records USING INDEX records_field_Modality \(kind=\? AND <expr>=\?/,
+      /SEARCH records USING INDEX records_field_Modality \(kind=\? AND <expr>=\? AND key>\? AND key<\?\)/,
     );
     expect(plan).not.toMatch(/TEMP B-TREE/);
+  });
+
+  it('scans records of a kind in key order for a filter without an index, without sorting them all', async () => {
+    const plan = (
+      await driver.explain({
+        kind: 'Image',
+        filters: [{ field: 'Comment', op: '=', value: 'n7' }],
+        limit: 100,
+      })
+    ).join('\n');
+    expect(plan).toMatch(/SEARCH records USING INDEX records_kind \(kind=\?\)/);
+    expect(plan).not.toMatch(/records_field_|TEMP B-TREE/);
   });
 
   it('searches an index for a range on numbers and on strings, bounded to that type', async () => {
     const numbers = (
       await driver.explain({
-        ...images,
+        kind: 'Image',
         filters: [{ field: 'Rows', op: '>', value: 300 }],
         orderBy: { field: 'Rows' },
       })
@@ -64,8 +77,9 @@ describe('SQLite query plans', () => {
     expect(numbers).not.toMatch(/TEMP B-TREE/);
     const strings = (
       await driver.explain({
-        ...images,
+        kind: 'Image',
         filters: [{ field: 'StudyDate', op: '<', value: '20100105' }],
+        orderBy: { field: 'StudyDate', direction: 'desc' },
       })
     ).join('\n');
     expect(strings).toMatch(
@@ -97,10 +111,10 @@ describe('SQLite query plans', () => {
 
   it('binds every value: a filter value never becomes SQL', () => {
     const value = "x' OR 1=1 --";
-    const { sql, params } = querySql({
-      ...images,
-      filters: [{ field: 'Modality', op: '=', value }],
-    });
+    const { sql, params } = querySql(
+      { ...images, filters: [{ field: 'Modality', op: '=', value }] },
+      new Set(['Modality']),
+    );
     expect(sql).not.toContain(value);
     expect(params).toContain(value);
   });
@@ -110,7 +124,7 @@ describe('SQLite query plans', () => {
       ...images,
       filters: [{ field: "Modality') OR 1=1 --", op: '=', value: 'x' }],
     };
-    expect(() => querySql(evil)).toThrow(SomError);
+    expect(() => querySql(evil, new Set())).toThrow(SomError);
     await expect(driver.query(evil)).rejects.toMatchObject({ code: 'InvalidArgument' });
     await expect(driver.query({ ...images, orderBy: { field: 'a.b' } })).rejects.toMatchObject({
       code: 'InvalidArgument',
