@@ -9,10 +9,18 @@
  * directory. A crash between the two renames leaves the pending sidecar, which the next head
  * adopts (its file identity matches the data file).
  */
-import { constants, type BigIntStats } from 'node:fs';
+import {
+  close,
+  constants,
+  createReadStream,
+  fstat,
+  open as openCallback,
+  type BigIntStats,
+} from 'node:fs';
 import { link, lstat, open, readdir, rename, rm, rmdir, unlink } from 'node:fs/promises';
 import { createHash } from 'node:crypto';
 import { dirname, join, resolve } from 'node:path';
+import { promisify } from 'node:util';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import {
@@ -56,6 +64,10 @@ const DEFAULT_CONTENT_TYPE = 'application/octet-stream';
 /** Bytes per read of a get stream. */
 const READ_CHUNK_BYTES = 1 << 20;
 
+const openFd = promisify(openCallback);
+const fstatFd = promisify(fstat);
+const closeFd = promisify(close);
+
 /** How often a put retries when a concurrent delete removes its (empty) directory. */
 const DIRECTORY_RETRIES = 3;
 
@@ -93,6 +105,7 @@ export class FsObjectDriver implements ObjectStoreDriver {
       throw new SomError('AlreadyExists', `${key} already exists`);
     }
     const temp = await writeTemp(prepared.layout.tempDir, body, options.signal);
+    let committed = false;
     try {
       if (options.md5 !== undefined && options.md5 !== temp.md5) {
         throw new SomError(
@@ -112,10 +125,11 @@ export class FsObjectDriver implements ObjectStoreDriver {
       await this.locks.run(key, () =>
         this.commit(prepared, location, temp, sidecar, options.ifNotExists === true),
       );
+      committed = true;
       return attributesOf(sidecar, temp.stats);
     } finally {
       await temp.durable.catch(() => undefined);
-      await rm(temp.path, { force: true }); // gone after a rename; a second name after a link
+      if (!committed) await rm(temp.path, { force: true });
     }
   }
 
@@ -123,21 +137,26 @@ export class FsObjectDriver implements ObjectStoreDriver {
     const { layout, dirs } = await this.prepared();
     const location = layout.locate(key);
     if (!(await dirs.isPlain(location.dir, key))) throw notFound(key);
-    const handle = await open(location.data, constants.O_RDONLY | constants.O_NOFOLLOW).catch(
+    const fd = await openFd(location.data, constants.O_RDONLY | constants.O_NOFOLLOW).catch(
       (err: unknown) => {
         throw nativeCode(err) === 'ELOOP' ? linkAtKey(key) : err;
       },
     );
-    const stats = await handle.stat();
+    const stats = await fstatFd(fd).catch(async (err: unknown) => {
+      await closeFd(fd);
+      throw err;
+    });
     const start = options.range?.start ?? 0;
     const end = Math.min(options.range?.end ?? Infinity, stats.size - 1);
     if (!stats.isFile() || start > end) {
-      await handle.close();
+      await closeFd(fd);
       if (!stats.isFile()) throw notFound(key);
       return Readable.from([]);
     }
-    // Reading exactly to the last byte saves a read that finds the end of the file.
-    return handle.createReadStream({
+    // A plain descriptor reads faster than a FileHandle stream; reading exactly to the last
+    // byte saves a read that finds the end of the file. The stream closes the descriptor.
+    return createReadStream('', {
+      fd,
       start,
       end,
       highWaterMark: READ_CHUNK_BYTES,
@@ -240,8 +259,12 @@ export class FsObjectDriver implements ObjectStoreDriver {
       }
     }
     try {
-      if (createOnly) await link(temp.path, location.data);
-      else await rename(temp.path, location.data);
+      if (createOnly) {
+        await link(temp.path, location.data);
+        await unlink(temp.path); // its second name
+      } else {
+        await rename(temp.path, location.data);
+      }
     } catch (err) {
       await rm(pending, { force: true });
       if (createOnly && nativeCode(err) === 'EEXIST') {

@@ -98,6 +98,11 @@ export class DirectorySyncs {
   private readonly queues = new Map<string, { waiting?: Promise<void>; tail: Promise<void> }>();
 
   /**
+   * @param syncOne fsyncs one directory (replaceable to test the scheduling alone).
+   */
+  constructor(private readonly syncOne: (dir: string) => Promise<void> = syncDirectory) {}
+
+  /**
    * Resolve once `dir` was fsynced by a sync started after this call: a sync queued but not
    * yet started is joined, one in progress is not (it may have begun before the caller's rename).
    */
@@ -107,7 +112,7 @@ export class DirectorySyncs {
     if (queue.waiting !== undefined) return queue.waiting;
     const started = queue.tail.then(() => {
       queue.waiting = undefined; // writers arriving from now on need the next sync
-      return syncDirectory(dir);
+      return this.syncOne(dir);
     });
     const tail = started.catch(() => undefined);
     queue.waiting = started;

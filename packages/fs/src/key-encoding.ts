@@ -79,6 +79,7 @@ function decodePiece(name: string): string | undefined {
 /** Cut a segment into pieces whose encoded forms fit {@link MAX_PIECE_BYTES}. */
 function pieces(segment: string): string[] {
   const budget = MAX_PIECE_BYTES - 4; // room for a leading and a trailing %2E escape
+  if (segment.length * 3 <= budget) return [segment]; // short: at most 3 UTF-8 bytes per UTF-16 unit, 3 per %
   const result: string[] = [];
   let current = '';
   let bytes = 0;

@@ -8,6 +8,7 @@ import {
   mkdtempSync,
   readFileSync,
   readdirSync,
+  renameSync,
   rmSync,
   symlinkSync,
   writeFileSync,
@@ -16,6 +17,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ObjectStore, SomError, compareObjectKeys } from '@som/core';
 import { FsObjectDriver } from '@som/fs';
+import { VERIFIED_FOR_MS } from '../directories';
 
 const base = mkdtempSync(join(tmpdir(), 'som-fs-paths-'));
 afterAll(() => rmSync(base, { recursive: true, force: true }));
@@ -145,6 +147,18 @@ describe('fs store paths', () => {
     expect(await keys(store)).toEqual(['inside/x']);
     const error = await store.put('evil/planted', 'x').catch((err: unknown) => err);
     expect((error as SomError).message).toMatch(/evil\/planted.*symbolic link/);
+  });
+
+  it('checks a directory again once it has been trusted for VERIFIED_FOR_MS', async () => {
+    const { store, root } = freshStore();
+    await store.put('d/x', 'x');
+    const outside = join(base, `moved${counter++}`);
+    renameSync(join(root, 'd'), outside);
+    symlinkSync(outside, join(root, 'd'));
+    await new Promise((resolve) => setTimeout(resolve, VERIFIED_FOR_MS + 50));
+    expect(await codeOf(store.put('d/y', 'y'))).toBe('InvalidArgument');
+    expect(await codeOf(store.get('d/x'))).toBe('InvalidArgument');
+    expect(readdirSync(outside).sort()).toEqual(['.x.obj.json', 'x.obj']);
   });
 
   it('ignores files it did not write when listing', async () => {
