@@ -18,6 +18,12 @@ import { refreshEntitySummary } from './entity-summary';
 import type { FileReport, Report } from './report';
 import { reasonFor, type ScannedFile } from './scan';
 
+/**
+ * Entities uploaded at once: while one finishes (its last records, its summary), the next
+ * one's files are already being de-identified and stored.
+ */
+export const ENTITIES_AT_ONCE = 2;
+
 /** Options of {@link uploadFiles}. */
 export interface UploadOptions {
   /** The collection uid (created when absent). */
@@ -214,8 +220,14 @@ export async function uploadFiles(
   }
   const unique = files.filter((file) => file.duplicateOf === undefined);
   if (client === undefined) return dryRunFiles(unique, deidentifier, options, tracker);
-  for (const group of byPatient(unique)) {
-    if (options.signal.aborted) tracker.interrupted(group);
-    else await uploadEntity(client, group, deidentifier, options, tracker);
+  const entities = mapBounded(
+    byPatient(unique),
+    ENTITIES_AT_ONCE,
+    (group) => uploadEntity(client, group, deidentifier, options, tracker),
+    options.signal,
+  );
+  for await (const _entity of entities) {
+    // each file's outcome went to the tracker as it happened
   }
+  tracker.interrupted(unique);
 }
