@@ -36,5 +36,10 @@ export {
   type ReportSummary,
   type OutcomeCounts,
 } from './pipeline/report';
-export { readFileHeader, readHeaderIfDicom, readStreamHeader, readHeaderFromPrefixes } from './pipeline/header';
+export {
+  readFileHeader,
+  readHeaderIfDicom,
+  readStreamHeader,
+  readHeaderFromPrefixes,
+} from './pipeline/header';
 export { imageFieldsReader } from './pipeline/searchable';

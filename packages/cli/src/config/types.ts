@@ -84,5 +84,5 @@ export const ENVIRONMENT: Readonly<Record<string, string>> = Object.freeze({
   SOM_DASHER_STUDY: 'DASHER study',
   SOM_DASHER_SECRETS: 'DASHER secrets file (also STANFORD_CLIENT_SECRETS)',
   SOM_WORKERS:
-    'threads that de-identify (default: one per CPU, at most the concurrency; 0: none, all in the main thread)',
+    'threads that de-identify (default: one per CPU but one, at least one, at most the concurrency; 0: none)',
 });

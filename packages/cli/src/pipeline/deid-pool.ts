@@ -158,7 +158,11 @@ class DeidPool extends AliasedDeidentifier {
 /** The worker script (built next to this module; absent when running from sources). */
 export const WORKER_SCRIPT = join(__dirname, 'deid-worker.js');
 
-/** How many threads to use: `SOM_WORKERS`, else one per CPU; at most `concurrency`; 0 for small runs. */
+/**
+ * How many threads to use: `SOM_WORKERS`, else one per CPU but one (the main thread stores
+ * the files: on 2 CPUs one worker is as fast as two and smaller); at most `concurrency`;
+ * none for small runs.
+ */
 export function workerCount(env: NodeJS.ProcessEnv, concurrency: number, files: number): number {
   const asked = env.SOM_WORKERS;
   if (asked !== undefined && asked !== '') {
@@ -170,7 +174,9 @@ export function workerCount(env: NodeJS.ProcessEnv, concurrency: number, files: 
       );
     return Math.min(n, concurrency);
   }
-  return files < MIN_FILES_FOR_WORKERS ? 0 : Math.min(availableParallelism(), concurrency);
+  return files < MIN_FILES_FOR_WORKERS
+    ? 0
+    : Math.min(Math.max(1, availableParallelism() - 1), concurrency);
 }
 
 /** A deidentifier with `threads` worker threads (0: the main thread). */
