@@ -21,6 +21,19 @@ const SYNC_BUSY_WAIT_MS = 0;
 /** Page cache of the connection, in KiB (SQLite's default is 2 MiB: too small for the indexes of a large store). */
 const CACHE_KIB = 64 * 1024;
 
+/** Page size of new files (SQLite's default is 4 KiB); with 13 indexes, 8 KiB writes faster. */
+const PAGE_SIZE = 8192;
+
+/**
+ * WAL pages written before a commit copies them back into the database (SQLite's default is
+ * 1,000): fewer, larger checkpoints write each hot index page once instead of many times.
+ * A commit that checkpoints takes longer (about 0.2 s on the bench machine).
+ */
+const CHECKPOINT_PAGES = 10_000;
+
+/** The WAL file is cut back to this size after a checkpoint. */
+const WAL_SIZE_LIMIT = 64 * 1024 * 1024;
+
 /** Default of `busyTimeoutMs`: how long an operation waits for another process's lock. */
 export const DEFAULT_BUSY_TIMEOUT_MS = 10_000;
 
@@ -71,11 +84,14 @@ function openOnce(settings: OpenSettings): Database.Database {
     mkdirSync(dirname(settings.path), { recursive: true });
     db = new Database(settings.path, { timeout: SYNC_BUSY_WAIT_MS });
     assertCompatible(db, settings.name); // before anything writes to the file
+    db.pragma(`page_size = ${PAGE_SIZE}`); // takes effect only in a new, empty file
     db.pragma('journal_mode = WAL');
     // In WAL mode NORMAL never corrupts the database; a power cut may lose the last commits,
     // which `som verify --repair` rebuilds from the objects (objects are written first).
     db.pragma('synchronous = NORMAL');
     db.pragma(`cache_size = -${CACHE_KIB}`);
+    db.pragma(`wal_autocheckpoint = ${CHECKPOINT_PAGES}`);
+    db.pragma(`journal_size_limit = ${WAL_SIZE_LIMIT}`);
     migrate(db, settings.name);
     const extra = settings.indexedFields.filter((field) => !DEFAULT_INDEXED_FIELDS.includes(field));
     if (extra.length > 0) {

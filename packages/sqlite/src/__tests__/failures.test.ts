@@ -81,7 +81,7 @@ describe('SQLite store failures', () => {
   it('answers FailedPrecondition for a database with a damaged page', async () => {
     const path = join(freshDir(), 'damaged.db');
     await seeded(path);
-    const pageSize = 4096;
+    const pageSize = readFileSync(path).readUInt16BE(16); // from the database header
     const fd = openSync(path, 'r+');
     for (let offset = pageSize; offset < statSync(path).size; offset += pageSize)
       writeSync(fd, randomBytes(pageSize), 0, pageSize, offset);

@@ -42,6 +42,7 @@ describe('SQLite schema migrations', () => {
     expect(db.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
     expect(db.pragma('application_id', { simple: true })).toBe(APPLICATION_ID);
     expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
+    expect(db.pragma('page_size', { simple: true })).toBe(8192);
     db.close();
     expect(indexNames(path).sort()).toEqual(DEFAULT_INDEXED_FIELDS.map(fieldIndexName).sort());
   });
