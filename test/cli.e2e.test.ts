@@ -409,6 +409,29 @@ describe('som on the embedded default', () => {
     }
   });
 
+  it('verify finds objects without records, exits 1, and --repair rebuilds searchable records', async () => {
+    expect((await som(['upload', SAMPLE, '--collection', 'demo'], { cwd })).code).toBe(0);
+    // The same objects seen with an empty metadata store: every record is missing.
+    const empty = ['--metadata-store', JSON.stringify({ type: 'sqlite', path: 'other.db' })];
+    const found = await som(['verify', '--json', ...empty], { cwd });
+    expect(found.code).toBe(1);
+    const report = json<{
+      images: number;
+      problems: { type: string; repaired: boolean }[];
+      remaining: number;
+    }>(found);
+    expect(report.problems.filter((p) => p.type === 'orphan-object')).toHaveLength(7);
+    expect(report.problems.filter((p) => p.type === 'missing-parent').length).toBeGreaterThan(0);
+    expect(report.remaining).toBe(report.problems.length);
+    const repaired = await som(['verify', '--repair', ...empty], { cwd });
+    expect(repaired.code).toBe(0);
+    expect(repaired.stdout).toMatch(/^repaired {2}orphan-object {2}Collection\/demo\/Entity\//m);
+    expect(
+      json<Record[]>(await som(['search', 'Modality=CT', '--json', ...empty], { cwd })),
+    ).toHaveLength(4);
+    expect((await som(['verify', ...empty], { cwd })).code).toBe(0);
+  });
+
   it('writes nothing on a dry run', async () => {
     const result = await som(['upload', SAMPLE, '--collection', 'demo', '--dry-run', '--json'], {
       cwd,
