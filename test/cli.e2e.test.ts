@@ -7,6 +7,7 @@ import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSy
 import { join } from 'node:path';
 import { FakeDasher, fakeSuid } from '../packages/identifiers/src/__tests__/fake-dasher';
 import {
+  PYDICOM_FILES,
   SAMPLE,
   json,
   makeFixtures,
@@ -430,6 +431,43 @@ describe('som on the embedded default', () => {
       json<Record[]>(await som(['search', 'Modality=CT', '--json', ...empty], { cwd })),
     ).toHaveLength(4);
     expect((await som(['verify', ...empty], { cwd })).code).toBe(0);
+  });
+
+  it("uploads pydicom's test files deterministically: every failure named, the rerun all unchanged", async () => {
+    const first = await som(['upload', PYDICOM_FILES, '--collection', 'pydicom', '--json'], {
+      cwd,
+    });
+    expect(first.code).toBe(1);
+    const report = json<JsonReport>(first);
+    expect(report.summary.counts.written).toBeGreaterThan(20);
+    for (const entry of report.files) {
+      if (entry.outcome === 'failed') expect(entry.reason).toMatch(/\w{8}/);
+      else expect(['written', 'skipped-not-DICOM']).toContain(entry.outcome);
+    }
+    expect(report.files.find((f) => f.path.endsWith('/README.txt'))?.outcome).toBe(
+      'skipped-not-DICOM',
+    );
+    const again = json<JsonReport>(
+      await som(['upload', PYDICOM_FILES, '--collection', 'pydicom', '--json'], { cwd }),
+    );
+    expect(again.summary.counts).toEqual({
+      ...report.summary.counts,
+      written: 0,
+      unchanged: report.summary.counts.written,
+    });
+    const written = report.files
+      .filter((f) => f.outcome === 'written')
+      .map((f) => [f.path, f.entity, f.image]);
+    const unchanged = again.files
+      .filter((f) => f.outcome === 'unchanged')
+      .map((f) => [f.path, f.entity, f.image]);
+    expect(unchanged.sort()).toEqual(written.sort());
+    const key = readFileSync(join(cwd, 'som-data', 'pseudonym.key'), 'utf8').trim();
+    expect(
+      first.stdout +
+        first.stderr +
+        readFileSync(join(cwd, 'som-data', 'som.db')).toString('latin1'),
+    ).not.toContain(key);
   });
 
   it('writes nothing on a dry run', async () => {
