@@ -5,4 +5,3 @@
 export { FsObjectDriver, validateFsConfig, type FsObjectConfig } from './driver';
 export { fsObjectStoreAdapter } from './adapter';
 export { STALE_TEMP_MS } from './layout';
-export { FILE_SUFFIX, CONTINUATION_SUFFIX, MAX_PIECE_BYTES, compareUtf8 } from './key-encoding';

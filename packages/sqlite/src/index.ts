@@ -16,7 +16,6 @@ export {
   MIGRATIONS,
   SCHEMA_VERSION,
   migrate,
-  assertCompatible,
   fieldIndexName,
   type Migration,
 } from './schema';

@@ -1,7 +1,7 @@
 /** The key -> path encoding (unit). */
 import { SomError } from '@som/core';
-import { compareUtf8 } from '@som/fs';
 import {
+  compareUtf8,
   keySegments,
   parseName,
   pendingSidecarName,
