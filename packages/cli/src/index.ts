@@ -5,6 +5,7 @@ export { ADAPTERS, findAdapter, adapterTypes, type AdapterEntry } from './adapte
 export { loadConfig, ConfigError, type ConfigInput } from './config/load';
 export { parseJson } from './config/json-text';
 export * from './config/types';
+export { SecretValue } from './config/secret-value';
 export { Output } from './io/output';
 export { Secrets, REDACTION, MIN_REDACTED_LENGTH } from './io/secrets';
 export {
