@@ -50,9 +50,4 @@ export class Output {
   error(text: string): void {
     this.message(`som: error: ${text}`);
   }
-
-  /** Print `som: warning: <text>` on stderr. */
-  warn(text: string): void {
-    this.message(`som: warning: ${text}`);
-  }
 }

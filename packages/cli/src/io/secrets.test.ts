@@ -14,7 +14,6 @@ describe('Secrets', () => {
   it('leaves values too short to be worth redacting', () => {
     const secrets = new Secrets();
     secrets.add('abc');
-    expect(secrets.size).toBe(0);
     expect(secrets.redact('abc')).toBe('abc');
   });
 
@@ -26,11 +25,8 @@ describe('Secrets', () => {
     output.line('password hunter22');
     output.json({ key: 'hunter22' });
     output.error('bad hunter22');
-    output.warn('careful hunter22');
     expect(stdout.read().toString()).toBe('password [redacted]\n{\n  "key": "[redacted]"\n}\n');
-    expect(stderr.read().toString()).toBe(
-      'som: error: bad [redacted]\nsom: warning: careful [redacted]\n',
-    );
+    expect(stderr.read().toString()).toBe('som: error: bad [redacted]\n');
     expect(output.interactive).toBe(false);
   });
 });

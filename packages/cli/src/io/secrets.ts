@@ -32,9 +32,4 @@ export class Secrets {
     }
     return out;
   }
-
-  /** How many secrets are held (for tests). */
-  get size(): number {
-    return this.#values.size;
-  }
 }
