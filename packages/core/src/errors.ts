@@ -57,7 +57,14 @@ export function errorCode(err: unknown): ErrorCode {
 
 /** A readable one-line description of any thrown value. */
 export function errorMessage(err: unknown): string {
-  if (err instanceof Error) return err.message;
+  // Not `instanceof Error`: errors made in another realm (a vm context, jest) fail that test.
+  if (
+    typeof err === 'object' &&
+    err !== null &&
+    typeof (err as { message?: unknown }).message === 'string'
+  ) {
+    return (err as { message: string }).message;
+  }
   return String(err);
 }
 

@@ -3,9 +3,14 @@
  * For tests and small runs; nothing persists.
  */
 import type { ErrorCode } from '../errors';
-import { formatKey, type KeyPath } from '../names';
+import type { KeyPath } from '../names';
 import type { MetadataStoreDriver, Query, QueryPage, StoredRecord } from './driver';
 import { compareForQuery, cursorOf, decodeCursor, encodeCursor, recordMatches } from './semantics';
+
+/** The Map key of a record: JSON keeps `['a/b']` and `['a', 'b']` apart, unlike a joined path. */
+function mapKey(key: KeyPath): string {
+  return JSON.stringify(key);
+}
 
 /** Records in a Map, queried with the reference semantics. */
 export class MemoryMetadataDriver implements MetadataStoreDriver {
@@ -14,7 +19,7 @@ export class MemoryMetadataDriver implements MetadataStoreDriver {
   private readonly records = new Map<string, StoredRecord>();
 
   async get(key: KeyPath): Promise<StoredRecord | undefined> {
-    const record = this.records.get(formatKey(key));
+    const record = this.records.get(mapKey(key));
     return record === undefined ? undefined : structuredClone(record);
   }
 
@@ -24,7 +29,7 @@ export class MemoryMetadataDriver implements MetadataStoreDriver {
 
   async put(record: StoredRecord): Promise<void> {
     this.records.set(
-      formatKey(record.key),
+      mapKey(record.key),
       structuredClone({ key: [...record.key], data: record.data }),
     );
   }
@@ -34,7 +39,7 @@ export class MemoryMetadataDriver implements MetadataStoreDriver {
   }
 
   async delete(key: KeyPath): Promise<void> {
-    this.records.delete(formatKey(key));
+    this.records.delete(mapKey(key));
   }
 
   async deleteMany(keys: readonly KeyPath[]): Promise<void> {
