@@ -10,4 +10,5 @@ const packages = fs
 module.exports = {
   projects: [...packages, path.join(__dirname, 'test')],
   maxWorkers: 2,
+  reporters: ['default', '<rootDir>/test/unsupported-reporter.js'],
 };
