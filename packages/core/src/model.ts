@@ -10,6 +10,17 @@ import type { ObjectAttributes } from './object-store/driver';
 /** Content type of DICOM objects. */
 export const DICOM_CONTENT_TYPE = 'application/dicom';
 
+/** The searchable DICOM fields DESIGN.md names for Image records; stores index at least these. */
+export const SEARCHABLE_IMAGE_FIELDS = [
+  'Modality',
+  'BodyPartExamined',
+  'StudyDate',
+  'SeriesDescription',
+  'Manufacturer',
+  'Rows',
+  'Columns',
+] as const;
+
 /** Fields som maintains on every record; user metadata may not set them. */
 export const RESERVED_FIELDS = [
   'uid',

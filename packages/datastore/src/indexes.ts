@@ -8,21 +8,13 @@
  *   `{properties: [E, F]}`. Datastore merges these for several equality fields.
  * Deploy with `gcloud datastore indexes create index.yaml`.
  */
-import { SomError, FIELD_NAME } from '@som/core';
+import { SomError, FIELD_NAME, SEARCHABLE_IMAGE_FIELDS } from '@som/core';
 
 /** Most composite indexes a Datastore database may have. */
 export const MAX_COMPOSITE_INDEXES = 200;
 
 /** The DICOM fields DESIGN.md names as searchable, for a default plan. */
-export const DEFAULT_SEARCHABLE_FIELDS = [
-  'Modality',
-  'BodyPartExamined',
-  'StudyDate',
-  'SeriesDescription',
-  'Manufacturer',
-  'Rows',
-  'Columns',
-] as const;
+export const DEFAULT_SEARCHABLE_FIELDS = SEARCHABLE_IMAGE_FIELDS;
 
 /** One property of a composite index. */
 export interface IndexProperty {

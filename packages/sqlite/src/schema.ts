@@ -4,20 +4,14 @@
  * `PRAGMA application_id`, so a foreign SQLite file is never altered).
  */
 import type { Database } from 'better-sqlite3';
-import { FIELD_NAME, SomError } from '@som/core';
+import { FIELD_NAME, SEARCHABLE_IMAGE_FIELDS, SomError } from '@som/core';
 
 /** `PRAGMA application_id` of som databases ("som1"). */
 export const APPLICATION_ID = 0x736f6d31;
 
 /** Fields indexed in every database (the searchable DICOM fields of an Image record, and `uid`). */
 export const DEFAULT_INDEXED_FIELDS: readonly string[] = [
-  'Modality',
-  'BodyPartExamined',
-  'StudyDate',
-  'SeriesDescription',
-  'Manufacturer',
-  'Rows',
-  'Columns',
+  ...SEARCHABLE_IMAGE_FIELDS,
   'SliceThickness',
   'PatientID',
   'StudyInstanceUID',
