@@ -16,6 +16,7 @@ import {
   mkdtempSync,
 } from 'node:fs';
 import { createHash } from 'node:crypto';
+import { getEventListeners } from 'node:events';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -197,6 +198,21 @@ describe('fs store after crashes', () => {
     expect((await store.getBuffer('d/x')).toString()).toBe('previous');
     expect(temps(root)).toEqual([]);
     expect(readdirSync(join(root, 'd')).sort()).toEqual(['.x.obj.json', 'x.obj']);
+  });
+
+  it('stores nothing when the signal is aborted before the write, and leaves no listener on a signal', async () => {
+    const { store, root } = freshStore();
+    const signal = new AbortController().signal;
+    for (let i = 0; i < 20; i++) await store.put(`d/ok${i}`, `bytes ${i}`, { signal });
+    expect(getEventListeners(signal, 'abort')).toEqual([]); // one signal can serve a whole run
+    const controller = new AbortController();
+    controller.abort();
+    const err = await store
+      .put('d/never', Readable.from([Buffer.from('x')]), { signal: controller.signal })
+      .catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'Canceled' });
+    expect(await store.exists('d/never')).toBe(false);
+    expect(temps(root)).toEqual([]);
   });
 
   it('leaves no temporary file after an md5 mismatch or a failing source', async () => {
