@@ -178,6 +178,76 @@ describe('Client', () => {
     );
   });
 
+  it('hashes a new image only in the store, and an image already stored to compare it', async () => {
+    const objects = new MemoryObjectDriver();
+    const puts: (string | undefined)[] = [];
+    const put = objects.put.bind(objects);
+    objects.put = (key, body, options) => {
+      puts.push(options.md5);
+      return put(key, body, options);
+    };
+    const client = new Client({ objectStore: objects, metadataStore: new MemoryMetadataDriver() });
+    const md5 = (text: string): string => createHash('md5').update(text).digest('hex');
+    const upload = (bytes: string): Promise<unknown> =>
+      client.uploadDataset({
+        collection,
+        uid: 'e',
+        images: [{ uid: 'a', bytes: Buffer.from(bytes) }],
+      });
+    const record = async (): Promise<unknown> =>
+      (await client.getImage({ collection, entity: 'e', image: 'a' })).data.md5;
+
+    await upload('A');
+    expect(puts).toEqual([undefined]); // new: no md5 computed before the write
+    expect(await record()).toBe(md5('A')); // the store's
+    await upload('A2');
+    expect(puts).toEqual([undefined, md5('A2')]); // changed: hashed to compare, then checked by the store
+    expect(await record()).toBe(md5('A2'));
+    await upload('A2');
+    expect(puts).toHaveLength(2); // unchanged: not written
+  });
+
+  it("asks an image's own hash function for its MD5 only to compare it with a stored object", async () => {
+    const client = makeClient();
+    let asked = 0;
+    const image = (bytes: string): { uid: string; bytes: Buffer; hash: () => Promise<string> } => ({
+      uid: 'a',
+      bytes: Buffer.from(bytes),
+      hash: async () => {
+        asked++;
+        return createHash('md5').update(bytes).digest('hex');
+      },
+    });
+    const upload = (bytes: string) =>
+      client.uploadDataset({ collection, uid: 'e', images: [image(bytes)] });
+    expect((await upload('A')).counts.uploaded).toBe(1);
+    expect(asked).toBe(0);
+    expect((await upload('A')).counts.unchanged).toBe(1);
+    expect(asked).toBe(1);
+    expect((await upload('B')).counts.uploaded).toBe(1);
+    expect(asked).toBe(2);
+  });
+
+  it('names a file that cannot be read, whether or not an object is stored for it', async () => {
+    const client = makeClient();
+    const missing = join(dir, 'gone.dcm');
+    const absent = await client.uploadDataset({ collection, uid: 'e', images: [missing] });
+    expect(absent.failed[0]?.error).toMatchObject({
+      code: 'NotFound',
+      message: expect.stringContaining(`cannot read ${missing}`),
+    });
+    await client.uploadDataset({
+      collection,
+      uid: 'e',
+      images: [{ uid: 'gone.dcm', bytes: Buffer.from('stored before') }],
+    });
+    const present = await client.uploadDataset({ collection, uid: 'e', images: [missing] });
+    expect(present.failed[0]?.error).toMatchObject({
+      code: 'NotFound',
+      message: expect.stringContaining(`cannot read ${missing}`),
+    });
+  });
+
   it('writes records of a slow stream of images within a second, not only every 250 images', async () => {
     const client = makeClient();
     const reported: string[] = [];

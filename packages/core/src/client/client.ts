@@ -425,12 +425,20 @@ export class Client {
         `image ${base.source}`,
       );
       const contentType = image.contentType ?? DICOM_CONTENT_TYPE;
-      const md5 = await md5OfImage(image);
-      const existingObject = md5 === undefined ? undefined : await this.objects.tryHead(objectName);
-      const sameObject = existingObject?.md5 === md5 && existingObject?.contentType === contentType;
+      // The object first: a new one is written without hashing its bytes beforehand (the
+      // store computes the MD5 of what it writes); an existing one is compared by MD5 (a
+      // stream without a way to its MD5 cannot be compared, and is written).
+      const comparable =
+        image.md5 !== undefined || image.hash !== undefined || image.stream === undefined;
+      const existingObject = comparable ? await this.objects.tryHead(objectName) : undefined;
+      const md5 = existingObject === undefined ? image.md5 : await md5OfImage(image);
+      const sameObject =
+        existingObject !== undefined &&
+        existingObject.md5 === md5 &&
+        existingObject.contentType === contentType;
       const attributes = sameObject
         ? existingObject
-        : await this.objects.put(objectName, openImage(image), {
+        : await this.objects.put(objectName, await openImage(image), {
             contentType,
             ...(md5 ? { md5 } : {}),
           });

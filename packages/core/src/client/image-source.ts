@@ -3,6 +3,7 @@
  */
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { Readable } from 'node:stream';
 import { SomError, errorMessage } from '../errors';
@@ -24,10 +25,18 @@ export interface ImageInput {
   /** Content type (default `application/dicom`). */
   contentType?: string;
   /**
-   * MD5 of the bytes (lowercase hex) when the caller already has it: not computed again.
-   * The object store still checks it against the bytes it stores (a wrong one fails the image).
+   * MD5 of the bytes (lowercase hex) when the caller already has it: not computed again, and
+   * passed to the object store, which checks it against the bytes it stores (a wrong one
+   * fails the image; a remote store checks it after the transfer). Without it, the bytes are
+   * hashed only when an object is already stored under the image's key (to tell whether they
+   * changed); a new object's MD5 is the one the store computes as it writes.
    */
   md5?: string;
+  /**
+   * How to compute the MD5 of the bytes when it is needed and not given (see `md5`), e.g. in
+   * another thread; by default the Client hashes the bytes itself.
+   */
+  hash?: () => Promise<string>;
 }
 
 /** A path, or an {@link ImageInput}. */
@@ -59,25 +68,37 @@ export function describeImage(image: ResolvedImage): string {
   return image.path ?? image.uid;
 }
 
-/** A fresh stream of the image's bytes. */
-export function openImage(image: ResolvedImage): Readable {
+/** The error of a file that cannot be read: NotFound when it is missing. */
+function unreadable(path: string, err: unknown): SomError {
+  const code = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'NotFound' : 'FailedPrecondition';
+  return new SomError(code, `cannot read ${path}: ${errorMessage(err)}`, { cause: err });
+}
+
+/**
+ * A fresh stream of the image's bytes. A file is opened first, so that a file that cannot be
+ * read fails here, named, rather than inside the store that reads the stream.
+ */
+export async function openImage(image: ResolvedImage): Promise<Readable> {
   if (image.bytes !== undefined) return Readable.from([image.bytes]);
   if (image.stream !== undefined) return image.stream;
-  return createReadStream(image.path as string);
+  const path = image.path as string;
+  const handle = await open(path, 'r').catch((err: unknown) => {
+    throw unreadable(path, err);
+  });
+  return handle.createReadStream();
 }
 
 /** MD5 (hex) of the image's bytes (as given, or computed), or undefined for a stream without one. */
 export async function md5OfImage(image: ResolvedImage): Promise<string | undefined> {
   if (image.md5 !== undefined) return image.md5;
+  if (image.hash !== undefined) return image.hash();
   if (image.stream !== undefined) return undefined;
   const hash = createHash('md5');
   if (image.bytes !== undefined) return hash.update(image.bytes).digest('hex');
   try {
     for await (const chunk of createReadStream(image.path as string)) hash.update(chunk as Buffer);
   } catch (err) {
-    const code =
-      (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'NotFound' : 'FailedPrecondition';
-    throw new SomError(code, `cannot read ${image.path}: ${errorMessage(err)}`, { cause: err });
+    throw unreadable(image.path as string, err);
   }
   return hash.digest('hex');
 }
