@@ -3,6 +3,7 @@
  * The `som` command: runs {@link main} with the process's arguments and exits with its code.
  */
 import './threadpool';
+import './heap';
 import { main } from '../program';
 
 let settled = false;

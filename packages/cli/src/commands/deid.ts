@@ -8,7 +8,7 @@ import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { mapBounded } from '@som/core';
-import { md5OfFile, writeFileAtomically } from '../io/atomic-file';
+import { fileHolds, writeFileAtomically } from '../io/atomic-file';
 import type { Deidentifier } from '../pipeline/deid-pool';
 import { prepareRun } from '../pipeline/prepare';
 import { JsonReportFile, type FileReport } from '../pipeline/report';
@@ -54,9 +54,9 @@ async function deidOne(
       output: file.relative,
       size: deid.bytes.length,
     };
-    if ((await md5OfFile(target)) === deid.md5)
+    if (await fileHolds(target, [deid.bytes]))
       return { path: file.path, outcome: 'unchanged', ...where };
-    await writeFileAtomically(target, deid.bytes);
+    await writeFileAtomically(target, [deid.bytes]);
     return { path: file.path, outcome: 'written', ...where };
   } catch (err) {
     return { path: file.path, outcome: 'failed', reason: reasonFor(file.path, err) };

@@ -4,6 +4,7 @@
  */
 import type { Command } from 'commander';
 import { FIELD_NAME, RESERVED_FIELDS, SomError, validateUid, type RecordData } from '@som/core';
+import { findAdapter } from '../adapters';
 import { fieldType } from '../field-types';
 import { imageFieldsReader } from '../pipeline/searchable';
 import { prepareRun } from '../pipeline/prepare';
@@ -70,6 +71,7 @@ async function upload(
       concurrency: config.concurrency,
       metadata,
       signal: runtime.signal,
+      sendMd5: findAdapter('objectStore', config.objectStore.type)?.remote === true,
     };
     try {
       await run.withProgress(dryRun ? 'dry run' : 'upload', scan.files, (progress) =>

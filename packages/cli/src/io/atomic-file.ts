@@ -4,9 +4,9 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, rename, unlink } from 'node:fs/promises';
+import { mkdir, open, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { Readable, Transform } from 'node:stream';
+import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 
 /** Size and MD5 (lowercase hex) of written bytes. */
@@ -15,22 +15,40 @@ export interface WrittenFile {
   md5: string;
 }
 
+/** Bytes read at once when comparing a file with bytes in memory. */
+const COMPARE_CHUNK = 1 << 20;
+
 /** A temporary name beside `path`, hidden and unique. */
 export function temporaryPathFor(path: string): string {
   return join(dirname(path), `.${basename(path)}.som-${randomBytes(6).toString('hex')}.tmp`);
 }
 
-/**
- * Write `source` to `path` atomically, creating parent directories. `check` sees the size and
- * MD5 before the rename; when it throws, the temporary file is removed and nothing is written.
- */
-export async function writeFileAtomically(
+/** Write `parts` one after the other into the new file `path`. */
+async function writeParts(path: string, parts: readonly Buffer[]): Promise<void> {
+  const handle = await open(path, 'wx');
+  try {
+    let pending = parts.filter((part) => part.length > 0);
+    while (pending.length > 0) {
+      // A write may take fewer bytes than given: go on from where it stopped.
+      let { bytesWritten } = await handle.writev(pending);
+      while (pending.length > 0 && bytesWritten >= (pending[0] as Buffer).length) {
+        bytesWritten -= (pending[0] as Buffer).length;
+        pending = pending.slice(1);
+      }
+      if (bytesWritten > 0)
+        pending = [(pending[0] as Buffer).subarray(bytesWritten), ...pending.slice(1)];
+    }
+  } finally {
+    await handle.close();
+  }
+}
+
+/** Stream `source` into the new file `path`, hashing it on the way for `check`. */
+async function writeChecked(
   path: string,
-  source: Buffer | Readable,
-  check: (written: WrittenFile) => void = () => undefined,
-): Promise<WrittenFile> {
-  await mkdir(dirname(path), { recursive: true });
-  const temp = temporaryPathFor(path);
+  source: Readable,
+  check: (written: WrittenFile) => void,
+): Promise<void> {
   const hash = createHash('md5');
   let size = 0;
   const measure = new Transform({
@@ -40,16 +58,26 @@ export async function writeFileAtomically(
       callback(null, chunk);
     },
   });
+  await pipeline(source, measure, createWriteStream(path, { flags: 'wx' }));
+  check({ size, md5: hash.digest('hex') });
+}
+
+/**
+ * Write `source` to `path` atomically, creating parent directories: a stream whose size and
+ * MD5 `check` sees before the rename (when it throws, the temporary file is removed and
+ * nothing is written), or bytes in parts, written in order without joining them.
+ */
+export async function writeFileAtomically(
+  path: string,
+  source: Readable | readonly Buffer[],
+  check: (written: WrittenFile) => void = () => undefined,
+): Promise<void> {
+  await mkdir(dirname(path), { recursive: true });
+  const temp = temporaryPathFor(path);
   try {
-    await pipeline(
-      Buffer.isBuffer(source) ? Readable.from([source]) : source,
-      measure,
-      createWriteStream(temp, { flags: 'wx' }),
-    );
-    const written = { size, md5: hash.digest('hex') };
-    check(written);
+    if (Array.isArray(source)) await writeParts(temp, source);
+    else await writeChecked(temp, source as Readable, check);
     await rename(temp, path);
-    return written;
   } catch (err) {
     await unlink(temp).catch(() => undefined);
     throw err;
@@ -66,4 +94,38 @@ export async function md5OfFile(path: string): Promise<string | undefined> {
     throw err;
   }
   return hash.digest('hex');
+}
+
+/**
+ * True when the file at `path` holds exactly the bytes of `parts` (false when it does not
+ * exist): compared as read, without hashing either.
+ */
+export async function fileHolds(path: string, parts: readonly Buffer[]): Promise<boolean> {
+  let handle;
+  try {
+    handle = await open(path, 'r');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false;
+    throw err;
+  }
+  try {
+    const size = parts.reduce((n, part) => n + part.length, 0);
+    if ((await handle.stat()).size !== size) return false;
+    const buffer = Buffer.allocUnsafe(Math.min(COMPARE_CHUNK, Math.max(size, 1)));
+    let position = 0;
+    for (const part of parts) {
+      for (let offset = 0; offset < part.length;) {
+        const want = Math.min(buffer.length, part.length - offset);
+        const { bytesRead } = await handle.read(buffer, 0, want, position);
+        if (bytesRead === 0) return false; // shorter than its size said: changed meanwhile
+        if (!buffer.subarray(0, bytesRead).equals(part.subarray(offset, offset + bytesRead)))
+          return false;
+        offset += bytesRead;
+        position += bytesRead;
+      }
+    }
+    return true;
+  } finally {
+    await handle.close();
+  }
 }

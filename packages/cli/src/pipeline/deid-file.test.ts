@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -27,6 +28,7 @@ interface Context {
   aliases: AliasTable;
   recipe: Awaited<ReturnType<typeof loadRecipe>>;
   key: SecretKey;
+  hash: boolean;
 }
 
 async function context(
@@ -39,11 +41,11 @@ async function context(
     new LocalPseudonymiser({ key: secret }),
     collector.request(),
   );
-  return { recipe: await loadRecipe(recipeFile), aliases, key: secret };
+  return { recipe: await loadRecipe(recipeFile), aliases, key: secret, hash: true };
 }
 
 async function deidentifyFile(file: ScannedFile, c: Context): Promise<DeidentifiedFile> {
-  return deidentifyPath(file.absolute, file.path, aliasesOf(file, c.aliases), c);
+  return deidentifyPath(file.absolute, file.path, aliasesOf(file, c.aliases), c, c.hash);
 }
 
 describe('deidentifyFile', () => {
@@ -53,12 +55,21 @@ describe('deidentifyFile', () => {
     const b = await deidentifyFile(file, await context('key one of the test', collector));
     const again = await deidentifyFile(file, await context('key one of the test', collector));
     expect(b.bytes.equals(a.bytes)).toBe(true);
+    expect(a.md5).toBe(createHash('md5').update(a.bytes).digest('hex'));
     expect(b.md5).toBe(a.md5);
     expect(again.bytes.equals(a.bytes)).toBe(true);
     expect([b.entity, b.image, b.item]).toEqual([a.entity, a.image, a.item]);
     const other = await deidentifyFile(file, await context('another key entirely', collector));
     expect(other.entity).not.toBe(a.entity);
     expect(other.image).not.toBe(a.image);
+  });
+
+  it('hashes the output only when asked (for a remote store to check the transfer)', async () => {
+    const { file, collector } = await scanned(FILE);
+    const c = await context('key one of the test', collector);
+    const unhashed = await deidentifyFile(file, { ...c, hash: false });
+    expect(unhashed.md5).toBeUndefined();
+    expect(unhashed.bytes.equals((await deidentifyFile(file, c)).bytes)).toBe(true);
   });
 
   it('removes the identity, keeps the searchable fields and names the image by its remapped UID', async () => {

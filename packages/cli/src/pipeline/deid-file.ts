@@ -1,7 +1,7 @@
 /**
  * The second pass for one file: read it into memory, de-identify it with its aliases (fail
- * closed: any problem is an error and nothing comes out) and hash the result. Never writes
- * to disk. Runs in the main thread or in a worker thread (see deid-pool.ts).
+ * closed: any problem is an error and nothing comes out) and, when asked, hash the result.
+ * Never writes to disk. Runs in the main thread or in a worker thread (see deid-pool.ts).
  */
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
@@ -21,8 +21,8 @@ import type { ScannedFile } from './scan';
 export interface DeidentifiedFile {
   /** The de-identified Part 10 bytes. */
   bytes: Buffer;
-  /** Their MD5, lowercase hex. */
-  md5: string;
+  /** Their MD5, lowercase hex, when {@link deidentifyPath} was asked for it. */
+  md5?: string;
   /** Searchable fields of the de-identified header. */
   searchable: Record<string, string | number>;
   /** The entity uid: the patient's alias. */
@@ -59,6 +59,11 @@ export function aliasesOf(file: ScannedFile, table: AliasTable): DeidAliases {
   };
 }
 
+/** The MD5 of `bytes`, lowercase hex. */
+export function md5Hex(bytes: Buffer): string {
+  return createHash('md5').update(bytes).digest('hex');
+}
+
 /** The entity uid of a file with `aliases`: the patient's alias (a valid uid by DASHER's rules). */
 export function entityUidOf(aliases: DeidAliases): string {
   return sanitizeUid(aliases.entity.suid);
@@ -72,7 +77,8 @@ export interface DeidSettings {
 }
 
 /**
- * Read the file at `path` (named `source` in errors) and de-identify it in memory.
+ * Read the file at `path` (named `source` in errors) and de-identify it in memory; with
+ * `hash`, compute the MD5 of the result too.
  * @throws SomError naming what is wrong (never an original identifier).
  */
 export async function deidentifyPath(
@@ -80,6 +86,7 @@ export async function deidentifyPath(
   source: string,
   aliases: DeidAliases,
   settings: DeidSettings,
+  hash = false,
 ): Promise<DeidentifiedFile> {
   let bytes: Buffer;
   try {
@@ -99,7 +106,7 @@ export async function deidentifyPath(
   });
   return {
     bytes: result.bytes,
-    md5: createHash('md5').update(result.bytes).digest('hex'),
+    ...(hash ? { md5: md5Hex(result.bytes) } : {}),
     searchable: result.searchable,
     entity: entityUidOf(aliases),
     image: isValidUid(result.sopInstanceUid)

@@ -1,8 +1,8 @@
 /**
- * De-identifying files off the main thread: a pool of worker threads (one per CPU by
- * default) that read and de-identify files and send the bytes back, so de-identification
- * and hashing run beside the uploads. Falls back to the main thread for small runs, when
- * `SOM_WORKERS=0`, or where the worker script is not built (tests run from sources).
+ * De-identifying files off the main thread: a pool of worker threads (one per CPU but one
+ * by default) that read, de-identify and (when asked) hash files, and send the bytes back,
+ * so that all this runs beside the uploads. Falls back to the main thread for small runs,
+ * when `SOM_WORKERS=0`, or where the worker script is not built (tests run from sources).
  */
 import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
@@ -35,6 +35,8 @@ export interface WorkerJob {
   /** The path as reported. */
   source: string;
   aliases: DeidAliases;
+  /** Compute the MD5 of the output too. */
+  hash: boolean;
 }
 
 /** A worker's answer. */
@@ -42,10 +44,21 @@ export type WorkerReply =
   | { id: number; ok: true; file: Omit<DeidentifiedFile, 'bytes'> & { bytes: ArrayBuffer } }
   | { id: number; ok: false; code: ErrorCode; message: string };
 
+/**
+ * Whether to compute the MD5 of a file beside its de-identification: `always`, `never`, or
+ * `spare`: when the de-identification threads are not behind (otherwise the caller hashes
+ * the file itself if it needs to, so that both sides of the upload stay busy).
+ */
+export type HashRequest = 'always' | 'never' | 'spare';
+
 /** De-identifies files (see deid-file.ts), in the main thread or in worker threads. */
 export interface Deidentifier {
-  /** De-identify one file from the first pass. @throws SomError naming what is wrong. */
-  deidentify(file: ScannedFile): Promise<DeidentifiedFile>;
+  /**
+   * De-identify one file from the first pass, computing the MD5 of the output too as `hash`
+   * asks (default never).
+   * @throws SomError naming what is wrong.
+   */
+  deidentify(file: ScannedFile, hash?: HashRequest): Promise<DeidentifiedFile>;
   /** The entity uid (the patient's alias) of a file. @throws SomError NotFound without an alias. */
   entityUid(file: ScannedFile): string;
   /** Stop the threads, if any. */
@@ -55,6 +68,12 @@ export interface Deidentifier {
 /** Runs can be this small and still start threads; smaller ones de-identify in the main thread. */
 export const MIN_FILES_FOR_WORKERS = 16;
 
+/**
+ * A thread with more files than this waiting is behind the uploads: it leaves the hashing
+ * it was asked to do when it has time (`spare`) to the uploads.
+ */
+export const BEHIND_AT = 4;
+
 /** What both kinds of deidentifier share: the aliases. */
 abstract class AliasedDeidentifier implements Deidentifier {
   constructor(protected readonly aliases: AliasTable) {}
@@ -63,7 +82,7 @@ abstract class AliasedDeidentifier implements Deidentifier {
     return entityUidOf(aliasesOf(file, this.aliases));
   }
 
-  abstract deidentify(file: ScannedFile): Promise<DeidentifiedFile>;
+  abstract deidentify(file: ScannedFile, hash?: HashRequest): Promise<DeidentifiedFile>;
   abstract close(): Promise<void>;
 }
 
@@ -76,8 +95,10 @@ class InlineDeidentifier extends AliasedDeidentifier {
     super(aliases);
   }
 
-  async deidentify(file: ScannedFile): Promise<DeidentifiedFile> {
-    return deidentifyPath(file.absolute, file.path, aliasesOf(file, this.aliases), this.settings);
+  async deidentify(file: ScannedFile, hash: HashRequest = 'never'): Promise<DeidentifiedFile> {
+    // The uploads run in this thread too: whoever hashes, this thread does.
+    const aliases = aliasesOf(file, this.aliases);
+    return deidentifyPath(file.absolute, file.path, aliases, this.settings, hash !== 'never');
   }
 
   async close(): Promise<void> {}
@@ -133,7 +154,7 @@ class DeidPool extends AliasedDeidentifier {
     return thread;
   }
 
-  async deidentify(file: ScannedFile): Promise<DeidentifiedFile> {
+  async deidentify(file: ScannedFile, hash: HashRequest = 'never'): Promise<DeidentifiedFile> {
     const aliases = aliasesOf(file, this.aliases);
     let best = 0;
     this.threads.forEach((t, i) => {
@@ -141,7 +162,13 @@ class DeidPool extends AliasedDeidentifier {
     });
     const thread = this.thread(best);
     const id = this.nextId++;
-    const job: WorkerJob = { id, path: file.absolute, source: file.path, aliases };
+    const job: WorkerJob = {
+      id,
+      path: file.absolute,
+      source: file.path,
+      aliases,
+      hash: hash === 'always' || (hash === 'spare' && thread.pending.size <= BEHIND_AT),
+    };
     return new Promise<DeidentifiedFile>((resolve, reject) => {
       thread.pending.set(id, { resolve, reject });
       thread.worker.postMessage(job);

@@ -1,7 +1,7 @@
 /**
- * A worker thread that de-identifies files for {@link DeidPool}: it reads each file itself,
- * de-identifies it and sends the bytes back (transferred, not copied). Its recipe and key
- * come from `workerData`; nothing it handles is ever written to disk.
+ * A worker thread of {@link DeidPool}: it reads each file itself, de-identifies it and sends
+ * the bytes back (transferred, not copied). Its recipe and key come from `workerData`;
+ * nothing it handles is ever written to disk.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { errorCode, errorMessage } from '@som/core';
@@ -31,18 +31,17 @@ function ownArrayBuffer(buffer: Buffer): ArrayBuffer {
       ) as ArrayBuffer);
 }
 
+/** The answer to `job`, and what to transfer with it. */
+async function answer(job: WorkerJob): Promise<[WorkerReply, ArrayBuffer[]]> {
+  const file = await deidentifyPath(job.path, job.source, job.aliases, await settings, job.hash);
+  const bytes = ownArrayBuffer(file.bytes);
+  return [{ id: job.id, ok: true, file: { ...file, bytes } }, [bytes]];
+}
+
 port?.on('message', (job: WorkerJob) => {
-  void (async (): Promise<void> => {
-    let reply: WorkerReply;
-    const transfer: ArrayBuffer[] = [];
-    try {
-      const file = await deidentifyPath(job.path, job.source, job.aliases, await settings);
-      const bytes = ownArrayBuffer(file.bytes);
-      transfer.push(bytes);
-      reply = { id: job.id, ok: true, file: { ...file, bytes } };
-    } catch (err) {
-      reply = { id: job.id, ok: false, code: errorCode(err), message: errorMessage(err) };
-    }
-    port.postMessage(reply, transfer);
-  })();
+  answer(job).then(
+    ([reply, transfer]) => port.postMessage(reply, transfer),
+    (err: unknown) =>
+      port.postMessage({ id: job.id, ok: false, code: errorCode(err), message: errorMessage(err) }),
+  );
 });

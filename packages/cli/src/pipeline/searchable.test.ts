@@ -24,15 +24,21 @@ describe('imageFieldsReader', () => {
       index: 0,
       ...identity,
     };
-    const deid = await deidentifyPath(FILE, FILE, aliasesOf(file, table), {
-      recipe: await loadRecipe(undefined),
-      key,
-    });
+    const deid = await deidentifyPath(
+      FILE,
+      FILE,
+      aliasesOf(file, table),
+      {
+        recipe: await loadRecipe(undefined),
+        key,
+      },
+      true,
+    );
     const stream = Readable.from([deid.bytes.subarray(0, 1000), deid.bytes.subarray(1000)]);
     const fields = await imageFieldsReader(stream, {
       key: 'Collection/c/Entity/e/Images/i',
       size: deid.bytes.length,
-      md5: deid.md5,
+      md5: deid.md5 as string,
       contentType: 'application/dicom',
       metadata: {},
       updated: new Date(),

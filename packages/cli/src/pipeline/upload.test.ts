@@ -14,6 +14,7 @@ import { SecretValue } from '../config/secret-value';
 import type { SomConfig } from '../config/types';
 import { Output } from '../io/output';
 import type { Progress } from '../io/progress';
+import type { Deidentifier, HashRequest } from './deid-pool';
 import { prepareRun } from './prepare';
 import { Report, type FileReport } from './report';
 import { uploadFiles } from './upload';
@@ -69,7 +70,26 @@ class RefusingObjectDriver extends MemoryObjectDriver {
   }
 }
 
-async function run(client: Client | undefined, signal = new AbortController().signal) {
+/** A memory object store that remembers the MD5 sent with each write. */
+class RecordingObjectDriver extends MemoryObjectDriver {
+  readonly sent: [string, string | undefined][] = [];
+  override async put(key: string, body: Readable, options: PutOptions): Promise<ObjectAttributes> {
+    this.sent.push([key, options.md5]);
+    return super.put(key, body, options);
+  }
+}
+
+/** Options of {@link run}. */
+interface RunOptions {
+  signal?: AbortSignal;
+  /** Send the MD5s to the store (a remote store). */
+  sendMd5?: boolean;
+  /** Sees whether each file was to be hashed beside its de-identification. */
+  hashed?: (path: string, hash: HashRequest) => void;
+}
+
+async function run(client: Client | undefined, options: RunOptions = {}) {
+  const { signal = new AbortController().signal, sendMd5 = false } = options;
   const entries: FileReport[] = [];
   const report = new Report([{ add: (e) => entries.push(e), finish: async () => undefined }]);
   const { scan, deidentifier } = await prepareRun(['in'], config(), new Output(), report, {
@@ -78,11 +98,19 @@ async function run(client: Client | undefined, signal = new AbortController().si
     createKey: true,
     signal,
   });
+  const watched: Deidentifier = {
+    deidentify: (file, hash = 'never') => {
+      options.hashed?.(file.path, hash);
+      return deidentifier.deidentify(file, hash);
+    },
+    entityUid: (file) => deidentifier.entityUid(file),
+    close: () => deidentifier.close(),
+  };
   await uploadFiles(
     client,
     scan.files,
-    deidentifier,
-    { collection: 'c1', concurrency: 2, metadata: { Site: 'test' }, signal },
+    watched,
+    { collection: 'c1', concurrency: 2, metadata: { Site: 'test' }, signal, sendMd5 },
     report,
     noProgress,
   );
@@ -97,8 +125,11 @@ describe('uploadFiles', () => {
       objectStore: new MemoryObjectDriver(),
       metadataStore: new MemoryMetadataDriver(),
     });
-    const first = await run(client);
+    const hashed = new Map<string, HashRequest>();
+    const first = await run(client, { hashed: (path, hash) => hashed.set(path, hash) });
     expect(first.summary.counts).toMatchObject({ written: 6, failed: 3, 'skipped-not-DICOM': 1 });
+    // New entities: nothing hashed beside the de-identification (the store hashes as it writes).
+    expect(new Set(hashed.values())).toEqual(new Set(['never']));
     expect(first.byPath['in/notes.txt']?.outcome).toBe('skipped-not-DICOM');
     expect(first.byPath['in/truncated.dcm']).toMatchObject({ outcome: 'failed' });
     expect(first.byPath['in/no-patient-id.dcm']).toMatchObject({
@@ -123,7 +154,10 @@ describe('uploadFiles', () => {
       image: written[0]?.image as string,
     });
     expect(image.data).toMatchObject({ Site: 'test', contentType: 'application/dicom', Rows: 64 });
-    const again = await run(client);
+    hashed.clear();
+    const again = await run(client, { hashed: (path, hash) => hashed.set(path, hash) });
+    // Stored entities: hashed beside the de-identification, to compare with the objects.
+    expect(hashed.get('in/patient-c/IM0002.dcm')).toBe('spare');
     expect(again.summary.counts).toMatchObject({
       written: 0,
       unchanged: 6,
@@ -136,6 +170,27 @@ describe('uploadFiles', () => {
         .map((e) => [e.path, e.entity, e.image])
         .sort(),
     ).toEqual(written.map((e) => [e.path, e.entity, e.image]).sort());
+  });
+
+  it("sends each file's MD5 along only when asked (a remote store), and the store checks it", async () => {
+    const sent = async (hash: boolean): Promise<(string | undefined)[]> => {
+      const objects = new RecordingObjectDriver();
+      const client = new Client({
+        objectStore: objects,
+        metadataStore: new MemoryMetadataDriver(),
+      });
+      const { summary } = await run(client, { sendMd5: hash });
+      expect(summary.counts).toMatchObject({ written: 6 });
+      for (const [key, md5] of objects.sent) {
+        const stored = await objects.head(key);
+        if (md5 !== undefined) expect(md5).toBe(stored.md5);
+      }
+      return objects.sent.map(([, md5]) => md5);
+    };
+    const remote = await sent(true);
+    expect(remote).toHaveLength(6);
+    expect(remote.every((md5) => /^[0-9a-f]{32}$/.test(md5 ?? ''))).toBe(true);
+    expect(await sent(false)).toEqual(Array(6).fill(undefined)); // the store hashes what it writes
   });
 
   it('goes on when the store refuses the writes of one patient, naming the reason', async () => {
@@ -187,7 +242,7 @@ describe('uploadFiles', () => {
       client,
       scan.files,
       deidentifier,
-      { collection: 'c1', concurrency: 1, metadata: {}, signal: controller.signal },
+      { collection: 'c1', concurrency: 1, metadata: {}, signal: controller.signal, sendMd5: false },
       report,
       noProgress,
     );

@@ -4,6 +4,7 @@
  * second, unchanged files skipped), then refresh the entity's aggregate fields.
  */
 import {
+  entityKey,
   mapBounded,
   toSomError,
   type Client,
@@ -13,7 +14,7 @@ import {
 } from '@som/core';
 import type { Progress } from '../io/progress';
 import type { DeidentifiedFile } from './deid-file';
-import type { Deidentifier } from './deid-pool';
+import type { Deidentifier, HashRequest } from './deid-pool';
 import { refreshEntitySummary } from './entity-summary';
 import type { FileReport, Report } from './report';
 import { reasonFor, type ScannedFile } from './scan';
@@ -34,6 +35,22 @@ export interface UploadOptions {
   metadata: RecordData;
   /** Stop starting files when aborted; files in flight finish. */
   signal: AbortSignal;
+  /**
+   * Send each file's MD5 (computed while de-identifying) to the object store, which checks
+   * the bytes it received: for a remote store. Otherwise the MD5 only tells whether an object
+   * already stored changed, and a new object's MD5 is the one the store computes as it writes.
+   */
+  sendMd5: boolean;
+}
+
+/**
+ * What an upload knows of a file's MD5, if it was computed (see {@link UploadOptions.sendMd5}):
+ * sent to the store, or only there to compare with a stored object.
+ */
+function md5Of(deid: DeidentifiedFile, send: boolean): Pick<ImageInput, 'md5' | 'hash'> {
+  const { md5 } = deid;
+  if (md5 === undefined) return {};
+  return send ? { md5 } : { hash: async () => md5 };
 }
 
 /** Reports outcomes and advances the progress by each file's size. */
@@ -62,17 +79,21 @@ class Tracker {
 type Attempt =
   { file: ScannedFile; deid: DeidentifiedFile } | { file: ScannedFile; error: unknown };
 
-/** De-identify `files` with bounded concurrency, yielding each outcome as it completes. */
+/**
+ * De-identify `files` with bounded concurrency (computing their MD5 too as `hash` asks),
+ * yielding each outcome as it completes.
+ */
 function deidentifyAll(
   files: readonly ScannedFile[],
   deidentifier: Deidentifier,
   options: UploadOptions,
+  hash: HashRequest = 'never',
 ): AsyncGenerator<Attempt> {
   return mapBounded(
     files,
     options.concurrency,
     (file): Promise<Attempt> =>
-      deidentifier.deidentify(file).then(
+      deidentifier.deidentify(file, hash).then(
         (deid) => ({ file, deid }),
         (error: unknown) => ({ file, error }),
       ),
@@ -137,9 +158,17 @@ async function uploadEntity(
       tracker.add(file, { outcome: 'failed', reason: reasonFor(file.path, err) });
     return;
   }
+  const ref = { collection: options.collection, entity };
   const byImage = new Map<string, ScannedFile>();
   async function* images(): AsyncGenerator<ImageInput> {
-    for await (const attempt of deidentifyAll(files, deidentifier, options)) {
+    // The MD5s are computed beside the de-identification when they go to the store; when the
+    // entity was stored before (a rerun: its objects are compared by MD5), by whichever side
+    // has time (the Client hashes the others). The objects of a new entity are hashed by the
+    // store as it writes them, and by nothing else.
+    const stored = async (): Promise<boolean> =>
+      (await client.records.get(entityKey(ref))) !== undefined;
+    const hash = options.sendMd5 ? 'always' : (await stored()) ? 'spare' : 'never';
+    for await (const attempt of deidentifyAll(files, deidentifier, options, hash)) {
       const { file } = attempt;
       if ('error' in attempt) {
         tracker.add(file, { outcome: 'failed', reason: reasonFor(file.path, attempt.error) });
@@ -154,7 +183,12 @@ async function uploadEntity(
       }
       byImage.set(deid.image, file);
       const metadata = { ...deid.searchable, ...options.metadata };
-      yield { uid: deid.image, bytes: deid.bytes, md5: deid.md5, metadata };
+      yield {
+        uid: deid.image,
+        bytes: deid.bytes,
+        metadata,
+        ...md5Of(deid, options.sendMd5),
+      };
     }
   }
   const iterator = images();
@@ -179,7 +213,6 @@ async function uploadEntity(
       });
     }
   };
-  const ref = { collection: options.collection, entity };
   try {
     const images = prepend(first.value, iterator);
     await client.uploadDataset({
