@@ -8,7 +8,6 @@ import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { mapBounded } from '@som/core';
-import { fileHolds, writeFileAtomically } from '../io/atomic-file';
 import type { Deidentifier } from '../pipeline/deid-pool';
 import { prepareRun } from '../pipeline/prepare';
 import { JsonReportFile, type FileReport } from '../pipeline/report';
@@ -45,19 +44,16 @@ async function deidOne(
     };
   claimed.set(file.relative, file.path);
   try {
-    const deid = await deidentifier.deidentify(file);
-    const target = join(out, file.relative);
-    const where = {
-      entity: deid.entity,
-      item: deid.item,
-      image: deid.image,
+    const written = await deidentifier.deidentifyInto(file, join(out, file.relative));
+    return {
+      path: file.path,
+      outcome: written.outcome,
+      entity: written.entity,
+      item: written.item,
+      image: written.image,
       output: file.relative,
-      size: deid.bytes.length,
+      size: written.size,
     };
-    if (await fileHolds(target, [deid.bytes]))
-      return { path: file.path, outcome: 'unchanged', ...where };
-    await writeFileAtomically(target, [deid.bytes]);
-    return { path: file.path, outcome: 'written', ...where };
   } catch (err) {
     return { path: file.path, outcome: 'failed', reason: reasonFor(file.path, err) };
   }
@@ -78,6 +74,7 @@ async function deid(
     cwd: runtime.cwd,
     env: runtime.env,
     createKey: true,
+    mainThreadBusy: false,
     exclude: [out],
     signal: runtime.signal,
     ...(options.ids ? { ids: options.ids } : {}),

@@ -63,6 +63,7 @@ async function upload(
       cwd: runtime.cwd,
       env: runtime.env,
       createKey: !dryRun,
+      mainThreadBusy: !dryRun,
       signal: runtime.signal,
       ...(options.ids ? { ids: options.ids } : {}),
     });

@@ -1,10 +1,16 @@
 import { createHash } from 'node:crypto';
-import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readDicomHeader } from '@som/dicom';
 import { AliasTable, LocalPseudonymiser, SecretKey } from '@som/identifiers';
-import { aliasesOf, deidentifyPath, loadRecipe, type DeidentifiedFile } from './deid-file';
+import {
+  aliasesOf,
+  deidentifyInto,
+  deidentifyPath,
+  loadRecipe,
+  type DeidentifiedFile,
+} from './deid-file';
 import { readFileHeader } from './header';
 import { IdentifierCollector } from './identity';
 import type { ScannedFile } from './scan';
@@ -97,6 +103,44 @@ describe('deidentifyFile', () => {
       Rows: 64,
       Columns: 64,
     });
+  });
+
+  it('de-identifies into a file: the same bytes as in memory, left alone when unchanged, nothing for a failure', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'som-deid-into-'));
+    try {
+      const { file, collector } = await scanned(FILE);
+      const c = await context('key one of the test', collector);
+      const aliases = aliasesOf(file, c.aliases);
+      const target = join(dir, 'nested', 'out.dcm');
+      const written = await deidentifyInto(file.absolute, file.path, aliases, c, target);
+      const inMemory = await deidentifyFile(file, c);
+      expect(readFileSync(target).equals(inMemory.bytes)).toBe(true);
+      expect(written).toEqual({
+        outcome: 'written',
+        size: inMemory.bytes.length,
+        entity: inMemory.entity,
+        image: inMemory.image,
+        item: inMemory.item,
+      });
+      const mtime = statSync(target).mtimeMs;
+      const again = await deidentifyInto(file.absolute, file.path, aliases, c, target);
+      expect(again.outcome).toBe('unchanged');
+      expect(statSync(target).mtimeMs).toBe(mtime);
+      writeFileSync(target, 'changed by hand');
+      expect((await deidentifyInto(file.absolute, file.path, aliases, c, target)).outcome).toBe(
+        'written',
+      );
+      expect(readFileSync(target).equals(inMemory.bytes)).toBe(true);
+      const truncated = join(dir, 'truncated.dcm');
+      writeFileSync(truncated, readFileSync(FILE).subarray(0, 700));
+      const failing = join(dir, 'failing-out.dcm');
+      await expect(
+        deidentifyInto(truncated, 'truncated.dcm', aliases, c, failing),
+      ).rejects.toThrow();
+      expect(readdirSync(dir).sort()).toEqual(['nested', 'truncated.dcm']);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('names a missing alias without the original identifier', async () => {

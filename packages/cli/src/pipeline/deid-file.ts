@@ -1,7 +1,9 @@
 /**
  * The second pass for one file: read it into memory, de-identify it with its aliases (fail
- * closed: any problem is an error and nothing comes out) and, when asked, hash the result.
- * Never writes to disk. Runs in the main thread or in a worker thread (see deid-pool.ts).
+ * closed: any problem is an error and nothing comes out) and either keep the result in
+ * memory (`som upload`, which never writes DICOM to disk itself), hashing it when asked, or
+ * write it to the output file `som deid` names. Runs in the main thread or in a worker
+ * thread (see deid-pool.ts).
  */
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
@@ -12,9 +14,11 @@ import {
   layerRecipes,
   parseRecipe,
   type DeidAliases,
+  type DeidResult,
   type Recipe,
 } from '@som/dicom';
 import type { AliasTable, PseudonymKey } from '@som/identifiers';
+import { fileHolds, writeFileAtomically } from '../io/atomic-file';
 import type { ScannedFile } from './scan';
 
 /** A de-identified file, in memory. */
@@ -76,18 +80,21 @@ export interface DeidSettings {
   key: PseudonymKey;
 }
 
-/**
- * Read the file at `path` (named `source` in errors) and de-identify it in memory; with
- * `hash`, compute the MD5 of the result too.
- * @throws SomError naming what is wrong (never an original identifier).
- */
-export async function deidentifyPath(
+/** A file de-identified in memory: the de-identifier's result and the names it goes by. */
+interface Deidentified {
+  result: DeidResult;
+  entity: string;
+  image: string;
+  item: string;
+}
+
+/** Read the file at `path` (named `source` in errors) and de-identify it in memory. */
+async function deidentifyFile(
   path: string,
   source: string,
   aliases: DeidAliases,
   settings: DeidSettings,
-  hash = false,
-): Promise<DeidentifiedFile> {
+): Promise<Deidentified> {
   let bytes: Buffer;
   try {
     bytes = await readFile(path);
@@ -105,13 +112,66 @@ export async function deidentifyPath(
     uidKey: settings.key,
   });
   return {
-    bytes: result.bytes,
-    ...(hash ? { md5: md5Hex(result.bytes) } : {}),
-    searchable: result.searchable,
+    result,
     entity: entityUidOf(aliases),
     image: isValidUid(result.sopInstanceUid)
       ? result.sopInstanceUid
       : sanitizeUid(result.sopInstanceUid),
     item: aliases.item?.suid ?? '',
   };
+}
+
+/**
+ * Read the file at `path` (named `source` in errors) and de-identify it in memory; with
+ * `hash`, compute the MD5 of the result too.
+ * @throws SomError naming what is wrong (never an original identifier).
+ */
+export async function deidentifyPath(
+  path: string,
+  source: string,
+  aliases: DeidAliases,
+  settings: DeidSettings,
+  hash = false,
+): Promise<DeidentifiedFile> {
+  const { result, ...names } = await deidentifyFile(path, source, aliases, settings);
+  return {
+    bytes: result.bytes,
+    ...(hash ? { md5: md5Hex(result.bytes) } : {}),
+    searchable: result.searchable,
+    ...names,
+  };
+}
+
+/** What became of a file de-identified into an output file. */
+export interface WrittenOutput {
+  /** `unchanged` when the output file held the same bytes already. */
+  outcome: 'written' | 'unchanged';
+  /** Bytes of the output. */
+  size: number;
+  /** The entity uid: the patient's alias. */
+  entity: string;
+  /** The image uid: the (remapped) SOP Instance UID. */
+  image: string;
+  /** The alias of the file's study. */
+  item: string;
+}
+
+/**
+ * De-identify the file at `path` (named `source` in errors) into the file `target`: written
+ * atomically from the de-identifier's parts (the pixel data is never copied in memory), or
+ * left as it is when it holds the same bytes already. Nothing is written for a file that
+ * fails.
+ * @throws SomError naming what is wrong (never an original identifier).
+ */
+export async function deidentifyInto(
+  path: string,
+  source: string,
+  aliases: DeidAliases,
+  settings: DeidSettings,
+  target: string,
+): Promise<WrittenOutput> {
+  const { result, ...names } = await deidentifyFile(path, source, aliases, settings);
+  const same = await fileHolds(target, result.parts);
+  if (!same) await writeFileAtomically(target, result.parts);
+  return { outcome: same ? 'unchanged' : 'written', size: result.byteLength, ...names };
 }

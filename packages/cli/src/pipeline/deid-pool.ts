@@ -13,10 +13,12 @@ import type { DeidAliases } from '@som/dicom';
 import type { AliasTable } from '@som/identifiers';
 import {
   aliasesOf,
+  deidentifyInto,
   deidentifyPath,
   entityUidOf,
   type DeidSettings,
   type DeidentifiedFile,
+  type WrittenOutput,
 } from './deid-file';
 import type { ScannedFile } from './scan';
 
@@ -27,21 +29,20 @@ import type { ScannedFile } from './scan';
  */
 export type WorkerInit = { recipeFile?: string } & ({ secret: string } | { keyFile: string });
 
-/** One file for a worker. */
-export interface WorkerJob {
+/** One file for a worker: to de-identify in memory (hashing it too or not), or into a file. */
+export type WorkerJob = {
   id: number;
   /** The absolute path. */
   path: string;
   /** The path as reported. */
   source: string;
   aliases: DeidAliases;
-  /** Compute the MD5 of the output too. */
-  hash: boolean;
-}
+} & ({ hash: boolean } | { target: string });
 
 /** A worker's answer. */
 export type WorkerReply =
   | { id: number; ok: true; file: Omit<DeidentifiedFile, 'bytes'> & { bytes: ArrayBuffer } }
+  | { id: number; ok: true; output: WrittenOutput }
   | { id: number; ok: false; code: ErrorCode; message: string };
 
 /**
@@ -59,6 +60,11 @@ export interface Deidentifier {
    * @throws SomError naming what is wrong.
    */
   deidentify(file: ScannedFile, hash?: HashRequest): Promise<DeidentifiedFile>;
+  /**
+   * De-identify one file from the first pass into the file `target` (see {@link deidentifyInto}).
+   * @throws SomError naming what is wrong; nothing is written then.
+   */
+  deidentifyInto(file: ScannedFile, target: string): Promise<WrittenOutput>;
   /** The entity uid (the patient's alias) of a file. @throws SomError NotFound without an alias. */
   entityUid(file: ScannedFile): string;
   /** Stop the threads, if any. */
@@ -83,6 +89,7 @@ abstract class AliasedDeidentifier implements Deidentifier {
   }
 
   abstract deidentify(file: ScannedFile, hash?: HashRequest): Promise<DeidentifiedFile>;
+  abstract deidentifyInto(file: ScannedFile, target: string): Promise<WrittenOutput>;
   abstract close(): Promise<void>;
 }
 
@@ -101,11 +108,16 @@ class InlineDeidentifier extends AliasedDeidentifier {
     return deidentifyPath(file.absolute, file.path, aliases, this.settings, hash !== 'never');
   }
 
+  async deidentifyInto(file: ScannedFile, target: string): Promise<WrittenOutput> {
+    const aliases = aliasesOf(file, this.aliases);
+    return deidentifyInto(file.absolute, file.path, aliases, this.settings, target);
+  }
+
   async close(): Promise<void> {}
 }
 
 interface Pending {
-  resolve: (file: DeidentifiedFile) => void;
+  resolve: (reply: WorkerReply & { ok: true }) => void;
   reject: (err: unknown) => void;
 }
 
@@ -145,7 +157,7 @@ class DeidPool extends AliasedDeidentifier {
     thread.worker.on('message', (reply: WorkerReply) => {
       const pending = thread.pending.get(reply.id);
       thread.pending.delete(reply.id);
-      if (reply.ok) pending?.resolve({ ...reply.file, bytes: Buffer.from(reply.file.bytes) });
+      if (reply.ok) pending?.resolve(reply);
       else pending?.reject(new SomError(reply.code, reply.message));
     });
     thread.worker.on('error', (err) => fail(`failed: ${err.message}`));
@@ -154,7 +166,11 @@ class DeidPool extends AliasedDeidentifier {
     return thread;
   }
 
-  async deidentify(file: ScannedFile, hash: HashRequest = 'never'): Promise<DeidentifiedFile> {
+  /** Give `file` to the thread with the fewest files; `task` says what to do given that thread's backlog. */
+  private run(
+    file: ScannedFile,
+    task: (backlog: number) => { hash: boolean } | { target: string },
+  ): Promise<WorkerReply & { ok: true }> {
     const aliases = aliasesOf(file, this.aliases);
     let best = 0;
     this.threads.forEach((t, i) => {
@@ -167,12 +183,26 @@ class DeidPool extends AliasedDeidentifier {
       path: file.absolute,
       source: file.path,
       aliases,
-      hash: hash === 'always' || (hash === 'spare' && thread.pending.size <= BEHIND_AT),
+      ...task(thread.pending.size),
     };
-    return new Promise<DeidentifiedFile>((resolve, reject) => {
+    return new Promise((resolve, reject) => {
       thread.pending.set(id, { resolve, reject });
       thread.worker.postMessage(job);
     });
+  }
+
+  async deidentify(file: ScannedFile, hash: HashRequest = 'never'): Promise<DeidentifiedFile> {
+    const reply = await this.run(file, (backlog) => ({
+      hash: hash === 'always' || (hash === 'spare' && backlog <= BEHIND_AT),
+    }));
+    if (!('file' in reply)) throw new SomError('Internal', 'a worker answered out of turn');
+    return { ...reply.file, bytes: Buffer.from(reply.file.bytes) };
+  }
+
+  async deidentifyInto(file: ScannedFile, target: string): Promise<WrittenOutput> {
+    const reply = await this.run(file, () => ({ target }));
+    if (!('output' in reply)) throw new SomError('Internal', 'a worker answered out of turn');
+    return reply.output;
   }
 
   async close(): Promise<void> {
@@ -186,11 +216,16 @@ class DeidPool extends AliasedDeidentifier {
 export const WORKER_SCRIPT = join(__dirname, 'deid-worker.js');
 
 /**
- * How many threads to use: `SOM_WORKERS`, else one per CPU but one (the main thread stores
- * the files: on 2 CPUs one worker is as fast as two and smaller); at most `concurrency`;
- * none for small runs.
+ * How many threads to use: `SOM_WORKERS`, else one per CPU, but one fewer when the main
+ * thread has work of its own (`mainThreadBusy`: an upload stores the files there; on 2 CPUs
+ * one worker is then as fast as two and smaller); at most `concurrency`; none for small runs.
  */
-export function workerCount(env: NodeJS.ProcessEnv, concurrency: number, files: number): number {
+export function workerCount(
+  env: NodeJS.ProcessEnv,
+  concurrency: number,
+  files: number,
+  mainThreadBusy: boolean,
+): number {
   const asked = env.SOM_WORKERS;
   if (asked !== undefined && asked !== '') {
     const n = Number(asked);
@@ -201,9 +236,8 @@ export function workerCount(env: NodeJS.ProcessEnv, concurrency: number, files: 
       );
     return Math.min(n, concurrency);
   }
-  return files < MIN_FILES_FOR_WORKERS
-    ? 0
-    : Math.min(Math.max(1, availableParallelism() - 1), concurrency);
+  const cpus = availableParallelism() - (mainThreadBusy ? 1 : 0);
+  return files < MIN_FILES_FOR_WORKERS ? 0 : Math.min(Math.max(1, cpus), concurrency);
 }
 
 /** A deidentifier with `threads` worker threads (0: the main thread). */

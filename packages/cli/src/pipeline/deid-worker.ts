@@ -1,12 +1,12 @@
 /**
  * A worker thread of {@link DeidPool}: it reads each file itself, de-identifies it and sends
- * the bytes back (transferred, not copied). Its recipe and key come from `workerData`;
- * nothing it handles is ever written to disk.
+ * the bytes back (transferred, not copied), or writes them to the output file `som deid`
+ * named (the only file it ever writes). Its recipe and key come from `workerData`.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { errorCode, errorMessage } from '@som/core';
 import { SecretKey, loadOrCreateKey } from '@som/identifiers';
-import { deidentifyPath, loadRecipe, type DeidSettings } from './deid-file';
+import { deidentifyInto, deidentifyPath, loadRecipe, type DeidSettings } from './deid-file';
 import type { WorkerInit, WorkerJob, WorkerReply } from './deid-pool';
 
 const init = workerData as WorkerInit;
@@ -33,6 +33,16 @@ function ownArrayBuffer(buffer: Buffer): ArrayBuffer {
 
 /** The answer to `job`, and what to transfer with it. */
 async function answer(job: WorkerJob): Promise<[WorkerReply, ArrayBuffer[]]> {
+  if ('target' in job) {
+    const output = await deidentifyInto(
+      job.path,
+      job.source,
+      job.aliases,
+      await settings,
+      job.target,
+    );
+    return [{ id: job.id, ok: true, output }, []];
+  }
   const file = await deidentifyPath(job.path, job.source, job.aliases, await settings, job.hash);
   const bytes = ownArrayBuffer(file.bytes);
   return [{ id: job.id, ok: true, file: { ...file, bytes } }, [bytes]];

@@ -18,6 +18,8 @@ export interface PrepareOptions {
   ids?: string;
   /** Create the key file when missing (false for dry runs). */
   createKey: boolean;
+  /** The main thread has work of its own (uploads): one de-identification thread fewer. */
+  mainThreadBusy: boolean;
   /** Directories not to walk into. */
   exclude?: readonly string[];
   /** Stop starting files when aborted. */
@@ -62,7 +64,12 @@ export async function prepareRun(
     );
   }
   const aliases = await aliasTable(scan.request, config, key, output, options.ids);
-  const threads = workerCount(options.env, config.concurrency, scan.files.length);
+  const threads = workerCount(
+    options.env,
+    config.concurrency,
+    scan.files.length,
+    options.mainThreadBusy,
+  );
   const init = { ...worker, ...(config.recipe !== undefined ? { recipeFile: config.recipe } : {}) };
   return { scan, deidentifier: startDeidentifier(aliases, { recipe, key }, init, threads) };
 }

@@ -96,6 +96,7 @@ async function run(client: Client | undefined, options: RunOptions = {}) {
     cwd: dir,
     env: {},
     createKey: true,
+    mainThreadBusy: true,
     signal,
   });
   const watched: Deidentifier = {
@@ -103,6 +104,7 @@ async function run(client: Client | undefined, options: RunOptions = {}) {
       options.hashed?.(file.path, hash);
       return deidentifier.deidentify(file, hash);
     },
+    deidentifyInto: (file, target) => deidentifier.deidentifyInto(file, target),
     entityUid: (file) => deidentifier.entityUid(file),
     close: () => deidentifier.close(),
   };
@@ -236,6 +238,7 @@ describe('uploadFiles', () => {
       cwd: dir,
       env: {},
       createKey: true,
+      mainThreadBusy: true,
       signal: controller.signal,
     });
     await uploadFiles(
