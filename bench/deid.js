@@ -1,11 +1,11 @@
 #!/usr/bin/env node
 /**
- * Benchmark of @som/dicom's `deidentify` (default PS3.15 profile, to disk) against a plain
- * Node readFile + writeFile copy of the same files, and against dcmodify (dcmtk), gdcmanon
- * (GDCM) and a pydicom script doing comparable work, where installed. Figures printed, not
- * a test.
+ * Benchmark of @som/dicom's `deidentify` (default PS3.15 profile, to disk) and of `som deid`
+ * (the CLI, end to end) against a plain Node readFile + writeFile copy of the same files, and
+ * against dcmodify (dcmtk), gdcmanon (GDCM) and a pydicom script doing comparable work, where
+ * installed. Figures printed, not a test.
  *
- *   npx tsc -b packages/dicom
+ *   npm run build      (or npx tsc -b packages/dicom: without the CLI, `som deid` is not run)
  *   node bench/deid.js [--corpus DIR] [--patients N] [--images N] [--workers N]
  *                      [--concurrency N] [--repeat N] [--no-tools]
  *
@@ -14,7 +14,9 @@
  * --patients and --images shrink it) and later runs reuse it. The copy and the
  * de-identification run the same driver: `--workers` worker threads (default: 2, or 1 on
  * one CPU) with `--concurrency` files in flight in all (default 8), each phase in its own
- * process (so its peak RSS is its own), alternated `--repeat` times (default 3), best kept.
+ * process (so its peak RSS is its own); `som deid` runs with the same numbers of threads and
+ * files in flight, timed from its start to its exit. The three are alternated `--repeat`
+ * times (default 3), best kept; their outputs are removed when the bench ends (see RUNS).
  */
 'use strict';
 
@@ -27,6 +29,7 @@ const path = require('node:path');
 
 const ROOT = path.join(__dirname, '..');
 const DATA = path.join(ROOT, '.bench-data');
+const SOM = path.join(ROOT, 'packages', 'cli', 'dist', 'bin', 'som.js');
 const PYTHON = '/usr/bin/python3';
 
 function parseArgs(argv) {
@@ -226,9 +229,16 @@ async function phase(args) {
   );
 }
 
-function runPhase(name, corpus, args) {
-  const out = path.join(DATA, `out-${name}`);
-  fs.rmSync(out, { recursive: true, force: true });
+/**
+ * Where the phases write, each into a directory of its own, removed only when the bench ends:
+ * on ext4 without a journal (these machines), every file created within a minute or more of
+ * a mass delete in the same block group first scans the deleted inodes (about 1 ms a file),
+ * which made a phase that followed a removal up to twice as slow as one that did not.
+ */
+const RUNS = path.join(DATA, 'deid-runs');
+
+function runPhase(name, corpus, args, round) {
+  const out = path.join(RUNS, `${name}-${round}`);
   // Start every phase with no dirty pages of the previous one still being written back.
   spawnSync('sync');
   const run = spawnSync(
@@ -249,8 +259,44 @@ function runPhase(name, corpus, args) {
     { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] },
   );
   if (run.status !== 0) throw new Error(`${name} phase failed`);
-  fs.rmSync(out, { recursive: true, force: true });
   return JSON.parse(run.stdout.trim().split('\n').pop());
+}
+
+/**
+ * `som deid` itself, end to end (start, first pass over the headers, aliases, the report),
+ * with the same number of threads and files in flight; its peak RSS from upload.rss.js.
+ */
+function runCli(corpus, args, round, files, bytes) {
+  const out = path.join(RUNS, `som-${round}`);
+  const rssFile = path.join(RUNS, `som-${round}.rss`);
+  spawnSync('sync');
+  const start = process.hrtime.bigint();
+  const run = spawnSync(
+    process.execPath,
+    ['-r', path.join(__dirname, 'upload.rss.js'), SOM, 'deid', corpus, '--out', out],
+    {
+      cwd: RUNS,
+      env: {
+        ...process.env,
+        SOM_SECRET: 'the key of the deid benchmark',
+        SOM_CONCURRENCY: String(args.concurrency),
+        SOM_WORKERS: String(args.workers),
+        SOM_BENCH_RSS_FILE: rssFile,
+      },
+      encoding: 'utf8',
+      stdio: ['ignore', 'ignore', 'pipe'],
+      maxBuffer: 64 << 20,
+    },
+  );
+  const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+  // It exits 1 for the corpus's manifest.csv (not DICOM): every DICOM file must be written.
+  const report = fs.existsSync(path.join(out, 'som-report.json'))
+    ? JSON.parse(fs.readFileSync(path.join(out, 'som-report.json'), 'utf8'))
+    : undefined;
+  if (report?.summary?.counts?.written !== files)
+    throw new Error(`som deid failed: ${run.stderr.slice(-2000)}`);
+  const maxRssMB = Number(fs.readFileSync(rssFile, 'utf8')) / 2 ** 20;
+  return { files, bytes, seconds, maxRssMB, failed: 0 };
 }
 
 function installed(command) {
@@ -410,11 +456,20 @@ async function main() {
   // Alternate the phases and keep each one's best run: the machine may be shared.
   let copy;
   let deid;
-  for (let i = 0; i < args.repeat; i++) {
-    const c = runPhase('copy', corpus, args);
-    const d = runPhase('deid', corpus, args);
-    if (!copy || c.seconds < copy.seconds) copy = c;
-    if (!deid || d.seconds < deid.seconds) deid = d;
+  let cli;
+  fs.rmSync(RUNS, { recursive: true, force: true }); // left by an interrupted run
+  fs.mkdirSync(RUNS, { recursive: true });
+  try {
+    for (let i = 0; i < args.repeat; i++) {
+      const c = runPhase('copy', corpus, args, i);
+      const d = runPhase('deid', corpus, args, i);
+      const s = fs.existsSync(SOM) ? runCli(corpus, args, i, files.length, total) : undefined;
+      if (!copy || c.seconds < copy.seconds) copy = c;
+      if (!deid || d.seconds < deid.seconds) deid = d;
+      if (s && (!cli || s.seconds < cli.seconds)) cli = s;
+    }
+  } finally {
+    fs.rmSync(RUNS, { recursive: true, force: true });
   }
   console.log('');
   console.log(
@@ -442,6 +497,18 @@ async function main() {
     ),
   );
   if (deid.failed) console.log(`  (${deid.failed} files failed)`);
+  if (cli) {
+    console.log(
+      row(
+        'som deid (the CLI, end to end)',
+        cli.files,
+        cli.bytes,
+        cli.seconds,
+        cli.maxRssMB,
+        `${(copy.seconds / cli.seconds).toFixed(2)}x of copy throughput (with start, first pass, report)`,
+      ),
+    );
+  } else console.log('  (som deid not measured: build it first, npm run build)');
   if (args.tools) {
     for (const t of tools(corpus, files)) {
       console.log(

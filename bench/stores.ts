@@ -14,7 +14,10 @@
  * 3. fs store put + get of `--objects` (2,000) objects of `--object-kb` (512) KB with
  *    `--concurrency` (8) at once, against fs.writeFile/readFile of the same bytes, plain, with
  *    fsync, with md5, and as a crash-safe put written by hand (temp file, md5, fsync, rename,
- *    directory fsync); best of `--rounds` (2) alternated rounds. Then a listing of the keys.
+ *    directory fsync), with the CPU time of the writes (steadier than the times on a VM
+ *    whose page cache costs vary); best of `--rounds` (2) alternated rounds, each variant after a `sync`
+ *    and into a directory of its own, all kept until the last has run (5 GB a round by
+ *    default). Then a listing of the keys.
  *
  * Data lives under .bench-data/stores/ (removed afterwards unless --keep).
  */
@@ -353,6 +356,9 @@ async function search(store: MetadataStore, args: Args): Promise<void> {
 interface Phase {
   write: number;
   read: number;
+  /** CPU seconds of the process (all its threads) while writing: user and system. */
+  user: number;
+  system: number;
 }
 
 /** Seconds to write then read back every object with `put` and `get`, `concurrency` at once. */
@@ -364,14 +370,16 @@ async function timed(
 ): Promise<Phase> {
   const indexes = Array.from({ length: count }, (_, i) => i);
   let start = process.hrtime.bigint();
+  const cpu = process.cpuUsage();
   for await (const written of mapBounded(indexes, concurrency, put)) void written;
   const write = seconds(start);
+  const { user, system } = process.cpuUsage(cpu);
   start = process.hrtime.bigint();
   let bytes = 0;
   for await (const read of mapBounded(indexes, concurrency, get)) bytes += read;
   const read = seconds(start);
   if (bytes === 0) throw new Error('nothing read');
-  return { write, read };
+  return { write, read, user: user / 1e6, system: system / 1e6 };
 }
 
 async function readStream(stream: Readable): Promise<number> {
@@ -452,28 +460,38 @@ async function fsStore(args: Args): Promise<void> {
     },
   };
   const best: Record<string, Phase> = {};
+  // Every variant writes into a directory of its own, kept until all have run, and starts
+  // after a sync: on ext4 without a journal (these machines), files created within a minute
+  // or more of a mass delete in the same block group first scan the deleted inodes (about
+  // 1 ms a file), which slowed whichever variant followed a removal by up to half.
+  const dirs: string[] = [];
   for (let round = 0; round < args.rounds; round++) {
     for (const [name, run] of Object.entries(variants)) {
-      const dir = join(DATA, `fs-${round}-${Object.keys(best).length}-${Date.now()}`);
+      const dir = join(DATA, `fs-${round}-${dirs.length}`);
+      dirs.push(dir);
       mkdirSync(dir, { recursive: true });
+      execFileSync('sync');
       const phase = await run(dir);
-      rmSync(dir, { recursive: true, force: true });
       const prior = best[name];
       best[name] = {
         write: Math.min(phase.write, prior?.write ?? Infinity),
         read: Math.min(phase.read, prior?.read ?? Infinity),
+        user: Math.min(phase.user, prior?.user ?? Infinity),
+        system: Math.min(phase.system, prior?.system ?? Infinity),
       };
     }
   }
+  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
   const rows = Object.entries(best).map(([name, p]) => ({
     name,
     write: mb / p.write,
     read: mb / p.read,
     both: (2 * mb) / (p.write + p.read),
+    cpu: `${p.user.toFixed(2)} / ${p.system.toFixed(2)}`,
   }));
   const som = rows[rows.length - 1] as (typeof rows)[0];
   console.log(
-    `  ${'variant (write / read)'.padEnd(28)} ${'write MiB/s'.padStart(11)} ${'read MiB/s'.padStart(11)} ${'put+get MiB/s'.padStart(14)}   som's ratio to it (write, read, put+get)`,
+    `  ${'variant (write / read)'.padEnd(28)} ${'write MiB/s'.padStart(11)} ${'read MiB/s'.padStart(11)} ${'put+get MiB/s'.padStart(14)} ${'write CPU s user / sys'.padStart(23)}   som's ratio to it (write, read, put+get)`,
   );
   for (const r of rows) {
     const ratios =
@@ -481,7 +499,7 @@ async function fsStore(args: Args): Promise<void> {
         ? ''
         : `   ${ratio(som.write, r.write)}, ${ratio(som.read, r.read)}, ${ratio(som.both, r.both)}`;
     console.log(
-      `  ${r.name.padEnd(28)} ${fmt(r.write).padStart(11)} ${fmt(r.read).padStart(11)} ${fmt(r.both).padStart(14)}${ratios}`,
+      `  ${r.name.padEnd(28)} ${fmt(r.write).padStart(11)} ${fmt(r.read).padStart(11)} ${fmt(r.both).padStart(14)} ${r.cpu.padStart(23)}${ratios}`,
     );
   }
   const md5Rate = (() => {
