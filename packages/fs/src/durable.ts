@@ -1,13 +1,13 @@
 /**
- * Durable file writes: stream to a new temporary file with backpressure while hashing, and
- * fsync files and directories so a completed write survives a crash. Directory fsyncs are
- * shared: one fsync makes every rename done before it started durable.
+ * Durable file writes: stream to a new temporary file with backpressure while hashing (see
+ * md5.ts), and fsync files and directories so a completed write survives a crash. Directory
+ * fsyncs are shared: one fsync makes every rename done before it started durable.
  *
  * Files are written through plain descriptors and the callback API (promisified): a
  * `FileHandle` and a stream pipeline per write cost about a third of a put's main-thread
  * time on the bench, for nothing a put needs.
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import {
   close,
   constants,
@@ -23,6 +23,7 @@ import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { promisify } from 'node:util';
 import { SomError } from '@som/core';
+import { startMd5, type Md5 } from './md5';
 
 const openFd = promisify(open);
 const writeFd = promisify(write);
@@ -87,19 +88,21 @@ export async function writeTemp(
 ): Promise<TempFile> {
   const path = join(dir, newWriteId());
   const fd = await openFd(path, CREATE_NEW, 0o666);
+  let md5: Md5 | undefined;
   try {
-    const hash = createHash('md5');
     let size = 0;
     for await (const bytes of chunksOf(body, signal)) {
-      hash.update(bytes);
+      md5 ??= startMd5(bytes.length);
       size += bytes.length;
-      await writeAll(fd, bytes);
+      await Promise.all([md5.update(bytes), writeAll(fd, bytes)]);
     }
+    md5 ??= startMd5(0);
     const stats = await fstatFd(fd, { bigint: true });
     const durable = fsyncFd(fd).finally(() => closeFd(fd));
     durable.catch(() => undefined); // awaited by the caller; never an unhandled rejection
-    return { path, size, md5: hash.digest('hex'), stats, durable };
+    return { path, size, md5: await md5.digest(), stats, durable };
   } catch (err) {
+    md5?.discard();
     await closeFd(fd).catch(() => undefined);
     await rm(path, { force: true });
     throw err;
