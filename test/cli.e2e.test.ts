@@ -586,6 +586,21 @@ describe('som on the embedded default', () => {
     expect(Date.now() - started).toBeLessThan(40_000);
   });
 
+  it('reads nothing into being: ls, search, get and verify where nothing was uploaded', async () => {
+    for (const args of [
+      ['ls'],
+      ['search', 'Modality=CT'],
+      ['get', 'demo', 'E1', '--out', 'out'],
+      ['verify'],
+    ]) {
+      const result = await som(args, { cwd });
+      expect({ args, code: result.code }).toEqual({ args, code: 1 });
+      expect(result.stderr.trim().split('\n')).toHaveLength(1);
+      expect(result.stderr).toContain(`neither ${join(cwd, 'som-data', 'objects')} nor`);
+    }
+    expect(readdirSync(cwd)).toEqual([]);
+  });
+
   it('refuses a pseudonymisation key file others can read', async () => {
     mkdirSync(join(cwd, 'som-data'));
     writeFileSync(join(cwd, 'som-data', 'pseudonym.key'), 'k'.repeat(64), { mode: 0o644 });

@@ -2,6 +2,7 @@
  * Helpers shared by the commands: the configuration from the flags, the Client of the
  * configured stores, and the JSON form of records.
  */
+import { existsSync } from 'node:fs';
 import {
   SomError,
   TOKENS,
@@ -106,12 +107,43 @@ export async function checkReachable(client: Client, timeoutMs = REACH_TIMEOUT_M
   }
 }
 
-/** Run `work` with a Client of the configured stores, closing it afterwards. */
+/** The files or directories of the configured local stores (fs root, SQLite file). */
+function localStorePaths(config: SomConfig): string[] {
+  const paths: string[] = [];
+  if (config.objectStore.type === 'fs' && typeof config.objectStore.root === 'string')
+    paths.push(config.objectStore.root);
+  if (config.metadataStore.type === 'sqlite' && typeof config.metadataStore.path === 'string')
+    paths.push(config.metadataStore.path);
+  return paths;
+}
+
+/**
+ * NotFound when every store of the configuration is local and none exists yet: a command
+ * that only reads (ls, search, get, verify) says there is no data here instead of creating
+ * empty stores in the working directory.
+ */
+function requireExistingData(config: SomConfig): void {
+  const paths = localStorePaths(config);
+  const bothLocal = paths.length === 2;
+  if (bothLocal && !paths.some((path) => existsSync(path)))
+    throw new SomError(
+      'NotFound',
+      `no data here yet: neither ${paths.join(' nor ')} exists (som upload creates them; ` +
+        '--data-dir, SOM_DATA_DIR or som.config.json choose another place)',
+    );
+}
+
+/**
+ * Run `work` with a Client of the configured stores, closing it afterwards. For the
+ * commands that read a dataset: local stores that do not exist are not created (see
+ * {@link requireExistingData}).
+ */
 export async function withClient<T>(
   config: SomConfig,
   work: (client: Client) => Promise<T>,
   options: Partial<ClientOptions> = {},
 ): Promise<T> {
+  requireExistingData(config);
   const client = openClient(config, options);
   try {
     await checkReachable(client);
