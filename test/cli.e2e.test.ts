@@ -430,6 +430,19 @@ describe('som on the embedded default', () => {
     expect(
       json<Record[]>(await som(['search', 'Modality=CT', '--json', ...empty], { cwd })),
     ).toHaveLength(4);
+    // The entity records it created carry the aggregates an upload writes.
+    const entities = json<Record[]>(await som(['ls', 'demo', '--json', ...empty], { cwd }));
+    const original = json<Record[]>(await som(['ls', 'demo', '--json'], { cwd }));
+    const aggregates = (records: Record[]): unknown[] =>
+      records.map(({ uid, Modalities, NumberOfStudies, NumberOfImages, StudyDates }) => ({
+        uid,
+        Modalities,
+        NumberOfStudies,
+        NumberOfImages,
+        StudyDates,
+      }));
+    expect(aggregates(entities)).toEqual(aggregates(original));
+    expect(entities.every((e) => typeof e.NumberOfImages === 'number')).toBe(true);
     expect((await som(['verify', ...empty], { cwd })).code).toBe(0);
   });
 

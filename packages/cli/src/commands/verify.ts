@@ -5,6 +5,7 @@
  */
 import type { Command } from 'commander';
 import type { VerifyProblem } from '@som/core';
+import { refreshEntitySummary } from '../pipeline/entity-summary';
 import { imageFieldsReader } from '../pipeline/searchable';
 import { EXIT, type Runtime } from '../runtime';
 import { configFor, withClient, type GlobalOptions } from './common';
@@ -32,6 +33,7 @@ async function verify(runtime: Runtime, options: VerifyCommandOptions): Promise<
         onProblem: (problem) => {
           if (!options.json) runtime.output.line(problemLine(problem));
         },
+        onEntityRepaired: (ref) => refreshEntitySummary(client, ref),
       });
       const remaining = report.problems.filter((p) => !p.repaired).length;
       if (options.json)

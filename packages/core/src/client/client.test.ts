@@ -373,9 +373,25 @@ describe('Client', () => {
         ['orphan-object', false],
       ].sort(),
     );
-    const repaired = await client.verify({ repair: true });
+    expect(found.problems).toHaveLength(6);
+    const entitiesRepaired: string[] = [];
+    const repaired = await client.verify({
+      repair: true,
+      onEntityRepaired: async ({ collection: c, entity }) => {
+        entitiesRepaired.push(`${c}/${entity}`);
+      },
+    });
     expect(repaired.problems.every((p) => p.repaired)).toBe(true);
-    expect((await client.verify()).problems).toEqual([]);
+    expect(entitiesRepaired.sort()).toEqual([`${collection}/e`, 'Other/x']);
+    const entitiesRepairedAgain: string[] = [];
+    const clean = await client.verify({
+      repair: true,
+      onEntityRepaired: async ({ entity }) => {
+        entitiesRepairedAgain.push(entity);
+      },
+    });
+    expect(clean.problems).toEqual([]);
+    expect(entitiesRepairedAgain).toEqual([]);
     expect((await client.getImage(ref('a'))).data).toMatchObject({ Modality: 'a ', size: 7 });
     expect((await client.getImage(ref('c'))).data.size).toBe(9);
     await expect(client.getImage(ref('b'))).rejects.toMatchObject({ code: 'NotFound' });

@@ -36,6 +36,11 @@ export interface VerifyOptions {
   imageFields?: ImageFieldsReader;
   /** Called for each problem as it is found. */
   onProblem?: (problem: VerifyProblem) => void;
+  /**
+   * Called once per entity after repairs changed its images or created its record, so that
+   * fields derived from the images (an application's aggregates) can be recomputed.
+   */
+  onEntityRepaired?: (ref: EntityRef) => Promise<void>;
 }
 
 /**
@@ -97,6 +102,8 @@ async function objectChildren(client: Client, prefix: string): Promise<string[]>
 
 class Verifier {
   readonly report: VerifyReport = { images: 0, problems: [] };
+  /** Problems repaired so far. */
+  private repairs = 0;
 
   constructor(
     private readonly client: Client,
@@ -124,6 +131,7 @@ class Verifier {
     if (this.options.repair && repair) {
       await repair();
       repaired = true;
+      this.repairs++;
     }
     const problem = { type, subject, detail, repaired };
     this.report.problems.push(problem);
@@ -150,6 +158,12 @@ class Verifier {
   }
 
   private async verifyEntity(ref: EntityRef): Promise<void> {
+    const repairsBefore = this.repairs;
+    await this.verifyEntityImages(ref);
+    if (this.repairs > repairsBefore) await this.options.onEntityRepaired?.(ref);
+  }
+
+  private async verifyEntityImages(ref: EntityRef): Promise<void> {
     const objects = new Map<string, ObjectSummary>();
     const prefix = entityImagesPrefix(ref);
     for await (const object of this.client.objects.listAll(prefix))
