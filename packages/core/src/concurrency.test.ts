@@ -1,4 +1,12 @@
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { mapBounded } from './concurrency';
+
+/** A full garbage collection, from a context created after exposing it. */
+function collectGarbage(): void {
+  setFlagsFromString('--expose-gc');
+  (runInNewContext('gc') as () => void)();
+}
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
@@ -49,6 +57,47 @@ describe('mapBounded', () => {
     }
     expect(started.length).toBeLessThan(10);
     expect(results.sort((a, b) => a - b)).toEqual(started.sort((a, b) => a - b));
+  });
+
+  it('keeps no reference to a result once yielded, even while another task stays pending', async () => {
+    let releaseSlow: () => void = () => undefined;
+    const slow = new Promise<void>((resolve) => {
+      releaseSlow = resolve;
+    });
+    const yielded: WeakRef<object>[] = [];
+    const results = mapBounded(
+      Array.from({ length: 40 }, (_, i) => i),
+      4,
+      async (i) => {
+        if (i === 0) await slow;
+        else await sleep(0);
+        return { i, bytes: new Uint8Array(1024) };
+      },
+    );
+    for (let n = 0; n < 39; n++) {
+      const { value } = await results.next();
+      yielded.push(new WeakRef(value as object));
+    }
+    await new Promise((resolve) => setImmediate(resolve)); // WeakRefs are held for one job
+    collectGarbage();
+    expect(yielded.filter((ref) => ref.deref() !== undefined).length).toBeLessThanOrEqual(1);
+    releaseSlow();
+    const last = await results.next();
+    expect(last.value).toMatchObject({ i: 0 });
+    expect((await results.next()).done).toBe(true);
+  });
+
+  it('rejects the iteration when a task rejects', async () => {
+    const run = async (): Promise<number[]> => {
+      const seen: number[] = [];
+      for await (const r of mapBounded([1, 2, 3, 4], 2, async (i) => {
+        if (i === 3) throw new Error('task 3 failed');
+        return i;
+      }))
+        seen.push(r);
+      return seen;
+    };
+    await expect(run()).rejects.toThrow('task 3 failed');
   });
 
   it('rejects a bad limit', async () => {

@@ -8,6 +8,7 @@ import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { mapBounded } from '@som/core';
+import { ByteBudget, FILE_BYTES_IN_MEMORY } from '../pipeline/byte-budget';
 import type { Deidentifier } from '../pipeline/deid-pool';
 import { prepareRun } from '../pipeline/prepare';
 import { JsonReportFile, type FileReport } from '../pipeline/report';
@@ -83,8 +84,9 @@ async function deid(
   const done = new Set<string>();
   try {
     await run.withProgress('deid', scan.files, async (progress) => {
+      const budget = new ByteBudget(FILE_BYTES_IN_MEMORY);
       const work = (file: ScannedFile): Promise<FileReport> =>
-        deidOne(file, out, deidentifier, claimed);
+        budget.with(file.size, () => deidOne(file, out, deidentifier, claimed));
       for await (const entry of mapBounded(scan.files, config.concurrency, work, runtime.signal)) {
         done.add(entry.path);
         run.report.add(entry);

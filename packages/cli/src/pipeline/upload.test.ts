@@ -86,10 +86,12 @@ interface RunOptions {
   sendMd5?: boolean;
   /** Sees whether each file was to be hashed beside its de-identification. */
   hashed?: (path: string, hash: HashRequest) => void;
+  /** The bytes of files held in memory at once. */
+  memoryBudget?: number;
 }
 
 async function run(client: Client | undefined, options: RunOptions = {}) {
-  const { signal = new AbortController().signal, sendMd5 = false } = options;
+  const { signal = new AbortController().signal, sendMd5 = false, memoryBudget } = options;
   const entries: FileReport[] = [];
   const report = new Report([{ add: (e) => entries.push(e), finish: async () => undefined }]);
   const { scan, deidentifier } = await prepareRun(['in'], config(), new Output(), report, {
@@ -99,10 +101,17 @@ async function run(client: Client | undefined, options: RunOptions = {}) {
     mainThreadBusy: true,
     signal,
   });
+  let deidentifying = 0;
+  let mostDeidentifying = 0;
   const watched: Deidentifier = {
-    deidentify: (file, hash = 'never') => {
+    deidentify: async (file, hash = 'never') => {
       options.hashed?.(file.path, hash);
-      return deidentifier.deidentify(file, hash);
+      mostDeidentifying = Math.max(mostDeidentifying, ++deidentifying);
+      try {
+        return await deidentifier.deidentify(file, hash);
+      } finally {
+        deidentifying--;
+      }
     },
     deidentifyInto: (file, target) => deidentifier.deidentifyInto(file, target),
     entityUid: (file) => deidentifier.entityUid(file),
@@ -112,13 +121,20 @@ async function run(client: Client | undefined, options: RunOptions = {}) {
     client,
     scan.files,
     watched,
-    { collection: 'c1', concurrency: 2, metadata: { Site: 'test' }, signal, sendMd5 },
+    {
+      collection: 'c1',
+      concurrency: 2,
+      metadata: { Site: 'test' },
+      signal,
+      sendMd5,
+      ...(memoryBudget !== undefined ? { memoryBudget } : {}),
+    },
     report,
     noProgress,
   );
   await deidentifier.close();
   const byPath = Object.fromEntries(entries.map((e) => [e.path, e]));
-  return { entries, byPath, summary: await report.finish(signal.aborted) };
+  return { entries, byPath, mostDeidentifying, summary: await report.finish(signal.aborted) };
 }
 
 describe('uploadFiles', () => {
@@ -211,6 +227,25 @@ describe('uploadFiles', () => {
       outcome: 'failed',
       entity: refusedEntity,
     });
+  });
+
+  it('holds one file at a time when the memory budget is smaller than a file, and never stalls', async () => {
+    const client = new Client({
+      objectStore: new MemoryObjectDriver(),
+      metadataStore: new MemoryMetadataDriver(),
+    });
+    // Entities with several files: a file's bytes leave the budget once its object is stored,
+    // not once its record is written with a batch (which waits for the next files).
+    const tight = await run(client, { memoryBudget: 1 });
+    expect(tight.summary.counts).toMatchObject({ written: 6, failed: 3 });
+    expect(tight.mostDeidentifying).toBe(1);
+    const roomy = await run(
+      new Client({
+        objectStore: new MemoryObjectDriver(),
+        metadataStore: new MemoryMetadataDriver(),
+      }),
+    );
+    expect(roomy.mostDeidentifying).toBeGreaterThan(1);
   });
 
   it('dry runs de-identify everything and store nothing', async () => {

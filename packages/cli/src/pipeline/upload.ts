@@ -13,6 +13,7 @@ import {
   type RecordData,
 } from '@som/core';
 import type { Progress } from '../io/progress';
+import { ByteBudget, FILE_BYTES_IN_MEMORY } from './byte-budget';
 import type { DeidentifiedFile } from './deid-file';
 import type { Deidentifier, HashRequest } from './deid-pool';
 import { refreshEntitySummary } from './entity-summary';
@@ -41,6 +42,11 @@ export interface UploadOptions {
    * already stored changed, and a new object's MD5 is the one the store computes as it writes.
    */
   sendMd5: boolean;
+  /**
+   * The bytes of files held in memory at once (default {@link FILE_BYTES_IN_MEMORY}): a file
+   * holds its size from the start of its de-identification until its outcome is reported.
+   */
+  memoryBudget?: number;
 }
 
 /**
@@ -53,16 +59,21 @@ function md5Of(deid: DeidentifiedFile, send: boolean): Pick<ImageInput, 'md5' | 
   return send ? { md5 } : { hash: async () => md5 };
 }
 
-/** Reports outcomes and advances the progress by each file's size. */
+/**
+ * Reports outcomes, advances the progress by each file's size, and gives back the memory
+ * budget a file held (see {@link deidentifyAll}) once its outcome is known.
+ */
 class Tracker {
   private readonly done = new Set<ScannedFile>();
 
   constructor(
     private readonly report: Report,
     private readonly progress: Progress,
+    readonly budget: ByteBudget,
   ) {}
 
   add(file: ScannedFile, entry: Omit<FileReport, 'path'>): void {
+    this.budget.release(file);
     if (this.done.has(file)) return;
     this.done.add(file);
     this.report.add({ path: file.path, ...entry });
@@ -81,22 +92,26 @@ type Attempt =
 
 /**
  * De-identify `files` with bounded concurrency (computing their MD5 too as `hash` asks),
- * yielding each outcome as it completes.
+ * yielding each outcome as it completes. Each file first takes its size from the tracker's
+ * memory budget, given back when the tracker reports the file.
  */
 function deidentifyAll(
   files: readonly ScannedFile[],
   deidentifier: Deidentifier,
   options: UploadOptions,
+  tracker: Tracker,
   hash: HashRequest = 'never',
 ): AsyncGenerator<Attempt> {
   return mapBounded(
     files,
     options.concurrency,
-    (file): Promise<Attempt> =>
-      deidentifier.deidentify(file, hash).then(
+    async (file): Promise<Attempt> => {
+      await tracker.budget.acquire(file, file.size);
+      return deidentifier.deidentify(file, hash).then(
         (deid) => ({ file, deid }),
         (error: unknown) => ({ file, error }),
-      ),
+      );
+    },
     options.signal,
   );
 }
@@ -119,7 +134,7 @@ async function dryRunFiles(
   options: UploadOptions,
   tracker: Tracker,
 ): Promise<void> {
-  for await (const attempt of deidentifyAll(files, deidentifier, options)) {
+  for await (const attempt of deidentifyAll(files, deidentifier, options, tracker)) {
     if ('error' in attempt)
       tracker.add(attempt.file, {
         outcome: 'failed',
@@ -160,6 +175,7 @@ async function uploadEntity(
   }
   const ref = { collection: options.collection, entity };
   const byImage = new Map<string, ScannedFile>();
+  const fileOf = new WeakMap<ImageInput, ScannedFile>();
   async function* images(): AsyncGenerator<ImageInput> {
     // The MD5s are computed beside the de-identification when they go to the store; when the
     // entity was stored before (a rerun: its objects are compared by MD5), by whichever side
@@ -168,7 +184,7 @@ async function uploadEntity(
     const stored = async (): Promise<boolean> =>
       (await client.records.get(entityKey(ref))) !== undefined;
     const hash = options.sendMd5 ? 'always' : (await stored()) ? 'spare' : 'never';
-    for await (const attempt of deidentifyAll(files, deidentifier, options, hash)) {
+    for await (const attempt of deidentifyAll(files, deidentifier, options, tracker, hash)) {
       const { file } = attempt;
       if ('error' in attempt) {
         tracker.add(file, { outcome: 'failed', reason: reasonFor(file.path, attempt.error) });
@@ -183,12 +199,14 @@ async function uploadEntity(
       }
       byImage.set(deid.image, file);
       const metadata = { ...deid.searchable, ...options.metadata };
-      yield {
+      const input: ImageInput = {
         uid: deid.image,
         bytes: deid.bytes,
         metadata,
         ...md5Of(deid, options.sendMd5),
       };
+      fileOf.set(input, file);
+      yield input;
     }
   }
   const iterator = images();
@@ -222,6 +240,12 @@ async function uploadEntity(
       concurrency: options.concurrency,
       signal: options.signal,
       onImage,
+      // A stored file's bytes leave the memory budget before its record is written with a
+      // batch (which waits for more files: holding them until then could stall the run).
+      onBytesDone: (source) => {
+        const file = typeof source === 'string' ? undefined : fileOf.get(source);
+        if (file !== undefined) tracker.budget.release(file);
+      },
     });
     await refreshEntitySummary(client, ref);
   } catch (err) {
@@ -243,7 +267,8 @@ export async function uploadFiles(
   report: Report,
   progress: Progress,
 ): Promise<void> {
-  const tracker = new Tracker(report, progress);
+  const budget = new ByteBudget(options.memoryBudget ?? FILE_BYTES_IN_MEMORY);
+  const tracker = new Tracker(report, progress, budget);
   for (const file of files) {
     if (file.duplicateOf !== undefined)
       tracker.add(file, {

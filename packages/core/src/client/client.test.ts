@@ -273,17 +273,26 @@ describe('Client', () => {
   it('reports every failed image with its reason and uploads the rest', async () => {
     const client = makeClient();
     const seen: string[] = [];
+    const images = [
+      join(dir, 'image1.dcm'),
+      join(dir, 'missing.dcm'),
+      { uid: 'bad/uid', bytes: Buffer.from('x') },
+      { bytes: Buffer.from('no uid') },
+    ];
+    const bytesDone: unknown[] = [];
     const result = await client.uploadDataset({
       collection,
       uid: 'e',
-      images: [
-        join(dir, 'image1.dcm'),
-        join(dir, 'missing.dcm'),
-        { uid: 'bad/uid', bytes: Buffer.from('x') },
-        { bytes: Buffer.from('no uid') },
-      ],
+      images,
       onImage: (r) => seen.push(r.outcome),
+      // Every image's bytes are let go, failed or not, each once, before any record batch.
+      onBytesDone: (source) => {
+        expect(seen).toEqual(seen.filter((outcome) => outcome === 'failed'));
+        bytesDone.push(source);
+      },
     });
+    expect(bytesDone).toHaveLength(images.length);
+    expect(new Set(bytesDone)).toEqual(new Set(images));
     expect(result.counts).toEqual({ uploaded: 1, unchanged: 0, recorded: 0, failed: 3 });
     expect(result.failed.map((f) => [f.source, f.error?.code])).toEqual(
       expect.arrayContaining([

@@ -116,6 +116,12 @@ export interface UploadDatasetInput {
   concurrency?: number;
   /** Called after each image, whatever its outcome. */
   onImage?: (result: ImageUploadResult) => void;
+  /**
+   * Called once per image as soon as its bytes are no longer needed (its object stored or
+   * found unchanged, or the image failed), before its record is written with a batch: a
+   * caller holding images in memory can let this one go.
+   */
+  onBytesDone?: (source: ImageSource) => void;
   /** Stop starting new images; those in flight finish. */
   signal?: AbortSignal;
 }
@@ -306,6 +312,8 @@ export class Client {
               error,
             },
           };
+        } finally {
+          input.onBytesDone?.(source);
         }
       },
       input.signal,
