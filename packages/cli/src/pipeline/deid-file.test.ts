@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { readDicomHeader } from '@som/dicom';
+import { deidentify, readDicomHeader } from '@som/dicom';
 import { AliasTable, LocalPseudonymiser, SecretKey } from '@som/identifiers';
 import {
   aliasesOf,
@@ -13,6 +13,7 @@ import {
 } from './deid-file';
 import { readFileHeader } from './header';
 import { IdentifierCollector } from './identity';
+import { HEADROOM } from './in-place';
 import type { ScannedFile } from './scan';
 
 const SAMPLE = join(__dirname, '..', '..', '..', '..', 'sample', 'dicom');
@@ -68,6 +69,30 @@ describe('deidentifyFile', () => {
     const other = await deidentifyFile(file, await context('another key entirely', collector));
     expect(other.entity).not.toBe(a.entity);
     expect(other.image).not.toBe(a.image);
+  });
+
+  it('assembles the output in the memory of the file read, byte for byte what the parts make', async () => {
+    for (const patient of readdirSync(SAMPLE)) {
+      for (const name of readdirSync(join(SAMPLE, patient))) {
+        const path = join(SAMPLE, patient, name);
+        const { file, collector } = await scanned(path);
+        const c = await context('key one of the test', collector);
+        const deid = await deidentifyFile(file, c);
+        const aliases = aliasesOf(file, c.aliases);
+        const parts = deidentify(readFileSync(path), {
+          source: path,
+          recipe: c.recipe,
+          aliases,
+          uidKey: c.key,
+        }).parts;
+        expect({ path, same: deid.bytes.equals(Buffer.concat(parts)) }).toEqual({
+          path,
+          same: true,
+        });
+        // Pixel data and all: one view of the memory the file was read into.
+        expect(deid.bytes.buffer.byteLength).toBe(HEADROOM + statSync(path).size);
+      }
+    }
   });
 
   it('hashes the output only when asked (for a remote store to check the transfer)', async () => {

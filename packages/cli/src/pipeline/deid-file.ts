@@ -19,6 +19,7 @@ import {
 } from '@som/dicom';
 import type { AliasTable, PseudonymKey } from '@som/identifiers';
 import { fileHolds, writeFileAtomically } from '../io/atomic-file';
+import { assembleInPlace, readWithHeadroom } from './in-place';
 import type { ScannedFile } from './scan';
 
 /** A de-identified file, in memory. */
@@ -82,6 +83,8 @@ export interface DeidSettings {
 
 /** A file de-identified in memory: the de-identifier's result and the names it goes by. */
 interface Deidentified {
+  /** The file as read (with room in front: see in-place.ts). */
+  input: Buffer;
   result: DeidResult;
   entity: string;
   image: string;
@@ -97,7 +100,7 @@ async function deidentifyFile(
 ): Promise<Deidentified> {
   let bytes: Buffer;
   try {
-    bytes = await readFile(path);
+    bytes = await readWithHeadroom(path);
   } catch (err) {
     throw new SomError(
       'FailedPrecondition',
@@ -112,6 +115,7 @@ async function deidentifyFile(
     uidKey: settings.key,
   });
   return {
+    input: bytes,
     result,
     entity: entityUidOf(aliases),
     image: isValidUid(result.sopInstanceUid)
@@ -133,13 +137,10 @@ export async function deidentifyPath(
   settings: DeidSettings,
   hash = false,
 ): Promise<DeidentifiedFile> {
-  const { result, ...names } = await deidentifyFile(path, source, aliases, settings);
-  return {
-    bytes: result.bytes,
-    ...(hash ? { md5: md5Hex(result.bytes) } : {}),
-    searchable: result.searchable,
-    ...names,
-  };
+  const { input, result, ...names } = await deidentifyFile(path, source, aliases, settings);
+  const { searchable } = result; // read before the input's memory is reused
+  const bytes = assembleInPlace(result.parts, input);
+  return { bytes, ...(hash ? { md5: md5Hex(bytes) } : {}), searchable, ...names };
 }
 
 /** What became of a file de-identified into an output file. */
@@ -170,8 +171,8 @@ export async function deidentifyInto(
   settings: DeidSettings,
   target: string,
 ): Promise<WrittenOutput> {
-  const { result, ...names } = await deidentifyFile(path, source, aliases, settings);
+  const { result, entity, image, item } = await deidentifyFile(path, source, aliases, settings);
   const same = await fileHolds(target, result.parts);
   if (!same) await writeFileAtomically(target, result.parts);
-  return { outcome: same ? 'unchanged' : 'written', size: result.byteLength, ...names };
+  return { outcome: same ? 'unchanged' : 'written', size: result.byteLength, entity, image, item };
 }

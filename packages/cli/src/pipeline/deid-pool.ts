@@ -39,9 +39,16 @@ export type WorkerJob = {
   aliases: DeidAliases;
 } & ({ hash: boolean } | { target: string });
 
+/** Bytes sent from a worker: `length` bytes from `offset` of `memory` (transferred). */
+export interface SentBytes {
+  memory: ArrayBuffer;
+  offset: number;
+  length: number;
+}
+
 /** A worker's answer. */
 export type WorkerReply =
-  | { id: number; ok: true; file: Omit<DeidentifiedFile, 'bytes'> & { bytes: ArrayBuffer } }
+  | { id: number; ok: true; file: Omit<DeidentifiedFile, 'bytes'> & { bytes: SentBytes } }
   | { id: number; ok: true; output: WrittenOutput }
   | { id: number; ok: false; code: ErrorCode; message: string };
 
@@ -196,7 +203,8 @@ class DeidPool extends AliasedDeidentifier {
       hash: hash === 'always' || (hash === 'spare' && backlog <= BEHIND_AT),
     }));
     if (!('file' in reply)) throw new SomError('Internal', 'a worker answered out of turn');
-    return { ...reply.file, bytes: Buffer.from(reply.file.bytes) };
+    const { memory, offset, length } = reply.file.bytes;
+    return { ...reply.file, bytes: Buffer.from(memory, offset, length) };
   }
 
   async deidentifyInto(file: ScannedFile, target: string): Promise<WrittenOutput> {

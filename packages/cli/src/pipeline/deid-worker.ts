@@ -7,7 +7,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { errorCode, errorMessage } from '@som/core';
 import { SecretKey, loadOrCreateKey } from '@som/identifiers';
 import { deidentifyInto, deidentifyPath, loadRecipe, type DeidSettings } from './deid-file';
-import type { WorkerInit, WorkerJob, WorkerReply } from './deid-pool';
+import type { SentBytes, WorkerInit, WorkerJob, WorkerReply } from './deid-pool';
 
 const init = workerData as WorkerInit;
 const port = parentPort;
@@ -17,18 +17,17 @@ const settings: Promise<DeidSettings> = (async () => ({
   key: 'secret' in init ? SecretKey.from(init.secret) : await loadOrCreateKey(init.keyFile),
 }))();
 
-/** The bytes of `buffer` as an ArrayBuffer of their own, so transferring it detaches nothing else. */
-function ownArrayBuffer(buffer: Buffer): ArrayBuffer {
-  const whole =
-    buffer.byteOffset === 0 &&
-    buffer.byteLength === buffer.buffer.byteLength &&
-    buffer.buffer instanceof ArrayBuffer;
-  return whole
-    ? (buffer.buffer as ArrayBuffer)
-    : (buffer.buffer.slice(
-        buffer.byteOffset,
-        buffer.byteOffset + buffer.byteLength,
-      ) as ArrayBuffer);
+/**
+ * The memory to send `buffer` in: the ArrayBuffer under it, transferred whole (the buffer
+ * is a view of it, from `offset`), or a copy of a small buffer, which may share Node's pool
+ * with others. A larger buffer here is one of this file's own (see in-place.ts): nothing
+ * else uses its ArrayBuffer.
+ */
+function sendable(buffer: Buffer): SentBytes {
+  const pooled = buffer.length < Buffer.poolSize >>> 1;
+  if (!pooled && buffer.buffer instanceof ArrayBuffer)
+    return { memory: buffer.buffer, offset: buffer.byteOffset, length: buffer.length };
+  return { memory: new Uint8Array(buffer).buffer, offset: 0, length: buffer.length };
 }
 
 /** The answer to `job`, and what to transfer with it. */
@@ -44,8 +43,8 @@ async function answer(job: WorkerJob): Promise<[WorkerReply, ArrayBuffer[]]> {
     return [{ id: job.id, ok: true, output }, []];
   }
   const file = await deidentifyPath(job.path, job.source, job.aliases, await settings, job.hash);
-  const bytes = ownArrayBuffer(file.bytes);
-  return [{ id: job.id, ok: true, file: { ...file, bytes } }, [bytes]];
+  const bytes = sendable(file.bytes);
+  return [{ id: job.id, ok: true, file: { ...file, bytes } }, [bytes.memory]];
 }
 
 port?.on('message', (job: WorkerJob) => {

@@ -1,0 +1,69 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { assembleInPlace, readWithHeadroom } from './in-place';
+
+describe('readWithHeadroom', () => {
+  it('reads the whole file after the headroom, to the end of its own memory', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'som-in-place-'));
+    try {
+      const path = join(dir, 'f');
+      const content = Buffer.from(Array.from({ length: 70_000 }, (_, i) => i % 251));
+      writeFileSync(path, content);
+      const read = await readWithHeadroom(path, 100);
+      expect(read.equals(content)).toBe(true);
+      expect(read.byteOffset).toBe(100);
+      expect(read.byteOffset + read.length).toBe(read.buffer.byteLength);
+      writeFileSync(path, '');
+      expect((await readWithHeadroom(path, 100)).length).toBe(0);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('assembleInPlace', () => {
+  /** An input of `size` bytes (values 0..250 repeating) with `headroom` free bytes in front. */
+  function input(size: number, headroom: number): Buffer {
+    const memory = Buffer.alloc(headroom + size);
+    for (let i = 0; i < size; i++) memory[headroom + i] = i % 251;
+    return memory.subarray(headroom);
+  }
+
+  it('puts the new header in front of the untouched tail, in the same memory', () => {
+    const file = input(1000, 64);
+    const parts = [Buffer.from('new header bytes'), file.subarray(200, 600), file.subarray(600)];
+    const expected = Buffer.concat(parts);
+    const out = assembleInPlace(parts, file, 64);
+    expect(out.equals(expected)).toBe(true);
+    expect(out.buffer === file.buffer).toBe(true);
+  });
+
+  it('copies header parts that are slices of the bytes it overwrites before overwriting them', () => {
+    const file = input(1000, 0);
+    // Kept header elements (slices of the input) around a changed one, then the tail.
+    const parts = [
+      file.subarray(0, 150),
+      Buffer.from('changed'),
+      file.subarray(140, 180),
+      file.subarray(300),
+    ];
+    const expected = Buffer.concat(parts);
+    const out = assembleInPlace(parts, file, 0);
+    expect(out.equals(expected)).toBe(true);
+    expect(out.buffer === file.buffer).toBe(true);
+  });
+
+  it('falls back to a new buffer when the header does not fit, or no part is a tail of the input', () => {
+    const file = input(100, 8);
+    const grown = [Buffer.alloc(80, 7), file.subarray(60)]; // 80 > 60 + 8
+    const out = assembleInPlace(grown, file, 8);
+    expect(out.equals(Buffer.concat(grown))).toBe(true);
+    expect(out.buffer === file.buffer).toBe(false);
+    const copied = [Buffer.from('a'), Buffer.from(file.subarray(10))];
+    expect(assembleInPlace(copied, file, 8).equals(Buffer.concat(copied))).toBe(true);
+    const notTheEnd = [Buffer.from('a'), file.subarray(10, 90)];
+    expect(assembleInPlace(notTheEnd, file, 8).equals(Buffer.concat(notTheEnd))).toBe(true);
+    expect(file.subarray(0, 10).equals(input(100, 8).subarray(0, 10))).toBe(true); // untouched
+  });
+});
