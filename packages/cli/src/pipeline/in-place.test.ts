@@ -30,13 +30,18 @@ describe('assembleInPlace', () => {
     return memory.subarray(headroom);
   }
 
+  /** Assemble `parts` of `file`; whether the result shares the file's memory. */
+  function assembled(parts: Buffer[], file: Buffer, headroom: number): boolean {
+    const expected = Buffer.concat(parts); // before the file's memory is overwritten
+    const out = assembleInPlace(parts, file, headroom);
+    expect(out.equals(expected)).toBe(true);
+    return out.buffer === file.buffer;
+  }
+
   it('puts the new header in front of the untouched tail, in the same memory', () => {
     const file = input(1000, 64);
     const parts = [Buffer.from('new header bytes'), file.subarray(200, 600), file.subarray(600)];
-    const expected = Buffer.concat(parts);
-    const out = assembleInPlace(parts, file, 64);
-    expect(out.equals(expected)).toBe(true);
-    expect(out.buffer === file.buffer).toBe(true);
+    expect(assembled(parts, file, 64)).toBe(true);
   });
 
   it('copies header parts that are slices of the bytes it overwrites before overwriting them', () => {
@@ -48,22 +53,15 @@ describe('assembleInPlace', () => {
       file.subarray(140, 180),
       file.subarray(300),
     ];
-    const expected = Buffer.concat(parts);
-    const out = assembleInPlace(parts, file, 0);
-    expect(out.equals(expected)).toBe(true);
-    expect(out.buffer === file.buffer).toBe(true);
+    expect(assembled(parts, file, 0)).toBe(true);
   });
 
   it('falls back to a new buffer when the header does not fit, or no part is a tail of the input', () => {
     const file = input(100, 8);
     const grown = [Buffer.alloc(80, 7), file.subarray(60)]; // 80 > 60 + 8
-    const out = assembleInPlace(grown, file, 8);
-    expect(out.equals(Buffer.concat(grown))).toBe(true);
-    expect(out.buffer === file.buffer).toBe(false);
-    const copied = [Buffer.from('a'), Buffer.from(file.subarray(10))];
-    expect(assembleInPlace(copied, file, 8).equals(Buffer.concat(copied))).toBe(true);
-    const notTheEnd = [Buffer.from('a'), file.subarray(10, 90)];
-    expect(assembleInPlace(notTheEnd, file, 8).equals(Buffer.concat(notTheEnd))).toBe(true);
+    expect(assembled(grown, file, 8)).toBe(false);
+    expect(assembled([Buffer.from('a'), Buffer.from(file.subarray(10))], file, 8)).toBe(false);
+    expect(assembled([Buffer.from('a'), file.subarray(10, 90)], file, 8)).toBe(false);
     expect(file.subarray(0, 10).equals(input(100, 8).subarray(0, 10))).toBe(true); // untouched
   });
 });
