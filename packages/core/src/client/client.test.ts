@@ -248,6 +248,26 @@ describe('Client', () => {
     });
   });
 
+  it('writes the records of stored images within a second while the next image is slow to come', async () => {
+    const client = makeClient();
+    const reported: string[] = [];
+    async function* stalling(): AsyncGenerator<{ uid: string; bytes: Buffer }> {
+      yield { uid: 'first', bytes: Buffer.from('1') };
+      await new Promise((r) => setTimeout(r, 1500)); // nothing new arrives meanwhile
+      expect(reported).toEqual(['first']);
+      yield { uid: 'second', bytes: Buffer.from('2') };
+    }
+    const result = await client.uploadDataset({
+      collection,
+      uid: 'stalling',
+      images: stalling(),
+      concurrency: 1,
+      onImage: (r) => reported.push(r.image.image),
+    });
+    expect(result.counts.uploaded).toBe(2);
+    expect(reported).toEqual(['first', 'second']);
+  });
+
   it('writes records of a slow stream of images within a second, not only every 250 images', async () => {
     const client = makeClient();
     const reported: string[] = [];

@@ -47,6 +47,30 @@ import {
 /** Default number of images uploaded at once. */
 export const DEFAULT_UPLOAD_CONCURRENCY = 8;
 
+/**
+ * What `promise` settles to; when `ms` (if given) pass first, `onTimeout` runs and the wait
+ * goes on (`onTimeout` runs at most once).
+ */
+async function settledWithin<T>(
+  promise: Promise<T>,
+  ms: number | undefined,
+  onTimeout: () => Promise<void>,
+): Promise<T> {
+  if (ms === undefined) return promise;
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<'timeout'>((resolve) => {
+    timer = setTimeout(() => resolve('timeout'), Math.max(0, ms));
+  });
+  try {
+    const first = await Promise.race([promise, timedOut]);
+    if (first !== 'timeout') return first;
+  } finally {
+    clearTimeout(timer);
+  }
+  await onTimeout();
+  return promise;
+}
+
 /** How many image records are written per batch. */
 export const RECORD_BATCH_SIZE = 250;
 
@@ -318,13 +342,26 @@ export class Client {
       },
       input.signal,
     );
-    for await (const stored of tasks) {
-      if (stored.pending) {
-        if (pending.length === 0) oldestPending = Date.now();
-        pending.push({ record: stored.result, ...stored.pending });
-        const due = Date.now() - oldestPending >= RECORD_BATCH_MAX_WAIT_MS;
-        if (pending.length >= RECORD_BATCH_SIZE || due) await flush();
-      } else report(stored.result);
+    // The records wait for a full batch, but never longer than RECORD_BATCH_MAX_WAIT_MS:
+    // also not while the next image is slow to come.
+    let finished = false;
+    try {
+      for (;;) {
+        const wait =
+          pending.length === 0 ? undefined : oldestPending + RECORD_BATCH_MAX_WAIT_MS - Date.now();
+        const step = await settledWithin(tasks.next(), wait, flush);
+        if (step.done) break;
+        const stored = step.value;
+        if (stored.pending) {
+          if (pending.length === 0) oldestPending = Date.now();
+          pending.push({ record: stored.result, ...stored.pending });
+          const due = Date.now() - oldestPending >= RECORD_BATCH_MAX_WAIT_MS;
+          if (pending.length >= RECORD_BATCH_SIZE || due) await flush();
+        } else report(stored.result);
+      }
+      finished = true;
+    } finally {
+      if (!finished) await tasks.return(undefined);
     }
     await flush();
     return { entity, counts, failed };
