@@ -614,6 +614,14 @@ describe('som on the embedded default', () => {
     expect(readdirSync(cwd)).toEqual([]);
   });
 
+  it('creates no pseudonymisation key when no file is to be de-identified', async () => {
+    const result = await som(['upload', 'no-such-folder', '--collection', 'x'], { cwd });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('does not exist');
+    expect(result.stderr).not.toContain('pseudonymisation key');
+    expect(existsSync(join(cwd, 'som-data', 'pseudonym.key'))).toBe(false);
+  });
+
   it('refuses a pseudonymisation key file others can read', async () => {
     mkdirSync(join(cwd, 'som-data'));
     writeFileSync(join(cwd, 'som-data', 'pseudonym.key'), 'k'.repeat(64), { mode: 0o644 });

@@ -57,7 +57,9 @@ export async function prepareRun(
     { cwd: options.cwd, concurrency: config.concurrency, signal: options.signal, exclude },
     report,
   );
-  const { key, origin, worker } = await runKey(config, output, options.createKey);
+  // No key file is created for a run with nothing to de-identify (a typo in a path).
+  const createKey = options.createKey && scan.files.length > 0;
+  const { key, origin, worker } = await runKey(config, output, createKey);
   if (!options.createKey && origin !== config.keyFile && config.secret === undefined) {
     output.message(
       `som: no key file ${config.keyFile} yet: this dry run uses a temporary key, so its aliases are not the ones a real run gives`,
