@@ -113,13 +113,6 @@ export function keyKind(key: KeyPath): string {
   return kind;
 }
 
-/** The name (uid) of the record a key path names (its last element). */
-export function keyName(key: KeyPath): string {
-  const name = key[key.length - 1];
-  if (name === undefined) throw new SomError('InvalidArgument', 'empty record key path');
-  return name;
-}
-
 /** The model address a key path names, for a path of the model's shape; else undefined. */
 export function refOfKey(key: KeyPath): Partial<ImageRef> | undefined {
   const [k0, collection, k1, entity, k2, image] = key;

@@ -5,7 +5,6 @@
 import { SomError, errorMessage } from '../errors';
 import { formatKey, type KeyPath } from '../names';
 import type {
-  FieldValue,
   Filter,
   MetadataStoreCapabilities,
   MetadataStoreDriver,
@@ -288,9 +287,3 @@ export class MetadataStore {
   }
 }
 
-/** Type guard: `value` is one of the scalar field values. */
-export function isScalarValue(
-  value: FieldValue | undefined,
-): value is string | number | boolean | null {
-  return value !== undefined && isScalar(value);
-}
