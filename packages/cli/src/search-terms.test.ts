@@ -51,6 +51,11 @@ describe('parseSearchTerm', () => {
     expect(() => parseSearchTerm('Modality=')).toThrow(
       'invalid search term "Modality=": the value is empty (write FIELD="" to search for an empty string)',
     );
+    expect(() => parseSearchTerm('Modality==CT')).toThrow(
+      'invalid search term "Modality==CT": the value starts with "=", likely a typo (to search for it as written: Modality="=CT")',
+    );
+    expect(() => parseSearchTerm('Rows=>5')).toThrow(/starts with ">"/);
+    expect(parseSearchTerm('Modality="=CT"')).toEqual({ field: 'Modality', op: '=', value: '=CT' });
     expect(() => parseSearchTerm('Rows=big', fieldType)).toThrow(
       'invalid search term "Rows=big": Rows holds numbers, and "big" is not one',
     );

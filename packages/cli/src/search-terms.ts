@@ -65,6 +65,11 @@ export function parseSearchTerm(term: string, types: FieldTypes = () => undefine
   const [, field, op, text] = match as unknown as [string, string, FilterOp, string];
   if (text === '')
     throw invalid(term, 'the value is empty (write FIELD="" to search for an empty string)');
+  if (/^[=<>]/.test(text))
+    throw invalid(
+      term,
+      `the value starts with ${JSON.stringify(text[0])}, likely a typo (to search for it as written: ${field}${op}${JSON.stringify(text)})`,
+    );
   const value = searchValue(term, field, text, types);
   if (op !== '=' && (value === null || typeof value === 'boolean'))
     throw invalid(term, `${op} compares strings or numbers only`);
