@@ -26,6 +26,7 @@ const { isMainThread, parentPort, Worker, workerData } = require('node:worker_th
 const { createHmac } = require('node:crypto');
 const fs = require('node:fs');
 const path = require('node:path');
+const { peakResidentBytes } = require('./upload.rss.js');
 
 const ROOT = path.join(__dirname, '..');
 const DATA = path.join(ROOT, '.bench-data');
@@ -214,7 +215,7 @@ async function phase(args) {
   );
   const seconds = Number(process.hrtime.bigint() - start) / 1e9;
   const { user, system } = process.cpuUsage(cpu);
-  const maxRssMB = process.resourceUsage().maxRSS / 1024;
+  const maxRssMB = peakResidentBytes() / (1024 * 1024);
   const bytes = shares.reduce((n, s) => n + s.bytes, 0);
   const failed = shares.reduce((n, s) => n + s.failed, 0);
   console.log(

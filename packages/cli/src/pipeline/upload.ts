@@ -14,6 +14,7 @@ import {
 } from '@som/core';
 import type { Progress } from '../io/progress';
 import { ByteBudget, FILE_BYTES_IN_MEMORY } from './byte-budget';
+import { GarbageCollector } from './collect-garbage';
 import type { DeidentifiedFile } from './deid-file';
 import type { Deidentifier, HashRequest } from './deid-pool';
 import { refreshEntitySummary } from './entity-summary';
@@ -70,6 +71,7 @@ class Tracker {
     private readonly report: Report,
     private readonly progress: Progress,
     readonly budget: ByteBudget,
+    readonly garbage = new GarbageCollector(),
   ) {}
 
   add(file: ScannedFile, entry: Omit<FileReport, 'path'>): void {
@@ -244,7 +246,9 @@ async function uploadEntity(
       // batch (which waits for more files: holding them until then could stall the run).
       onBytesDone: (source) => {
         const file = typeof source === 'string' ? undefined : fileOf.get(source);
-        if (file !== undefined) tracker.budget.release(file);
+        if (file === undefined) return;
+        tracker.budget.release(file);
+        tracker.garbage.letGo(file.size);
       },
     });
     await refreshEntitySummary(client, ref);
