@@ -8,6 +8,7 @@
  */
 import { createHash, type Hash } from 'node:crypto';
 import { availableParallelism } from 'node:os';
+import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 
 /** An MD5 being computed over the chunks given, in order. */
@@ -27,25 +28,8 @@ export const THREADED_FROM = 64 * 1024;
 const SLOTS = 8;
 const SLOT_BYTES = 1 << 20;
 
-/** The helper thread: hashes slots of the ring as told, in the order told. */
-const HELPER = `
-const { parentPort, workerData } = require('node:worker_threads');
-const { createHash } = require('node:crypto');
-const ring = new Uint8Array(workerData.ring);
-const hashes = new Map();
-parentPort.on('message', (m) => {
-  if (m.kind === 'update') {
-    let hash = hashes.get(m.id);
-    if (hash === undefined) hashes.set(m.id, (hash = createHash('md5')));
-    hash.update(ring.subarray(m.offset, m.offset + m.length));
-    parentPort.postMessage({ kind: 'free', slot: m.slot });
-  } else if (m.kind === 'digest') {
-    const hash = hashes.get(m.id) ?? createHash('md5');
-    hashes.delete(m.id);
-    parentPort.postMessage({ kind: 'digest', id: m.id, md5: hash.digest('hex') });
-  } else hashes.delete(m.id);
-});
-`;
+/** The helper thread's script: hashes slots of the ring as told, in the order told. */
+const HELPER_SCRIPT = join(__dirname, '..', 'workers', 'md5-helper.js');
 
 type ToHelper =
   | { kind: 'update'; id: number; slot: number; offset: number; length: number }
@@ -97,7 +81,7 @@ class Helper {
 
   private started(): Worker {
     if (this.worker !== undefined) return this.worker;
-    const worker = new Worker(HELPER, { eval: true, workerData: { ring: this.ring } });
+    const worker = new Worker(HELPER_SCRIPT, { workerData: { ring: this.ring } });
     worker.unref();
     worker.on('message', (message: FromHelper) => {
       if (message.kind === 'free') this.release(message.slot);
