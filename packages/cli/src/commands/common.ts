@@ -13,7 +13,7 @@ import {
 } from '@som/core';
 import { findAdapter } from '../adapters';
 import { loadConfig } from '../config/load';
-import type { ConfigFlags, SomConfig } from '../config/types';
+import { fsObjectRoot, type ConfigFlags, type SomConfig } from '../config/types';
 import type { Runtime } from '../runtime';
 
 /** The options every command accepts (declared once on the program). */
@@ -109,9 +109,8 @@ export async function checkReachable(client: Client, timeoutMs = REACH_TIMEOUT_M
 
 /** The files or directories of the configured local stores (fs root, SQLite file). */
 function localStorePaths(config: SomConfig): string[] {
-  const paths: string[] = [];
-  if (config.objectStore.type === 'fs' && typeof config.objectStore.root === 'string')
-    paths.push(config.objectStore.root);
+  const root = fsObjectRoot(config);
+  const paths = root !== undefined ? [root] : [];
   if (config.metadataStore.type === 'sqlite' && typeof config.metadataStore.path === 'string')
     paths.push(config.metadataStore.path);
   return paths;

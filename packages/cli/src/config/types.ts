@@ -49,6 +49,12 @@ export interface SomConfig {
   configFile?: string;
 }
 
+/** The root directory of the configured object store when it is the local-disk (`fs`) one. */
+export function fsObjectRoot(config: SomConfig): string | undefined {
+  const { type, root } = config.objectStore;
+  return type === 'fs' && typeof root === 'string' ? root : undefined;
+}
+
 /** The configuration flags of the command line (raw strings, as typed). */
 export interface ConfigFlags {
   /** `--config <file>`. */

@@ -65,7 +65,7 @@ export function aliasesOf(file: ScannedFile, table: AliasTable): DeidAliases {
 }
 
 /** The MD5 of `bytes`, lowercase hex. */
-export function md5Hex(bytes: Buffer): string {
+function md5Hex(bytes: Buffer): string {
   return createHash('md5').update(bytes).digest('hex');
 }
 

@@ -2,7 +2,7 @@
  * What `som upload` and `som deid` do before the second pass: load the recipe (failing
  * fast on a bad one), run the first pass over the inputs, and get the aliases.
  */
-import type { SomConfig } from '../config/types';
+import { fsObjectRoot, type SomConfig } from '../config/types';
 import type { Output } from '../io/output';
 import { aliasTable, runKey } from './aliases';
 import { loadRecipe } from './deid-file';
@@ -36,10 +36,8 @@ export interface PreparedRun {
 
 /** Where som keeps its own data (directories and the key file): never walked as input. */
 function dataDirectories(config: SomConfig): string[] {
-  const dirs = [config.dataDir, config.keyFile];
-  if (config.objectStore.type === 'fs' && typeof config.objectStore.root === 'string')
-    dirs.push(config.objectStore.root);
-  return dirs;
+  const root = fsObjectRoot(config);
+  return [config.dataDir, config.keyFile, ...(root !== undefined ? [root] : [])];
 }
 
 /** Recipe, first pass, key and aliases, in that order. */
