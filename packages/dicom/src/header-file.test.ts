@@ -5,7 +5,7 @@ import {
   readHeaderFromPrefixes,
   readHeaderIfDicom,
   readStreamHeader,
-} from './header';
+} from './header-file';
 
 const PYDICOM = '/usr/lib/python3/dist-packages/pydicom/data/test_files';
 const CT = `${PYDICOM}/CT_small.dcm`;

@@ -6,7 +6,8 @@
 import { open } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import { SomError } from '@som/core';
-import { isDicom, readDicomHeader, SNIFF_BYTES, type DicomHeader } from '@som/dicom';
+import { readDicomHeader, type DicomHeader } from './header';
+import { isDicom, SNIFF_BYTES } from './sniff';
 
 /** The first prefix read; most headers fit in it. */
 export const FIRST_PREFIX_BYTES = 64 * 1024;

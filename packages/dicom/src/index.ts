@@ -3,6 +3,13 @@ export { type AttributeKey, DicomDataset, type DicomElement, type DicomItem } fr
 export { CharacterSet } from './charset';
 export { type DictionaryEntry, keywordOf, lookupTag, tagOfKeyword } from './dictionary';
 export { DicomHeader, readDicomHeader } from './header';
+export {
+  FIRST_PREFIX_BYTES,
+  readFileHeader,
+  readHeaderFromPrefixes,
+  readHeaderIfDicom,
+  readStreamHeader,
+} from './header-file';
 export { isDicom, sniffDicomFile, SNIFF_BYTES } from './sniff';
 export { MAX_SEQUENCE_DEPTH } from './reader';
 export { formatTag, type Tag } from './tags';

@@ -2,13 +2,12 @@
  * What `som upload` and `som deid` do before the second pass: load the recipe (failing
  * fast on a bad one), run the first pass over the inputs, and get the aliases.
  */
-import { fsObjectRoot, type SomConfig } from '../config/types';
-import type { Output } from '../io/output';
-import { aliasTable, runKey } from './aliases';
-import { loadRecipe } from './deid-file';
-import { startDeidentifier, workerCount, type Deidentifier } from './deid-pool';
-import type { Report } from './report';
-import { scanInputs, type Scan } from './scan';
+import { fsObjectRoot, type SomConfig } from './config/types';
+import { scanInputs, type Scan } from './1-scan/scan';
+import { aliasTable, runKey, type Log } from './2-aliases/aliases';
+import { loadRecipe } from './3-deidentify/deid-file';
+import { startDeidentifier, workerCount, type Deidentifier } from './3-deidentify/deid-pool';
+import type { Report } from './5-summarise/report';
 
 /** Options of {@link prepareRun}. */
 export interface PrepareOptions {
@@ -44,7 +43,7 @@ function dataDirectories(config: SomConfig): string[] {
 export async function prepareRun(
   inputs: readonly string[],
   config: SomConfig,
-  output: Output,
+  log: Log,
   report: Report,
   options: PrepareOptions,
 ): Promise<PreparedRun> {
@@ -57,13 +56,13 @@ export async function prepareRun(
   );
   // No key file is created for a run with nothing to de-identify (a typo in a path).
   const createKey = options.createKey && scan.files.length > 0;
-  const { key, origin, worker } = await runKey(config, output, createKey);
+  const { key, origin, worker } = await runKey(config, log, createKey);
   if (!options.createKey && origin !== config.keyFile && config.secret === undefined) {
-    output.message(
+    log(
       `som: no key file ${config.keyFile} yet: this dry run uses a temporary key, so its aliases are not the ones a real run gives`,
     );
   }
-  const aliases = await aliasTable(scan.request, config, key, output, options.ids);
+  const aliases = await aliasTable(scan.request, config, key, log, options.ids);
   const threads = workerCount(
     options.env,
     config.concurrency,

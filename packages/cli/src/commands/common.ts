@@ -11,9 +11,13 @@ import {
   type Client,
   type ClientOptions,
 } from '@som/core';
-import { findAdapter } from '../adapters';
-import { loadConfig } from '../config/load';
-import { fsObjectRoot, type ConfigFlags, type SomConfig } from '../config/types';
+import {
+  findAdapter,
+  fsObjectRoot,
+  loadConfig,
+  type ConfigFlags,
+  type SomConfig,
+} from '@som/publish';
 import type { Runtime } from '../runtime';
 
 /** The options every command accepts (declared once on the program). */

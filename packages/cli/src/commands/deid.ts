@@ -8,12 +8,17 @@ import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { mapBounded } from '@som/core';
-import { ByteBudget, FILE_BYTES_IN_MEMORY } from '../pipeline/byte-budget';
-import type { Deidentifier } from '../pipeline/deid-pool';
-import { prepareRun } from '../pipeline/prepare';
-import { JsonReportFile, type FileReport } from '../pipeline/report';
-import { RunOutput } from '../pipeline/run-output';
-import { reasonFor, type ScannedFile } from '../pipeline/scan';
+import {
+  ByteBudget,
+  FILE_BYTES_IN_MEMORY,
+  JsonReportFile,
+  prepareRun,
+  reasonFor,
+  type Deidentifier,
+  type FileReport,
+  type ScannedFile,
+} from '@som/publish';
+import { RunOutput } from '../io/run-output';
 import { EXIT, type Runtime } from '../runtime';
 import { configFor, type GlobalOptions } from './common';
 
@@ -71,15 +76,21 @@ async function deid(
   await mkdir(out, { recursive: true });
   const reportFile = new JsonReportFile(join(out, DEID_REPORT_NAME), { command: 'deid', out });
   const run = new RunOutput(output, options.json === true, { command: 'deid', out }, [reportFile]);
-  const { scan, deidentifier } = await prepareRun(inputs, config, output, run.report, {
-    cwd: runtime.cwd,
-    env: runtime.env,
-    createKey: true,
-    mainThreadBusy: false,
-    exclude: [out],
-    signal: runtime.signal,
-    ...(options.ids ? { ids: options.ids } : {}),
-  });
+  const { scan, deidentifier } = await prepareRun(
+    inputs,
+    config,
+    (text) => output.message(text),
+    run.report,
+    {
+      cwd: runtime.cwd,
+      env: runtime.env,
+      createKey: true,
+      mainThreadBusy: false,
+      exclude: [out],
+      signal: runtime.signal,
+      ...(options.ids ? { ids: options.ids } : {}),
+    },
+  );
   const claimed = new Map<string, string>([[DEID_REPORT_NAME, 'the report of som deid']]);
   const done = new Set<string>();
   try {

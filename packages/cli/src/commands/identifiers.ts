@@ -3,9 +3,8 @@
  * studies), printed as a DASHER request body. Only headers are read.
  */
 import type { Command } from 'commander';
-import { Report, entryLine } from '../pipeline/report';
-import { scanInputs } from '../pipeline/scan';
-import { ProblemSink } from '../pipeline/sinks';
+import { Report, entryLine, scanInputs } from '@som/publish';
+import { ProblemSink } from '../io/sinks';
 import { EXIT, type Runtime } from '../runtime';
 import { configFor, type GlobalOptions } from './common';
 

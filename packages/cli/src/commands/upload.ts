@@ -4,12 +4,10 @@
  */
 import type { Command } from 'commander';
 import { FIELD_NAME, RESERVED_FIELDS, SomError, validateUid, type RecordData } from '@som/core';
-import { findAdapter } from '../adapters';
+import { findAdapter, imageFieldsReader, prepareRun, uploadFiles } from '@som/publish';
+import { GarbageCollector } from '../collect-garbage';
 import { fieldType } from '../field-types';
-import { imageFieldsReader } from '../pipeline/searchable';
-import { prepareRun } from '../pipeline/prepare';
-import { RunOutput } from '../pipeline/run-output';
-import { uploadFiles } from '../pipeline/upload';
+import { RunOutput } from '../io/run-output';
 import { EXIT, type Runtime } from '../runtime';
 import { parseAssignment } from '../search-terms';
 import { checkReachable, configFor, openClient, type GlobalOptions } from './common';
@@ -59,20 +57,28 @@ async function upload(
   const client = dryRun ? undefined : openClient(config, { imageFields: imageFieldsReader });
   try {
     if (client) await checkReachable(client);
-    const { scan, deidentifier } = await prepareRun(inputs, config, output, run.report, {
-      cwd: runtime.cwd,
-      env: runtime.env,
-      createKey: !dryRun,
-      mainThreadBusy: !dryRun,
-      signal: runtime.signal,
-      ...(options.ids ? { ids: options.ids } : {}),
-    });
+    const { scan, deidentifier } = await prepareRun(
+      inputs,
+      config,
+      (text) => output.message(text),
+      run.report,
+      {
+        cwd: runtime.cwd,
+        env: runtime.env,
+        createKey: !dryRun,
+        mainThreadBusy: !dryRun,
+        signal: runtime.signal,
+        ...(options.ids ? { ids: options.ids } : {}),
+      },
+    );
+    const garbage = new GarbageCollector();
     const settings = {
       collection,
       concurrency: config.concurrency,
       metadata,
       signal: runtime.signal,
       sendMd5: findAdapter('objectStore', config.objectStore.type)?.remote === true,
+      onBytesReleased: (bytes: number) => garbage.letGo(bytes),
     };
     try {
       await run.withProgress(dryRun ? 'dry run' : 'upload', scan.files, (progress) =>

@@ -5,8 +5,7 @@
  */
 import type { Command } from 'commander';
 import type { VerifyProblem } from '@som/core';
-import { refreshEntitySummary } from '../pipeline/entity-summary';
-import { imageFieldsReader } from '../pipeline/searchable';
+import { imageFieldsReader, refreshEntitySummary } from '@som/publish';
 import { EXIT, type Runtime } from '../runtime';
 import { configFor, withClient, type GlobalOptions } from './common';
 

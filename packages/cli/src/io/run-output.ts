@@ -3,8 +3,6 @@
  * (lines, or a JSON report on stdout with `--json`), problems above the progress bar on a
  * terminal, and a summary naming every file that was not stored or written.
  */
-import type { Output } from '../io/output';
-import { startProgress, type Progress } from '../io/progress';
 import {
   JsonReportSink,
   Report,
@@ -12,9 +10,11 @@ import {
   summaryLine,
   type ReportSink,
   type ReportSummary,
-} from './report';
+  type ScannedFile,
+} from '@som/publish';
+import type { Output } from './output';
+import { startProgress, type Progress } from './progress';
 import { LineSink, ProblemSink } from './sinks';
-import type { ScannedFile } from './scan';
 
 /** The output side of one run over files. */
 export class RunOutput {

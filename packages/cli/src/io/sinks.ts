@@ -2,9 +2,9 @@
  * Where report entries are printed while a run goes on: every entry as a line (stdout is
  * not a terminal), or only the problems above the progress bar (a terminal).
  */
-import type { Output } from '../io/output';
-import type { Progress } from '../io/progress';
-import { entryLine, SUCCESS_OUTCOMES, type FileReport, type ReportSink } from './report';
+import { entryLine, SUCCESS_OUTCOMES, type FileReport, type ReportSink } from '@som/publish';
+import type { Output } from './output';
+import type { Progress } from './progress';
 
 /** Prints each entry as a line on stdout. */
 export class LineSink implements ReportSink {

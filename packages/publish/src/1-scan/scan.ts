@@ -5,10 +5,10 @@
  */
 import type { DasherRequest } from '@som/identifiers';
 import { errorMessage, mapBounded } from '@som/core';
-import { walkInputs, type InputFile, type WalkOptions } from '../io/walk';
-import { readHeaderIfDicom } from './header';
+import { readHeaderIfDicom } from '@som/dicom';
+import type { Report } from '../5-summarise/report';
 import { IdentifierCollector, type FileIdentity } from './identity';
-import type { Report } from './report';
+import { walkInputs, type InputFile, type WalkOptions } from './walk';
 
 /** A DICOM file found by the first pass, with what its aliases are looked up by. */
 export interface ScannedFile extends InputFile, FileIdentity {

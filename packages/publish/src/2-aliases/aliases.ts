@@ -16,7 +16,9 @@ import {
   type DasherRequest,
 } from '@som/identifiers';
 import type { SomConfig } from '../config/types';
-import type { Output } from '../io/output';
+
+/** Receives a message for the person running (e.g. that a key file was created). */
+export type Log = (message: string) => void;
 
 /** The pseudonymisation key of a run and where it came from. */
 export interface RunKey {
@@ -32,7 +34,7 @@ export interface RunKey {
  * mode 0600, with a note to back it up). With `create: false` a missing key file is not
  * created: a temporary key is used instead, and the caller is told.
  */
-export async function runKey(config: SomConfig, output: Output, create: boolean): Promise<RunKey> {
+export async function runKey(config: SomConfig, log: Log, create: boolean): Promise<RunKey> {
   if (config.secret !== undefined) {
     const secret = config.secret.reveal();
     return { key: SecretKey.from(secret), origin: '--secret/SOM_SECRET', worker: { secret } };
@@ -52,7 +54,7 @@ export async function runKey(config: SomConfig, output: Output, create: boolean)
   }
   const key = await loadOrCreateKey(config.keyFile, {
     onCreate: (path) =>
-      output.message(
+      log(
         `som: created the pseudonymisation key ${path}; back it up: without it, later runs give other aliases`,
       ),
   });
@@ -60,13 +62,13 @@ export async function runKey(config: SomConfig, output: Output, create: boolean)
 }
 
 /** The alias source of the configuration (DASHER when configured, else the local pseudonymiser). */
-export function aliasSource(config: SomConfig, key: SecretKey, output: Output): AliasSource {
+export function aliasSource(config: SomConfig, key: SecretKey, log: Log): AliasSource {
   if (config.dasher === undefined) return new LocalPseudonymiser({ key });
   return new DasherClient({
     study: config.dasher.study,
     secretsPath: config.dasher.secretsFile,
     ...(config.dasher.url !== undefined ? { baseUrl: config.dasher.url } : {}),
-    log: (message) => output.message(`som: ${message}`),
+    log: (message) => log(`som: ${message}`),
   });
 }
 
@@ -79,10 +81,10 @@ export async function aliasTable(
   request: DasherRequest,
   config: SomConfig,
   key: SecretKey,
-  output: Output,
+  log: Log,
   idsFile?: string,
 ): Promise<AliasTable> {
   if (idsFile !== undefined) return new AliasTable(await readDasherResponseFile(idsFile), idsFile);
   if (request.identifiers.length === 0) return new AliasTable({ results: [] }, 'no identifiers');
-  return AliasTable.fromSource(aliasSource(config, key, output), request);
+  return AliasTable.fromSource(aliasSource(config, key, log), request);
 }

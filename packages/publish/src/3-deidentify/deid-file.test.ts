@@ -11,10 +11,10 @@ import {
   loadRecipe,
   type DeidentifiedFile,
 } from './deid-file';
-import { readFileHeader } from './header';
-import { IdentifierCollector } from './identity';
+import { readFileHeader } from '@som/dicom';
+import { IdentifierCollector } from '../1-scan/identity';
+import type { ScannedFile } from '../1-scan/scan';
 import { HEADROOM } from './in-place';
-import type { ScannedFile } from './scan';
 
 const SAMPLE = join(__dirname, '..', '..', '..', '..', 'sample', 'dicom');
 const FILE = join(SAMPLE, 'patient-c', 'IM0002.dcm');

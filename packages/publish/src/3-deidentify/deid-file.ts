@@ -18,9 +18,9 @@ import {
   type Recipe,
 } from '@som/dicom';
 import type { AliasTable, PseudonymKey } from '@som/identifiers';
-import { fileHolds, writeFileAtomically } from '../io/atomic-file';
+import type { ScannedFile } from '../1-scan/scan';
+import { fileHolds, writeFileAtomically } from './atomic-file';
 import { assembleInPlace, readWithHeadroom } from './in-place';
-import type { ScannedFile } from './scan';
 
 /** A de-identified file, in memory. */
 export interface DeidentifiedFile {

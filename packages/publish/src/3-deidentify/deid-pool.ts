@@ -20,7 +20,7 @@ import {
   type DeidentifiedFile,
   type WrittenOutput,
 } from './deid-file';
-import type { ScannedFile } from './scan';
+import type { ScannedFile } from '../1-scan/scan';
 
 /**
  * What a worker starts with: the recipe file (layered over the default profile), and the

@@ -2,10 +2,10 @@ import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { AliasTable, LocalPseudonymiser, SecretKey } from '@som/identifiers';
-import { aliasesOf, deidentifyPath, loadRecipe } from './deid-file';
-import { readFileHeader } from './header';
-import { IdentifierCollector } from './identity';
-import { imageFieldsReader } from './searchable';
+import { readFileHeader } from '@som/dicom';
+import { IdentifierCollector } from '../1-scan/identity';
+import { aliasesOf, deidentifyPath, loadRecipe } from '../3-deidentify/deid-file';
+import { imageFieldsReader } from './image-fields';
 
 const FILE = join(__dirname, '..', '..', '..', '..', 'sample', 'dicom', 'patient-b', 'IM0002.dcm');
 

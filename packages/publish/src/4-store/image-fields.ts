@@ -4,8 +4,7 @@
  * with the same field list `deidentify` uses for new records.
  */
 import type { ImageFieldsReader } from '@som/core';
-import { searchableFields } from '@som/dicom';
-import { readStreamHeader } from './header';
+import { readStreamHeader, searchableFields } from '@som/dicom';
 
 /** Reads the searchable fields of a stored DICOM object, reading only its header. */
 export const imageFieldsReader: ImageFieldsReader = async (bytes, attributes) =>

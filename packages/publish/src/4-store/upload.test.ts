@@ -12,11 +12,9 @@ import {
 } from '@som/core';
 import { SecretValue } from '../config/secret-value';
 import type { SomConfig } from '../config/types';
-import { Output } from '../io/output';
-import type { Progress } from '../io/progress';
-import type { Deidentifier, HashRequest } from './deid-pool';
-import { prepareRun } from './prepare';
-import { Report, type FileReport } from './report';
+import type { Deidentifier, HashRequest } from '../3-deidentify/deid-pool';
+import { Report, type FileReport, type Progress } from '../5-summarise/report';
+import { prepareRun } from '../prepare';
 import { uploadFiles } from './upload';
 
 const SAMPLE = join(__dirname, '..', '..', '..', '..', 'sample', 'dicom');
@@ -43,11 +41,7 @@ beforeEach(() => {
 });
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
-const noProgress: Progress = {
-  advance: () => undefined,
-  message: () => undefined,
-  stop: () => undefined,
-};
+const noProgress: Progress = { advance: () => undefined };
 
 function config(): SomConfig {
   return {
@@ -94,7 +88,7 @@ async function run(client: Client | undefined, options: RunOptions = {}) {
   const { signal = new AbortController().signal, sendMd5 = false, memoryBudget } = options;
   const entries: FileReport[] = [];
   const report = new Report([{ add: (e) => entries.push(e), finish: async () => undefined }]);
-  const { scan, deidentifier } = await prepareRun(['in'], config(), new Output(), report, {
+  const { scan, deidentifier } = await prepareRun(['in'], config(), () => undefined, report, {
     cwd: dir,
     env: {},
     createKey: true,
@@ -269,7 +263,7 @@ describe('uploadFiles', () => {
       if (e.outcome === 'written') controller.abort();
     };
     const report = new Report([{ add: stopAtFirstWrite, finish: async () => undefined }]);
-    const { scan, deidentifier } = await prepareRun(['in'], config(), new Output(), report, {
+    const { scan, deidentifier } = await prepareRun(['in'], config(), () => undefined, report, {
       cwd: dir,
       env: {},
       createKey: true,

@@ -12,14 +12,12 @@ import {
   type ImageUploadResult,
   type RecordData,
 } from '@som/core';
-import type { Progress } from '../io/progress';
-import { ByteBudget, FILE_BYTES_IN_MEMORY } from './byte-budget';
-import { GarbageCollector } from './collect-garbage';
-import type { DeidentifiedFile } from './deid-file';
-import type { Deidentifier, HashRequest } from './deid-pool';
+import { reasonFor, type ScannedFile } from '../1-scan/scan';
+import { ByteBudget, FILE_BYTES_IN_MEMORY } from '../3-deidentify/byte-budget';
+import type { DeidentifiedFile } from '../3-deidentify/deid-file';
+import type { Deidentifier, HashRequest } from '../3-deidentify/deid-pool';
+import type { FileReport, Progress, Report } from '../5-summarise/report';
 import { refreshEntitySummary } from './entity-summary';
-import type { FileReport, Report } from './report';
-import { reasonFor, type ScannedFile } from './scan';
 
 /**
  * Entities uploaded at once: while one finishes (its last records, its summary), the next
@@ -48,6 +46,11 @@ export interface UploadOptions {
    * holds its size from the start of its de-identification until its outcome is reported.
    */
   memoryBudget?: number;
+  /**
+   * Called with a stored file's size once its bytes are no longer referenced by the upload
+   * (a caller may tune the process, e.g. collect garbage; the library never does).
+   */
+  onBytesReleased?: (bytes: number) => void;
 }
 
 /**
@@ -71,7 +74,7 @@ class Tracker {
     private readonly report: Report,
     private readonly progress: Progress,
     readonly budget: ByteBudget,
-    readonly garbage = new GarbageCollector(),
+    readonly onBytesReleased: (bytes: number) => void = () => undefined,
   ) {}
 
   add(file: ScannedFile, entry: Omit<FileReport, 'path'>): void {
@@ -248,7 +251,7 @@ async function uploadEntity(
         const file = typeof source === 'string' ? undefined : fileOf.get(source);
         if (file === undefined) return;
         tracker.budget.release(file);
-        tracker.garbage.letGo(file.size);
+        tracker.onBytesReleased(file.size);
       },
     });
     await refreshEntitySummary(client, ref);
@@ -272,7 +275,7 @@ export async function uploadFiles(
   progress: Progress,
 ): Promise<void> {
   const budget = new ByteBudget(options.memoryBudget ?? FILE_BYTES_IN_MEMORY);
-  const tracker = new Tracker(report, progress, budget);
+  const tracker = new Tracker(report, progress, budget, options.onBytesReleased);
   for (const file of files) {
     if (file.duplicateOf !== undefined)
       tracker.add(file, {

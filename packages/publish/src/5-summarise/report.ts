@@ -6,7 +6,7 @@
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { rename, unlink } from 'node:fs/promises';
 import { once } from 'node:events';
-import { temporaryPathFor } from '../io/atomic-file';
+import { temporaryPathFor } from '../3-deidentify/atomic-file';
 
 /** What happened to one input file. */
 export type FileOutcome =
@@ -47,6 +47,12 @@ export interface FileReport {
   output?: string;
   /** Bytes of the de-identified file. */
   size?: number;
+}
+
+/** Told of each file whose outcome is known, with its size. */
+export interface Progress {
+  /** A file is done (whatever its outcome), `bytes` long. */
+  advance(bytes: number): void;
 }
 
 /** Counts per outcome. */

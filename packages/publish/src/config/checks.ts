@@ -4,7 +4,7 @@
  */
 import { accessSync, constants, readFileSync, statSync } from 'node:fs';
 import type { StoreConfig } from '@som/core';
-import type { Secrets } from '../io/secrets';
+import type { Secrets } from './secrets';
 import { isJsonObject } from './json-text';
 
 /** Store settings that name a credentials file. */

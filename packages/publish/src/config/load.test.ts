@@ -1,7 +1,7 @@
 import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Secrets } from '../io/secrets';
+import { Secrets } from './secrets';
 import { ConfigError, loadConfig } from './load';
 import type { ConfigFlags } from './types';
 

@@ -6,7 +6,7 @@
 import { join } from 'node:path';
 import { SomError, type StoreConfig } from '@som/core';
 import { adapterTypes, findAdapter } from '../adapters';
-import type { Secrets } from '../io/secrets';
+import type { Secrets } from './secrets';
 import { SecretValue } from './secret-value';
 import { checkGoogleCredentials, checkStoreCredentials, unreadableFile } from './checks';
 import { envLayer, fileLayer, flagLayer, type ConfigLayer, type StoreLayer } from './layers';
