@@ -80,7 +80,12 @@ function opened(stream: Readable): Promise<void> {
 export class GcsObjectDriver implements ObjectStoreDriver {
   /** `storage.google.<bucket>`, as the seed names its client. */
   readonly name: string;
-  readonly capabilities = { signedUrls: true, ifNotExists: true, copy: true };
+  readonly capabilities = {
+    signedUrls: true,
+    ifNotExists: true,
+    copy: true,
+    md5FromCaller: true,
+  };
   /** The bucket handle (for tests and tools). */
   readonly bucket: Bucket;
   private readonly threshold: number;

@@ -153,6 +153,7 @@ describe('minioObjectStoreAdapter', () => {
       signedUrls: true,
       ifNotExists: false,
       copy: true,
+      md5FromCaller: true,
     });
   });
 });

@@ -17,12 +17,6 @@ export interface AdapterEntry {
   type: string;
   /** One line for `som --help` and error messages. */
   summary: string;
-  /**
-   * An object store reached over a network: an upload sends each file's MD5 along, for the
-   * server to check the bytes it received. (An object store in this process computes the MD5
-   * of what it writes itself, so nothing is hashed beforehand for it.)
-   */
-  remote?: boolean;
   /** The registration (loads the adapter package). */
   load(): AdapterRegistration;
 }
@@ -40,7 +34,6 @@ export const ADAPTERS: readonly AdapterEntry[] = [
     store: 'objectStore',
     type: 'gcs',
     summary: 'Google Cloud Storage: `bucket`, `projectId`, `keyFilename`, `apiEndpoint`',
-    remote: true,
     load: () => (require('@som/gcs') as typeof import('@som/gcs')).gcsObjectStoreAdapter,
   },
   {
@@ -48,7 +41,6 @@ export const ADAPTERS: readonly AdapterEntry[] = [
     type: 'minio',
     summary:
       'S3 (MinIO, Swift s3api, AWS): `endPoint`, `port`, `useSSL`, `region`, `accessKey`, `secretKey`, `bucket`',
-    remote: true,
     load: () => (require('@som/minio') as typeof import('@som/minio')).minioObjectStoreAdapter,
   },
   {

@@ -1,7 +1,21 @@
-/** @packageDocumentation The publishing pipeline as a library: scan -> aliases -> de-identify -> store -> summarise. */
+/**
+ * @packageDocumentation Publishing DICOM folders as a library: `openClient()` from
+ * `som.config.json` / `SOM_*`, `publish(paths, options)` (what `som upload` does) and
+ * `deidentifyTree(paths, { out })` (what `som deid` does). The stages, in order: scan ->
+ * aliases -> de-identify -> store -> summarise.
+ */
+export { publish, type PublishOptions } from './publish';
+export { deidentifyTree, DEID_REPORT_NAME, type DeidentifyTreeOptions } from './deidentify-tree';
+export type { RunOptions } from './run-options';
+export {
+  openClient,
+  configOf,
+  checkReachable,
+  REACH_TIMEOUT_MS,
+  type OpenClientOptions,
+} from './open-client';
 export * from './config/types';
 export { loadConfig, ConfigError, type ConfigInput } from './config/load';
-export { isJsonObject, parseJson } from './config/json-text';
 export { SecretValue } from './config/secret-value';
 export { Secrets, REDACTION, MIN_REDACTED_LENGTH } from './config/secrets';
 export { ADAPTERS, findAdapter, adapterTypes, type AdapterEntry } from './adapters';
@@ -12,37 +26,21 @@ export {
   type WalkEntry,
   type WalkOptions,
 } from './1-scan/walk';
-export {
-  scanInputs,
-  reasonFor,
-  type Scan,
-  type ScannedFile,
-  type ScanOptions,
-} from './1-scan/scan';
-export type { Log } from './2-aliases/aliases';
-export { ByteBudget, FILE_BYTES_IN_MEMORY } from './3-deidentify/byte-budget';
-export type { Deidentifier } from './3-deidentify/deid-pool';
-export {
-  md5OfFile,
-  temporaryPathFor,
-  writeFileAtomically,
-  type WrittenFile,
-} from './3-deidentify/atomic-file';
-export { uploadFiles, type UploadOptions } from './4-store/upload';
-export { entitySummary, refreshEntitySummary } from './4-store/entity-summary';
+export { scanInputs, type Scan, type ScannedFile, type ScanOptions } from './1-scan/scan';
+export { FILE_BYTES_IN_MEMORY } from './3-deidentify/byte-budget';
+export { md5OfFile, writeFileAtomically, type WrittenFile } from './3-deidentify/atomic-file';
+export { entityAggregates, refreshEntitySummary } from './4-store/entity-summary';
 export { imageFieldsReader } from './4-store/image-fields';
 export {
   Report,
   JsonReportSink,
-  JsonReportFile,
   SUCCESS_OUTCOMES,
   summaryLine,
   entryLine,
   type FileOutcome,
   type FileReport,
-  type Progress,
   type ReportSink,
   type ReportSummary,
+  type RunSummary,
   type OutcomeCounts,
 } from './5-summarise/report';
-export { prepareRun, type PrepareOptions, type PreparedRun } from './prepare';

@@ -2,6 +2,7 @@
  * What `som upload` and `som deid` do before the second pass: load the recipe (failing
  * fast on a bad one), run the first pass over the inputs, and get the aliases.
  */
+import type { AliasSource } from '@som/identifiers';
 import { fsObjectRoot, type SomConfig } from './config/types';
 import { scanInputs, type Scan } from './1-scan/scan';
 import { aliasTable, runKey, type Log } from './2-aliases/aliases';
@@ -15,6 +16,8 @@ export interface PrepareOptions {
   cwd: string;
   /** A `--ids` DASHER response file. */
   ids?: string;
+  /** Where aliases come from without `ids` (default: the configured DASHER service or the local pseudonymiser). */
+  aliases?: AliasSource;
   /** Create the key file when missing (false for dry runs). */
   createKey: boolean;
   /** The main thread has work of its own (uploads): one de-identification thread fewer. */
@@ -62,7 +65,7 @@ export async function prepareRun(
       `som: no key file ${config.keyFile} yet: this dry run uses a temporary key, so its aliases are not the ones a real run gives`,
     );
   }
-  const aliases = await aliasTable(scan.request, config, key, log, options.ids);
+  const aliases = await aliasTable(scan.request, config, key, log, options.ids, options.aliases);
   const threads = workerCount(
     options.env,
     config.concurrency,

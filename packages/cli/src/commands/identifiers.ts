@@ -7,6 +7,7 @@ import { Report, entryLine, scanInputs } from '@som/publish';
 import { ProblemSink } from '../io/sinks';
 import { EXIT, type Runtime } from '../runtime';
 import { configFor, type GlobalOptions } from './common';
+import { concurrencyOption } from './flags';
 
 interface IdentifiersOptions extends GlobalOptions {
   concurrency?: string;
@@ -51,7 +52,7 @@ export function registerIdentifiers(
       'print the identifiers found (patients and their studies) as a DASHER request body (JSON)',
     )
     .argument('<paths...>', 'files and directories (walked; DICOM is recognised by content)')
-    .option('--concurrency <n>', 'files read at once (default 8; env SOM_CONCURRENCY)')
+    .addOption(concurrencyOption('files read at once'))
     .addHelpText(
       'after',
       '\nThe output holds original identifiers (PHI): send it to DASHER only, never publish it.',

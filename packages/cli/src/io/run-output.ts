@@ -10,7 +10,7 @@ import {
   summaryLine,
   type ReportSink,
   type ReportSummary,
-  type ScannedFile,
+  type RunOptions,
 } from '@som/publish';
 import type { Output } from './output';
 import { startProgress, type Progress } from './progress';
@@ -21,6 +21,7 @@ export class RunOutput {
   /** Receives every file's outcome. */
   readonly report: Report;
   private readonly problems: ProblemSink;
+  private progress: Progress | undefined;
 
   /**
    * @param output where to print.
@@ -45,21 +46,30 @@ export class RunOutput {
     this.report = new Report(sinks);
   }
 
-  /** Run `work` with a progress bar over `files` (problems print above it). */
-  async withProgress<T>(
+  /**
+   * The callbacks of a library run that print as it goes: every file's outcome to the
+   * report, a progress bar labelled `label` once the run knows its files (problems print
+   * above it), and messages. Call {@link stopProgress} when the run ends.
+   */
+  hooks(
     label: string,
-    files: readonly ScannedFile[],
-    work: (progress: Progress) => Promise<T>,
-  ): Promise<T> {
-    const bytes = files.reduce((sum, file) => sum + file.size, 0);
-    const progress = startProgress(this.output, label, files.length, bytes);
-    this.problems.progress = progress;
-    try {
-      return await work(progress);
-    } finally {
-      progress.stop();
-      this.problems.progress = undefined;
-    }
+  ): Required<Pick<RunOptions, 'onFile' | 'onStart' | 'onProgress' | 'onMessage'>> {
+    return {
+      onFile: (entry) => this.report.add(entry),
+      onStart: ({ files, bytes }) => {
+        this.progress = startProgress(this.output, label, files, bytes);
+        this.problems.progress = this.progress;
+      },
+      onProgress: (bytes) => this.progress?.advance(bytes),
+      onMessage: (text) => this.output.message(text),
+    };
+  }
+
+  /** Remove the progress bar, if one was started. */
+  stopProgress(): void {
+    this.progress?.stop();
+    this.progress = undefined;
+    this.problems.progress = undefined;
   }
 
   /**

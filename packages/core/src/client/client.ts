@@ -77,6 +77,12 @@ export const RECORD_BATCH_SIZE = 250;
 /** Longest a stored object waits for its record batch (so progress and records keep up). */
 export const RECORD_BATCH_MAX_WAIT_MS = 1000;
 
+/**
+ * Computes an entity's aggregate fields (e.g. its modalities and counts of studies) from its
+ * image records, for the entity record.
+ */
+export type EntityAggregates = (images: AsyncIterable<ImageRecord>) => Promise<RecordData>;
+
 /** Options of a {@link Client}. */
 export interface ClientOptions {
   /** Where image objects go. */
@@ -85,6 +91,11 @@ export interface ClientOptions {
   metadataStore: MetadataStore | MetadataStoreDriver;
   /** Rebuilds an image's searchable fields from its bytes, for `verify({repair})`. */
   imageFields?: ImageFieldsReader;
+  /**
+   * Recomputes an entity's aggregate fields from its images: `verify({repair})` refreshes
+   * them for every entity whose images it repaired (unless its options say otherwise).
+   */
+  entityAggregates?: EntityAggregates;
   /** The clock (for tests). */
   now?: () => Date;
 }
@@ -188,6 +199,7 @@ export class Client {
   /** The metadata store. */
   readonly records: MetadataStore;
   private readonly imageFields: ImageFieldsReader | undefined;
+  private readonly entityAggregates: EntityAggregates | undefined;
   private readonly now: () => Date;
 
   /** @param options the two stores (portable or bare drivers) and options. */
@@ -201,6 +213,7 @@ export class Client {
         ? options.metadataStore
         : new MetadataStore(options.metadataStore);
     this.imageFields = options.imageFields;
+    this.entityAggregates = options.entityAggregates;
     this.now = options.now ?? (() => new Date());
   }
 
@@ -419,10 +432,23 @@ export class Client {
 
   /** Check that objects and records agree (and optionally repair); see {@link VerifyOptions}. */
   async verify(options: VerifyOptions = {}): Promise<VerifyReport> {
+    const aggregates = this.entityAggregates;
     return verifyStores(this, {
-      ...options,
       ...(this.imageFields ? { imageFields: this.imageFields } : {}),
+      ...(aggregates ? { onEntityRepaired: (ref) => this.refreshEntityAggregates(ref) } : {}),
+      ...options,
     });
+  }
+
+  /**
+   * Rewrite the aggregate fields of an entity record from its images with the
+   * {@link ClientOptions.entityAggregates} of this client (nothing without them; a no-op
+   * when they are unchanged).
+   */
+  async refreshEntityAggregates(ref: EntityRef): Promise<void> {
+    if (this.entityAggregates === undefined) return;
+    const metadata = await this.entityAggregates(this.listImages(ref));
+    await this.createEntity({ collection: ref.collection, uid: ref.entity, metadata });
   }
 
   /** Release both stores. */

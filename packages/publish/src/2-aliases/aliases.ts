@@ -75,7 +75,7 @@ export function aliasSource(config: SomConfig, key: SecretKey, log: Log): AliasS
 /**
  * The aliases of every entity and item of `request`: from the `idsFile` DASHER response
  * (validated; it may cover more than this request: files it has no alias for fail on their
- * own), or from the configured source.
+ * own), else from `source`, else from the configured source.
  */
 export async function aliasTable(
   request: DasherRequest,
@@ -83,8 +83,9 @@ export async function aliasTable(
   key: SecretKey,
   log: Log,
   idsFile?: string,
+  source?: AliasSource,
 ): Promise<AliasTable> {
   if (idsFile !== undefined) return new AliasTable(await readDasherResponseFile(idsFile), idsFile);
   if (request.identifiers.length === 0) return new AliasTable({ results: [] }, 'no identifiers');
-  return AliasTable.fromSource(aliasSource(config, key, log), request);
+  return AliasTable.fromSource(source ?? aliasSource(config, key, log), request);
 }

@@ -4,16 +4,16 @@
  * images, and the (jittered) study dates. Lists are stored as comma-separated strings so
  * that they can be searched (the portable query subset never matches inside arrays).
  */
-import type { Client, EntityRef, RecordData } from '@som/core';
+import type { Client, EntityAggregates, EntityRef } from '@som/core';
 
 /** The aggregate fields of an entity, from its image records. */
-export async function entitySummary(client: Client, ref: EntityRef): Promise<RecordData> {
+export const entityAggregates: EntityAggregates = async (records) => {
   const modalities = new Set<string>();
   const studies = new Set<string>();
   const series = new Set<string>();
   const dates = new Set<string>();
   let images = 0;
-  for await (const image of client.listImages(ref)) {
+  for await (const image of records) {
     images++;
     const { Modality, StudyInstanceUID, SeriesInstanceUID, StudyDate } = image.data;
     if (typeof Modality === 'string') modalities.add(Modality);
@@ -35,13 +35,13 @@ export async function entitySummary(client: Client, ref: EntityRef): Promise<Rec
         }
       : {}),
   };
-}
+};
 
 /** Rewrite the aggregate fields of an entity record (a no-op when they are unchanged). */
 export async function refreshEntitySummary(client: Client, ref: EntityRef): Promise<void> {
   await client.createEntity({
     collection: ref.collection,
     uid: ref.entity,
-    metadata: await entitySummary(client, ref),
+    metadata: await entityAggregates(client.listImages(ref)),
   });
 }

@@ -75,6 +75,18 @@ export interface ReportSummary {
   interrupted?: boolean;
 }
 
+/** What a run over files gives back: how many files had each outcome, and every file not done. */
+export interface RunSummary extends OutcomeCounts {
+  /** Every input file reported. */
+  files: number;
+  /** True when every file has a success outcome and the run was not interrupted. */
+  ok: boolean;
+  /** True when the run was stopped by its signal (`interrupted` counts the files it left). */
+  stopped: boolean;
+  /** The entries whose outcome is not a success, in order. */
+  problems: FileReport[];
+}
+
 /** Collects counts and failures and passes every entry on to its sinks. */
 export class Report {
   readonly counts: OutcomeCounts = {
@@ -107,6 +119,17 @@ export class Report {
       counts: { ...this.counts },
       ok: this.problems.length === 0 && !interrupted,
       ...(interrupted ? { interrupted } : {}),
+    };
+  }
+
+  /** The summary a library caller gets. */
+  result(interrupted: boolean): RunSummary {
+    return {
+      ...this.counts,
+      files: this.total,
+      ok: this.problems.length === 0 && !interrupted,
+      stopped: interrupted,
+      problems: [...this.problems],
     };
   }
 

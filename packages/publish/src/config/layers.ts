@@ -247,8 +247,13 @@ export function flagLayer(cwd: string, flags: ConfigFlags, problems: string[]): 
     ['objectStore', '--object-store'],
     ['metadataStore', '--metadata-store'],
   ] as const) {
-    const text = flags[store];
-    const settings = text === undefined ? undefined : storeFromText(text, flag, cwd, problems);
+    const given = flags[store];
+    const settings =
+      given === undefined
+        ? undefined
+        : typeof given === 'string'
+          ? storeFromText(given, flag, cwd, problems)
+          : storeFromJson(given, flag, cwd, problems);
     if (settings !== undefined) {
       layer[store] = settings;
       layer[`${store}Origin`] = flag;

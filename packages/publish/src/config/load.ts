@@ -6,7 +6,7 @@
 import { join } from 'node:path';
 import { SomError, type StoreConfig } from '@som/core';
 import { adapterTypes, findAdapter } from '../adapters';
-import type { Secrets } from './secrets';
+import { Secrets } from './secrets';
 import { SecretValue } from './secret-value';
 import { checkGoogleCredentials, checkStoreCredentials, unreadableFile } from './checks';
 import { envLayer, fileLayer, flagLayer, type ConfigLayer, type StoreLayer } from './layers';
@@ -47,8 +47,8 @@ export interface ConfigInput {
   env?: NodeJS.ProcessEnv;
   /** The command-line flags. */
   flags?: ConfigFlags;
-  /** Receives every secret value met, for redaction. */
-  secrets: Secrets;
+  /** Receives every secret value met, for redaction (default: a set of its own). */
+  secrets?: Secrets;
   /** Check the stores (default true; commands that use no store skip it). */
   stores?: boolean;
 }
@@ -169,7 +169,7 @@ export function loadConfig(input: ConfigInput): SomConfig {
   const cwd = input.cwd ?? process.cwd();
   const env = input.env ?? process.env;
   const flags = input.flags ?? {};
-  const { secrets } = input;
+  const secrets = input.secrets ?? new Secrets();
   const problems: string[] = [];
   secrets.add(flags.secret);
   for (const [name, value] of Object.entries(env))

@@ -55,20 +55,23 @@ export function fsObjectRoot(config: SomConfig): string | undefined {
   return type === 'fs' && typeof root === 'string' ? root : undefined;
 }
 
-/** The configuration flags of the command line (raw strings, as typed). */
+/**
+ * Explicit settings, over the configuration file and the environment: the command line's
+ * flags (strings, as typed), or a program's settings (store settings may be objects).
+ */
 export interface ConfigFlags {
   /** `--config <file>`. */
   config?: string;
-  /** `--object-store <type|json>`. */
-  objectStore?: string;
-  /** `--metadata-store <type|json>`. */
-  metadataStore?: string;
+  /** `--object-store <type|json>`, or the settings themselves. */
+  objectStore?: string | StoreConfig;
+  /** `--metadata-store <type|json>`, or the settings themselves. */
+  metadataStore?: string | StoreConfig;
   /** `--data-dir <dir>`. */
   dataDir?: string;
   /** `--secret <key>`. */
   secret?: string;
   /** `--concurrency <n>`. */
-  concurrency?: string;
+  concurrency?: string | number;
   /** `--recipe <file>`. */
   recipe?: string;
 }
