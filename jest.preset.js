@@ -1,5 +1,6 @@
 // Shared jest configuration: every package's jest.config.js calls this with its own folder.
-// Tests run against TypeScript sources: `@som/<pkg>` resolves to `packages/<pkg>/src`.
+// Tests run against TypeScript sources: `@som/<pkg>` resolves to `packages/<pkg>/src`, and an
+// entry point `@som/<pkg>/<entry>` to `packages/<pkg>/src/<entry>.ts`.
 const path = require('node:path');
 
 module.exports = (dir) => ({
@@ -10,6 +11,7 @@ module.exports = (dir) => ({
   testPathIgnorePatterns: ['/node_modules/', '/dist/'],
   moduleNameMapper: {
     '^@som/([a-z-]+)$': path.join(__dirname, 'packages/$1/src'),
+    '^@som/([a-z-]+)/([a-z-]+)$': path.join(__dirname, 'packages/$1/src/$2'),
   },
   transform: {
     '^.+\\.ts$': ['ts-jest', { tsconfig: path.join(__dirname, 'tsconfig.jest.json') }],

@@ -9,14 +9,13 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
-  TOKENS,
-  createContainer,
   entityImagesPrefix,
   sanitizeUid,
   type Client,
   type ImageInput,
   type StoresConfig,
 } from '@som/core';
+import { TOKENS, createContainer } from '@som/core/di';
 import { readAll } from '@som/conformance';
 import { MIN_PART_SIZE, minioObjectStoreAdapter } from '@som/minio';
 import { sqliteMetadataStoreAdapter } from '@som/sqlite';

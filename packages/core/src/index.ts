@@ -1,4 +1,8 @@
-/** @packageDocumentation The model, names, errors, store interfaces, the portable layer, the Client and DI. */
+/**
+ * @packageDocumentation The model, names, errors, store interfaces, the portable layer and
+ * the Client. Loading it has no side effects: dependency injection is `@som/core/di`, and
+ * what an adapter author needs is `@som/core/driver`.
+ */
 export * from './errors';
 export * from './names';
 export * from './model';
@@ -14,4 +18,4 @@ export * from './metadata-store/memory';
 export * from './client/image-source';
 export * from './client/client';
 export * from './client/verify';
-export * from './di';
+export * from './store-config';

@@ -2,14 +2,8 @@
  * What the conformance suite does not cover, against the Datastore emulator: batching over
  * entity groups, contention, unindexed values, namespaces, endpoints, failures and restarts.
  */
-import {
-  MetadataStore,
-  SomError,
-  createContainer,
-  memoryObjectStoreAdapter,
-  TOKENS,
-  type KeyPath,
-} from '@som/core';
+import { MetadataStore, SomError, type KeyPath } from '@som/core';
+import { createContainer, memoryObjectStoreAdapter, TOKENS } from '@som/core/di';
 import { startDatastoreEmulator, type DatastoreEmulator } from '@som/test-servers';
 import { DatastoreMetadataDriver, datastoreMetadataStoreAdapter } from '.';
 import { emulatorConfig, emulatorDriver } from './__tests__/emulator';

@@ -2,14 +2,8 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  Client,
-  MemoryMetadataDriver,
-  SomError,
-  createContainer,
-  memoryMetadataStoreAdapter,
-  TOKENS,
-} from '@som/core';
+import { Client, MemoryMetadataDriver, SomError } from '@som/core';
+import { createContainer, memoryMetadataStoreAdapter, TOKENS } from '@som/core/di';
 import {
   gcsConfigOf,
   gcsObjectStoreAdapter,

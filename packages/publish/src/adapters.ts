@@ -7,7 +7,7 @@ import {
   memoryMetadataStoreAdapter,
   memoryObjectStoreAdapter,
   type AdapterRegistration,
-} from '@som/core';
+} from '@som/core/di';
 
 /** One adapter the configuration can choose. */
 export interface AdapterEntry {

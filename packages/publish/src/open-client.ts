@@ -5,14 +5,8 @@
  * `verify({repair})` repairs an entity).
  */
 import { existsSync } from 'node:fs';
-import {
-  SomError,
-  TOKENS,
-  createContainer,
-  toSomError,
-  type Client,
-  type ClientOptions,
-} from '@som/core';
+import { SomError, toSomError, type Client, type ClientOptions } from '@som/core';
+import { TOKENS, createContainer } from '@som/core/di';
 import { findAdapter } from './adapters';
 import { loadConfig } from './config/load';
 import type { Secrets } from './config/secrets';
