@@ -7,6 +7,8 @@ export * from './errors';
 export * from './names';
 export * from './model';
 export * from './concurrency';
+export * from './retry';
+export { parseJson, isJsonObject } from './json-text';
 export * from './object-store/driver';
 export * from './object-store/object-store';
 export * from './object-store/listing';

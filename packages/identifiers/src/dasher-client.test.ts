@@ -238,7 +238,7 @@ describe('DasherClient against a local DASHER', () => {
     fake.script = ['malformed'];
     const err = await failure(client().aliasesFor(request), 'InvalidArgument');
     expect(err.message).toBe(
-      `DASHER response from ${fake.baseUrl}/identifiers/api/v1/uid/test is not valid JSON`,
+      `DASHER response from ${fake.baseUrl}/identifiers/api/v1/uid/test is not valid JSON: expected a value (object, array, string, number, true, false or null) at line 1, column 1`,
     );
     expect(fake.uidHits).toBe(1);
   });

@@ -3,9 +3,8 @@
  * file) and collection of the secret values it holds, so they can be redacted from output.
  */
 import { accessSync, constants, readFileSync, statSync } from 'node:fs';
-import type { StoreConfig } from '@som/core';
+import { isJsonObject, type StoreConfig } from '@som/core';
 import type { Secrets } from './secrets';
-import { isJsonObject } from './json-text';
 
 /** Store settings that name a credentials file. */
 const CREDENTIAL_FILE_SETTINGS = ['keyFilename', 'credentialsFile'];

@@ -5,8 +5,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
+import { isJsonObject, parseJson } from '@som/core';
 import { dasherSecretsPathFromEnv } from '@som/identifiers';
-import { isJsonObject, parseJson } from './json-text';
 import { CONFIG_FILE_NAME, type ConfigFlags, type DasherSettings } from './types';
 
 /** Store settings as one source gives them (a bare type is `{type}`). */

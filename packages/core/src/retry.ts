@@ -1,6 +1,6 @@
 /**
- * Retry timing: capped exponential backoff with full jitter, honouring a server's
- * `Retry-After` (within the cap).
+ * Retrying requests to a server: capped exponential backoff with full jitter, honouring a
+ * server's `Retry-After` (within the cap). Used by every adapter and client that retries.
  */
 
 /** How often and how patiently a request is retried. */
@@ -55,4 +55,27 @@ export function parseRetryAfter(
 /** Resolve after `ms` milliseconds. */
 export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** Options of {@link withRetries}. */
+export interface RetryOptions {
+  /** How often and how patiently. */
+  policy: RetryPolicy;
+  /** Whether a failure is worth another attempt (a transient one, of an idempotent request). */
+  retryable: (err: unknown) => boolean;
+}
+
+/**
+ * Run `request`, and again after a {@link backoffDelay} while it fails with a retryable
+ * error and attempts remain; the last failure is thrown as it is.
+ */
+export async function withRetries<T>(request: () => Promise<T>, options: RetryOptions): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await request();
+    } catch (err) {
+      if (attempt >= options.policy.maxAttempts || !options.retryable(err)) throw err;
+      await sleep(backoffDelay(attempt, options.policy));
+    }
+  }
 }

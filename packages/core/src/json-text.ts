@@ -2,7 +2,7 @@
  * JSON parsing whose errors give a position (line and column) and never quote the text:
  * the text may hold credentials, and V8's messages include a snippet of it.
  */
-import { SomError } from '@som/core';
+import { SomError } from './errors';
 
 /** Offset of the first syntax error of `text` and what was expected there. */
 interface JsonFault {
