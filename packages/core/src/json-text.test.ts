@@ -14,36 +14,27 @@ describe('parseJson', () => {
     expect(parseJson('\ufeff{"a": [1, "x"]}', 'f')).toEqual({ a: [1, 'x'] });
   });
 
-  it('names the problem and its line and column, never the text', () => {
+  const INVALID = 'f.json is not valid JSON: ';
+  it.each([
+    ['{"a": 1,}', 'expected a double-quoted property name at line 1, column 9'],
+    [
+      '{\n  "key": secretvalue\n}',
+      'expected a value (object, array, string, number, true, false or null) at line 2, column 10',
+    ],
+    ['{"a": "unterminated', 'unexpected end of input at line 1, column 20'],
+    ['[1 2]', 'expected "," or "]" at line 1, column 4'],
+    ['{"a" 1}', 'expected ":" at line 1, column 6'],
+    ['{} x', 'unexpected text after the JSON value at line 1, column 4'],
+    ['{"a": "tab\there"}', 'control character in a string (escape it) at line 1, column 11'],
+    ['{"a": "\\x"}', 'bad escape in a string at line 1, column 8'],
+    ['{"a": 01}', 'expected "," or "}" at line 1, column 8'],
+    ['{"a": -}', 'malformed number at line 1, column 7'],
+  ])('names the problem of %j and its line and column, never the text', (text, problem) => {
+    expect(messageOf(text)).toBe(`${INVALID}${problem}`);
+  });
+
+  it('says an empty text is empty, and never quotes a value', () => {
     expect(messageOf('')).toBe('f.json is empty');
-    expect(messageOf('{"a": 1,}')).toBe(
-      'f.json is not valid JSON: expected a double-quoted property name at line 1, column 9',
-    );
-    expect(messageOf('{\n  "key": secretvalue\n}')).toBe(
-      'f.json is not valid JSON: expected a value (object, array, string, number, true, false or null) at line 2, column 10',
-    );
-    expect(messageOf('{"a": "unterminated')).toBe(
-      'f.json is not valid JSON: unexpected end of input at line 1, column 20',
-    );
-    expect(messageOf('[1 2]')).toBe(
-      'f.json is not valid JSON: expected "," or "]" at line 1, column 4',
-    );
-    expect(messageOf('{"a" 1}')).toBe('f.json is not valid JSON: expected ":" at line 1, column 6');
-    expect(messageOf('{} x')).toBe(
-      'f.json is not valid JSON: unexpected text after the JSON value at line 1, column 4',
-    );
-    expect(messageOf('{"a": "tab\there"}')).toBe(
-      'f.json is not valid JSON: control character in a string (escape it) at line 1, column 11',
-    );
-    expect(messageOf('{"a": "\\x"}')).toBe(
-      'f.json is not valid JSON: bad escape in a string at line 1, column 8',
-    );
-    expect(messageOf('{"a": 01}')).toBe(
-      'f.json is not valid JSON: expected "," or "}" at line 1, column 8',
-    );
-    expect(messageOf('{"a": -}')).toBe(
-      'f.json is not valid JSON: malformed number at line 1, column 7',
-    );
     expect(messageOf('{\n"key": secretvalue\n}')).not.toContain('secretvalue');
   });
 

@@ -63,50 +63,39 @@ class JsonScanner {
   }
 
   private object(): void {
-    this.i++;
-    this.space();
-    if (this.text[this.i] === '}') {
-      this.i++;
-      return;
-    }
-    for (;;) {
+    this.members('}', () => {
       this.space();
       if (this.text[this.i] !== '"') this.fail('expected a double-quoted property name');
       this.string();
       this.expect(':');
       this.value();
-      this.space();
-      if (this.text[this.i] === ',') {
-        this.i++;
-        continue;
-      }
-      if (this.text[this.i] === '}') {
-        this.i++;
-        return;
-      }
-      this.fail('expected "," or "}"');
-    }
+    });
   }
 
   private array(): void {
+    this.members(']', () => this.value());
+  }
+
+  /** The members of an object or array (`member` reads one) up to `close`, separated by commas. */
+  private members(close: '}' | ']', member: () => void): void {
     this.i++;
     this.space();
-    if (this.text[this.i] === ']') {
+    if (this.text[this.i] === close) {
       this.i++;
       return;
     }
     for (;;) {
-      this.value();
+      member();
       this.space();
       if (this.text[this.i] === ',') {
         this.i++;
         continue;
       }
-      if (this.text[this.i] === ']') {
+      if (this.text[this.i] === close) {
         this.i++;
         return;
       }
-      this.fail('expected "," or "]"');
+      this.fail(`expected "," or "${close}"`);
     }
   }
 
