@@ -8,7 +8,12 @@ module.exports = (dir) => ({
   rootDir: dir,
   testEnvironment: 'node',
   testMatch: ['<rootDir>/src/**/*.test.ts'],
-  testPathIgnorePatterns: ['/node_modules/', '/dist/'],
+  testPathIgnorePatterns: [
+    '/node_modules/',
+    '/dist/',
+    // The unit tier (SOM_TESTS=unit) leaves out the tests that need a server, a Debian file or a build.
+    ...(process.env.SOM_TESTS === 'unit' ? ['\\.server\\.test\\.ts$'] : []),
+  ],
   moduleNameMapper: {
     '^@som/([a-z-]+)$': path.join(__dirname, 'packages/$1/src'),
     '^@som/([a-z-]+)/([a-z-]+)$': path.join(__dirname, 'packages/$1/src/$2'),
