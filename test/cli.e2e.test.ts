@@ -5,7 +5,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { FakeDasher, fakeSuid } from '../packages/identifiers/src/__tests__/fake-dasher';
+import { FakeDasher, fakeSuid } from '@som/testing';
 import {
   PYDICOM_FILES,
   SAMPLE,

@@ -28,7 +28,7 @@ import {
   startGcsEmulator,
   type DatastoreEmulator,
   type GcsEmulator,
-} from '@som/test-servers';
+} from '@som/testing';
 
 const DICOM_DIR = '/usr/lib/python3/dist-packages/pydicom/data/test_files';
 

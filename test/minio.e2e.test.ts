@@ -19,7 +19,7 @@ import { TOKENS, createContainer } from '@som/core/di';
 import { readAll } from '@som/conformance';
 import { MIN_PART_SIZE, minioObjectStoreAdapter } from '@som/minio';
 import { sqliteMetadataStoreAdapter } from '@som/sqlite';
-import { startSwiftS3, type SwiftS3Server } from '@som/test-servers';
+import { startSwiftS3, type SwiftS3Server } from '@som/testing';
 
 // A real Python server on a shared 2-core machine: a single request may take a while.
 jest.setTimeout(30_000);

@@ -1,5 +1,5 @@
 import { runMetadataStoreConformance } from '@som/conformance';
-import { startDatastoreEmulator, type DatastoreEmulator } from '@som/test-servers';
+import { startDatastoreEmulator, type DatastoreEmulator } from '@som/testing';
 import { emulatorDriver } from './__tests__/emulator';
 
 let emulator: DatastoreEmulator | undefined;

@@ -4,7 +4,7 @@
  */
 import { MetadataStore, SomError, type KeyPath } from '@som/core';
 import { createContainer, memoryObjectStoreAdapter, TOKENS } from '@som/core/di';
-import { startDatastoreEmulator, type DatastoreEmulator } from '@som/test-servers';
+import { startDatastoreEmulator, type DatastoreEmulator } from '@som/testing';
 import { DatastoreMetadataDriver, datastoreMetadataStoreAdapter } from '.';
 import { emulatorConfig, emulatorDriver } from './__tests__/emulator';
 

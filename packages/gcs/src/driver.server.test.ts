@@ -8,7 +8,7 @@ import { Readable } from 'node:stream';
 import { File } from '@google-cloud/storage';
 import { lazyStream, md5Hex, readAll } from '@som/conformance';
 import { ObjectStore, SomError } from '@som/core';
-import { freePort } from '@som/test-servers';
+import { freePort } from '@som/testing';
 import { startGcsTestBed, type GcsTestBed } from './__tests__/emulator';
 
 let bed: GcsTestBed;

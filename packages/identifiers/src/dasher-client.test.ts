@@ -11,7 +11,7 @@ import { DasherClient, type DasherClientOptions } from './dasher-client';
 import { dasherSecretsPathFromEnv } from './dasher-secrets';
 import { normaliseDasherRequest } from './request';
 import type { DasherRequest } from './types';
-import { fakeAnswer, fakeJitter, fakeSuid, FakeDasher } from './__tests__/fake-dasher';
+import { fakeAnswer, fakeJitter, fakeSuid, FakeDasher } from '@som/testing';
 
 const ACCESS = `ACCESS-${randomBytes(8).toString('hex')}`;
 const REFRESH = `REFRESH-${randomBytes(8).toString('hex')}`;

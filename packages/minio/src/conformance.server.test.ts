@@ -4,7 +4,7 @@
  * streaming tests go through multipart uploads.
  */
 import { runObjectStoreConformance } from '@som/conformance';
-import { startSwiftS3, type SwiftS3Server } from '@som/test-servers';
+import { startSwiftS3, type SwiftS3Server } from '@som/testing';
 import { MIN_PART_SIZE, MinioObjectDriver } from '.';
 
 // A real Python server on a shared 2-core machine: a single request may take a while.

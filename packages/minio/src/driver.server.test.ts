@@ -9,8 +9,9 @@ import { Readable } from 'node:stream';
 import { inspect } from 'node:util';
 import { Client } from 'minio';
 import { ObjectStore, SomError, type StoreConfig } from '@som/core';
-import { expectSomError, readAll } from '@som/conformance';
-import { freePort, startSwiftS3, type SwiftS3Server } from '@som/test-servers';
+import { readAll } from '@som/conformance';
+import { expectSomError } from '@som/testing';
+import { freePort, startSwiftS3, type SwiftS3Server } from '@som/testing';
 import { MIN_PART_SIZE, MinioObjectDriver, TEMP_PREFIX } from '.';
 
 // A real Python server on a shared 2-core machine: a single request may take a while.

@@ -1,5 +1,5 @@
 /**
- * The test S3 server (`startSwiftS3` of @som/test-servers) keeps data across a restart,
+ * The test S3 server (`startSwiftS3` of @som/testing) keeps data across a restart,
  * refuses connections while halted, and leaves no process behind: after stop(), and when
  * the process that started it is killed.
  */
@@ -9,7 +9,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Client } from 'minio';
-import { startSwiftS3 } from '@som/test-servers';
+import { startSwiftS3 } from '@som/testing';
 
 /** Pids of live processes whose command line contains `text`. */
 async function pidsMatching(text: string): Promise<number[]> {
@@ -67,7 +67,7 @@ it('keeps objects across a restart, refuses connections while halted, and stops 
 
 it('stops every server when the process that started it is killed', async () => {
   const script = `
-    require(${JSON.stringify(join(__dirname, '..', '..', 'test-servers', 'dist'))}).startSwiftS3()
+    require(${JSON.stringify(join(__dirname, '..', '..', 'testing', 'dist'))}).startSwiftS3()
       .then((s) => console.log(JSON.stringify({ dir: s.dir, endpoint: s.endpoint })));
     setInterval(() => {}, 1000);
   `;

@@ -20,7 +20,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { MetadataStore, SomError, type StoredRecord } from '@som/core';
 import { SqliteMetadataDriver } from '@som/sqlite';
-import { asUnprivileged } from '../../../fs/src/__tests__/support/unprivileged';
+import { asUnprivileged } from '@som/testing';
 
 const base = mkdtempSync(join(tmpdir(), 'som-sqlite-failures-'));
 chmodSync(base, 0o755);

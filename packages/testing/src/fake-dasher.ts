@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { DasherRequest, DasherResponse, DasherResponseResult } from '../types';
+import type { DasherRequest, DasherResponse, DasherResponseResult } from '@som/identifiers';
 
 /** What the server does with one uid request. */
 export type Behaviour =

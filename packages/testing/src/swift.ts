@@ -2,7 +2,7 @@
  * A real S3 server for the MinIO/S3 adapter's tests: OpenStack Swift (Debian's packages
  * `swift swift-proxy swift-object swift-container swift-account memcached`) with tempauth
  * + s3api, single node, bound to 127.0.0.1, its config, rings and data in a temporary
- * directory. Config templates and the ring script are in `packages/test-servers/swift/`.
+ * directory. Config templates and the ring script are in `packages/testing/swift/`.
  */
 import { execFile } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
