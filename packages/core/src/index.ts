@@ -21,3 +21,4 @@ export * from './client/image-source';
 export * from './client/client';
 export * from './client/verify';
 export * from './store-config';
+export * from './settings';

@@ -13,7 +13,7 @@ import {
   type QueryPage,
   type StoredRecord,
 } from '@som/core';
-import { googleCredentials } from '@som/gcs';
+import { googleCredentials } from '@som/google';
 import { commitBatches } from './batches';
 import type { DatastoreConfig } from './config';
 import { RETRYABLE_GRPC_CODES, datastoreErrorCode, grpcCode } from './errors';

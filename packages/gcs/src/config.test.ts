@@ -4,14 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, MemoryMetadataDriver, SomError } from '@som/core';
 import { createContainer, memoryMetadataStoreAdapter, TOKENS } from '@som/core/di';
-import {
-  gcsConfigOf,
-  gcsObjectStoreAdapter,
-  GcsObjectDriver,
-  googleCredentials,
-  loadGoogleCredentials,
-  validateBucketName,
-} from '.';
+import { gcsConfigOf, gcsObjectStoreAdapter, GcsObjectDriver, validateBucketName } from '.';
+import { googleCredentials, loadGoogleCredentials } from '@som/google';
 
 let dir: string;
 beforeAll(() => {

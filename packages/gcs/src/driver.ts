@@ -25,7 +25,7 @@ import {
   type SignedUrlOptions,
 } from '@som/core';
 import { DEFAULT_RESUMABLE_THRESHOLD, type GcsConfig } from './config';
-import { googleCredentials } from './credentials';
+import { googleCredentials } from '@som/google';
 import { gcsError, gcsErrorCode } from './errors';
 import { decodePageToken, encodePageToken } from './page-token';
 import { runUpload, splitHead } from './upload';
