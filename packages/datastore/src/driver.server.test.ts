@@ -4,7 +4,7 @@
  */
 import { MetadataStore, SomError, type KeyPath } from '@som/core';
 import { createContainer, memoryObjectStoreAdapter, TOKENS } from '@som/core/di';
-import { startDatastoreEmulator, type DatastoreEmulator } from '@som/testing';
+import { somErrorOf, startDatastoreEmulator, type DatastoreEmulator } from '@som/testing';
 import { DatastoreMetadataDriver, datastoreMetadataStoreAdapter } from '.';
 import { emulatorConfig, emulatorDriver } from './__tests__/emulator';
 
@@ -22,15 +22,6 @@ const image = (c: string, e: string, i: string): KeyPath => [
   'Image',
   i,
 ];
-
-async function failure(promise: Promise<unknown>): Promise<SomError> {
-  const err = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(SomError);
-  return err as SomError;
-}
 
 describe('writes', () => {
   it('writes records of 60 collections in one putMany (transactions of at most 25 entity groups)', async () => {
@@ -71,7 +62,7 @@ describe('writes', () => {
     await store.put(image('big', 'e', 'long'), { text: long, short: 'S' });
     await store.put(image('big', 'e', 'short'), { text: 'S', short: 'S' });
     expect((await store.get(image('big', 'e', 'long')))?.data.text).toBe(long);
-    const byLong = await failure(
+    const byLong = await somErrorOf(
       store.query({ kind: 'Image', filters: [{ field: 'text', op: '=', value: long }] }),
     );
     expect(byLong.code).toBe('InvalidArgument');
@@ -154,7 +145,7 @@ describe('failures', () => {
       { code: 9 },
     );
     jest.spyOn(driver.datastore, 'runQuery').mockRejectedValueOnce(missing as never);
-    const err = await failure(
+    const err = await somErrorOf(
       new MetadataStore(driver).query({
         kind: 'Image',
         ancestor: ['Collection', 'c'],
@@ -173,12 +164,12 @@ describe('failures', () => {
       await store.put(['Collection', 'before'], { n: 1 });
       await own.stop();
       const started = Date.now();
-      expect((await failure(store.put(['Collection', 'during'], { n: 2 }))).code).toBe(
+      expect((await somErrorOf(store.put(['Collection', 'during'], { n: 2 }))).code).toBe(
         'Unavailable',
       );
       expect(
         (
-          await failure(
+          await somErrorOf(
             store.putMany([
               { key: image('d', 'e', 'a'), data: {} },
               { key: image('d', 'e', 'b'), data: {} },
@@ -186,8 +177,8 @@ describe('failures', () => {
           )
         ).code,
       ).toBe('Unavailable');
-      expect((await failure(store.get(['Collection', 'before']))).code).toBe('Unavailable');
-      expect((await failure(store.query({ kind: 'Collection', limit: 5 }))).code).toBe(
+      expect((await somErrorOf(store.get(['Collection', 'before']))).code).toBe('Unavailable');
+      expect((await somErrorOf(store.query({ kind: 'Collection', limit: 5 }))).code).toBe(
         'Unavailable',
       );
       expect(Date.now() - started).toBeLessThan(10_000);

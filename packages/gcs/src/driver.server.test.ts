@@ -7,8 +7,8 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { Readable } from 'node:stream';
 import { File } from '@google-cloud/storage';
 import { lazyStream, md5Hex, readAll } from '@som/conformance';
-import { ObjectStore, SomError } from '@som/core';
-import { freePort } from '@som/testing';
+import { ObjectStore } from '@som/core';
+import { freePort, somErrorOf } from '@som/testing';
 import { startGcsTestBed, type GcsTestBed } from './__tests__/emulator';
 
 let bed: GcsTestBed;
@@ -19,15 +19,6 @@ beforeAll(async () => {
   store = new ObjectStore(bed.driver({ resumableThresholdBytes: 64 * 1024 }));
 }, 60_000);
 afterAll(async () => bed?.stop());
-
-async function failure(promise: Promise<unknown>): Promise<SomError> {
-  const err = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(SomError);
-  return err as SomError;
-}
 
 describe('uploads', () => {
   let spy: jest.SpyInstance;
@@ -59,7 +50,7 @@ describe('uploads', () => {
 
   it('rejects a resumable upload whose bytes do not match the md5, keeping the previous object', async () => {
     await store.put('up/resumable-md5', 'previous');
-    const err = await failure(
+    const err = await somErrorOf(
       store.put('up/resumable-md5', lazyStream(200 * 1024, 2, 8192), {
         md5: md5Hex(Buffer.from('other')),
       }),
@@ -86,7 +77,7 @@ describe('uploads', () => {
         setTimeout(() => this.push(Buffer.alloc(64 * 1024, sent)), 5);
       },
     });
-    const err = await failure(store.put('up/aborted', slow, { signal: controller.signal }));
+    const err = await somErrorOf(store.put('up/aborted', slow, { signal: controller.signal }));
     expect(err.code).toBe('Canceled');
     expect(await store.exists('up/aborted')).toBe(false);
   });
@@ -121,9 +112,9 @@ describe('listings', () => {
       pageToken = page.nextPageToken;
     } while (pageToken !== undefined);
     expect(entries.sort()).toEqual(['pages/a', 'pages/b/', 'pages/c', 'pages/d/', 'pages/e']);
-    expect((await failure(store.list({ prefix: 'pages/', pageToken: 'not-a-token' }))).code).toBe(
-      'InvalidArgument',
-    );
+    expect(
+      (await somErrorOf(store.list({ prefix: 'pages/', pageToken: 'not-a-token' }))).code,
+    ).toBe('InvalidArgument');
   });
 });
 
@@ -156,7 +147,7 @@ describe('signed URLs', () => {
     process.env.METADATA_SERVER_DETECTION = 'none';
     try {
       const unsigned = new ObjectStore(bed.driver({ keyFilename: undefined }));
-      const err = await failure(
+      const err = await somErrorOf(
         unsigned.signedUrl('signed/x', { method: 'GET', expiresInSeconds: 60 }),
       );
       expect(err.code).toBe('FailedPrecondition');
@@ -191,9 +182,9 @@ describe('unreachable and stalled servers', () => {
       bed.driver({ apiEndpoint: `http://127.0.0.1:${port}`, maxRetries: 0 }),
     );
     const started = Date.now();
-    expect((await failure(down.head('x'))).code).toBe('Unavailable');
-    expect((await failure(down.put('x', 'bytes'))).code).toBe('Unavailable');
-    expect((await failure(down.list({ prefix: 'x/' }))).code).toBe('Unavailable');
+    expect((await somErrorOf(down.head('x'))).code).toBe('Unavailable');
+    expect((await somErrorOf(down.put('x', 'bytes'))).code).toBe('Unavailable');
+    expect((await somErrorOf(down.list({ prefix: 'x/' }))).code).toBe('Unavailable');
     expect(Date.now() - started).toBeLessThan(5000);
   });
 
@@ -207,9 +198,11 @@ describe('unreachable and stalled servers', () => {
       }),
     );
     const started = Date.now();
-    expect((await failure(stalled.head('x'))).code).toBe('DeadlineExceeded');
-    expect((await failure(stalled.put('small', 'x'))).code).toBe('DeadlineExceeded');
-    expect((await failure(stalled.put('large', randomBytes(4096)))).code).toBe('DeadlineExceeded');
+    expect((await somErrorOf(stalled.head('x'))).code).toBe('DeadlineExceeded');
+    expect((await somErrorOf(stalled.put('small', 'x'))).code).toBe('DeadlineExceeded');
+    expect((await somErrorOf(stalled.put('large', randomBytes(4096)))).code).toBe(
+      'DeadlineExceeded',
+    );
     expect(Date.now() - started).toBeLessThan(5000);
   }, 20_000);
 });
