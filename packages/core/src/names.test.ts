@@ -59,7 +59,7 @@ describe('uids', () => {
 describe('object keys and record keys', () => {
   const ref = { collection: 'IRB41449', entity: 'SUID123', image: 'suid123-1.dcm' };
 
-  it('builds the CONTRACT object key', () => {
+  it('builds the object key Collection/<c>/Entity/<e>/Images/<i>', () => {
     expect(imageObjectKey(ref)).toBe('Collection/IRB41449/Entity/SUID123/Images/suid123-1.dcm');
   });
 

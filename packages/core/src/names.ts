@@ -1,5 +1,6 @@
 /**
- * Names of the model (CONTRACT, DESIGN.md): uid rules, object keys and record key paths.
+ * Names of the model (stable: stored data depends on them): uid rules, object keys and
+ * record key paths.
  */
 import { SomError } from './errors';
 
@@ -63,7 +64,7 @@ export function entityImagesPrefix(ref: EntityRef): string {
   return `${collectionPrefix(ref.collection)}Entity/${validateUid('entity', ref.entity)}/Images/`;
 }
 
-/** Object key of an image (CONTRACT): `Collection/<c>/Entity/<e>/Images/<i>`. */
+/** Object key of an image (stable): `Collection/<c>/Entity/<e>/Images/<i>`. */
 export function imageObjectKey(ref: ImageRef): string {
   return `${entityImagesPrefix(ref)}${validateUid('image', ref.image)}`;
 }

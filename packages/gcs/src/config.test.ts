@@ -178,7 +178,7 @@ describe('credentials files', () => {
 });
 
 describe('naming', () => {
-  it('names a client by its bucket as the seed does', () => {
+  it('names a client storage.google.<bucket>', () => {
     const driver = new GcsObjectDriver({ bucket: 'radiology', apiEndpoint: 'http://127.0.0.1:1' });
     expect(
       new Client({ objectStore: driver, metadataStore: new MemoryMetadataDriver() }).toString(),

@@ -78,7 +78,7 @@ function opened(stream: Readable): Promise<void> {
  * Only idempotent requests are retried.
  */
 export class GcsObjectDriver implements ObjectStoreDriver {
-  /** `storage.google.<bucket>`, as the seed names its client. */
+  /** `storage.google.<bucket>`: a client is named by its bucket. */
   readonly name: string;
   readonly capabilities = {
     signedUrls: true,

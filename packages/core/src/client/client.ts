@@ -1,9 +1,10 @@
 /**
- * The Client: the seed's API in TypeScript. Collections hold entities, entities hold
+ * The Client: collections, entities and images. Collections hold entities, entities hold
  * images; objects go to the object store first, records to the metadata store second.
  */
 import type { Readable } from 'node:stream';
 import { mapBounded } from '../concurrency';
+import { allPages } from '../paging';
 import { SomError, toSomError } from '../errors';
 import type { MetadataStoreDriver, OrderBy, Filter, RecordData } from '../metadata-store/driver';
 import { MetadataStore } from '../metadata-store/metadata-store';
@@ -192,7 +193,7 @@ export interface SearchPage {
   nextPageToken?: string;
 }
 
-/** The seed's client: collections, entities, images over an object store and a metadata store. */
+/** Collections, entities and images over an object store and a metadata store. */
 export class Client {
   /** The object store. */
   readonly objects: ObjectStore;
@@ -294,7 +295,7 @@ export class Client {
   }
 
   /**
-   * Upload a dataset: one entity with its images and metadata (the seed's `upload_dataset`).
+   * Upload a dataset: one entity with its images and metadata (`upload_dataset` of the Python client this follows).
    * The collection and entity are created when absent. Every image is tried; failures are
    * returned with their reasons, never skipped silently.
    */
@@ -407,6 +408,11 @@ export class Client {
       records: page.records.map(toModelRecord),
       ...(page.nextPageToken ? { nextPageToken: page.nextPageToken } : {}),
     };
+  }
+
+  /** Every record a search finds, page after page of `input.limit` (default 100) records. */
+  searchAll(input: Omit<SearchInput, 'pageToken'>): AsyncGenerator<ModelRecord> {
+    return allPages((pageToken) => this.search({ ...input, ...(pageToken ? { pageToken } : {}) }));
   }
 
   /** Delete an image: its object first, then its record. */

@@ -1,5 +1,5 @@
 /**
- * The configuration of a `som` run (CONTRACT in DESIGN.md): `som.config.json` in the
+ * The configuration of a `som` run (a stable interface: docs/configuration.md): `som.config.json` in the
  * working directory, then `SOM_*` environment variables, then command-line flags.
  */
 import type { StoreConfig } from '@som/core';
