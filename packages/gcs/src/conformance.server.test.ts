@@ -21,6 +21,6 @@ runObjectStoreConformance({
     concurrentIfNotExists: IGNORES_PRECONDITIONS,
     copy: 'the firebase emulator answers 501 to the rewrite request the client sends',
     signedUrls:
-      'the firebase emulator answers 501 to a PUT through a signed URL (signed GET is tested in driver.test.ts)',
+      'the firebase emulator answers 501 to a PUT through a signed URL (signed GET is tested in driver.server.test.ts)',
   },
 });
