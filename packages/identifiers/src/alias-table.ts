@@ -35,11 +35,11 @@ export class AliasTable {
   readonly source: string;
 
   /**
-   * @param response the response; it is validated with {@link parseDasherResponse}
-   *   (duplicate ids, missing suids, ... throw InvalidArgument).
+   * @param response the response (a DasherResponse or parsed JSON); it is validated with
+   *   {@link parseDasherResponse} (duplicate ids, missing suids, ... throw InvalidArgument).
    * @param source names the response in errors.
    */
-  constructor(response: DasherResponse, source = 'DASHER response') {
+  constructor(response: unknown, source = 'DASHER response') {
     this.source = source;
     for (const result of parseDasherResponse(response, source).results) {
       const items = result.items.map((item) => freezeItem(item, result.jitter));

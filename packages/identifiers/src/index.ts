@@ -11,7 +11,22 @@ export {
 } from './response';
 export { normaliseDasherRequest } from './request';
 export { AliasTable, type EntityAlias, type ItemAlias } from './alias-table';
-export { shiftTimestamp } from './timestamp';
+export { isIsoTimestamp, shiftTimestamp } from './timestamp';
+export { itemLevelOfSource, ITEM_LEVELS, type FileKeys, type ItemLevel } from './file-keys';
+export {
+  AmbiguousItemError,
+  FileAliasLookup,
+  type FileAliases,
+  type FileAliasLookupOptions,
+} from './file-aliases';
+export {
+  DasherRequestBuilder,
+  DEFAULT_ID_SOURCES,
+  DEFAULT_ITEM_LEVEL,
+  type DasherRequestBuilderOptions,
+  type FileIdentifiers,
+  type IdentifierDetails,
+} from './request-builder';
 export { loadOrCreateKey, MIN_KEY_FILE_LENGTH, type LoadKeyOptions } from './key-file';
 export {
   ALIAS_LENGTH,
