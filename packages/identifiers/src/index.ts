@@ -1,7 +1,7 @@
 /** @packageDocumentation Aliases for identifiers: DASHER shapes, the DASHER client and a local keyed pseudonymiser. */
 export * from './types';
 export * from './keyed';
-export { SecretKey, redact, REDACTED } from './secret';
+export { KeyTooShortError, MIN_KEY_LENGTH, SecretKey, redact, REDACTED } from './secret';
 export {
   InvalidDasherResponseError,
   MAX_JITTER_DAYS,
@@ -27,7 +27,15 @@ export {
   type FileIdentifiers,
   type IdentifierDetails,
 } from './request-builder';
-export { loadOrCreateKey, MIN_KEY_FILE_LENGTH, type LoadKeyOptions } from './key-file';
+export {
+  checkCollectionKey,
+  CollectionKeyMismatchError,
+  collectionKeyStamp,
+  keyFingerprint,
+  type CollectionKeyDifference,
+  type CollectionKeyStamp,
+} from './collection-key';
+export { loadOrCreateKey, type LoadKeyOptions } from './key-file';
 export {
   ALIAS_LENGTH,
   DEFAULT_JITTER_DAYS,

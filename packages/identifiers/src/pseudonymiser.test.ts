@@ -73,6 +73,10 @@ describe('LocalPseudonymiser', () => {
     );
   });
 
+  it('says it is a local source', () => {
+    expect(new LocalPseudonymiser({ key: KEY }).kind).toBe('local');
+  });
+
   it('is stable across instances with the same key, in any form', () => {
     const a = new LocalPseudonymiser({ key: KEY });
     const b = new LocalPseudonymiser({ key: Buffer.from(KEY) });

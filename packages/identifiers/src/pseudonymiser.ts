@@ -96,6 +96,8 @@ export class LocalPseudonymiser implements AliasSource {
 
   /** `local pseudonymiser (key <fingerprint>)`: safe to log. */
   readonly description: string;
+  /** Always `local`. */
+  readonly kind = 'local';
   /** The range of date shifts in days. */
   readonly jitterDays: Readonly<JitterRange>;
   /** What every alias starts with. */
