@@ -133,6 +133,8 @@ export class DasherClient implements AliasSource {
 
   /** `DASHER <endpoint>`: safe to log. */
   readonly description: string;
+  /** Always `dasher`. */
+  readonly kind = 'dasher';
   /** The uid endpoint, `<baseUrl>/identifiers/api/v1/uid/<study>`. */
   readonly endpoint: string;
 

@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { DasherRequest, DasherResponse, DasherResponseResult } from '@som/identifiers';
+import type { DasherRequest } from '@som/identifiers';
 
 /** What the server does with one uid request. */
 export type Behaviour =
@@ -29,26 +29,82 @@ export function fakeJitter(id: string): number {
   return (createHash('sha256').update(id).digest().readUInt32BE(0) % 30) + 1;
 }
 
-/** The fake's answer to a request. Items of odd index carry no jitter of their own. */
-export function fakeAnswer(request: DasherRequest): DasherResponse {
+/** `timestamp` (ISO 8601, as requested) with its date moved by `days`; its time and zone kept. */
+function shifted(timestamp: string, days: number): string {
+  const date = new Date(`${timestamp.slice(0, 10)}T00:00:00Z`);
+  date.setUTCDate(date.getUTCDate() + days);
+  return `${date.toISOString().slice(0, 10)}${timestamp.slice(10)}`;
+}
+
+/** How the fake writes its answers. */
+export interface AnswerStyle {
+  /** Write jitters as numeric strings (`"5"`), as some DASHER deployments do. */
+  jitterAsText?: boolean;
+}
+
+/**
+ * The fake's answer to a (valid) request. Items of odd index carry no jitter of their own;
+ * `jittered_timestamp` is the `id_timestamp` shifted by the jitter; an entity requested
+ * without items is answered without an `items` list.
+ */
+export function fakeAnswer(request: DasherRequest, style: AnswerStyle = {}): unknown {
+  const days = (jitter: number): number | string =>
+    style.jitterAsText === true ? String(jitter) : jitter;
+  const timestamp = (idTimestamp: string | undefined, jitter: number): object =>
+    idTimestamp === undefined ? {} : { jittered_timestamp: shifted(idTimestamp, jitter) };
   return {
-    results: request.identifiers.map((identifier): DasherResponseResult => {
+    results: request.identifiers.map((identifier) => {
       const jitter = fakeJitter(identifier.id);
+      const items = identifier.items ?? [];
       return {
         id: identifier.id,
         id_source: identifier.id_source,
         suid: fakeSuid('e', identifier.id),
-        jitter,
-        jittered_timestamp: identifier.id_timestamp,
-        items: identifier.items.map((item, index) => ({
-          id: item.id,
-          id_source: item.id_source,
-          suid: fakeSuid('i', `${identifier.id}/${item.id}`),
-          ...(index % 2 === 0 ? { jitter } : {}),
-        })),
+        jitter: days(jitter),
+        ...timestamp(identifier.id_timestamp, jitter),
+        ...(items.length === 0
+          ? {}
+          : {
+              items: items.map((item, index) => ({
+                id: item.id,
+                id_source: item.id_source,
+                suid: fakeSuid('i', `${identifier.id}/${item.id}`),
+                ...(index % 2 === 0 ? { jitter: days(jitter) } : {}),
+                ...timestamp(item.id_timestamp, jitter),
+              })),
+            }),
       };
     }),
   };
+}
+
+const ISO_TIMESTAMP = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}:\d{2}(Z|[+-]\d{4})?)?$/;
+
+/** What DASHER would refuse in a request (HTTP 400), or undefined when it is acceptable. */
+export function requestProblem(body: unknown): string | undefined {
+  const named = (x: unknown): boolean =>
+    typeof x === 'object' &&
+    x !== null &&
+    typeof (x as { id?: unknown }).id === 'string' &&
+    (x as { id: string }).id !== '' &&
+    typeof (x as { id_source?: unknown }).id_source === 'string' &&
+    (x as { id_source: string }).id_source !== '';
+  const stamped = (x: { id_timestamp?: unknown }): boolean =>
+    x.id_timestamp === undefined ||
+    (typeof x.id_timestamp === 'string' && ISO_TIMESTAMP.test(x.id_timestamp));
+  const identifiers = (body as { identifiers?: unknown } | null)?.identifiers;
+  if (!Array.isArray(identifiers)) return 'no identifiers list';
+  for (const identifier of identifiers as unknown[]) {
+    if (!named(identifier)) return 'an identifier without id or id_source';
+    const { items = [] } = identifier as { items?: unknown };
+    if (!Array.isArray(items)) return 'items is not a list';
+    if (items.length > 1000) return 'more than 1000 items for one identifier';
+    for (const x of [identifier, ...(items as unknown[])]) {
+      if (x !== identifier && !named(x)) return 'an item without id or id_source';
+      if (!stamped(x as { id_timestamp?: unknown })) return 'an id_timestamp that is not ISO 8601';
+    }
+  }
+  return undefined;
 }
 
 /** A running fake DASHER. */
@@ -61,6 +117,8 @@ export class FakeDasher {
   validAccessToken: string;
   /** The one refresh token the token endpoint accepts. */
   validRefreshToken: string;
+  /** How answers are written. */
+  style: AnswerStyle = {};
   /** Scripted behaviours, consumed one per uid request; then 'ok'. */
   script: Behaviour[] = [];
   /** When false, the token endpoint refuses every refresh (HTTP 400). */
@@ -159,9 +217,16 @@ export class FakeDasher {
       return;
     }
     const request = JSON.parse(body) as DasherRequest;
-    const answer = fakeAnswer(request);
+    const problem = requestProblem(request);
+    if (problem !== undefined) {
+      send(400, JSON.stringify({ error: problem }));
+      return;
+    }
+    const answer = fakeAnswer(request, this.style) as {
+      results: { items?: unknown[] }[];
+    };
     if (behaviour === 'drop-result') answer.results.pop();
-    if (behaviour === 'drop-item') answer.results[0]?.items.pop();
+    if (behaviour === 'drop-item') answer.results[0]?.items?.pop();
     this.answered.push(request);
     send(200, JSON.stringify(answer));
   }
