@@ -3,6 +3,7 @@ export * from './errors';
 export * from './names';
 export * from './model';
 export * from './concurrency';
+export * from './search-terms';
 export * from './object-store/driver';
 export * from './object-store/object-store';
 export * from './object-store/listing';
