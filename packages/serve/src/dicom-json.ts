@@ -4,7 +4,7 @@
  * person names as `{Alphabetic, Ideographic, Phonetic}`, sequence items as nested objects),
  * `InlineBinary` (base64) for small binary values, or `BulkDataURI` for large ones.
  */
-import { type DicomDataset, type DicomElement } from '@som/dicom';
+import { lookupTag, type DicomDataset, type DicomElement } from '@som/dicom';
 
 /** One attribute in the DICOM JSON Model. */
 export interface JsonAttribute {
@@ -50,6 +50,18 @@ function decimal(text: string): number | string | null {
 }
 
 /**
+ * The VR of an element: as read, except that an implicit VR data set gives attributes the
+ * dictionary allows as `US or SS` the first; Pixel Representation 1 (signed) makes them SS.
+ */
+function resolvedVr(dataset: DicomDataset, element: DicomElement): string {
+  if (dataset.encoding.explicitVr || element.vr !== 'US' || !lookupTag(element.tag)?.ambiguousVr)
+    return element.vr;
+  let scope: DicomDataset | undefined = dataset;
+  while (scope !== undefined && scope.number(0x00280103) === undefined) scope = scope.parent;
+  return scope?.number(0x00280103) === 1 ? 'SS' : 'US';
+}
+
+/**
  * The value of one element. `bulkUri` names where a large binary value can be read (its
  * tag path from the top); without it, large binary values are left out (vr only).
  */
@@ -59,7 +71,7 @@ function attribute(
   bulkUri: ((tag: number) => string) | undefined,
   depth: number,
 ): JsonAttribute {
-  const { vr } = element;
+  const vr = resolvedVr(dataset, element);
   if (vr === 'SQ' || element.items !== undefined) {
     const items = dataset.items(element).map((item) => toDicomJson(item, undefined, depth + 1));
     return items.length > 0 ? { vr: 'SQ', Value: items } : { vr: 'SQ' };
@@ -75,7 +87,7 @@ function attribute(
     return values.length > 0 ? { vr, Value: values } : { vr };
   }
   if (NUMBER_VRS.has(vr)) {
-    const values = dataset.numbers(element);
+    const values = dataset.numbers(element, vr);
     return values.length > 0 ? { vr, Value: values } : { vr };
   }
   const texts = SINGLE_TEXT_VRS.has(vr)

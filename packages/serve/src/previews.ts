@@ -2,8 +2,9 @@
  * Image previews (thumbnails and renders, for the pages and for DICOMweb): decoded in the
  * rendering threads, cached by the object's MD5 and the rendering parameters, and withheld
  * (a placeholder instead of pixels) where the preview policy says pixels may show a person's
- * identity: BurnedInAnnotation YES, and the modalities that often carry burned-in text or
- * photographs (US, SC, OT, XC), unless the policy is `all`; always with `none`.
+ * identity: BurnedInAnnotation YES, the modalities that often carry burned-in text or
+ * photographs (US, SC, OT, XC), secondary captures, and images that do not say their
+ * modality (fail closed), unless the policy is `all`; always with `none`.
  */
 import sharp from 'sharp';
 import type { ImageRecord } from '@som/core';
@@ -15,6 +16,9 @@ import type { RenderPool, Window } from './render-pool';
 
 /** Modalities whose pixels are withheld under the `safe` policy. */
 export const WITHHELD_MODALITIES: ReadonlySet<string> = new Set(['US', 'SC', 'OT', 'XC']);
+
+/** The SOP Class UIDs of secondary captures start with this; withheld under `safe` too. */
+export const SECONDARY_CAPTURE = '1.2.840.10008.5.1.4.1.1.7';
 
 /** Named windows of the image page (CT values in Hounsfield units). */
 export const WINDOW_PRESETS: Readonly<Record<string, Window>> = {
@@ -59,6 +63,9 @@ export function withheldReason(policy: PreviewPolicy, header: ParsedDicom): stri
   const modality = header.dataset.string('Modality')?.trim().toUpperCase() ?? '';
   if (WITHHELD_MODALITIES.has(modality))
     return `${modality} images often show text or faces in their pixels`;
+  if (modality === '') return 'the image does not say its modality';
+  if (header.dataset.string('SOPClassUID')?.startsWith(SECONDARY_CAPTURE) === true)
+    return 'secondary captures often show text in their pixels';
   return undefined;
 }
 
