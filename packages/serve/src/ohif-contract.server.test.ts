@@ -10,18 +10,19 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';
-import { Client } from '@som/core';
-import { FsObjectDriver } from '@som/fs';
-import { SqliteMetadataDriver } from '@som/sqlite';
-import { removeDir, som, tempDir } from '../../../test/fixtures/som';
+import { removeDir } from '../../../test/fixtures/som';
+import {
+  embeddedDataset,
+  PYDICOM_COLLECTION,
+  SCRIPTS,
+  type EmbeddedDataset,
+} from './__tests__/embedded';
 import { checkDicomJson, parseMultipart } from './__tests__/ps318';
 import { startServer, type RunningServer } from './server';
-import { refreshStudySeriesSummaries } from './summaries';
 
 jest.setTimeout(120_000);
 
-const SCRIPTS = join(__dirname, '..', 'scripts');
-const COLLECTION = 'pyd';
+const COLLECTION = PYDICOM_COLLECTION;
 /** OHIF 3.13's QIDO study search, as its data source sends it. */
 const STUDY_SEARCH =
   '/studies?limit=101&offset=0&fuzzymatching=false&includefield=00081030%2C00080060';
@@ -44,38 +45,18 @@ interface Oracle {
   json: Json;
 }
 
-let cwd: string;
-let client: Client;
+let dataset: EmbeddedDataset;
 let server: RunningServer;
-let encodings: Map<string, string>;
 
 beforeAll(async () => {
-  cwd = tempDir('serve');
-  const listing = execFileSync('/usr/bin/python3', [join(SCRIPTS, 'pydicom-corpus.py'), 'in'], {
-    cwd,
-  }).toString();
-  encodings = new Map(
-    listing
-      .trim()
-      .split('\n')
-      .map((line) => line.split(' ') as [string, string]),
-  );
-  const upload = await som(['upload', 'in', '--collection', COLLECTION], { cwd });
-  expect(`${upload.stdout}${upload.stderr}`).toContain('12 files: 12 written');
-  expect(upload.code).toBe(0);
-  client = new Client({
-    objectStore: new FsObjectDriver({ root: join(cwd, 'som-data', 'objects') }),
-    metadataStore: new SqliteMetadataDriver({ path: join(cwd, 'som-data', 'som.db') }),
-  });
-  for await (const entity of client.listEntities(COLLECTION))
-    await refreshStudySeriesSummaries(client, { collection: COLLECTION, entity: entity.uid });
-  server = await startServer(client, { port: 0, renderThreads: 2 });
+  dataset = await embeddedDataset();
+  server = await startServer(dataset.client, { port: 0, renderThreads: 2 });
 });
 
 afterAll(async () => {
   await server?.close();
-  await client?.close();
-  removeDir(cwd);
+  await dataset?.client.close();
+  if (dataset) removeDir(dataset.cwd);
 });
 
 const root = (): string => `${server.url}/dicomweb/${COLLECTION}`;
@@ -141,8 +122,8 @@ describe("OHIF 3.13's requests on the embedded default", () => {
       );
       expect(wado.res.status).toBe(200);
       expect(wado.res.headers.get('content-type')).toBe('application/dicom');
-      const file = join(cwd, 'got', `${sop}.dcm`);
-      mkdirSync(join(cwd, 'got'), { recursive: true });
+      const file = join(dataset.cwd, 'got', `${sop}.dcm`);
+      mkdirSync(join(dataset.cwd, 'got'), { recursive: true });
       writeFileSync(file, wado.body);
       const oracle = (
         JSON.parse(
@@ -190,6 +171,6 @@ describe("OHIF 3.13's requests on the embedded default", () => {
       }
     }
     // Every encoding of the corpus went through.
-    expect([...seen].sort()).toEqual([...new Set(encodings.values())].sort());
+    expect([...seen].sort()).toEqual([...new Set(dataset.encodings.values())].sort());
   });
 });

@@ -165,6 +165,11 @@ async function route(ctx: Context, req: Request, res: ServerResponse): Promise<v
   const s = req.segments;
   const [first] = s;
   if (s.length === 0) return sendHtml(req, res, 200, await homePage(ctx));
+  if (first === 'favicon.ico' && s.length === 1) {
+    res.writeHead(204, { 'Cache-Control': 'max-age=86400' });
+    res.end();
+    return;
+  }
   if (first === 'static' && s.length === 2 && s[1] === 'som.css')
     return send(req, res, 200, 'text/css; charset=utf-8', STYLESHEET, {
       'Cache-Control': 'no-cache',
