@@ -76,9 +76,15 @@ describe('the pages in chromium', () => {
     const response = await page.goto(`${server.url}${path}`, { waitUntil: 'load' });
     expect(response?.status()).toBe(200);
     // Lazy images load when near the viewport: the test pages are short enough for all.
-    await page.waitForFunction(() => [...document.images].every((image) => image.complete));
+    // (The callbacks run in the page: typed by hand, as the project builds without the DOM types.)
+    await page.waitForFunction(() =>
+      Array.from(
+        (globalThis as unknown as { document: { images: ArrayLike<{ complete: boolean }> } })
+          .document.images,
+      ).every((image) => image.complete),
+    );
     const sizes = await page.$$eval('img', (images) =>
-      images.map((img) => (img as HTMLImageElement).naturalWidth),
+      images.map((img) => (img as unknown as { naturalWidth: number }).naturalWidth),
     );
     expect(sizes.every((width) => width > 0)).toBe(true);
     if (name === 'entity') expect(sizes.length).toBe(3);

@@ -4,6 +4,7 @@
 // at a size with sharp. Plain JavaScript, so the same file runs beside the built package and
 // beside its sources under the tests.
 'use strict';
+const { Buffer } = require('node:buffer');
 const { parentPort } = require('node:worker_threads');
 
 // Nothing the decoders print may leave this thread: their messages can quote file values.

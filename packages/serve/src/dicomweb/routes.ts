@@ -101,7 +101,19 @@ async function* metadataOf(
   while (window.length > 0) yield await (window.shift() as Promise<DicomJson>);
 }
 
-/** The transfer syntax a `type=application/dicom` range accepts the stored objects in. */
+/** Send the metadata of `images` as a DICOM JSON array. */
+function sendMetadata(
+  ctx: Context,
+  req: Request,
+  res: ServerResponse,
+  images: AsyncIterable<ModelRecord>,
+  base: string | undefined,
+): Promise<void> {
+  const type = choose(req.raw.headers.accept, [DICOM_JSON, 'application/json']);
+  return streamJsonArray(req, res, metadataOf(ctx, images, base), type);
+}
+
+/** 406 unless the Accept header takes the stored objects as multipart application/dicom. */
 function acceptsDicom(req: Request): void {
   for (const range of parseAccept(req.raw.headers.accept)) {
     const type = range.params.type ?? 'application/dicom';
@@ -265,7 +277,7 @@ async function rendered(
   });
 }
 
-function imageFilter(field: string, value: string): Filter {
+function equals(field: string, value: string): Filter {
   return { field, op: '=', value };
 }
 
@@ -381,11 +393,10 @@ export async function dicomweb(
   const study = uidSegment('the study', st);
   await findStudy(ctx.client, collection, study);
   const studyImages = () =>
-    recordsOf(ctx.client, 'Image', collection, [imageFilter('StudyInstanceUID', study)]);
+    recordsOf(ctx.client, 'Image', collection, [equals('StudyInstanceUID', study)]);
   if (l2 === undefined) return retrieveInstances(ctx, req, res, studyImages());
   if (l2 === 'metadata' && se === undefined) {
-    const type = choose(req.raw.headers.accept, [DICOM_JSON, 'application/json']);
-    return streamJsonArray(req, res, metadataOf(ctx, studyImages(), base), type);
+    return sendMetadata(ctx, req, res, studyImages(), base);
   }
   if (l2 === 'thumbnail' && se === undefined) {
     const series = await firstSeries(ctx, collection, study);
@@ -401,7 +412,7 @@ export async function dicomweb(
       SERIES_KIND,
       collection,
       query,
-      [imageFilter('StudyInstanceUID', study)],
+      [equals('StudyInstanceUID', study)],
       (r) =>
         levelJson(SERIES_ATTRIBUTES, r.data, base && `${base}/studies/${study}/series/${r.uid}`),
     );
@@ -411,13 +422,7 @@ export async function dicomweb(
   if (l3 === undefined)
     return retrieveInstances(ctx, req, res, imagesOfSeries(ctx.client, collection, seriesUid));
   if (l3 === 'metadata' && sop === undefined) {
-    const type = choose(req.raw.headers.accept, [DICOM_JSON, 'application/json']);
-    return streamJsonArray(
-      req,
-      res,
-      metadataOf(ctx, imagesOfSeries(ctx.client, collection, seriesUid), base),
-      type,
-    );
+    return sendMetadata(ctx, req, res, imagesOfSeries(ctx.client, collection, seriesUid), base);
   }
   if (l3 === 'thumbnail' && sop === undefined)
     return rendered(ctx, req, res, await seriesThumbnailImage(ctx, collection, series), 1, true);
@@ -433,7 +438,7 @@ export async function dicomweb(
       'Image',
       collection,
       query,
-      [imageFilter('SeriesInstanceUID', seriesUid)],
+      [equals('SeriesInstanceUID', seriesUid)],
       (r) =>
         levelJson(
           INSTANCE_ATTRIBUTES,
@@ -452,8 +457,7 @@ export async function dicomweb(
   );
   if (l4 === undefined) return retrieveInstances(ctx, req, res, single(image));
   if (l4 === 'metadata' && arg === undefined) {
-    const type = choose(req.raw.headers.accept, [DICOM_JSON, 'application/json']);
-    return streamJsonArray(req, res, metadataOf(ctx, single(image), base), type);
+    return sendMetadata(ctx, req, res, single(image), base);
   }
   if (l4 === 'rendered' && arg === undefined) return rendered(ctx, req, res, image, 1, false);
   if (l4 === 'thumbnail' && arg === undefined) return rendered(ctx, req, res, image, 1, true);
@@ -475,7 +479,7 @@ async function* single(image: ModelRecord): AsyncGenerator<ModelRecord> {
 
 async function firstSeries(ctx: Context, collection: string, study: string): Promise<ModelRecord> {
   for await (const series of recordsOf(ctx.client, SERIES_KIND, collection, [
-    imageFilter('StudyInstanceUID', study),
+    equals('StudyInstanceUID', study),
   ]))
     return series;
   throw new HttpError(404, 'NotFound', `study ${study} has no series`);
