@@ -2,7 +2,8 @@
  * The server in a real browser: Debian's chromium driven by playwright-core. Every page
  * loads without a console error (the strict Content-Security-Policy included), thumbnails
  * decode, search works through the form; and OHIF Viewer 3's dist, served by the server,
- * opens a study of pydicom's files with a drawn viewport and exactly OHIF's request list.
+ * opens a study of pydicom's files behind a token, with a drawn viewport and exactly OHIF's
+ * request list.
  * A screenshot of each page goes to test-artifacts/serve/ (a CI artifact).
  */
 import { execFileSync } from 'node:child_process';
@@ -23,6 +24,7 @@ import { startServer, type RunningServer } from './server';
 
 jest.setTimeout(180_000);
 
+const TOKEN = 'browser-test-token-0123';
 const ARTIFACTS = join(ROOT, 'test-artifacts', 'serve');
 const CHROMIUM_FLAGS = [
   '--headless',
@@ -116,7 +118,7 @@ describe('OHIF Viewer 3 through the server', () => {
   beforeAll(async () => {
     viewer = execFileSync(join(SCRIPTS, 'install-ohif')).toString().trim();
     dataset = await embeddedDataset();
-    server = await startServer(dataset.client, { port: 0, viewer, renderThreads: 1 });
+    server = await startServer(dataset.client, { port: 0, viewer, token: TOKEN, renderThreads: 1 });
   });
   afterAll(async () => {
     await server?.close();
@@ -124,9 +126,13 @@ describe('OHIF Viewer 3 through the server', () => {
     if (dataset) removeDir(dataset.cwd);
   });
 
-  it('opens a CT study: the viewport is drawn and the requests are exactly OHIF 3.13s list', async () => {
+  it('opens a CT study behind a token: the viewport is drawn, the requests are exactly OHIF 3.13s list', async () => {
     const root = `${server.url}/dicomweb/${PYDICOM_COLLECTION}`;
-    const studies = (await (await fetch(`${root}/studies?ModalitiesInStudy=CT`)).json()) as {
+    const studies = (await (
+      await fetch(`${root}/studies?ModalitiesInStudy=CT`, {
+        headers: { Authorization: `Bearer ${TOKEN}` },
+      })
+    ).json()) as {
       '0020000D': { Value: string[] };
       '00100020': { Value: string[] };
     }[];
@@ -141,7 +147,10 @@ describe('OHIF Viewer 3 through the server', () => {
         log.push({ path: url.slice(root.length), status: response.status() });
     });
     const frame = page.waitForResponse((r) => r.url().includes('/frames/1'));
-    await page.goto(`${server.url}/ohif/viewer/${PYDICOM_COLLECTION}?StudyInstanceUIDs=${study}`);
+    // Opened once with ?token=: the session cookie then carries every request OHIF makes.
+    await page.goto(
+      `${server.url}/ohif/viewer/${PYDICOM_COLLECTION}?StudyInstanceUIDs=${study}&token=${TOKEN}`,
+    );
     expect((await frame).status()).toBe(200);
     const canvas = page.locator('canvas.cornerstone-canvas').first();
     await canvas.waitFor({ state: 'visible' });
