@@ -9,6 +9,7 @@ export * from './model';
 export * from './concurrency';
 export * from './retry';
 export { parseJson, isJsonObject } from './json-text';
+export * from './search-terms';
 export * from './object-store/driver';
 export * from './object-store/object-store';
 export * from './object-store/listing';

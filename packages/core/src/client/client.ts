@@ -421,18 +421,24 @@ export class Client {
     await this.records.delete(imageKey(ref));
   }
 
-  /** Delete an entity: every image object first, then the image records, then the entity record. */
+  /**
+   * Delete an entity: every image object first, then the image records and the study and
+   * series summaries, then the entity record.
+   */
   async deleteEntity(ref: EntityRef): Promise<void> {
     await this.getEntity(ref);
     for await (const object of this.objects.listAll(entityImagesPrefix(ref))) {
       await this.objects.delete(object.key, { ignoreMissing: true });
     }
-    const keys: KeyPath[] = [];
-    for await (const image of this.listImages(ref)) {
-      keys.push(image.key);
-      if (keys.length === RECORD_BATCH_SIZE) await this.records.deleteMany(keys.splice(0));
+    for (const kind of ['Image', 'Study', 'Series']) {
+      const keys: KeyPath[] = [];
+      const query = { kind, ancestor: entityKey(ref), limit: 500 };
+      for await (const record of this.records.queryAll(query)) {
+        keys.push(record.key);
+        if (keys.length === RECORD_BATCH_SIZE) await this.records.deleteMany(keys.splice(0));
+      }
+      await this.records.deleteMany(keys);
     }
-    await this.records.deleteMany(keys);
     await this.records.delete(entityKey(ref));
   }
 
