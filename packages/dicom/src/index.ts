@@ -9,6 +9,7 @@ export { formatTag, type Tag } from './tags';
 export { type Encoding, type TransferSyntax } from './transfer-syntax';
 export * from './recipe/types';
 export { parseRecipe } from './recipe/parse';
+export { SelectorTally } from './recipe/tally';
 export { defaultRecipe, type ProfileOptions } from './profile/profile';
 export { deidentify, type DeidAliases, type DeidOptions, type DeidResult } from './deid/deidentify';
 export * from './identifiers';

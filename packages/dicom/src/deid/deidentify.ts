@@ -60,6 +60,11 @@ export interface DeidResult {
   readonly searchable: Record<string, string | number>;
   /** The output's SOP Instance UID (remapped unless the recipe keeps UIDs). */
   readonly sopInstanceUid: string;
+  /**
+   * The origins (`my.recipe line 12`) of the recipe rules whose field selected something in
+   * this file (rules of parsed recipes, not the default profile's), for {@link SelectorTally}.
+   */
+  readonly matchedRules: readonly string[];
 }
 
 /** The 128-byte preamble (zeros: the input's may hold anything) and `DICM`. */
@@ -127,7 +132,12 @@ function run(bytes: Buffer, options: DeidOptions): DeidResult {
     ? [headBytes, ...writeDataset(plans.slice(split), parsed.dataset).parts]
     : [headBytes];
   const outHeader = new DicomHeader(readBack(headBytes, source));
-  return new DeidOutput(parts, outHeader, sopInstanceUid);
+  return new DeidOutput(
+    parts,
+    outHeader,
+    sopInstanceUid,
+    [...engine.matched].map((r) => r.origin),
+  );
 }
 
 /** Parse what was written; a failure is a bug of this package, reported as Internal. */
@@ -155,6 +165,7 @@ class DeidOutput implements DeidResult {
     readonly parts: readonly Buffer[],
     readonly header: DicomHeader,
     readonly sopInstanceUid: string,
+    readonly matchedRules: readonly string[],
   ) {
     this.byteLength = parts.reduce((n, p) => n + p.length, 0);
   }
