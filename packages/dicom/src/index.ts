@@ -15,3 +15,13 @@ export { deidentify, type DeidAliases, type DeidOptions, type DeidResult } from 
 export * from './identifiers';
 export { SEARCHABLE_FIELDS, searchableFields } from './deid/searchable';
 export { IMPLEMENTATION_CLASS_UID, IMPLEMENTATION_VERSION_NAME } from './deid/meta';
+export * from './pixels/filter-types';
+export { defaultPixelFilter, NO_PIXEL_FILTER } from './pixels/default-filter';
+export { screenHeader, type ScreenVerdict } from './pixels/screen';
+export type { PixelCleaning } from './pixels/step';
+export {
+  isQuarantine,
+  type PixelQuarantine,
+  QuarantineError,
+  type QuarantineReason,
+} from './pixels/quarantine';

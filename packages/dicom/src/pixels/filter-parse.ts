@@ -44,7 +44,11 @@ export type LabelLine =
 /**
  * Parse one line inside a LABEL block; `fail` throws a message naming the line.
  */
-export function parseLabelLine(text: string, fail: (problem: string) => never): LabelLine {
+export function parseLabelLine(
+  text: string,
+  fail: (problem: string) => never,
+  warn: (problem: string) => void,
+): LabelLine {
   const line = stripComment(text).trim();
   if (line === '') return { kind: 'none' };
   const coordinates =
@@ -71,7 +75,7 @@ export function parseLabelLine(text: string, fail: (problem: string) => never): 
   while (rest !== '') {
     const m = JOIN.exec(rest);
     const part = m ? rest.slice(0, m.index) : rest;
-    conditions.push({ join: next, condition: parseCondition(part.trim(), fail) });
+    conditions.push({ join: next, condition: parseCondition(part.trim(), fail, warn) });
     if (!m) break;
     next = m[1] === '+' ? 'and' : 'or';
     rest = rest.slice(m.index + m[0].length);
@@ -85,13 +89,18 @@ function stripComment(text: string): string {
   return m ? text.slice(0, m.index) : text;
 }
 
-function parseCondition(text: string, fail: (problem: string) => never): FilterCondition {
+function parseCondition(
+  text: string,
+  fail: (problem: string) => never,
+  warn: (problem: string) => void,
+): FilterCondition {
   const [word = '', field = '', ...rest] = text.split(/\s+/);
   const test = TESTS.find((t) => t === word.toLowerCase());
   if (!test) return fail(`unknown filter test ${JSON.stringify(word)}`);
   if (field === '') return fail(`${test} needs an attribute`);
   const tag = /^0x[0-9a-f]{8}$/i.test(field) ? parseInt(field, 16) >>> 0 : tagOfKeyword(field);
-  if (tag === undefined) return fail(`unknown attribute keyword ${JSON.stringify(field)}`);
+  if (tag === undefined)
+    warn(`${field}: no attribute has this name; the filter takes it as always missing`);
   const value = text.slice(text.indexOf(field) + field.length).trim();
   if (test === 'missing' || test === 'present' || test === 'empty') {
     if (rest.length > 0) fail(`${test} takes only an attribute`);

@@ -12,8 +12,8 @@ export type FilterTest =
 export interface FilterCondition {
   /** The test. */
   readonly test: FilterTest;
-  /** The attribute (top level, or the file meta group for group 0002). */
-  readonly tag: Tag;
+  /** The attribute (top level, or the file meta group for group 0002); undefined for a name no attribute has (always missing, as in deid). */
+  readonly tag: Tag | undefined;
   /** The attribute as written in the recipe, for reasons. */
   readonly field: string;
   /** The expression (`contains`: a case-insensitive regular expression; `equals`: text, `|` between alternatives). */

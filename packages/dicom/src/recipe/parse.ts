@@ -110,7 +110,9 @@ export function parseRecipe(text: string, source: string): Recipe {
           return;
         }
         if (!label) return fail('criteria before the first LABEL of a %filter section');
-        const parsed = parseLabelLine(line, fail);
+        const parsed = parseLabelLine(line, fail, (problem) =>
+          warnings.push(`${origin}: ${problem}`),
+        );
         if (parsed.kind === 'clause') label.clauses.push(parsed.clause);
         else if (parsed.kind === 'region') label.regions.push(parsed.region);
         return;
