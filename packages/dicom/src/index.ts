@@ -10,6 +10,12 @@ export { type Encoding, type TransferSyntax } from './transfer-syntax';
 export * from './recipe/types';
 export { parseRecipe } from './recipe/parse';
 export { SelectorTally } from './recipe/tally';
+export {
+  loadRecipeFunctions,
+  loadRecipeVariables,
+  type RecipeVariableTable,
+  variablesFor,
+} from './recipe/loaders';
 export { defaultRecipe, type ProfileOptions } from './profile/profile';
 export { deidentify, type DeidAliases, type DeidOptions, type DeidResult } from './deid/deidentify';
 export * from './identifiers';

@@ -43,6 +43,8 @@ export interface DeidOptions {
   readonly functions?: Readonly<Record<string, RecipeFunction>>;
   /** More variables for `var:<name>` (the alias variables cannot be overridden). */
   readonly variables?: Readonly<Record<string, string | number>>;
+  /** Variable names a recipe may use although this file has no value for them (the rules decline), e.g. `RecipeVariableTable.names`. */
+  readonly variableNames?: readonly string[];
   /**
    * The pixel filter that screens the file for burned-in identity (see `DEFAULT_PIXEL_FILTER`);
    * undefined: the recipe's own `%filter` sections, if it has any; null: no screening.
@@ -260,6 +262,10 @@ function aliasVariables(
   set('item_timestamp', item?.jittered_timestamp);
   return {
     variables,
-    known: new Set([...RECIPE_VARIABLES, ...Object.keys(options.variables ?? {})]),
+    known: new Set([
+      ...RECIPE_VARIABLES,
+      ...Object.keys(options.variables ?? {}),
+      ...(options.variableNames ?? []),
+    ]),
   };
 }
