@@ -335,17 +335,6 @@ describe('fails closed', () => {
     );
   });
 
-  it('refuses to write a value of unknown VR', () => {
-    expect(
-      failure(() =>
-        run(identified(), recipeOf('REPLACE (0009,1001) x'), {
-          encoding: { le: true, explicit: false },
-          transferSyntax: '1.2.840.10008.1.2',
-        }),
-      ),
-    ).toMatch(/\(0009,1001\) \(layer1 line 2\): cannot write a value of unknown VR/);
-  });
-
   it('refuses a replacement the character set cannot hold', () => {
     const specs = identified().map((s) =>
       s.tag === T.SpecificCharacterSet ? { ...s, value: '\\ISO 2022 IR 87' } : s,

@@ -92,7 +92,7 @@ export class Engine {
       if (!plan || plan.op !== 'copy' || plan.element !== element) changed = true;
       if (plan) plans.push(plan);
     }
-    const pruned = dropOrphanCreators(plans);
+    const pruned = dropOrphanCreators(keepCreators(plans, dataset));
     return { plans: pruned, changed: changed || pruned.length !== plans.length };
   }
 
@@ -133,11 +133,6 @@ export class Engine {
             `${describe()}: a sequence cannot take a text value`,
           );
         }
-        if (vr === 'UN')
-          throw new SomError(
-            'InvalidArgument',
-            `${describe()}: cannot write a value of unknown VR (UN)`,
-          );
         const value = encodeValue(decision.text, vr, dataset, describe);
         if (element.vr === vr && value.equals(dataset.valueBytes(element)))
           return { op: 'copy', element };
@@ -422,10 +417,31 @@ function planTag(plan: ElementPlan): Tag {
 
 /** The private creator of a private data element `(gggg,xxee)`: the value of `(gggg,00xx)`. */
 function privateCreator(tag: Tag, dataset: DicomDataset): string | undefined {
-  const element = tag & 0xffff;
-  if (element < 0x1000) return undefined;
-  const creator = dataset.get(((tag & 0xffff0000) | (element >>> 8)) >>> 0);
+  if ((tag & 0xffff) < 0x1000) return undefined;
+  const creator = dataset.get(creatorTag(tag));
   return creator ? dataset.text(creator) : undefined;
+}
+
+/** The block of a private data element `(gggg,xxee)`: the tag of its creator `(gggg,00xx)`. */
+function creatorTag(tag: Tag): Tag {
+  return ((tag & 0xffff0000) | ((tag & 0xff00) >>> 8)) >>> 0;
+}
+
+/** Put back, as they were, the creators of kept private elements that a rule removed (the block is meaningless without it). */
+function keepCreators(plans: ElementPlan[], dataset: DicomDataset): ElementPlan[] {
+  let out = plans;
+  for (const plan of plans) {
+    const tag = planTag(plan);
+    if (!isPrivateTag(tag) || (tag & 0xffff) < 0x1000) continue;
+    const creator = creatorTag(tag);
+    if (out.some((p) => planTag(p) === creator)) continue;
+    const element = dataset.get(creator);
+    if (!element) continue;
+    if (out === plans) out = [...plans];
+    const at = out.findIndex((p) => planTag(p) > creator);
+    out.splice(at < 0 ? out.length : at, 0, { op: 'copy', element });
+  }
+  return out;
 }
 
 /** Drop private creators whose block has no element left. */
@@ -434,8 +450,7 @@ function dropOrphanCreators(plans: ElementPlan[]): ElementPlan[] {
   const used = new Set<number>();
   for (const p of plans) {
     const tag = planTag(p);
-    if (isPrivateTag(tag) && (tag & 0xffff) >= 0x1000)
-      used.add(((tag & 0xffff0000) | ((tag & 0xff00) >>> 8)) >>> 0);
+    if (isPrivateTag(tag) && (tag & 0xffff) >= 0x1000) used.add(creatorTag(tag));
   }
   return plans.filter((p) => !isPrivateCreatorTag(planTag(p)) || used.has(planTag(p)));
 }
