@@ -31,3 +31,12 @@ export {
   QuarantineError,
   type QuarantineReason,
 } from './pixels/quarantine';
+export {
+  findBurnedInText,
+  findTextInDataset,
+  type TextBox,
+  textQuarantine,
+  textRegions,
+  type TextSearch,
+  type TextSearchOptions,
+} from './pixels/ocr';

@@ -302,7 +302,7 @@ function cleanRle(
 }
 
 /** The fragments of encapsulated pixel data (the first is the Basic Offset Table). */
-function fragmentsOf(dataset: DicomDataset, element: DicomElement): Buffer[] {
+export function fragmentsOf(dataset: DicomDataset, element: DicomElement): Buffer[] {
   const { buffer } = dataset;
   const out: Buffer[] = [];
   let pos = element.valueOffset;
