@@ -230,8 +230,9 @@ export class Engine {
   private decide(subject: Subject): Decided | undefined {
     const layers = this.recipe.layers;
     const candidates = rulesFor(this.recipe, subject.target);
-    for (const [index, layer] of layers.entries()) {
-      let rules = candidates[index] ?? [];
+    for (let index = 0; index < layers.length; index++) {
+      const layer = layers[index] as CompiledLayer;
+      let rules = candidates[index] ?? NO_RULES;
       if (layer.contextual.length > 0) rules = this.withContextual(rules, layer, subject);
       if (rules.length === 0) continue;
       const decided =
@@ -371,6 +372,7 @@ interface Decided {
 }
 
 const NO_ANCESTORS: readonly Ancestor[] = [];
+const NO_RULES: readonly CompiledRule[] = [];
 
 /** A value as a literal regular expression. */
 function escapeRegExp(text: string): string {
@@ -432,7 +434,7 @@ function keepCreators(plans: ElementPlan[], dataset: DicomDataset): ElementPlan[
   let out = plans;
   for (const plan of plans) {
     const tag = planTag(plan);
-    if (!isPrivateTag(tag) || (tag & 0xffff) < 0x1000) continue;
+    if ((tag & 0x10000) === 0 || (tag & 0xffff) < 0x1000) continue;
     const creator = creatorTag(tag);
     if (out.some((p) => planTag(p) === creator)) continue;
     const element = dataset.get(creator);
