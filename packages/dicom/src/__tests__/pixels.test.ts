@@ -13,15 +13,7 @@ import {
   type Recipe,
 } from '..';
 import { parseDicom } from '../reader';
-import {
-  encode,
-  EXPLICIT_BE,
-  EXPLICIT_LE,
-  IMPLICIT_LE,
-  part10,
-  type Enc,
-  type Spec,
-} from './builder';
+import { EXPLICIT_BE, EXPLICIT_LE, IMPLICIT_LE, part10, type Enc, type Spec } from './builder';
 import { recipeOf, run } from './fixtures';
 
 const TAGS = {
