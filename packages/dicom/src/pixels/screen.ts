@@ -2,9 +2,8 @@
  * Screening a file's header with a pixel filter: which section flags it first, and what
  * that means for its pixel data (pass, quarantine, or blank these regions).
  */
-import type { DicomDataset } from '../dataset';
 import type { DicomHeader } from '../header';
-import { tagGroup } from '../tags';
+import { type Tag, tagGroup } from '../tags';
 import type {
   FilterClause,
   FilterCondition,
@@ -42,8 +41,9 @@ const PASS: ScreenVerdict = { kind: 'pass' };
  * quarantines the file when they name no region to blank.
  */
 export function screenHeader(filter: PixelFilter, header: DicomHeader): ScreenVerdict {
+  const values = new HeaderValues(header);
   for (const section of filter.sections) {
-    const labels = section.labels.filter((label) => labelMatches(label, header));
+    const labels = section.labels.filter((label) => labelMatches(label, values));
     const first = labels[0];
     if (!first) continue;
     return verdictOf(section, labels, first);
@@ -84,13 +84,46 @@ function verdictOf(
 }
 
 /** A label without criteria holds when it has regions (deid: a label of coordinates only applies to every file). */
-function labelMatches(label: FilterLabel, header: DicomHeader): boolean {
+function labelMatches(label: FilterLabel, values: HeaderValues): boolean {
   if (label.clauses.length === 0) return label.regions.length > 0;
-  return chain(label.clauses, (clause) => clauseHolds(clause, header));
+  return chain(label.clauses, (clause) => clauseHolds(clause, values));
 }
 
-function clauseHolds(clause: FilterClause, header: DicomHeader): boolean {
-  return chain(clause.conditions, ({ condition }) => conditionHolds(condition, header));
+function clauseHolds(clause: FilterClause, values: HeaderValues): boolean {
+  return chain(clause.conditions, ({ condition }) => conditionHolds(condition, values));
+}
+
+/** What the criteria read of a header, each attribute decoded once per screening. */
+class HeaderValues {
+  private readonly texts = new Map<Tag, Attribute | null>();
+
+  constructor(private readonly header: DicomHeader) {}
+
+  /** The top-level (or file meta) attribute: its text, values and emptiness; null when absent. */
+  get(tag: Tag): Attribute | null {
+    let found = this.texts.get(tag);
+    if (found === undefined) {
+      const dataset = tagGroup(tag) === 0x0002 ? this.header.meta : this.header.dataset;
+      const element = dataset.get(tag);
+      found = element
+        ? {
+            text: dataset.text(element).trim(),
+            values: dataset.texts(element).map((v) => v.trim().toLowerCase()),
+            empty: element.items
+              ? element.items.length === 0
+              : element.length === 0 || dataset.text(element) === '',
+          }
+        : null;
+      this.texts.set(tag, found);
+    }
+    return found;
+  }
+}
+
+interface Attribute {
+  readonly text: string;
+  readonly values: readonly string[];
+  readonly empty: boolean;
 }
 
 /** Left to right, without precedence, as deid evaluates `+` (and) and `||` (or). */
@@ -107,30 +140,23 @@ function chain<T extends { readonly join: 'and' | 'or' }>(
   return result;
 }
 
-function conditionHolds(condition: FilterCondition, header: DicomHeader): boolean {
-  const { tag } = condition;
-  const dataset: DicomDataset =
-    tag !== undefined && tagGroup(tag) === 0x0002 ? header.meta : header.dataset;
-  const element = tag === undefined ? undefined : dataset.get(tag);
+function conditionHolds(condition: FilterCondition, values: HeaderValues): boolean {
+  const attribute = condition.tag === undefined ? null : values.get(condition.tag);
   switch (condition.test) {
     case 'missing':
-      return element === undefined;
+      return attribute === null;
     case 'present':
-      return element !== undefined;
+      return attribute !== null;
     case 'empty':
-      if (!element) return false;
-      return element.items
-        ? element.items.length === 0
-        : element.length === 0 || dataset.text(element) === '';
+      return attribute !== null && attribute.empty;
     case 'contains':
     case 'notcontains': {
-      const hit =
-        element !== undefined && expressionOf(condition).test(dataset.text(element).trim());
+      const hit = attribute !== null && expressionOf(condition).test(attribute.text);
       return condition.test === 'contains' ? hit : !hit;
     }
     case 'equals':
     case 'notequals': {
-      const hit = element !== undefined && equalsAny(dataset, element, condition.value ?? '');
+      const hit = attribute !== null && equalsAny(attribute, condition.value ?? '');
       return condition.test === 'equals' ? hit : !hit;
     }
   }
@@ -149,13 +175,10 @@ function expressionOf(condition: FilterCondition): RegExp {
 }
 
 /** The value (or one of its values) equals one of the `|`-separated terms, ignoring case and surrounding spaces. */
-function equalsAny(
-  dataset: DicomDataset,
-  element: NonNullable<ReturnType<DicomDataset['get']>>,
-  terms: string,
-): boolean {
-  const wanted = terms.split('|').map((t) => t.trim().toLowerCase());
-  const whole = dataset.text(element).trim().toLowerCase();
-  const values = [whole, ...dataset.texts(element).map((v) => v.trim().toLowerCase())];
-  return values.some((v) => wanted.includes(v));
+function equalsAny(attribute: Attribute, terms: string): boolean {
+  const whole = attribute.text.toLowerCase();
+  return terms.split('|').some((t) => {
+    const term = t.trim().toLowerCase();
+    return term === whole || attribute.values.includes(term);
+  });
 }
