@@ -1,7 +1,7 @@
 /**
  * The recipe engine: decides, for every element at every depth, what the recipe does to it
- * (the first layer with an applicable rule, the rule of highest precedence), and turns the
- * decisions into a write plan. Anything it cannot do with certainty is a SomError: the
+ * (the first layer that decides: by action precedence for the profile's layers, in file
+ * order as deid applies them for parsed recipes), and turns the decisions into a write plan. Anything it cannot do with certainty is a SomError: the
  * file is not written.
  */
 import { SomError } from '@som/core';

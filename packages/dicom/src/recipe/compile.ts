@@ -1,6 +1,8 @@
 /**
  * A recipe compiled for fast lookup: per layer, rules indexed by tag plus the rules with
- * expanders, each list in precedence order. Compiled once per recipe object and cached.
+ * expanders, each list in rank order (action precedence, or file order for recipes applied
+ * as deid applies them); rules that depend on where an element is or on its value apart.
+ * Compiled once per recipe object and cached.
  */
 import type { Tag } from '../tags';
 import { compileSelector, type CompiledSelector, type SelectorTarget } from './selectors';
