@@ -17,6 +17,7 @@ export { type Encoding, type TransferSyntax } from './transfer-syntax';
 export * from './recipe/types';
 export { parseRecipe } from './recipe/parse';
 export { SelectorTally } from './recipe/tally';
+export { checkRecipeVariables } from './recipe/variables';
 export {
   loadRecipeFunctions,
   loadRecipeVariables,
