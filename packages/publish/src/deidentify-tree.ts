@@ -7,16 +7,20 @@
  */
 import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { mapBounded } from '@som/core';
+import { SomError, mapBounded } from '@som/core';
 import { reasonFor, type ScannedFile } from './1-scan/scan';
 import { ByteBudget, FILE_BYTES_IN_MEMORY } from './3-deidentify/byte-budget';
 import type { Deidentifier } from './3-deidentify/deid-pool';
-import { JsonReportFile, Report, type FileReport, type RunSummary } from './5-summarise/report';
-import { prepareRun } from './prepare';
+import {
+  DEID_REPORT_NAME,
+  JsonReportFile,
+  Report,
+  type FileReport,
+  type RunSummary,
+} from './5-summarise/report';
+import { loadRecipe } from './3-deidentify/deid-file';
+import { scanRun, startRun } from './prepare';
 import { callbackSink, runConfig, totalsOf, type RunOptions } from './run-options';
-
-/** The report {@link deidentifyTree} writes into its output directory. */
-export const DEID_REPORT_NAME = 'som-report.json';
 
 /** Options of {@link deidentifyTree}. */
 export interface DeidentifyTreeOptions extends RunOptions {
@@ -24,6 +28,24 @@ export interface DeidentifyTreeOptions extends RunOptions {
   out: string;
   /** Bytes of files held in memory at once (default 64 MiB; a larger file runs alone). */
   memoryBudget?: number;
+}
+
+/**
+ * Create the output directory `out` (named `shown` in errors) when missing.
+ * @throws SomError InvalidArgument when it is a file (or under one), PermissionDenied when
+ *   it cannot be created.
+ */
+async function makeOutputDirectory(out: string, shown: string): Promise<void> {
+  try {
+    await mkdir(out, { recursive: true });
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST' || code === 'ENOTDIR')
+      throw new SomError('InvalidArgument', `the output directory ${shown} is not a directory`);
+    if (code === 'EACCES' || code === 'EPERM')
+      throw new SomError('PermissionDenied', `the output directory ${shown} cannot be created`);
+    throw err;
+  }
 }
 
 /** De-identify one file into `out`, unless another input already claimed its output path. */
@@ -47,8 +69,8 @@ async function deidentifyOne(
       path: file.path,
       outcome: written.outcome,
       entity: written.entity,
-      item: written.item,
       image: written.image,
+      ...(written.item !== undefined ? { item: written.item } : { noItemAlias: true as const }),
       output: file.relative,
       size: written.size,
     };
@@ -70,25 +92,29 @@ export async function deidentifyTree(
   const config = runConfig(options);
   const signal = options.signal ?? new AbortController().signal;
   const out = resolve(cwd, options.out);
-  await mkdir(out, { recursive: true });
+  const recipe = await loadRecipe(config.recipe, options.profile);
+  await makeOutputDirectory(out, options.out);
   const reportFile = new JsonReportFile(join(out, DEID_REPORT_NAME), { command: 'deid', out });
-  const report = new Report([reportFile, ...callbackSink(options.onFile)]);
-  const { scan, deidentifier } = await prepareRun(
-    paths,
-    config,
-    (text) => options.onMessage?.(text),
-    report,
-    {
-      cwd,
-      env: options.env ?? process.env,
-      createKey: true,
-      mainThreadBusy: false,
-      exclude: [out],
-      signal,
-      ...(options.ids !== undefined ? { ids: options.ids } : {}),
-      ...(options.aliases !== undefined ? { aliases: options.aliases } : {}),
-    },
-  );
+  const report = new Report([reportFile, ...callbackSink(options.onFile)], {
+    strict: options.strict === true,
+  });
+  const scan = await scanRun(paths, config, report, {
+    ...options,
+    cwd,
+    exclude: [out],
+    signal,
+  });
+  if (scan.files.length === 0) {
+    await report.finish(signal.aborted);
+    return report.result(signal.aborted);
+  }
+  const log = (text: string): void => options.onMessage?.(text);
+  const { deidentifier } = await startRun(scan, recipe, config, log, {
+    ...options,
+    env: options.env ?? process.env,
+    createKey: true,
+    mainThreadBusy: false,
+  });
   const claimed = new Map<string, string>([[DEID_REPORT_NAME, 'the report of som deid']]);
   const done = new Set<string>();
   try {

@@ -1,39 +1,57 @@
 /**
- * What `som upload` and `som deid` do before the second pass: load the recipe (failing
- * fast on a bad one), run the first pass over the inputs, and get the aliases.
+ * What `som upload` and `som deid` do before the second pass, in order: load the recipe
+ * (failing fast on a bad one, before anything is read or made), run the first pass over
+ * the inputs, then (only when they hold DICOM files) get the key and the aliases and start
+ * the de-identifier. A caller may open its stores between the two steps.
  */
-import type { AliasSource } from '@som/identifiers';
+import type { Recipe } from '@som/dicom';
+import { DEFAULT_ITEM_LEVEL, type AliasSourceKind, type SecretKey } from '@som/identifiers';
 import { fsObjectRoot, type SomConfig } from './config/types';
 import { scanInputs, type Scan } from './1-scan/scan';
-import { aliasTable, runKey, type Log } from './2-aliases/aliases';
-import { loadRecipe } from './3-deidentify/deid-file';
+import { aliasLookup, runKey, type Log } from './2-aliases/aliases';
 import { startDeidentifier, workerCount, type Deidentifier } from './3-deidentify/deid-pool';
-import type { Report } from './5-summarise/report';
+import { DEID_REPORT_NAME, type Report } from './5-summarise/report';
+import type { RunOptions } from './run-options';
 
-/** Options of {@link prepareRun}. */
-export interface PrepareOptions {
+/**
+ * Options of {@link scanRun}: the run's (`itemLevel`, `entitySource`, `itemSource` make the
+ * DASHER request) and the pass's own.
+ */
+export interface ScanRunOptions extends Pick<
+  RunOptions,
+  'itemLevel' | 'entitySource' | 'itemSource'
+> {
   /** The working directory. */
   cwd: string;
-  /** A `--ids` DASHER response file. */
-  ids?: string;
-  /** Where aliases come from without `ids` (default: the configured DASHER service or the local pseudonymiser). */
-  aliases?: AliasSource;
-  /** Create the key file when missing (false for dry runs). */
-  createKey: boolean;
-  /** The main thread has work of its own (uploads): one de-identification thread fewer. */
-  mainThreadBusy: boolean;
   /** Directories not to walk into. */
   exclude?: readonly string[];
   /** Stop starting files when aborted. */
   signal: AbortSignal;
+}
+
+/**
+ * Options of {@link startRun}: the run's (where the aliases come from, the profile the
+ * recipe was loaded with, for worker threads) and the start's own.
+ */
+export interface StartRunOptions extends Pick<
+  RunOptions,
+  'ids' | 'aliases' | 'itemLevel' | 'profile'
+> {
+  /** Create the key file when missing (false for dry runs). */
+  createKey: boolean;
+  /** The main thread has work of its own (uploads): one de-identification thread fewer. */
+  mainThreadBusy: boolean;
   /** The environment (for `SOM_WORKERS`). */
   env: NodeJS.ProcessEnv;
 }
 
-/** The first pass's result and what de-identifies its files (close it when done). */
-export interface PreparedRun {
-  scan: Scan;
+/** What de-identifies the files of a run (close it when done), with its key and aliases' source. */
+export interface StartedRun {
   deidentifier: Deidentifier;
+  /** The key that makes the local aliases and remaps UIDs. */
+  key: SecretKey;
+  /** Where the aliases came from. */
+  aliasSource: AliasSourceKind;
 }
 
 /** Where som keeps its own data (directories and the key file): never walked as input. */
@@ -42,36 +60,68 @@ function dataDirectories(config: SomConfig): string[] {
   return [config.dataDir, config.keyFile, ...(root !== undefined ? [root] : [])];
 }
 
-/** Recipe, first pass, key and aliases, in that order. */
-export async function prepareRun(
+/**
+ * The first pass over `inputs` (folders `som deid` wrote are skipped). When they hold no
+ * DICOM file the report says so (`noDicomFiles`) and the run should stop there: no key file
+ * is created for a typo in a path.
+ */
+export async function scanRun(
   inputs: readonly string[],
   config: SomConfig,
-  log: Log,
   report: Report,
-  options: PrepareOptions,
-): Promise<PreparedRun> {
-  const recipe = await loadRecipe(config.recipe);
-  const exclude = [...(options.exclude ?? []), ...dataDirectories(config)];
+  options: ScanRunOptions,
+): Promise<Scan> {
   const scan = await scanInputs(
     inputs,
-    { cwd: options.cwd, concurrency: config.concurrency, signal: options.signal, exclude },
+    {
+      cwd: options.cwd,
+      concurrency: config.concurrency,
+      signal: options.signal,
+      exclude: [...(options.exclude ?? []), ...dataDirectories(config)],
+      skipDirectoriesHolding: DEID_REPORT_NAME,
+      request: {
+        itemLevel: options.itemLevel ?? DEFAULT_ITEM_LEVEL,
+        ...(options.entitySource !== undefined ? { entitySource: options.entitySource } : {}),
+        ...(options.itemSource !== undefined ? { itemSource: options.itemSource } : {}),
+      },
+    },
     report,
   );
-  // No key file is created for a run with nothing to de-identify (a typo in a path).
-  const createKey = options.createKey && scan.files.length > 0;
-  const { key, origin, worker } = await runKey(config, log, createKey);
+  if (scan.files.length === 0 && !options.signal.aborted) report.noDicomFiles = true;
+  return scan;
+}
+
+/** The key, the aliases of the scanned files, and a de-identifier with `recipe`. */
+export async function startRun(
+  scan: Scan,
+  recipe: Recipe,
+  config: SomConfig,
+  log: Log,
+  options: StartRunOptions,
+): Promise<StartedRun> {
+  const { key, origin, worker } = await runKey(config, log, options.createKey);
   if (!options.createKey && origin !== config.keyFile && config.secret === undefined) {
     log(
       `som: no key file ${config.keyFile} yet: this dry run uses a temporary key, so its aliases are not the ones a real run gives`,
     );
   }
-  const aliases = await aliasTable(scan.request, config, key, log, options.ids, options.aliases);
+  const { lookup, aliasSource } = await aliasLookup(scan.request, scan.files, config, key, log, {
+    ...(options.ids !== undefined ? { idsFile: options.ids } : {}),
+    ...(options.aliases !== undefined ? { source: options.aliases } : {}),
+    ...(options.itemLevel !== undefined ? { itemLevel: options.itemLevel } : {}),
+    requestLevel: options.itemLevel ?? DEFAULT_ITEM_LEVEL,
+  });
   const threads = workerCount(
     options.env,
     config.concurrency,
     scan.files.length,
     options.mainThreadBusy,
   );
-  const init = { ...worker, ...(config.recipe !== undefined ? { recipeFile: config.recipe } : {}) };
-  return { scan, deidentifier: startDeidentifier(aliases, { recipe, key }, init, threads) };
+  const init = {
+    ...worker,
+    ...(config.recipe !== undefined ? { recipeFile: config.recipe } : {}),
+    ...(options.profile !== undefined ? { profile: options.profile } : {}),
+  };
+  const deidentifier = startDeidentifier(lookup, { recipe, key }, init, threads);
+  return { deidentifier, key, aliasSource };
 }

@@ -5,11 +5,11 @@
  */
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { DEID_REPORT_NAME, deidentifyTree } from '@som/publish';
+import { DEID_REPORT_NAME, deidentifyTree, type RunSummary } from '@som/publish';
 import { RunOutput } from '../io/run-output';
 import { EXIT, type Runtime } from '../runtime';
 import { configFor, type GlobalOptions } from './common';
-import { addRunFlags, type RunFlags } from './flags';
+import { addRunFlags, runOptions, type RunFlags } from './flags';
 
 interface DeidCommandOptions extends GlobalOptions, RunFlags {
   out: string;
@@ -23,22 +23,28 @@ async function deid(
 ): Promise<number> {
   const config = configFor(runtime, options, { stores: false });
   const out = resolve(runtime.cwd, options.out);
-  const run = new RunOutput(runtime.output, options.json === true, { command: 'deid', out });
+  const run = new RunOutput(
+    runtime.output,
+    options.json === true,
+    { command: 'deid', out },
+    options.strict === true,
+  );
+  let result: RunSummary;
   try {
-    await deidentifyTree(inputs, {
-      out,
+    result = await deidentifyTree(inputs, {
+      ...runOptions(options),
+      out: options.out,
       config,
       cwd: runtime.cwd,
       env: runtime.env,
       signal: runtime.signal,
-      ...(options.ids !== undefined ? { ids: options.ids } : {}),
       ...run.hooks('deid'),
     });
   } finally {
     run.stopProgress();
   }
   const headline = `deid into ${out} (report: ${DEID_REPORT_NAME})`;
-  const summary = await run.finish(runtime.signal.aborted, headline, 'written');
+  const summary = await run.finish(result, headline, 'written', `listed in ${DEID_REPORT_NAME}`);
   return summary.ok ? EXIT.ok : EXIT.failed;
 }
 
@@ -62,7 +68,10 @@ export function registerDeid(
       'output directory (created when missing); a file given directly lands at <dir>/<its name>',
     );
   addRunFlags(command)
-    .option('--json', `also print the report (as in ${DEID_REPORT_NAME}) on stdout`)
+    .option(
+      '--json',
+      `also print the report (as in ${DEID_REPORT_NAME}: per file its path, outcome, reason, entity, item, output, noItemAlias) on stdout`,
+    )
     .action(async (inputs: string[], _options: DeidCommandOptions, command: Command) => {
       done(await deid(runtime, inputs, command.optsWithGlobals<DeidCommandOptions>()));
     });

@@ -5,7 +5,7 @@
 import type { Command } from 'commander';
 import { printRecords } from '../io/records';
 import { EXIT, type Runtime } from '../runtime';
-import { configFor, withClient, type GlobalOptions } from './common';
+import { configFor, requireScope, withClient, type GlobalOptions } from './common';
 
 interface LsOptions extends GlobalOptions {
   json?: boolean;
@@ -18,10 +18,7 @@ async function ls(
   options: LsOptions,
 ): Promise<number> {
   return withClient(configFor(runtime, options), async (client) => {
-    // A collection or entity that does not exist is NotFound, not an empty list.
-    if (collection !== undefined && entity === undefined) await client.getCollection(collection);
-    if (collection !== undefined && entity !== undefined)
-      await client.getEntity({ collection, entity });
+    await requireScope(client, collection, entity);
     const records =
       collection === undefined
         ? client.listCollections()

@@ -11,10 +11,11 @@ import {
   type SearchInput,
 } from '@som/core';
 import { printRecords } from '../io/records';
+import { counted } from '../io/words';
 import { EXIT, type Runtime } from '../runtime';
 import { fieldType } from '../field-types';
 import { parseSearchTerm, SEARCH_TERM_SYNTAX } from '../search-terms';
-import { configFor, positiveInteger, withClient, type GlobalOptions } from './common';
+import { configFor, positiveInteger, requireScope, withClient, type GlobalOptions } from './common';
 
 interface SearchOptions extends GlobalOptions {
   kind: string;
@@ -74,6 +75,7 @@ async function search(runtime: Runtime, terms: string[], options: SearchOptions)
     ...(options.entity !== undefined ? { entity: options.entity } : {}),
   };
   return withClient(configFor(runtime, options), async (client) => {
+    await requireScope(client, options.collection, options.entity);
     const more = { value: false };
     const count = await printRecords(
       runtime.output,
@@ -82,8 +84,7 @@ async function search(runtime: Runtime, terms: string[], options: SearchOptions)
     );
     if (more.value)
       runtime.output.message(`som: showing the first ${count} matches; more match (raise --limit)`);
-    else if (!options.json)
-      runtime.output.message(`som: ${count} ${count === 1 ? 'match' : 'matches'}`);
+    else if (!options.json) runtime.output.message(`som: ${counted(count, 'match', 'matches')}`);
     return EXIT.ok;
   });
 }

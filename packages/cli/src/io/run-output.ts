@@ -11,9 +11,11 @@ import {
   type ReportSink,
   type ReportSummary,
   type RunOptions,
+  type RunSummary,
 } from '@som/publish';
 import type { Output } from './output';
 import { startProgress, type Progress } from './progress';
+import { counted } from './words';
 import { LineSink, ProblemSink } from './sinks';
 
 /** The output side of one run over files. */
@@ -27,23 +29,20 @@ export class RunOutput {
    * @param output where to print.
    * @param json print the report as JSON on stdout (and nothing else there).
    * @param header fields of the JSON report before its files (e.g. the command).
-   * @param extra more sinks (e.g. a report file).
+   * @param strict a skipped file fails the run (`--strict`).
    */
   constructor(
     private readonly output: Output,
     private readonly json: boolean,
     header: Record<string, unknown>,
-    extra: readonly ReportSink[] = [],
+    strict = false,
   ) {
     this.problems = new ProblemSink(output);
-    const sinks: ReportSink[] = [...extra];
-    if (json)
-      sinks.push(
-        new JsonReportSink((text) => output.stdout.write(output.secrets.redact(text)), header),
-      );
+    const sinks: ReportSink[] = [];
+    if (json) sinks.push(new JsonReportSink((text) => output.write(text), header));
     if (output.interactive) sinks.push(this.problems);
     else if (!json) sinks.push(new LineSink(output));
-    this.report = new Report(sinks);
+    this.report = new Report(sinks, { strict });
   }
 
   /**
@@ -73,22 +72,37 @@ export class RunOutput {
   }
 
   /**
-   * Close the report and print `<headline>: <summary>` (stdout, or stderr with `--json`),
-   * then every file that was not done (stderr).
+   * Close the report of the run that returned `result` and print `<headline>: <summary>`
+   * (stdout, or stderr with `--json`), then every file that was not done (stderr) but those
+   * an interruption left, which are only counted (the report lists them), and that there was
+   * nothing to do.
    * @param notDone what happened to the others, e.g. `uploaded`.
+   * @param where where the files an interruption left are listed, e.g. `listed by --json`.
    */
-  async finish(interrupted: boolean, headline: string, notDone: string): Promise<ReportSummary> {
-    const summary = await this.report.finish(interrupted);
+  async finish(
+    result: RunSummary,
+    headline: string,
+    notDone: string,
+    where = 'listed by --json',
+  ): Promise<ReportSummary> {
+    this.report.noDicomFiles = result.noDicomFiles;
+    const summary = await this.report.finish(result.stopped);
     const text = `som: ${headline}: ${summaryLine(summary)}`;
     if (this.json) this.output.message(text);
     else this.output.line(text);
-    const { problems } = this.report;
+    const problems = this.report.problems.filter((p) => p.outcome !== 'interrupted');
     if (problems.length > 0) {
       this.output.message(
         `som: ${problems.length} ${problems.length === 1 ? 'file was' : 'files were'} not ${notDone}:`,
       );
       for (const problem of problems) this.output.message(`  ${entryLine(problem)}`);
     }
+    const left = summary.counts.interrupted;
+    if (left > 0)
+      this.output.message(
+        `som: ${counted(left, 'file', 'files')} not started (interrupted): ${where}`,
+      );
+    if (summary.noDicomFiles) this.output.error('no DICOM files found');
     return summary;
   }
 }

@@ -9,15 +9,17 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { SomError, isValidUid, sanitizeUid } from '@som/core';
 import {
+  checkRecipeVariables,
   defaultRecipe,
   deidentify,
   layerRecipes,
   parseRecipe,
   type DeidAliases,
   type DeidResult,
+  type ProfileOptions,
   type Recipe,
 } from '@som/dicom';
-import type { AliasTable, PseudonymKey } from '@som/identifiers';
+import type { FileAliasLookup, PseudonymKey } from '@som/identifiers';
 import type { ScannedFile } from '../1-scan/scan';
 import { fileHolds, writeFileAtomically } from './atomic-file';
 import { assembleInPlace, readWithHeadroom } from './in-place';
@@ -34,34 +36,36 @@ export interface DeidentifiedFile {
   entity: string;
   /** The image uid: the (remapped) SOP Instance UID. */
   image: string;
-  /** The alias of the file's study. */
-  item: string;
+  /** The alias of the file's item (accession, study or image); absent when it has none. */
+  item?: string;
 }
 
 /**
- * The recipe of a run: the default PS3.15 profile, or the rules of `recipeFile` deciding
- * first with the default profile deciding whatever they do not mention.
+ * The recipe of a run: the default PS3.15 profile with `profile`'s options, or the rules of
+ * `recipeFile` deciding first with that profile deciding whatever they do not mention.
+ * @throws SomError InvalidArgument for a recipe that cannot be read or parsed, or that names
+ *   a variable no file can have (before any file is read).
  */
-export async function loadRecipe(recipeFile: string | undefined): Promise<Recipe> {
-  const profile = defaultRecipe({});
-  if (recipeFile === undefined) return profile;
-  return layerRecipes(parseRecipe(await readFile(recipeFile, 'utf8'), recipeFile), profile);
+export async function loadRecipe(
+  recipeFile: string | undefined,
+  profile: ProfileOptions = {},
+): Promise<Recipe> {
+  const base = defaultRecipe(profile);
+  if (recipeFile === undefined) return base;
+  const recipe = parseRecipe(await readFile(recipeFile, 'utf8'), recipeFile);
+  checkRecipeVariables(recipe);
+  return layerRecipes(recipe, base);
 }
 
 /**
- * The aliases of `file` in `table`.
- * @throws SomError NotFound naming the table, never the original identifier.
+ * The aliases of `file` in `lookup`: its patient's, and its item's when one of the
+ * patient's items identifies it.
+ * @throws SomError naming the response, never an original identifier: NotFound when the
+ *   patient has no result, InvalidArgument when the item that matches is ambiguous.
  */
-export function aliasesOf(file: ScannedFile, table: AliasTable): DeidAliases {
-  if (!table.hasEntity(file.entityId))
-    throw new SomError('NotFound', `${table.source} has no alias for the patient of this file`);
-  if (!table.hasItem(file.entityId, file.itemId))
-    throw new SomError('NotFound', `${table.source} has no alias for the study of this file`);
-  const entity = table.entity(file.entityId);
-  return {
-    entity: { ...entity, items: [...entity.items] },
-    item: table.item(file.entityId, file.itemId),
-  };
+export function aliasesOf(file: ScannedFile, lookup: FileAliasLookup): DeidAliases {
+  const { entity, item } = lookup.aliasesOf(file);
+  return { entity: { ...entity, items: [...entity.items] }, ...(item ? { item } : {}) };
 }
 
 /** The MD5 of `bytes`, lowercase hex. */
@@ -88,7 +92,7 @@ interface Deidentified {
   result: DeidResult;
   entity: string;
   image: string;
-  item: string;
+  item?: string;
 }
 
 /** Read the file at `path` (named `source` in errors) and de-identify it in memory. */
@@ -121,7 +125,7 @@ async function deidentifyFile(
     image: isValidUid(result.sopInstanceUid)
       ? result.sopInstanceUid
       : sanitizeUid(result.sopInstanceUid),
-    item: aliases.item?.suid ?? '',
+    ...(aliases.item ? { item: aliases.item.suid } : {}),
   };
 }
 
@@ -153,8 +157,8 @@ export interface WrittenOutput {
   entity: string;
   /** The image uid: the (remapped) SOP Instance UID. */
   image: string;
-  /** The alias of the file's study. */
-  item: string;
+  /** The alias of the file's item; absent when it has none. */
+  item?: string;
 }
 
 /**
@@ -174,5 +178,6 @@ export async function deidentifyInto(
   const { result, entity, image, item } = await deidentifyFile(path, source, aliases, settings);
   const same = await fileHolds(target, result.parts);
   if (!same) await writeFileAtomically(target, result.parts);
-  return { outcome: same ? 'unchanged' : 'written', size: result.byteLength, entity, image, item };
+  const outcome = same ? 'unchanged' : 'written';
+  return { outcome, size: result.byteLength, entity, image, ...(item ? { item } : {}) };
 }

@@ -9,8 +9,8 @@ import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { SomError, type ErrorCode } from '@som/core';
-import type { DeidAliases } from '@som/dicom';
-import type { AliasTable } from '@som/identifiers';
+import type { DeidAliases, ProfileOptions } from '@som/dicom';
+import type { FileAliasLookup } from '@som/identifiers';
 import {
   aliasesOf,
   deidentifyInto,
@@ -23,11 +23,13 @@ import {
 import type { ScannedFile } from '../1-scan/scan';
 
 /**
- * What a worker starts with: the recipe file (layered over the default profile), and the
- * key itself (`--secret`, `SOM_SECRET`, a dry run's temporary key) or the key file (which
- * exists by then). Never printed.
+ * What a worker starts with: the recipe file (layered over the default profile with its
+ * options), and the key itself (`--secret`, `SOM_SECRET`, a dry run's temporary key) or the
+ * key file (which exists by then). Never printed.
  */
-export type WorkerInit = { recipeFile?: string } & ({ secret: string } | { keyFile: string });
+export type WorkerInit = { recipeFile?: string; profile?: ProfileOptions } & (
+  { secret: string } | { keyFile: string }
+);
 
 /** One file for a worker: to de-identify in memory (hashing it too or not), or into a file. */
 export type WorkerJob = {
@@ -72,7 +74,7 @@ export interface Deidentifier {
    * @throws SomError naming what is wrong; nothing is written then.
    */
   deidentifyInto(file: ScannedFile, target: string): Promise<WrittenOutput>;
-  /** The entity uid (the patient's alias) of a file. @throws SomError NotFound without an alias. */
+  /** The entity uid (the patient's alias) of a file. @throws SomError naming why it has none. */
   entityUid(file: ScannedFile): string;
   /** Stop the threads, if any. */
   close(): Promise<void>;
@@ -89,7 +91,7 @@ export const BEHIND_AT = 4;
 
 /** What both kinds of deidentifier share: the aliases. */
 abstract class AliasedDeidentifier implements Deidentifier {
-  constructor(protected readonly aliases: AliasTable) {}
+  constructor(protected readonly aliases: FileAliasLookup) {}
 
   entityUid(file: ScannedFile): string {
     return entityUidOf(aliasesOf(file, this.aliases));
@@ -103,7 +105,7 @@ abstract class AliasedDeidentifier implements Deidentifier {
 /** De-identifies in the main thread. */
 class InlineDeidentifier extends AliasedDeidentifier {
   constructor(
-    aliases: AliasTable,
+    aliases: FileAliasLookup,
     private readonly settings: DeidSettings,
   ) {
     super(aliases);
@@ -139,7 +141,7 @@ class DeidPool extends AliasedDeidentifier {
   private nextId = 0;
 
   constructor(
-    aliases: AliasTable,
+    aliases: FileAliasLookup,
     private readonly script: string,
     private readonly init: WorkerInit,
     size: number,
@@ -250,7 +252,7 @@ export function workerCount(
 
 /** A deidentifier with `threads` worker threads (0: the main thread). */
 export function startDeidentifier(
-  aliases: AliasTable,
+  aliases: FileAliasLookup,
   settings: DeidSettings,
   init: WorkerInit,
   threads: number,

@@ -13,7 +13,7 @@ const init = workerData as WorkerInit;
 const port = parentPort;
 
 const settings: Promise<DeidSettings> = (async () => ({
-  recipe: await loadRecipe(init.recipeFile),
+  recipe: await loadRecipe(init.recipeFile, init.profile),
   key: 'secret' in init ? SecretKey.from(init.secret) : await loadOrCreateKey(init.keyFile),
 }))();
 

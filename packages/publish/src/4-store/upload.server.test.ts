@@ -14,7 +14,8 @@ import { SecretValue } from '../config/secret-value';
 import type { SomConfig } from '../config/types';
 import type { Deidentifier, HashRequest } from '../3-deidentify/deid-pool';
 import { Report, type FileReport, type Progress } from '../5-summarise/report';
-import { prepareRun } from '../prepare';
+import { loadRecipe } from '../3-deidentify/deid-file';
+import { scanRun, startRun } from '../prepare';
 import { uploadFiles } from './upload';
 
 const SAMPLE = join(__dirname, '..', '..', '..', '..', 'sample', 'dicom');
@@ -73,6 +74,15 @@ class RecordingObjectDriver extends MemoryObjectDriver {
   }
 }
 
+/** The first pass over `in` and a de-identifier of its files. */
+async function prepared(report: Report, signal: AbortSignal) {
+  const scan = await scanRun(['in'], config(), report, { cwd: dir, signal });
+  const recipe = await loadRecipe(undefined);
+  const options = { env: {}, createKey: true, mainThreadBusy: true };
+  const { deidentifier } = await startRun(scan, recipe, config(), () => undefined, options);
+  return { scan, deidentifier };
+}
+
 /** Options of {@link run}. */
 interface RunOptions {
   signal?: AbortSignal;
@@ -88,13 +98,7 @@ async function run(client: Client | undefined, options: RunOptions = {}) {
   const { signal = new AbortController().signal, sendMd5 = false, memoryBudget } = options;
   const entries: FileReport[] = [];
   const report = new Report([{ add: (e) => entries.push(e), finish: async () => undefined }]);
-  const { scan, deidentifier } = await prepareRun(['in'], config(), () => undefined, report, {
-    cwd: dir,
-    env: {},
-    createKey: true,
-    mainThreadBusy: true,
-    signal,
-  });
+  const { scan, deidentifier } = await prepared(report, signal);
   let deidentifying = 0;
   let mostDeidentifying = 0;
   const watched: Deidentifier = {
@@ -263,13 +267,7 @@ describe('uploadFiles', () => {
       if (e.outcome === 'written') controller.abort();
     };
     const report = new Report([{ add: stopAtFirstWrite, finish: async () => undefined }]);
-    const { scan, deidentifier } = await prepareRun(['in'], config(), () => undefined, report, {
-      cwd: dir,
-      env: {},
-      createKey: true,
-      mainThreadBusy: true,
-      signal: controller.signal,
-    });
+    const { scan, deidentifier } = await prepared(report, controller.signal);
     await uploadFiles(
       client,
       scan.files,

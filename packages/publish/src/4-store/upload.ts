@@ -33,6 +33,8 @@ export interface UploadOptions {
   concurrency: number;
   /** Fields added to every image record (`--metadata`). */
   metadata: RecordData;
+  /** Fields added to every entity record (`--entity-metadata`). */
+  entityMetadata?: RecordData;
   /** Stop starting files when aborted; files in flight finish. */
   signal: AbortSignal;
   /**
@@ -151,9 +153,15 @@ async function dryRunFiles(
         entity: attempt.deid.entity,
         image: attempt.deid.image,
         size: attempt.deid.bytes.length,
+        ...noItem(attempt.deid),
       });
   }
   tracker.interrupted(files);
+}
+
+/** The report's mark of a file de-identified without an item alias. */
+function noItem(deid: DeidentifiedFile): { noItemAlias?: true } {
+  return deid.item === undefined ? { noItemAlias: true } : {};
 }
 
 /** `first`, then the rest of `iterator`. */
@@ -180,6 +188,7 @@ async function uploadEntity(
   }
   const ref = { collection: options.collection, entity };
   const byImage = new Map<string, ScannedFile>();
+  const withoutItem = new Set<ScannedFile>();
   const fileOf = new WeakMap<ImageInput, ScannedFile>();
   async function* images(): AsyncGenerator<ImageInput> {
     // The MD5s are computed beside the de-identification when they go to the store; when the
@@ -203,11 +212,12 @@ async function uploadEntity(
         continue;
       }
       byImage.set(deid.image, file);
-      const metadata = { ...deid.searchable, ...options.metadata };
+      if (deid.item === undefined) withoutItem.add(file);
       const input: ImageInput = {
         uid: deid.image,
         bytes: deid.bytes,
-        metadata,
+        metadata: deid.searchable,
+        userMetadata: options.metadata,
         ...md5Of(deid, options.sendMd5),
       };
       fileOf.set(input, file);
@@ -233,6 +243,7 @@ async function uploadEntity(
         outcome,
         ...where,
         ...(result.size !== undefined ? { size: result.size } : {}),
+        ...(withoutItem.has(file) ? { noItemAlias: true as const } : {}),
       });
     }
   };
@@ -241,6 +252,7 @@ async function uploadEntity(
     await client.uploadDataset({
       collection: ref.collection,
       uid: entity,
+      ...(options.entityMetadata !== undefined ? { metadata: options.entityMetadata } : {}),
       images,
       concurrency: options.concurrency,
       signal: options.signal,
