@@ -435,15 +435,15 @@ describe('Client', () => {
       collection,
       uid: 'e',
       metadata: { Arm: 'B', Visits: 3 },
+      keepMetadata: true,
       images: [
         {
           uid: 'a',
           bytes: Buffer.from('a'),
           metadata: { Modality: 'CT' },
-          userMetadata: { Site: 'X' },
+          userMetadata: { Site: 'X', Cohort: 7 },
         },
       ],
-      imagesMetadata: { a: { Cohort: 7 } },
     });
     const before = (await client.getImage({ collection, entity: 'e', image: 'a' })).data;
     expect(before).toMatchObject({ Modality: 'CT', Site: 'X', Cohort: 7 });
@@ -463,12 +463,29 @@ describe('Client', () => {
       Visits: 3,
     });
     // Other fields, same bytes: the object is written again, to keep the new ones.
+    const same = await client.uploadDataset({
+      collection,
+      uid: 'e',
+      metadata: { Arm: 'B', Visits: 3 },
+      keepMetadata: true,
+      images: [{ uid: 'a', bytes: Buffer.from('a'), userMetadata: { Cohort: 7, Site: 'X' } }],
+    });
+    expect(same.counts.uploaded).toBe(0);
     const again = await client.uploadDataset({
       collection,
       uid: 'e',
       images: [{ uid: 'a', bytes: Buffer.from('a'), userMetadata: { Site: 'Y' } }],
     });
     expect(again.counts.uploaded).toBe(1);
+    // Fields that are not kept do not make the object change.
+    const other = await client.uploadDataset({
+      collection,
+      uid: 'e',
+      metadata: { Arm: 'C' },
+      images: [{ uid: 'a', bytes: Buffer.from('a'), userMetadata: { Site: 'Y' } }],
+      imagesMetadata: { a: { Cohort: 8 } },
+    });
+    expect(other.counts).toMatchObject({ uploaded: 0, recorded: 1 });
     await expect(
       client.uploadDataset({
         collection,

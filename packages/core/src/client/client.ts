@@ -146,9 +146,14 @@ export interface UploadDatasetInput {
   uid: string;
   /** The images: paths, or inputs with bytes/streams; may be an async stream of them. */
   images: Iterable<ImageSource> | AsyncIterable<ImageSource>;
-  /** Fields of the entity record (kept with every image's object too, see {@link ImageInput.userMetadata}). */
+  /** Fields of the entity record. */
   metadata?: RecordData;
-  /** User fields per image uid, merged into each image's own (and kept with its object). */
+  /**
+   * Keep `metadata` with every image's object too (its user metadata), so that
+   * `verify({ repair: true })` rebuilds a lost entity record with it.
+   */
+  keepMetadata?: boolean;
+  /** Fields per image uid, merged into each image's own metadata. */
   imagesMetadata?: Record<string, RecordData>;
   /** Images uploaded at once (default {@link DEFAULT_UPLOAD_CONCURRENCY}). */
   concurrency?: number;
@@ -341,7 +346,8 @@ export class Client {
         try {
           const image = resolveImage(source);
           const extra = input.imagesMetadata?.[image.uid] ?? {};
-          return await this.storeImage(ref, image, extra, input.metadata ?? {});
+          const entityFields = input.keepMetadata === true ? (input.metadata ?? {}) : {};
+          return await this.storeImage(ref, image, extra, entityFields);
         } catch (err) {
           const image = typeof source === 'string' ? source : (source.path ?? source.uid ?? '?');
           const error = toSomError(err, `image ${image}`);
@@ -511,8 +517,8 @@ export class Client {
 
   /**
    * Store one image's object (unless the same bytes and kept fields are there) and work out
-   * its record. `extra` are more user fields of the image, `entityFields` the user fields of
-   * its entity (both kept with the object). Returns the record still to be written as
+   * its record. `extra` are more fields of the image; its `userMetadata` and `entityFields`
+   * (its entity's) are kept with the object. Returns the record still to be written as
    * `pending` (written in batches by the caller).
    */
   private async storeImage(
@@ -529,13 +535,12 @@ export class Client {
     const base = { image: ref, source: describeImage(image) };
     try {
       const objectName = imageObjectKey(ref);
-      const userFields = { ...image.userMetadata, ...extra };
       const metadata = validateUserMetadata(
-        { ...image.metadata, ...userFields },
+        { ...image.metadata, ...image.userMetadata, ...extra },
         `image ${base.source}`,
       );
       const kept = keptFieldsMetadata(
-        { image: userFields, entity: entityFields },
+        { image: image.userMetadata ?? {}, entity: entityFields },
         `image ${base.source}`,
       );
       const contentType = image.contentType ?? DICOM_CONTENT_TYPE;

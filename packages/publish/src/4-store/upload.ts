@@ -252,7 +252,9 @@ async function uploadEntity(
     await client.uploadDataset({
       collection: ref.collection,
       uid: entity,
-      ...(options.entityMetadata !== undefined ? { metadata: options.entityMetadata } : {}),
+      ...(options.entityMetadata !== undefined
+        ? { metadata: options.entityMetadata, keepMetadata: true }
+        : {}),
       images,
       concurrency: options.concurrency,
       signal: options.signal,
