@@ -18,6 +18,8 @@ export type ElementPlan =
   | { readonly op: 'value'; readonly tag: Tag; readonly vr: string; readonly value: Buffer }
   /** A kept sequence whose items changed. */
   | { readonly op: 'sequence'; readonly element: DicomElement; readonly items: readonly ItemPlan[] }
+  /** An element already encoded (header, value and any delimiter), e.g. cleaned encapsulated pixel data. */
+  | { readonly op: 'encoded'; readonly tag: Tag; readonly bytes: Buffer }
   /** A new sequence of defined length, one element list per item. */
   | {
       readonly op: 'new-sequence';
@@ -118,6 +120,9 @@ function writeElements(plans: readonly ElementPlan[], dataset: DicomDataset): Ch
       case 'value':
         out.push(encodeHeader(plan.tag, plan.vr, plan.value.length, encoding));
         out.push(plan.value);
+        break;
+      case 'encoded':
+        out.push(plan.bytes);
         break;
       case 'sequence':
         out.append(writeSequence(plan.element, plan.items, dataset));

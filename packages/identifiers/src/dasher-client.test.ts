@@ -14,7 +14,7 @@ import { dasherSecretsPathFromEnv } from './dasher-secrets';
 import { normaliseDasherRequest } from './request';
 import { parseDasherResponse } from './response';
 import type { DasherRequest } from './types';
-import { fakeAnswer, fakeJitter, fakeSuid, FakeDasher } from './__tests__/fake-dasher';
+import { fakeAnswer, fakeJitter, fakeSuid, FakeDasher } from '@som/testing';
 
 const ACCESS = `ACCESS-${randomBytes(8).toString('hex')}`;
 const REFRESH = `REFRESH-${randomBytes(8).toString('hex')}`;
@@ -245,7 +245,7 @@ describe('DasherClient against a local DASHER', () => {
     fake.script = ['malformed'];
     const err = await failure(client().aliasesFor(request), 'InvalidArgument');
     expect(err.message).toBe(
-      `DASHER response from ${fake.baseUrl}/identifiers/api/v1/uid/test is not valid JSON`,
+      `DASHER response from ${fake.baseUrl}/identifiers/api/v1/uid/test is not valid JSON: expected a value (object, array, string, number, true, false or null) at line 1, column 1`,
     );
     expect(fake.uidHits).toBe(1);
   });

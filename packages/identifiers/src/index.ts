@@ -44,7 +44,7 @@ export {
   type LocalPseudonymiserOptions,
 } from './pseudonymiser';
 export { DASHER_SECRETS_ENV, dasherSecretsPathFromEnv } from './dasher-secrets';
-export { DEFAULT_RETRY_POLICY, type RetryPolicy } from './retry';
+export { DEFAULT_RETRY_POLICY, type RetryPolicy } from '@som/core';
 export {
   DEFAULT_BATCH_LIMITS,
   mergeDasherResponses,

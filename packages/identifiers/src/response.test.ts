@@ -321,12 +321,14 @@ describe('readDasherResponseFile', () => {
     const err = await readDasherResponseFile(path).catch((e: unknown) => e);
     expect(isSomError(err, 'InvalidArgument')).toBe(true);
     expect((err as SomError).message).toBe(
-      `DASHER response file ${path} is not valid JSON (line 2, column 27)`,
+      `DASHER response file ${path} is not valid JSON: expected "," or "}" at line 2, column 27`,
     );
 
     await writeFile(path, 'MRN-SECRET-123 is not json');
     const err2 = await readDasherResponseFile(path).catch((e: unknown) => e);
-    expect((err2 as SomError).message).toBe(`DASHER response file ${path} is not valid JSON`);
+    expect((err2 as SomError).message).toBe(
+      `DASHER response file ${path} is not valid JSON: expected a value (object, array, string, number, true, false or null) at line 1, column 1`,
+    );
     expect((err2 as SomError).cause).toBeUndefined();
   });
 

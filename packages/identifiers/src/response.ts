@@ -3,9 +3,8 @@
  * service. Every problem is collected and reported together, one per line, naming the id.
  */
 import { readFile } from 'node:fs/promises';
-import { isValidUid, SomError } from '@som/core';
+import { isJsonObject, isValidUid, parseJson, SomError } from '@som/core';
 import { fileReadError } from './files';
-import { isJsonObject, parseJsonText } from './json';
 import { isIsoTimestamp } from './timestamp';
 import type {
   DasherRequest,
@@ -258,5 +257,5 @@ export async function readDasherResponseFile(
   } catch (err) {
     throw fileReadError(path, what, err);
   }
-  return parseDasherResponse(parseJsonText(text, `${what} ${path}`), path, request);
+  return parseDasherResponse(parseJson(text, `${what} ${path}`), path, request);
 }

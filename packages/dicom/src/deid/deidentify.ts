@@ -12,6 +12,8 @@ import { RECIPE_VARIABLES, type Recipe, type RecipeFunction } from '../recipe/ty
 import { Tags } from '../tags';
 import { remapUidValues } from '../uids';
 import { writeDataset } from '../writer';
+import type { PixelFilter, PixelRegion } from '../pixels/filter-types';
+import { applyPixelStep, type PixelCleaning, pixelStep } from '../pixels/step';
 import { Engine } from './engine';
 import { buildMeta } from './meta';
 import { searchableFields } from './searchable';
@@ -41,6 +43,15 @@ export interface DeidOptions {
   readonly functions?: Readonly<Record<string, RecipeFunction>>;
   /** More variables for `var:<name>` (the alias variables cannot be overridden). */
   readonly variables?: Readonly<Record<string, string | number>>;
+  /** Variable names a recipe may use although this file has no value for them (the rules decline), e.g. `RecipeVariableTable.names`. */
+  readonly variableNames?: readonly string[];
+  /**
+   * The pixel filter that screens the file for burned-in identity (see `DEFAULT_PIXEL_FILTER`);
+   * undefined: the recipe's own `%filter` sections, if it has any; null: no screening.
+   */
+  readonly pixelFilter?: PixelFilter | null;
+  /** Regions to blank in every frame besides the filter's (e.g. text found by OCR). */
+  readonly redactRegions?: readonly PixelRegion[];
 }
 
 /** The result of {@link deidentify}. */
@@ -60,6 +71,13 @@ export interface DeidResult {
   readonly searchable: Record<string, string | number>;
   /** The output's SOP Instance UID (remapped unless the recipe keeps UIDs). */
   readonly sopInstanceUid: string;
+  /** What was blanked in the pixel data; absent when the pixel data is the input's, byte for byte. */
+  readonly pixelCleaning?: PixelCleaning;
+  /**
+   * The origins (`my.recipe line 12`) of the recipe rules whose field selected something in
+   * this file (rules of parsed recipes, not the default profile's), for {@link SelectorTally}.
+   */
+  readonly matchedRules: readonly string[];
 }
 
 /** The 128-byte preamble (zeros: the input's may hold anything) and `DICM`. */
@@ -97,7 +115,14 @@ function run(bytes: Buffer, options: DeidOptions): DeidResult {
     functions: options.functions ?? {},
     uidKey: options.uidKey,
   });
+  const pixels = pixelStep(
+    parsed,
+    header,
+    options.pixelFilter === null ? undefined : (options.pixelFilter ?? options.recipe.pixelFilter),
+    options.redactRegions,
+  );
   const plans = engine.planTopLevel(parsed.dataset);
+  if (pixels) applyPixelStep(plans, pixels);
 
   const metaClass = header.string(Tags.MediaStorageSOPClassUID);
   const metaInstance = header.string(Tags.MediaStorageSOPInstanceUID);
@@ -127,7 +152,13 @@ function run(bytes: Buffer, options: DeidOptions): DeidResult {
     ? [headBytes, ...writeDataset(plans.slice(split), parsed.dataset).parts]
     : [headBytes];
   const outHeader = new DicomHeader(readBack(headBytes, source));
-  return new DeidOutput(parts, outHeader, sopInstanceUid);
+  return new DeidOutput(
+    parts,
+    outHeader,
+    sopInstanceUid,
+    [...engine.matched].map((r) => r.origin),
+    pixels?.cleaning,
+  );
 }
 
 /** Parse what was written; a failure is a bug of this package, reported as Internal. */
@@ -155,6 +186,8 @@ class DeidOutput implements DeidResult {
     readonly parts: readonly Buffer[],
     readonly header: DicomHeader,
     readonly sopInstanceUid: string,
+    readonly matchedRules: readonly string[],
+    readonly pixelCleaning: PixelCleaning | undefined,
   ) {
     this.byteLength = parts.reduce((n, p) => n + p.length, 0);
   }
@@ -229,6 +262,10 @@ function aliasVariables(
   set('item_timestamp', item?.jittered_timestamp);
   return {
     variables,
-    known: new Set([...RECIPE_VARIABLES, ...Object.keys(options.variables ?? {})]),
+    known: new Set([
+      ...RECIPE_VARIABLES,
+      ...Object.keys(options.variables ?? {}),
+      ...(options.variableNames ?? []),
+    ]),
   };
 }
