@@ -13,6 +13,7 @@ import { createInterface } from 'node:readline';
 import { SomError, isJsonObject, parseJson, validateUid } from '@som/core';
 import type { AliasSourceKind } from '@som/identifiers';
 import { temporaryPathFor } from '../3-deidentify/atomic-file';
+import type { FileReport, RunSummary } from '../5-summarise/report';
 import type { ShardTotals } from './assign';
 
 /** The version of the plan format this som writes and reads. */
@@ -245,6 +246,19 @@ export function parsePlan(text: string, shown: string): Plan {
     recipeDigest: digest,
     aliasSource,
   };
+}
+
+/**
+ * The text of a report in the plan directory: `header`'s fields, then `files` (the report
+ * entries) and the summary (the counts of `summary`), as `som upload --json` lays them out.
+ */
+export function reportText(
+  header: Record<string, unknown>,
+  files: readonly FileReport[],
+  summary: RunSummary,
+): string {
+  const counts = Object.fromEntries(Object.entries(summary).filter(([key]) => key !== 'problems'));
+  return `${JSON.stringify({ ...header, files, summary: counts }, null, 2)}\n`;
 }
 
 /** The text of `plan.json` for `plan`. */
