@@ -46,7 +46,14 @@ export {
   type OutcomeCounts,
 } from './5-summarise/report';
 export { planRun, MAX_SHARDS, type PlanOptions, type PlanResult } from './scale-out/plan';
-export { runShard, readPlan, type ShardOptions, type ShardResult } from './scale-out/shard';
+export {
+  checkShard,
+  runShard,
+  readPlan,
+  type ShardCheck,
+  type ShardOptions,
+  type ShardResult,
+} from './scale-out/shard';
 export {
   finalizePlan,
   type FinalizeOptions,

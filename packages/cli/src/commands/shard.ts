@@ -5,7 +5,7 @@
  * wrong (nothing stored), 75 anything a retry may fix (a store unreachable).
  */
 import { SomError, errorCode, errorMessage, type ErrorCode } from '@som/core';
-import { openClient, runShard } from '@som/publish';
+import { checkShard, openClient, runShard } from '@som/publish';
 import { GarbageCollector } from '../collect-garbage';
 import { RunOutput } from '../io/run-output';
 import { EXIT, type Runtime } from '../runtime';
@@ -41,23 +41,27 @@ async function runOneShard(runtime: Runtime, options: ShardCommandOptions): Prom
     command: 'upload',
     plan: options.plan,
   });
+  const shard = {
+    config,
+    plan: options.plan,
+    ...(options.shard !== undefined ? { shard: options.shard } : {}),
+    somVersion: VERSION,
+    metadata,
+    cwd: runtime.cwd,
+    env: runtime.env,
+    signal: runtime.signal,
+    ...run.hooks('shard'),
+  };
+  // Everything is checked before a store is opened (and the embedded default created).
+  const checked = await checkShard(shard);
   const client = await openClient({ config });
   const garbage = new GarbageCollector();
   let result;
   try {
-    result = await runShard({
-      client,
-      config,
-      plan: options.plan,
-      ...(options.shard !== undefined ? { shard: options.shard } : {}),
-      somVersion: VERSION,
-      metadata,
-      cwd: runtime.cwd,
-      env: runtime.env,
-      signal: runtime.signal,
-      ...run.hooks('shard'),
-      onBytesReleased: (bytes) => garbage.letGo(bytes),
-    });
+    result = await runShard(
+      { ...shard, client, onBytesReleased: (bytes) => garbage.letGo(bytes) },
+      checked,
+    );
   } finally {
     run.stopProgress();
     await client.close().catch(() => undefined);

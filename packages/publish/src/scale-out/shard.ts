@@ -9,10 +9,11 @@ import { open, readFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import { SomError, type Client, type RecordData } from '@som/core';
-import { LocalPseudonymiser, keyFingerprint } from '@som/identifiers';
+import { LocalPseudonymiser, keyFingerprint, type SecretKey } from '@som/identifiers';
 import { runKey } from '../2-aliases/aliases';
 import type { FileReport, RunSummary } from '../5-summarise/report';
 import { publish } from '../publish';
+import type { SomConfig } from '../config/types';
 import { runConfig, type RunOptions } from '../run-options';
 import {
   PLAN_FILE_MODE,
@@ -100,26 +101,32 @@ async function claimAttempt(paths: PlanDirectory, index: number, start: string):
   }
 }
 
+/** What {@link checkShard} found: the plan, the shard, and the key its aliases are made with. */
+export interface ShardCheck {
+  paths: PlanDirectory;
+  plan: Plan;
+  index: number;
+  source: string;
+  key: SecretKey;
+  config: SomConfig;
+}
+
 /**
- * Upload shard `i` of the plan in `options.plan` (see the module comment).
+ * Check that this process may run a shard of the plan in `options.plan`, touching no store.
  * @throws SomError InvalidArgument when the plan cannot be read, the shard index is missing
  *   or out of range, the engine's task count is not the plan's, or the som version, the
- *   key's fingerprint or the recipe's digest differ from the plan's: before anything is
- *   stored. Errors of the stores propagate as from `publish`.
+ *   key's fingerprint or the recipe's digest differ from the plan's.
  */
-export async function runShard(options: ShardOptions): Promise<ShardResult> {
-  const cwd = options.cwd ?? process.cwd();
-  const env = options.env ?? process.env;
-  const paths = new PlanDirectory(resolve(cwd, options.plan));
+export async function checkShard(options: Omit<ShardOptions, 'client'>): Promise<ShardCheck> {
+  const paths = new PlanDirectory(resolve(options.cwd ?? process.cwd(), options.plan));
   const plan = await readPlan(paths);
   if (plan.som !== options.somVersion)
     throw mismatch(
       `the plan was made by som ${plan.som} and this is som ${options.somVersion}: run the shards with the som that planned, or plan again`,
     );
-  const { index, source } = resolveShard(options.shard, env, plan.shards);
-  const config = runConfig(options, options.client);
-  const log = (text: string): void => options.onMessage?.(text);
-  const { key, origin } = await runKey(config, log, false);
+  const { index, source } = resolveShard(options.shard, options.env ?? process.env, plan.shards);
+  const config = runConfig(options);
+  const { key, origin } = await runKey(config, (text) => options.onMessage?.(text), false);
   if (keyFingerprint(key) !== plan.keyFingerprint)
     throw mismatch(
       `the pseudonymisation key (${origin}, fingerprint ${keyFingerprint(key)}) is not the one the plan was made with (fingerprint ${plan.keyFingerprint}): give the same key, e.g. as SOM_SECRET`,
@@ -129,7 +136,19 @@ export async function runShard(options: ShardOptions): Promise<ShardResult> {
     throw mismatch(
       `the recipe (${config.recipe ?? 'none: the default profile'}) is not the one the plan was made with (${plan.recipeDigest ?? 'none: the default profile'})`,
     );
+  return { paths, plan, index, source, key, config };
+}
 
+/**
+ * Upload shard `i` of the plan in `options.plan` (see the module comment), after
+ * {@link checkShard} (done here unless `checked` is given).
+ * @throws SomError InvalidArgument as {@link checkShard}, before anything is stored. Errors
+ *   of the stores propagate as from `publish`.
+ */
+export async function runShard(options: ShardOptions, checked?: ShardCheck): Promise<ShardResult> {
+  const { paths, plan, index, source, key, config } = checked ?? (await checkShard(options));
+  const cwd = options.cwd ?? process.cwd();
+  const env = options.env ?? process.env;
   const start = new Date().toISOString();
   const attempt = await claimAttempt(paths, index, start);
   const files: string[] = [];
