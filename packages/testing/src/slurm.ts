@@ -16,7 +16,7 @@ import {
   rmSync,
   writeFileSync,
 } from 'node:fs';
-import { cpus, hostname, tmpdir, userInfo } from 'node:os';
+import { cpus, hostname, tmpdir, totalmem, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { freePort } from './ports';
@@ -62,10 +62,13 @@ export interface SlurmCluster {
   env: { SLURM_CONF: string };
   /** The CPUs of its node. */
   cpus: number;
-  /** Run one of Slurm's commands (`sbatch`, `scontrol`, `squeue`, ...) on it; resolves with its output. */
-  command(name: string, args: readonly string[]): Promise<string>;
-  /** `sbatch --parsable <args>`: resolves with the job id. */
-  submit(args: readonly string[]): Promise<string>;
+  /**
+   * Run one of Slurm's commands (`sbatch`, `scontrol`, `squeue`, ...) on it, with `env` added
+   * to this process's environment; resolves with its output.
+   */
+  command(name: string, args: readonly string[], env?: NodeJS.ProcessEnv): Promise<string>;
+  /** `sbatch --parsable <args>` (a job gets the environment of its submission, `env` added): resolves with the job id. */
+  submit(args: readonly string[], env?: NodeJS.ProcessEnv): Promise<string>;
   /** The job `jobId`, or every task of the array job `jobId`. */
   jobs(jobId: string): Promise<SlurmJob[]>;
   /**
@@ -137,7 +140,7 @@ SlurmdParameters=config_overrides
 ReturnToService=2
 MinJobAge=3600
 KillWait=5
-NodeName=${host} NodeAddr=127.0.0.1 CPUs=${cpus} State=UNKNOWN
+NodeName=${host} NodeAddr=127.0.0.1 CPUs=${cpus} RealMemory=${Math.floor(totalmem() / 2 ** 20)} State=UNKNOWN
 PartitionName=test Nodes=${host} Default=YES MaxTime=INFINITE State=UP
 `;
 }
@@ -210,9 +213,13 @@ export async function startSlurm(options: SlurmOptions = {}): Promise<SlurmClust
       .map((name) => `--- ${name}\n${tail(join(dir, 'log', name))}`)
       .concat(daemons.map((daemon) => daemon.output()))
       .join('\n');
-  const command = async (name: string, args: readonly string[]): Promise<string> => {
+  const command = async (
+    name: string,
+    args: readonly string[],
+    extra: NodeJS.ProcessEnv = {},
+  ): Promise<string> => {
     const { stdout } = await run(name, [...args], {
-      env: { ...process.env, ...env },
+      env: { ...process.env, ...extra, ...env },
       timeout: 30_000,
     });
     return stdout;
@@ -274,8 +281,10 @@ export async function startSlurm(options: SlurmOptions = {}): Promise<SlurmClust
     command,
     jobs,
     logs,
-    async submit(args) {
-      return (await command('sbatch', ['--parsable', ...args])).trim().split(';')[0] as string;
+    async submit(args, extra) {
+      return (await command('sbatch', ['--parsable', ...args], extra))
+        .trim()
+        .split(';')[0] as string;
     },
     async waitFor(jobId, waitMs = 120_000) {
       let last: SlurmJob[] = [];
