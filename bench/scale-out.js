@@ -26,6 +26,7 @@ const {
 } = require('node:fs');
 const fs = require('node:fs/promises');
 const os = require('node:os');
+const { Buffer } = require('node:buffer');
 const path = require('node:path');
 
 const ROOT = path.join(__dirname, '..');
