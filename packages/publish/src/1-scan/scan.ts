@@ -45,7 +45,11 @@ export function reasonFor(path: string, err: unknown): string {
   return message.startsWith(`${path}: `) ? message.slice(path.length + 2) : message;
 }
 
-type Examined =
+/**
+ * What reading one file's header gave: a usable DICOM file, not DICOM, left alone on
+ * purpose (a DICOMDIR, with the reason), or why it cannot be used.
+ */
+export type Examined =
   | { file: ScannedFile }
   | { notDicom: true; path: string }
   | { skip: string; path: string }
@@ -57,7 +61,8 @@ function isMediaDirectory(header: DicomHeader): boolean {
   return sopClass?.replace(/\0+$/, '').trim() === MEDIA_STORAGE_DIRECTORY;
 }
 
-async function examine(
+/** Read the header of `file` (the `index`-th of the walk) and add its identifiers to `collector`. */
+export async function examine(
   file: InputFile,
   index: number,
   collector: IdentifierCollector,
