@@ -62,8 +62,8 @@ export function dataDirectories(config: SomConfig): string[] {
 
 /**
  * The first pass over `inputs` (folders `som deid` wrote are skipped). When they hold no
- * DICOM file the report says so (`noDicomFiles`) and the run should stop there: no key file
- * is created for a typo in a path.
+ * DICOM file the run should stop there (no key file is created for a typo in a path), and
+ * the report says so (`noDicomFiles`) unless there were no inputs at all.
  */
 export async function scanRun(
   inputs: readonly string[],
@@ -87,7 +87,9 @@ export async function scanRun(
     },
     report,
   );
-  if (scan.files.length === 0 && !options.signal.aborted) report.noDicomFiles = true;
+  // Inputs without DICOM files are a mistake; no inputs (an empty shard) are nothing to do.
+  if (scan.files.length === 0 && inputs.length > 0 && !options.signal.aborted)
+    report.noDicomFiles = true;
   return scan;
 }
 

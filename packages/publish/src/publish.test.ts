@@ -42,6 +42,11 @@ describe('publish', () => {
     });
   });
 
+  it('does nothing, and is ok, without inputs (an empty shard)', async () => {
+    const summary = await publish([], { cwd, env: {}, collection: 'c', dryRun: true });
+    expect(summary).toMatchObject({ ok: true, noDicomFiles: false, files: 0 });
+  });
+
   it('stores entity fields, and refuses another key until told to accept it', async () => {
     const client = memoryClient();
     const first = await publish([SAMPLE], {
