@@ -72,10 +72,14 @@ describe('som on the embedded default', () => {
       '--json',
       '--secret',
       '--data-dir',
+      '--functions',
+      '--vars',
+      '--pixel-filter',
+      '--pixel-text',
     ])
       expect(upload.stdout).toContain(flag);
     const deid = await som(['deid', '--help'], { cwd });
-    for (const flag of ['--out', '--recipe', '--ids', '--secret'])
+    for (const flag of ['--out', '--recipe', '--ids', '--secret', '--pixel-filter', '--pixel-text'])
       expect(deid.stdout).toContain(flag);
     const search = await som(['search', '--help'], { cwd });
     for (const flag of [
@@ -455,8 +459,16 @@ describe('som on the embedded default', () => {
     expect(first.code).toBe(1);
     const report = json<JsonReport>(first);
     expect(report.summary.counts.written).toBeGreaterThan(20);
+    // Most of pydicom's test files lack ImageType or are secondary captures: the default
+    // pixel filter quarantines them, naming its section and label.
+    expect(report.summary.counts.quarantined).toBeGreaterThan(20);
     for (const entry of report.files) {
       if (entry.outcome === 'failed') expect(entry.reason).toMatch(/\w{8}/);
+      else if (entry.outcome === 'quarantined')
+        expect(entry.quarantine).toMatchObject({
+          section: expect.any(String),
+          label: expect.any(String),
+        });
       else expect(['written', 'skipped-not-DICOM']).toContain(entry.outcome);
     }
     expect(report.files.find((f) => f.path.endsWith('/README.txt'))?.outcome).toBe(

@@ -36,7 +36,8 @@ Stores (the "type" of objectStore / metadataStore):
 ${adapters.join('\n')}
 
 Exit codes: 0 everything asked succeeded; 1 something failed (each failure is named);
-2 bad command line or configuration; 130/143 stopped by Ctrl-C / SIGTERM.
+2 bad command line or configuration; 3 (upload, deid) nothing failed but files were
+quarantined by the pixel safeguards (each is named); 130/143 stopped by Ctrl-C / SIGTERM.
 Documentation: docs/cli.md and docs/configuration.md.`;
 }
 

@@ -13,6 +13,11 @@ export const EXIT = Object.freeze({
   failed: 1,
   /** The command line or configuration is wrong; nothing was done. */
   usage: 2,
+  /**
+   * Nothing failed, but the pixel safeguards kept files out (quarantined: their pixels may
+   * show identity): the dataset lacks them until someone reviews them.
+   */
+  quarantined: 3,
 });
 
 /** The environment of one `som` run. */
