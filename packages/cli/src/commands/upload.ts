@@ -3,13 +3,19 @@
  * them, one entity per (aliased) patient. Re-running is safe: what is stored is skipped.
  */
 import type { Command } from 'commander';
-import { FIELD_NAME, RESERVED_FIELDS, SomError, validateUid, type RecordData } from '@som/core';
+import {
+  FIELD_NAME,
+  RESERVED_FIELDS,
+  SomError,
+  parseAssignment,
+  validateUid,
+  type RecordData,
+} from '@som/core';
+import { fieldType } from '@som/dicom';
 import { openClient, publish, type RunSummary } from '@som/publish';
 import { GarbageCollector } from '../collect-garbage';
-import { fieldType } from '../field-types';
 import { RunOutput } from '../io/run-output';
 import type { Runtime } from '../runtime';
-import { parseAssignment } from '../search-terms';
 import { configFor, type GlobalOptions } from './common';
 import { addRunFlags, runOptionsOf, type RunFlags } from './flags';
 
