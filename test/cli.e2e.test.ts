@@ -49,7 +49,16 @@ describe('som on the embedded default', () => {
   it('documents every command and flag', async () => {
     const help = await som(['--help'], { cwd });
     expect(help.code).toBe(0);
-    for (const command of ['upload', 'deid', 'identifiers', 'ls', 'search', 'get', 'verify'])
+    for (const command of [
+      'upload',
+      'deid',
+      'identifiers',
+      'ls',
+      'search',
+      'get',
+      'verify',
+      'serve',
+    ])
       expect(help.stdout).toContain(command);
     for (const text of [
       '--config',
@@ -94,6 +103,9 @@ describe('som on the embedded default', () => {
     expect((await som(['get', '--help'], { cwd })).stdout).toContain('--out');
     expect((await som(['verify', '--help'], { cwd })).stdout).toMatch(
       /--repair[\s\S]*--collection[\s\S]*--deep/,
+    );
+    expect((await som(['serve', '--help'], { cwd })).stdout).toMatch(
+      /--host[\s\S]*--port[\s\S]*--token[\s\S]*--no-auth[\s\S]*--cors[\s\S]*--viewer[\s\S]*--previews[\s\S]*SOM_SERVE_TOKEN/,
     );
     const wrong = await som(['upload', 'x'], { cwd });
     expect(wrong.code).toBe(2);

@@ -12,6 +12,7 @@ import { registerGet } from './commands/get';
 import { registerIdentifiers } from './commands/identifiers';
 import { registerLs } from './commands/ls';
 import { registerSearch } from './commands/search';
+import { registerServe } from './commands/serve';
 import { registerUpload } from './commands/upload';
 import { registerVerify } from './commands/verify';
 
@@ -37,7 +38,8 @@ ${adapters.join('\n')}
 
 Exit codes: 0 everything asked succeeded; 1 something failed (each failure is named);
 2 bad command line or configuration; 3 (upload, deid) nothing failed but files were
-quarantined by the pixel safeguards (each is named); 130/143 stopped by Ctrl-C / SIGTERM.
+quarantined by the pixel safeguards (each is named); 130/143 stopped by Ctrl-C / SIGTERM
+(som serve: 0, its normal end).
 Documentation: docs/cli.md and docs/configuration.md.`;
 }
 
@@ -88,6 +90,7 @@ export function buildProgram(runtime: Runtime, done: (code: number) => void): Co
     registerSearch,
     registerGet,
     registerVerify,
+    registerServe,
   ]) {
     register(program, runtime, done);
   }
@@ -123,6 +126,7 @@ export async function main(argv: readonly string[], options: MainOptions = {}): 
     cwd: options.cwd ?? process.cwd(),
     env: options.env ?? process.env,
     signal: interrupts.signal,
+    endsBySignal: (message) => interrupts.endsBySignal(message),
   };
   let code: number = EXIT.ok;
   try {
