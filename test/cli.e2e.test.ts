@@ -105,7 +105,7 @@ describe('som on the embedded default', () => {
       /--repair[\s\S]*--collection[\s\S]*--deep/,
     );
     expect((await som(['serve', '--help'], { cwd })).stdout).toMatch(
-      /--host[\s\S]*--port[\s\S]*--token[\s\S]*--no-auth[\s\S]*--cors[\s\S]*--viewer[\s\S]*--previews[\s\S]*SOM_SERVE_TOKEN/,
+      /--host[\s\S]*--port[\s\S]*--token[\s\S]*SOM_SERVE_TOKEN[\s\S]*--no-auth[\s\S]*--cors[\s\S]*--viewer[\s\S]*--previews/,
     );
     const wrong = await som(['upload', 'x'], { cwd });
     expect(wrong.code).toBe(2);

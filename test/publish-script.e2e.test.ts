@@ -11,6 +11,8 @@ import { entityKey, imageKey, type ModelRecord, type RecordData } from '@som/cor
 import { openClient } from '@som/publish';
 import { ROOT, makeFixtures, removeDir, som, tempDir } from './fixtures/som';
 
+jest.setTimeout(60_000);
+
 const SCRIPT = join(ROOT, 'examples', 'dist', 'publish-folder.js');
 const SECRET = 'the key of the publish-script test';
 const COLLECTION = 'IRB41449';
