@@ -182,6 +182,37 @@ describe('the pixel safeguards of som upload and som deid', () => {
     expect(recheck.code).toBe(0);
   });
 
+  it('a shard ends as done with a quarantine; som finalize reports it with exit code 3', async () => {
+    const env = { SOM_SECRET: 'the key of the pixel shard test' };
+    const planned = await som(
+      [
+        'plan',
+        input('plain'),
+        input('flagged'),
+        '--collection',
+        'px',
+        '--shards',
+        '1',
+        '--out',
+        'plan',
+      ],
+      { cwd, env },
+    );
+    expect(planned.code).toBe(0);
+    const shard = await som(['upload', '--plan', 'plan', '--shard', '0', '--json'], { cwd, env });
+    expect(shard.code).toBe(0);
+    expect(json<JsonReport>(shard).summary.counts).toMatchObject({ written: 3, quarantined: 1 });
+    const finalize = await som(['finalize', '--plan', 'plan', '--json'], { cwd, env });
+    expect(finalize.code).toBe(3);
+    expect(json<{ failed: ReportEntry[] }>(finalize).failed).toEqual([
+      expect.objectContaining({
+        path: input('flagged/burned.dcm'),
+        outcome: 'quarantined',
+        quarantine: { reason: 'blacklisted', section: 'blacklist', label: 'Burned In Annotation' },
+      }),
+    ]);
+  });
+
   it('--pixel-text without tesseract: one message naming the Debian packages, nothing read', async () => {
     const result = await som(['deid', fixtures, '--out', 'out', '--pixel-text', 'detect'], {
       cwd,

@@ -87,7 +87,7 @@ export class RunOutput {
     interrupted: boolean,
     headline: string,
     notDone: string,
-    recipe: RecipeFindings,
+    recipe?: RecipeFindings,
   ): Promise<number> {
     const summary = await this.report.finish(interrupted, recipe);
     const text = `som: ${headline}: ${summaryLine(summary)}`;

@@ -32,6 +32,17 @@ export type FileOutcome =
   /** `--dry-run`: would be stored. */
   | 'would-write';
 
+/** Every outcome, in the order reports count them. */
+export const FILE_OUTCOMES: readonly FileOutcome[] = [
+  'written',
+  'unchanged',
+  'failed',
+  'quarantined',
+  'skipped-not-DICOM',
+  'interrupted',
+  'would-write',
+];
+
 /** Outcomes that count as success (exit code 0 when every file has one). */
 export const SUCCESS_OUTCOMES: ReadonlySet<FileOutcome> = new Set<FileOutcome>([
   'written',
@@ -102,6 +113,11 @@ export interface Progress {
 /** Counts per outcome. */
 export type OutcomeCounts = Record<FileOutcome, number>;
 
+/** A count of zero for every outcome. */
+export function zeroCounts(): OutcomeCounts {
+  return Object.fromEntries(FILE_OUTCOMES.map((outcome) => [outcome, 0])) as OutcomeCounts;
+}
+
 /** Where report entries go as they are added. */
 export interface ReportSink {
   add(entry: FileReport): void;
@@ -141,15 +157,7 @@ export interface RunSummary extends OutcomeCounts {
 
 /** Collects counts and failures and passes every entry on to its sinks. */
 export class Report {
-  readonly counts: OutcomeCounts = {
-    written: 0,
-    unchanged: 0,
-    failed: 0,
-    quarantined: 0,
-    'skipped-not-DICOM': 0,
-    interrupted: 0,
-    'would-write': 0,
-  };
+  readonly counts: OutcomeCounts = zeroCounts();
   /** Entries whose outcome is not a success, in order. */
   readonly problems: FileReport[] = [];
   private total = 0;
