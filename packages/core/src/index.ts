@@ -21,5 +21,7 @@ export * from './metadata-store/memory';
 export * from './client/image-source';
 export * from './client/client';
 export * from './client/verify';
+export * from './client/summaries';
+export * from './client/record-listing';
 export * from './store-config';
 export * from './settings';

@@ -17,7 +17,6 @@ export { type Encoding, type TransferSyntax } from './transfer-syntax';
 export * from './recipe/types';
 export { parseRecipe } from './recipe/parse';
 export { SelectorTally } from './recipe/tally';
-export { checkRecipeVariables } from './recipe/variables';
 export {
   loadRecipeFunctions,
   loadRecipeVariables,

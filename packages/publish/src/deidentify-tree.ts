@@ -8,19 +8,27 @@
 import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { SomError, mapBounded } from '@som/core';
-import { reasonFor, type ScannedFile } from './1-scan/scan';
+import type { ScannedFile } from './1-scan/scan';
 import { ByteBudget, FILE_BYTES_IN_MEMORY } from './3-deidentify/byte-budget';
 import type { Deidentifier } from './3-deidentify/deid-pool';
 import {
   DEID_REPORT_NAME,
   JsonReportFile,
   Report,
+  failureEntry,
+  pixelsEntry,
   type FileReport,
   type RunSummary,
 } from './5-summarise/report';
-import { loadRecipe } from './3-deidentify/deid-file';
-import { scanRun, startRun } from './prepare';
-import { callbackSink, runConfig, totalsOf, type RunOptions } from './run-options';
+import { loadSettings, scanRun, startRun } from './prepare';
+import {
+  callbackSink,
+  deidChoices,
+  runConfig,
+  sayUnmatched,
+  totalsOf,
+  type RunOptions,
+} from './run-options';
 
 /** Options of {@link deidentifyTree}. */
 export interface DeidentifyTreeOptions extends RunOptions {
@@ -73,9 +81,10 @@ async function deidentifyOne(
       ...(written.item !== undefined ? { item: written.item } : { noItemAlias: true as const }),
       output: file.relative,
       size: written.size,
+      ...pixelsEntry(written),
     };
   } catch (err) {
-    return { path: file.path, outcome: 'failed', reason: reasonFor(file.path, err) };
+    return { path: file.path, ...failureEntry(file.path, err) };
   }
 }
 
@@ -92,7 +101,8 @@ export async function deidentifyTree(
   const config = runConfig(options);
   const signal = options.signal ?? new AbortController().signal;
   const out = resolve(cwd, options.out);
-  const recipe = await loadRecipe(config.recipe, options.profile);
+  const log = (text: string): void => options.onMessage?.(text);
+  const loaded = await loadSettings(config, deidChoices(options), log);
   await makeOutputDirectory(out, options.out);
   const reportFile = new JsonReportFile(join(out, DEID_REPORT_NAME), { command: 'deid', out });
   const report = new Report([reportFile, ...callbackSink(options.onFile)], {
@@ -105,11 +115,11 @@ export async function deidentifyTree(
     signal,
   });
   if (scan.files.length === 0) {
-    await report.finish(signal.aborted);
-    return report.result(signal.aborted);
+    const findings = { recipeWarnings: loaded.recipeWarnings, unmatchedSelectors: [] };
+    await report.finish(signal.aborted, findings);
+    return report.result(signal.aborted, findings);
   }
-  const log = (text: string): void => options.onMessage?.(text);
-  const { deidentifier } = await startRun(scan, recipe, config, log, {
+  const { deidentifier } = await startRun(scan, loaded, config, log, {
     ...options,
     env: options.env ?? process.env,
     createKey: true,
@@ -117,6 +127,7 @@ export async function deidentifyTree(
   });
   const claimed = new Map<string, string>([[DEID_REPORT_NAME, 'the report of som deid']]);
   const done = new Set<string>();
+  let unmatchedSelectors: string[] = [];
   try {
     options.onStart?.(totalsOf(scan.files));
     const budget = new ByteBudget(options.memoryBudget ?? FILE_BYTES_IN_MEMORY);
@@ -127,6 +138,7 @@ export async function deidentifyTree(
       report.add(entry);
       options.onProgress?.(entry.size ?? 0);
     }
+    unmatchedSelectors = deidentifier.unmatchedSelectors();
   } finally {
     await deidentifier.close();
   }
@@ -138,6 +150,8 @@ export async function deidentifyTree(
         reason: 'not started: the run was interrupted',
       });
   }
-  await report.finish(signal.aborted);
-  return report.result(signal.aborted);
+  const findings = { recipeWarnings: loaded.recipeWarnings, unmatchedSelectors };
+  sayUnmatched(unmatchedSelectors, options.onMessage);
+  await report.finish(signal.aborted, findings);
+  return report.result(signal.aborted, findings);
 }

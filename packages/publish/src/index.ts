@@ -10,6 +10,12 @@ export { deidentifyTree, type DeidentifyTreeOptions } from './deidentify-tree';
 export type { RunOptions } from './run-options';
 export { removeFromDataset, type Removal, type RemoveOptions, type RemoveTarget } from './remove';
 export {
+  PIXEL_FILTER_CHOICES,
+  PIXEL_TEXT_MODES,
+  type PixelFilterChoice,
+  type PixelTextMode,
+} from './3-deidentify/settings';
+export {
   openClient,
   configOf,
   checkReachable,
@@ -48,6 +54,7 @@ export {
   type ReportSummary,
   type RunSummary,
   type OutcomeCounts,
+  type RecipeFindings,
 } from './5-summarise/report';
 export { planRun, MAX_SHARDS, type PlanOptions, type PlanResult } from './scale-out/plan';
 export {

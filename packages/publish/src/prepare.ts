@@ -1,15 +1,22 @@
 /**
- * What `som upload` and `som deid` do before the second pass, in order: load the recipe
- * (failing fast on a bad one, before anything is read or made), run the first pass over
- * the inputs, then (only when they hold DICOM files) get the key and the aliases and start
- * the de-identifier. A caller may open its stores between the two steps.
+ * What `som upload` and `som deid` do before the second pass, in order: load the recipe,
+ * its functions and variables (failing fast, before any input is read or anything made,
+ * on a bad one or on a name the recipe uses that none of them gives), run the first pass
+ * over the inputs, then (only when they hold DICOM files) get the key and the aliases and
+ * start the de-identifier. A caller may open its stores between the last two steps.
  */
-import type { Recipe } from '@som/dicom';
 import { DEFAULT_ITEM_LEVEL, type AliasSourceKind, type SecretKey } from '@som/identifiers';
 import { fsObjectRoot, type SomConfig } from './config/types';
 import { scanInputs, type Scan } from './1-scan/scan';
 import { aliasLookup, runKey, type Log } from './2-aliases/aliases';
 import { startDeidentifier, workerCount, type Deidentifier } from './3-deidentify/deid-pool';
+import {
+  checkRecipeReferences,
+  checkTesseract,
+  loadRecipeSettings,
+  type DeidChoices,
+  type RecipeSettings,
+} from './3-deidentify/settings';
 import { DEID_REPORT_NAME, type Report } from './5-summarise/report';
 import type { RunOptions } from './run-options';
 
@@ -30,13 +37,9 @@ export interface ScanRunOptions extends Pick<
 }
 
 /**
- * Options of {@link startRun}: the run's (where the aliases come from, the profile the
- * recipe was loaded with, for worker threads) and the start's own.
+ * Options of {@link startRun}: the run's (where the aliases come from) and the start's own.
  */
-export interface StartRunOptions extends Pick<
-  RunOptions,
-  'ids' | 'aliases' | 'itemLevel' | 'profile'
-> {
+export interface StartRunOptions extends Pick<RunOptions, 'ids' | 'aliases' | 'itemLevel'> {
   /** Create the key file when missing (false for dry runs). */
   createKey: boolean;
   /** The main thread has work of its own (uploads): one de-identification thread fewer. */
@@ -52,6 +55,40 @@ export interface StartedRun {
   key: SecretKey;
   /** Where the aliases came from. */
   aliasSource: AliasSourceKind;
+}
+
+/** The de-identification settings of a run, loaded and checked (see {@link loadSettings}). */
+export interface LoadedSettings {
+  /** The choices they were loaded from (for the worker threads). */
+  choices: DeidChoices;
+  /** The settings. */
+  settings: RecipeSettings;
+  /** The recipe's warnings (lines that do nothing), said once when loaded. */
+  recipeWarnings: readonly string[];
+}
+
+/**
+ * Load the recipe of the configuration and what `deid` names besides (functions,
+ * variables, profile options), check that the recipe names nothing they lack and that OCR
+ * can run when asked, and say the recipe's warnings: all before any input is read.
+ * @throws SomError InvalidArgument for a bad recipe, functions module or variables file;
+ *   FailedPrecondition when OCR is asked and tesseract is missing.
+ */
+export async function loadSettings(
+  config: SomConfig,
+  deid: Omit<DeidChoices, 'recipeFile'>,
+  log: Log,
+): Promise<LoadedSettings> {
+  const choices: DeidChoices = {
+    ...deid,
+    ...(config.recipe !== undefined ? { recipeFile: config.recipe } : {}),
+  };
+  const settings = await loadRecipeSettings(choices);
+  checkRecipeReferences(settings);
+  if (choices.pixelText !== undefined) await checkTesseract();
+  const recipeWarnings = settings.recipe.warnings ?? [];
+  for (const warning of recipeWarnings) log(`som: warning: ${warning}`);
+  return { choices, settings, recipeWarnings };
 }
 
 /** Where som keeps its own data (directories and the key file): never walked as input. */
@@ -93,10 +130,10 @@ export async function scanRun(
   return scan;
 }
 
-/** The key, the aliases of the scanned files, and a de-identifier with `recipe`. */
+/** The key, the aliases of the scanned files, and a de-identifier with the `loaded` settings. */
 export async function startRun(
   scan: Scan,
-  recipe: Recipe,
+  loaded: LoadedSettings,
   config: SomConfig,
   log: Log,
   options: StartRunOptions,
@@ -119,11 +156,12 @@ export async function startRun(
     scan.files.length,
     options.mainThreadBusy,
   );
-  const init = {
-    ...worker,
-    ...(config.recipe !== undefined ? { recipeFile: config.recipe } : {}),
-    ...(options.profile !== undefined ? { profile: options.profile } : {}),
-  };
-  const deidentifier = startDeidentifier(lookup, { recipe, key }, init, threads);
+  const { settings, choices } = loaded;
+  const deidentifier = startDeidentifier(
+    lookup,
+    { ...settings, key },
+    { ...worker, ...choices },
+    threads,
+  );
   return { deidentifier, key, aliasSource };
 }

@@ -15,9 +15,15 @@ import { collectionKeyStamp } from '@som/identifiers';
 import { claimCollection } from './4-store/collection-key';
 import { uploadFiles } from './4-store/upload';
 import { Report, type RunSummary } from './5-summarise/report';
-import { loadRecipe } from './3-deidentify/deid-file';
-import { scanRun, startRun } from './prepare';
-import { callbackSink, runConfig, totalsOf, type RunOptions } from './run-options';
+import { loadSettings, scanRun, startRun } from './prepare';
+import {
+  callbackSink,
+  deidChoices,
+  runConfig,
+  sayUnmatched,
+  totalsOf,
+  type RunOptions,
+} from './run-options';
 
 /** Options of {@link publish}. */
 export interface PublishOptions extends RunOptions {
@@ -75,23 +81,28 @@ export async function publish(
   const given = typeof options.client === 'function' ? undefined : options.client;
   const config = runConfig(options, given);
   const signal = options.signal ?? new AbortController().signal;
+  const log = (text: string): void => options.onMessage?.(text);
+  const loaded = await loadSettings(config, deidChoices(options), log);
   const report = new Report(callbackSink(options.onFile), { strict: options.strict === true });
-  const recipe = await loadRecipe(config.recipe, options.profile);
   const scan = await scanRun(paths, config, report, {
     ...options,
     cwd: options.cwd ?? process.cwd(),
     signal,
   });
-  if (scan.files.length === 0) return report.result(signal.aborted);
+  if (scan.files.length === 0)
+    return report.result(signal.aborted, {
+      recipeWarnings: loaded.recipeWarnings,
+      unmatchedSelectors: [],
+    });
   // The stores are opened (and the collection checked) before the key file is created.
   const client = dryRun ? undefined : (given ?? (await (opener as () => Promise<Client>)()));
-  const log = (text: string): void => options.onMessage?.(text);
-  const { deidentifier, key, aliasSource } = await startRun(scan, recipe, config, log, {
+  const { deidentifier, key, aliasSource } = await startRun(scan, loaded, config, log, {
     ...options,
     env: options.env ?? process.env,
     createKey: !dryRun,
     mainThreadBusy: !dryRun,
   });
+  let unmatchedSelectors: string[] = [];
   try {
     if (client !== undefined) {
       const stamp = collectionKeyStamp(key, aliasSource);
@@ -115,8 +126,13 @@ export async function publish(
       report,
       { advance: (bytes) => options.onProgress?.(bytes) },
     );
+    unmatchedSelectors = deidentifier.unmatchedSelectors();
   } finally {
     await deidentifier.close();
   }
-  return report.result(signal.aborted);
+  sayUnmatched(unmatchedSelectors, options.onMessage);
+  return report.result(signal.aborted, {
+    recipeWarnings: loaded.recipeWarnings,
+    unmatchedSelectors,
+  });
 }

@@ -7,9 +7,9 @@ import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { DEID_REPORT_NAME, deidentifyTree, type RunSummary } from '@som/publish';
 import { RunOutput } from '../io/run-output';
-import { EXIT, type Runtime } from '../runtime';
+import type { Runtime } from '../runtime';
 import { configFor, type GlobalOptions } from './common';
-import { addRunFlags, runOptions, type RunFlags } from './flags';
+import { addRunFlags, runOptionsOf, type RunFlags } from './flags';
 
 interface DeidCommandOptions extends GlobalOptions, RunFlags {
   out: string;
@@ -32,7 +32,7 @@ async function deid(
   let result: RunSummary;
   try {
     result = await deidentifyTree(inputs, {
-      ...runOptions(options),
+      ...runOptionsOf(options),
       out: options.out,
       config,
       cwd: runtime.cwd,
@@ -44,8 +44,7 @@ async function deid(
     run.stopProgress();
   }
   const headline = `deid into ${out} (report: ${DEID_REPORT_NAME})`;
-  const summary = await run.finish(result, headline, 'written', `listed in ${DEID_REPORT_NAME}`);
-  return summary.ok ? EXIT.ok : EXIT.failed;
+  return run.finish(result, headline, 'written', `listed in ${DEID_REPORT_NAME}`);
 }
 
 /** Add `som deid` to `program`; `done` receives the exit code. */

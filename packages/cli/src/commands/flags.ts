@@ -1,8 +1,9 @@
 /**
- * The flags several commands share, each defined once: `--recipe`, `--ids`, `--concurrency`,
- * `--secret`, the DASHER request's `--item-level`, `--entity-source` and `--item-source`,
- * the profile's `--retain` and `--clean-descriptors`, and `--strict`, with defaults in their
- * help taken from the constants the libraries use.
+ * The flags several commands share, each defined once: `--recipe` and what it names
+ * (`--functions`, `--vars`), the profile's `--retain` and `--clean-descriptors`, the pixel
+ * safeguards (`--pixel-filter`, `--pixel-text`), `--ids` and the DASHER request's
+ * `--item-level`, `--entity-source` and `--item-source`, `--concurrency`, `--secret` and
+ * `--strict`, with defaults in their help taken from the constants the libraries use.
  */
 import { Option, type Command } from 'commander';
 import { SomError } from '@som/core';
@@ -13,7 +14,14 @@ import {
   ITEM_LEVELS,
   type ItemLevel,
 } from '@som/identifiers';
-import { DEFAULT_CONCURRENCY, type RunOptions } from '@som/publish';
+import {
+  DEFAULT_CONCURRENCY,
+  PIXEL_FILTER_CHOICES,
+  PIXEL_TEXT_MODES,
+  type PixelFilterChoice,
+  type PixelTextMode,
+  type RunOptions,
+} from '@som/publish';
 
 /** The DASHER request flags as parsed. */
 export interface RequestFlags {
@@ -25,6 +33,10 @@ export interface RequestFlags {
 /** The shared flags as parsed (raw strings). */
 export interface RunFlags extends RequestFlags {
   recipe?: string;
+  functions?: string;
+  vars?: string;
+  pixelFilter?: PixelFilterChoice;
+  pixelText?: PixelTextMode;
   ids?: string;
   concurrency?: string;
   secret?: string;
@@ -73,7 +85,7 @@ export function addRequestFlags(command: Command): Command {
     );
 }
 
-/** Add the flags of a run over files (`som upload`, `som deid`) to `command`. */
+/** Add the flags of a run over files (`som upload`, `som deid`, `som plan`) to `command`. */
 export function addRunFlags(command: Command): Command {
   command
     .addOption(
@@ -84,11 +96,16 @@ export function addRunFlags(command: Command): Command {
     )
     .addOption(
       new Option(
-        '--ids <file>',
-        'a DASHER response (JSON) with the aliases; default: the DASHER service when configured, else the local pseudonymiser',
+        '--functions <module.js>',
+        "a JavaScript module exporting the recipe's func: functions",
       ),
-    );
-  return addRequestFlags(command)
+    )
+    .addOption(
+      new Option(
+        '--vars <file.json|csv>',
+        "the recipe's var: variables per entity (original PatientID) or per file",
+      ),
+    )
     .addOption(
       new Option(
         '--retain <options>',
@@ -101,6 +118,25 @@ export function addRunFlags(command: Command): Command {
         'the profile option Clean Descriptors: keep descriptions and comments that hold no identity',
       ),
     )
+    .addOption(
+      new Option(
+        '--pixel-filter <filter>',
+        "burned-in pixel screening: default (the recipe's %filter sections, else deid's shipped filter) or none",
+      ).choices(PIXEL_FILTER_CHOICES),
+    )
+    .addOption(
+      new Option(
+        '--pixel-text <mode>',
+        'OCR the pixels (Debian tesseract-ocr): detect quarantines files with text, redact blanks it',
+      ).choices(PIXEL_TEXT_MODES),
+    )
+    .addOption(
+      new Option(
+        '--ids <file>',
+        'a DASHER response (JSON) with the aliases; default: the DASHER service when configured, else the local pseudonymiser',
+      ),
+    );
+  return addRequestFlags(command)
     .addOption(concurrencyOption())
     .addOption(
       new Option(
@@ -142,12 +178,19 @@ export function requestOptions(flags: RequestFlags): Partial<RunOptions> {
   };
 }
 
-/** The library options of the flags of a run over files (besides the configuration's). */
-export function runOptions(flags: RunFlags): Partial<RunOptions> {
+/**
+ * The run options of the flags the library takes as they are (the others, `--recipe`,
+ * `--concurrency` and `--secret`, go through the configuration).
+ */
+export function runOptionsOf(flags: RunFlags): Partial<RunOptions> {
   return {
     ...requestOptions(flags),
     profile: profileOptions(flags),
     ...(flags.ids !== undefined ? { ids: flags.ids } : {}),
+    ...(flags.functions !== undefined ? { functions: flags.functions } : {}),
+    ...(flags.vars !== undefined ? { variables: flags.vars } : {}),
+    ...(flags.pixelFilter !== undefined ? { pixelFilter: flags.pixelFilter } : {}),
+    ...(flags.pixelText !== undefined ? { pixelText: flags.pixelText } : {}),
     ...(flags.strict === true ? { strict: true } : {}),
   };
 }

@@ -3,9 +3,10 @@
  * images of an entity.
  */
 import type { Command } from 'commander';
+import { listRecords } from '@som/core';
 import { printRecords } from '../io/records';
 import { EXIT, type Runtime } from '../runtime';
-import { configFor, requireScope, withClient, type GlobalOptions } from './common';
+import { configFor, withClient, type GlobalOptions } from './common';
 
 interface LsOptions extends GlobalOptions {
   json?: boolean;
@@ -18,13 +19,10 @@ async function ls(
   options: LsOptions,
 ): Promise<number> {
   return withClient(configFor(runtime, options), async (client) => {
-    await requireScope(client, collection, entity);
-    const records =
-      collection === undefined
-        ? client.listCollections()
-        : entity === undefined
-          ? client.listEntities(collection)
-          : client.listImages({ collection, entity });
+    const records = await listRecords(client, {
+      ...(collection !== undefined ? { collection } : {}),
+      ...(entity !== undefined ? { entity } : {}),
+    });
     await printRecords(runtime.output, records, options.json === true);
     return EXIT.ok;
   });

@@ -7,20 +7,20 @@ import {
   FIELD_NAME,
   RESERVED_FIELDS,
   SomError,
+  parseAssignment,
   validateUid,
   type Client,
   type RecordData,
 } from '@som/core';
+import { fieldType } from '@som/dicom';
 import { CollectionKeyMismatchError } from '@som/identifiers';
 import { openClient, publish, type RunSummary } from '@som/publish';
 import { collect } from '../assignments';
 import { GarbageCollector } from '../collect-garbage';
-import { fieldType } from '../field-types';
 import { RunOutput } from '../io/run-output';
-import { EXIT, type Runtime } from '../runtime';
-import { parseAssignment } from '../search-terms';
+import type { Runtime } from '../runtime';
 import { configFor, type GlobalOptions } from './common';
-import { addRunFlags, runOptions, type RunFlags } from './flags';
+import { addRunFlags, runOptionsOf, type RunFlags } from './flags';
 import { uploadShard, type ShardCommandOptions } from './shard';
 
 interface UploadCommandOptions extends GlobalOptions, RunFlags {
@@ -96,7 +96,7 @@ async function upload(
   let result: RunSummary;
   try {
     result = await publish(inputs, {
-      ...runOptions(options),
+      ...runOptionsOf(options),
       ...(dryRun ? {} : { client: async () => (client = await openClient({ config })) }),
       config,
       collection,
@@ -119,8 +119,7 @@ async function upload(
     await client?.close().catch(() => undefined);
   }
   const headline = `${dryRun ? 'dry run of ' : ''}upload to collection ${collection}`;
-  const summary = await run.finish(result, headline, dryRun ? 'checked' : 'uploaded');
-  return summary.ok ? EXIT.ok : EXIT.failed;
+  return run.finish(result, headline, dryRun ? 'checked' : 'uploaded');
 }
 
 /** Add `som upload` to `program`; `done` receives the exit code. */
@@ -165,7 +164,7 @@ export function registerUpload(
     )
     .option(
       '--json',
-      'print a JSON report: per file its path, outcome (written, unchanged, failed, skipped-not-DICOM, skipped, interrupted), reason, entity, image, noItemAlias',
+      'print a JSON report: per file its path, outcome (written, unchanged, failed, quarantined, skipped-not-DICOM, skipped, interrupted), reason, entity, image, noItemAlias',
     )
     .action(async (inputs: string[], _options: UploadCommandOptions, command: Command) => {
       const options = command.optsWithGlobals<UploadCommandOptions>();

@@ -6,13 +6,15 @@
 import {
   JsonReportSink,
   Report,
+  SKIPPED_OUTCOMES,
   entryLine,
   summaryLine,
+  type FileReport,
   type ReportSink,
-  type ReportSummary,
   type RunOptions,
   type RunSummary,
 } from '@som/publish';
+import { EXIT } from '../runtime';
 import type { Output } from './output';
 import { startProgress, type Progress } from './progress';
 import { counted } from './words';
@@ -35,7 +37,7 @@ export class RunOutput {
     private readonly output: Output,
     private readonly json: boolean,
     header: Record<string, unknown>,
-    strict = false,
+    private readonly strict = false,
   ) {
     this.problems = new ProblemSink(output);
     const sinks: ReportSink[] = [];
@@ -72,37 +74,54 @@ export class RunOutput {
   }
 
   /**
-   * Close the report of the run that returned `result` and print `<headline>: <summary>`
-   * (stdout, or stderr with `--json`), then every file that was not done (stderr) but those
-   * an interruption left, which are only counted (the report lists them), and that there was
-   * nothing to do.
+   * Close the report of the run that returned `result` (with what it found of its recipe)
+   * and print `<headline>: <summary>` (stdout, or stderr with `--json`), then every file that
+   * was not done and every file quarantined (stderr), but those an interruption left, which
+   * are only counted (the report lists them), and that there was nothing to do.
    * @param notDone what happened to the others, e.g. `uploaded`.
    * @param where where the files an interruption left are listed, e.g. `listed by --json`.
+   * @returns the exit code: {@link EXIT.ok}, {@link EXIT.quarantined} when quarantines are
+   *   the only problems, else {@link EXIT.failed}.
    */
   async finish(
     result: RunSummary,
     headline: string,
     notDone: string,
     where = 'listed by --json',
-  ): Promise<ReportSummary> {
+  ): Promise<number> {
     this.report.noDicomFiles = result.noDicomFiles;
-    const summary = await this.report.finish(result.stopped);
+    const summary = await this.report.finish(result.stopped, result);
     const text = `som: ${headline}: ${summaryLine(summary)}`;
     if (this.json) this.output.message(text);
     else this.output.line(text);
-    const problems = this.report.problems.filter((p) => p.outcome !== 'interrupted');
-    if (problems.length > 0) {
-      this.output.message(
-        `som: ${problems.length} ${problems.length === 1 ? 'file was' : 'files were'} not ${notDone}:`,
-      );
-      for (const problem of problems) this.output.message(`  ${entryLine(problem)}`);
-    }
+    const shown = this.report.problems.filter((p) => p.outcome !== 'interrupted');
+    this.list(
+      shown.filter((p) => p.outcome !== 'quarantined'),
+      `not ${notDone}`,
+    );
+    this.list(
+      shown.filter((p) => p.outcome === 'quarantined'),
+      'quarantined: their pixels may show identity (review them: see "Pixel safeguards" in docs/cli.md)',
+    );
     const left = summary.counts.interrupted;
     if (left > 0)
       this.output.message(
         `som: ${counted(left, 'file', 'files')} not started (interrupted): ${where}`,
       );
     if (summary.noDicomFiles) this.output.error('no DICOM files found');
-    return summary;
+    if (summary.ok) return EXIT.ok;
+    const failures = this.report.problems.filter(
+      (p) => p.outcome !== 'quarantined' && !(SKIPPED_OUTCOMES.has(p.outcome) && !this.strict),
+    );
+    const onlyQuarantines = failures.length === 0 && !summary.interrupted && !summary.noDicomFiles;
+    return onlyQuarantines ? EXIT.quarantined : EXIT.failed;
+  }
+
+  private list(entries: readonly FileReport[], what: string): void {
+    if (entries.length === 0) return;
+    this.output.message(
+      `som: ${entries.length} ${entries.length === 1 ? 'file was' : 'files were'} ${what}:`,
+    );
+    for (const entry of entries) this.output.message(`  ${entryLine(entry)}`);
   }
 }

@@ -40,6 +40,7 @@ import {
   type ImageSource,
   type ResolvedImage,
 } from './image-source';
+import { SERIES_KIND, STUDY_KIND } from './summaries';
 import {
   verifyStores,
   type ImageFieldsReader,
@@ -437,7 +438,7 @@ export class Client {
   async deleteEntity(ref: EntityRef): Promise<void> {
     await this.getEntity(ref);
     await this.deleteObjectsUnder(entityImagesPrefix(ref));
-    await this.deleteRecordsUnder(entityKey(ref), ['Image', 'Study', 'Series']);
+    await this.deleteRecordsUnder(entityKey(ref), ['Image', STUDY_KIND, SERIES_KIND]);
     await this.records.delete(entityKey(ref));
   }
 
@@ -448,7 +449,7 @@ export class Client {
   async deleteCollection(uid: string): Promise<void> {
     await this.getCollection(uid);
     await this.deleteObjectsUnder(collectionPrefix(uid));
-    await this.deleteRecordsUnder(collectionKey(uid), ['Image', 'Study', 'Series', 'Entity']);
+    await this.deleteRecordsUnder(collectionKey(uid), ['Image', STUDY_KIND, SERIES_KIND, 'Entity']);
     await this.records.delete(collectionKey(uid));
   }
 

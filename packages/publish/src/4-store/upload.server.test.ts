@@ -14,8 +14,7 @@ import { SecretValue } from '../config/secret-value';
 import type { SomConfig } from '../config/types';
 import type { Deidentifier, HashRequest } from '../3-deidentify/deid-pool';
 import { Report, type FileReport, type Progress } from '../5-summarise/report';
-import { loadRecipe } from '../3-deidentify/deid-file';
-import { scanRun, startRun } from '../prepare';
+import { loadSettings, scanRun, startRun } from '../prepare';
 import { uploadFiles } from './upload';
 
 const SAMPLE = join(__dirname, '..', '..', '..', '..', 'sample', 'dicom');
@@ -74,12 +73,15 @@ class RecordingObjectDriver extends MemoryObjectDriver {
   }
 }
 
-/** The first pass over `in` and a de-identifier of its files. */
+/**
+ * The first pass over `in` and a de-identifier of its files (the pixel screening off: the
+ * tests are about storing).
+ */
 async function prepared(report: Report, signal: AbortSignal) {
+  const loaded = await loadSettings(config(), { pixelFilter: 'none' }, () => undefined);
   const scan = await scanRun(['in'], config(), report, { cwd: dir, signal });
-  const recipe = await loadRecipe(undefined);
   const options = { env: {}, createKey: true, mainThreadBusy: true };
-  const { deidentifier } = await startRun(scan, recipe, config(), () => undefined, options);
+  const { deidentifier } = await startRun(scan, loaded, config(), () => undefined, options);
   return { scan, deidentifier };
 }
 
@@ -113,6 +115,7 @@ async function run(client: Client | undefined, options: RunOptions = {}) {
     },
     deidentifyInto: (file, target) => deidentifier.deidentifyInto(file, target),
     entityUid: (file) => deidentifier.entityUid(file),
+    unmatchedSelectors: () => deidentifier.unmatchedSelectors(),
     close: () => deidentifier.close(),
   };
   await uploadFiles(

@@ -16,7 +16,13 @@ import { reasonFor, type ScannedFile } from '../1-scan/scan';
 import { ByteBudget, FILE_BYTES_IN_MEMORY } from '../3-deidentify/byte-budget';
 import type { DeidentifiedFile } from '../3-deidentify/deid-file';
 import type { Deidentifier, HashRequest } from '../3-deidentify/deid-pool';
-import type { FileReport, Progress, Report } from '../5-summarise/report';
+import {
+  failureEntry,
+  pixelsEntry,
+  type FileReport,
+  type Progress,
+  type Report,
+} from '../5-summarise/report';
 import { refreshEntitySummary } from './entity-summary';
 
 /**
@@ -143,16 +149,14 @@ async function dryRunFiles(
 ): Promise<void> {
   for await (const attempt of deidentifyAll(files, deidentifier, options, tracker)) {
     if ('error' in attempt)
-      tracker.add(attempt.file, {
-        outcome: 'failed',
-        reason: reasonFor(attempt.file.path, attempt.error),
-      });
+      tracker.add(attempt.file, failureEntry(attempt.file.path, attempt.error));
     else
       tracker.add(attempt.file, {
         outcome: 'would-write',
         entity: attempt.deid.entity,
         image: attempt.deid.image,
         size: attempt.deid.bytes.length,
+        ...pixelsEntry(attempt.deid),
         ...noItem(attempt.deid),
       });
   }
@@ -190,6 +194,8 @@ async function uploadEntity(
   const byImage = new Map<string, ScannedFile>();
   const withoutItem = new Set<ScannedFile>();
   const fileOf = new WeakMap<ImageInput, ScannedFile>();
+  /** What was blanked in the pixels of the images that were cleaned, for their report entries. */
+  const cleaned = new Map<string, Pick<FileReport, 'pixels'>>();
   async function* images(): AsyncGenerator<ImageInput> {
     // The MD5s are computed beside the de-identification when they go to the store; when the
     // entity was stored before (a rerun: its objects are compared by MD5), by whichever side
@@ -201,7 +207,7 @@ async function uploadEntity(
     for await (const attempt of deidentifyAll(files, deidentifier, options, tracker, hash)) {
       const { file } = attempt;
       if ('error' in attempt) {
-        tracker.add(file, { outcome: 'failed', reason: reasonFor(file.path, attempt.error) });
+        tracker.add(file, failureEntry(file.path, attempt.error));
         continue;
       }
       const { deid } = attempt;
@@ -213,6 +219,7 @@ async function uploadEntity(
       }
       byImage.set(deid.image, file);
       if (deid.item === undefined) withoutItem.add(file);
+      if (deid.pixelCleaning !== undefined) cleaned.set(deid.image, pixelsEntry(deid));
       const input: ImageInput = {
         uid: deid.image,
         bytes: deid.bytes,
@@ -243,6 +250,7 @@ async function uploadEntity(
         outcome,
         ...where,
         ...(result.size !== undefined ? { size: result.size } : {}),
+        ...cleaned.get(result.image.image),
         ...(withoutItem.has(file) ? { noItemAlias: true as const } : {}),
       });
     }

@@ -6,7 +6,10 @@
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { rename, unlink } from 'node:fs/promises';
 import { once } from 'node:events';
+import { isQuarantine, type PixelCleaning, type QuarantineReason } from '@som/dicom';
+import { reasonFor } from '../1-scan/scan';
 import { temporaryPathFor } from '../3-deidentify/atomic-file';
+import type { DeidNotes } from '../3-deidentify/deid-file';
 
 /** The report `som deid` writes into its output directory (a directory holding one is not walked again). */
 export const DEID_REPORT_NAME = 'som-report.json';
@@ -19,6 +22,12 @@ export type FileOutcome =
   | 'unchanged'
   /** Not stored or written; `reason` says why. */
   | 'failed'
+  /**
+   * Kept out by the pixel safeguards (its pixels may show identity: a pixel filter flagged
+   * it, it cannot be cleaned, or OCR found text): never stored or written; `reason` and
+   * `quarantine` say why.
+   */
+  | 'quarantined'
   /** Not a DICOM file (recognised by content): left alone. */
   | 'skipped-not-DICOM'
   /** Left alone on purpose (a DICOMDIR, the output of `som deid`); `reason` says why. */
@@ -27,6 +36,18 @@ export type FileOutcome =
   | 'interrupted'
   /** `--dry-run`: would be stored. */
   | 'would-write';
+
+/** Every outcome, in the order reports count them. */
+export const FILE_OUTCOMES: readonly FileOutcome[] = [
+  'written',
+  'unchanged',
+  'failed',
+  'quarantined',
+  'skipped-not-DICOM',
+  'skipped',
+  'interrupted',
+  'would-write',
+];
 
 /** Outcomes that count as success: the file was (or would be) stored or written. */
 export const SUCCESS_OUTCOMES: ReadonlySet<FileOutcome> = new Set<FileOutcome>([
@@ -58,11 +79,46 @@ export interface FileReport {
   output?: string;
   /** Bytes of the de-identified file. */
   size?: number;
+  /** Why a `quarantined` file was kept out: the kind, and the filter section and label that flagged it. */
+  quarantine?: { reason: QuarantineReason; section?: string; label?: string };
+  /** What was blanked in the pixel data of a file written (absent: its pixel data is the input's, byte for byte). */
+  pixels?: PixelCleaning;
   /**
    * Set when the aliases had no item for the file (none of its patient's items identifies
    * its accession, study or image): it took its patient's alias and jitter only.
    */
   noItemAlias?: true;
+}
+
+/** The report entry fields of a file that could not be de-identified or stored: `quarantined` or `failed`. */
+export function failureEntry(
+  path: string,
+  err: unknown,
+): Pick<FileReport, 'outcome' | 'reason' | 'quarantine'> {
+  if (!isQuarantine(err)) return { outcome: 'failed', reason: reasonFor(path, err) };
+  const { reason: why, section, label, detail } = err.quarantine;
+  return {
+    outcome: 'quarantined',
+    reason: detail,
+    quarantine: {
+      reason: why,
+      ...(section !== undefined ? { section } : {}),
+      ...(label !== undefined ? { label } : {}),
+    },
+  };
+}
+
+/** The report entry fields of a de-identified file's notes: what was blanked in its pixels, if anything. */
+export function pixelsEntry(notes: DeidNotes): Pick<FileReport, 'pixels'> {
+  return notes.pixelCleaning !== undefined ? { pixels: notes.pixelCleaning } : {};
+}
+
+/** What a run says of its recipe, besides the files: for the summary. */
+export interface RecipeFindings {
+  /** Lines of the recipe that do nothing (said when it was loaded). */
+  recipeWarnings: readonly string[];
+  /** Rules whose field selected nothing in any file de-identified. */
+  unmatchedSelectors: readonly string[];
 }
 
 /** Told of each file whose outcome is known, with its size. */
@@ -73,6 +129,11 @@ export interface Progress {
 
 /** Counts per outcome. */
 export type OutcomeCounts = Record<FileOutcome, number>;
+
+/** A count of zero for every outcome. */
+export function zeroCounts(): OutcomeCounts {
+  return Object.fromEntries(FILE_OUTCOMES.map((outcome) => [outcome, 0])) as OutcomeCounts;
+}
 
 /** Where report entries go as they are added. */
 export interface ReportSink {
@@ -88,14 +149,18 @@ export interface ReportSummary {
   /** Files de-identified with their patient's aliases only (see {@link FileReport.noItemAlias}). */
   withoutItemAlias?: number;
   /**
-   * True when no file failed or was left by an interruption, some DICOM file was found, and
-   * (strict runs) no file was skipped.
+   * True when every file was stored, written or skipped (with `strict`, not skipped), the
+   * run was not interrupted, and some DICOM file was found.
    */
   ok: boolean;
   /** Set when the run was stopped by a signal. */
   interrupted?: boolean;
   /** Set when the inputs held no DICOM file to process: nothing was done. */
   noDicomFiles?: true;
+  /** The recipe's lines that do nothing, when there are any. */
+  recipeWarnings?: string[];
+  /** The recipe's rules that selected nothing in any file, when there are any. */
+  unmatchedSelectors?: string[];
 }
 
 /** What a run over files gives back: how many files had each outcome, and every file not done. */
@@ -112,6 +177,10 @@ export interface RunSummary extends OutcomeCounts {
   noDicomFiles: boolean;
   /** The entries whose outcome is not a success, in order (skipped files too). */
   problems: FileReport[];
+  /** The recipe's lines that do nothing (see {@link RecipeFindings}). */
+  recipeWarnings: string[];
+  /** The recipe's rules that selected nothing in any file. */
+  unmatchedSelectors: string[];
 }
 
 /** Options of a {@link Report}. */
@@ -122,15 +191,7 @@ export interface ReportOptions {
 
 /** Collects counts and failures and passes every entry on to its sinks. */
 export class Report {
-  readonly counts: OutcomeCounts = {
-    written: 0,
-    unchanged: 0,
-    failed: 0,
-    'skipped-not-DICOM': 0,
-    skipped: 0,
-    interrupted: 0,
-    'would-write': 0,
-  };
+  readonly counts: OutcomeCounts = zeroCounts();
   /** Entries whose outcome is not a success, in order. */
   readonly problems: FileReport[] = [];
   /** Set by the run when the inputs held no DICOM file to process. */
@@ -156,20 +217,18 @@ export class Report {
     for (const sink of this.sinks) sink.add(entry);
   }
 
-  /** True when nothing failed, something was done, and (strict) nothing was skipped. */
+  /** True when every problem is a skip (and the run not strict), something was done, and it was not interrupted. */
   private ok(interrupted: boolean): boolean {
-    const skipped = this.counts['skipped-not-DICOM'] + this.counts.skipped;
+    const strict = this.options.strict === true;
     return (
       !interrupted &&
       !this.noDicomFiles &&
-      this.counts.failed === 0 &&
-      this.counts.interrupted === 0 &&
-      (this.options.strict !== true || skipped === 0)
+      this.problems.every((p) => !strict && SKIPPED_OUTCOMES.has(p.outcome))
     );
   }
 
-  /** The summary so far. */
-  summary(interrupted: boolean): ReportSummary {
+  /** The summary so far, with what the run found of its recipe. */
+  summary(interrupted: boolean, recipe?: RecipeFindings): ReportSummary {
     return {
       files: this.total,
       counts: { ...this.counts },
@@ -177,11 +236,15 @@ export class Report {
       ok: this.ok(interrupted),
       ...(interrupted ? { interrupted } : {}),
       ...(this.noDicomFiles ? { noDicomFiles: true as const } : {}),
+      ...(recipe?.recipeWarnings.length ? { recipeWarnings: [...recipe.recipeWarnings] } : {}),
+      ...(recipe?.unmatchedSelectors.length
+        ? { unmatchedSelectors: [...recipe.unmatchedSelectors] }
+        : {}),
     };
   }
 
   /** The summary a library caller gets. */
-  result(interrupted: boolean): RunSummary {
+  result(interrupted: boolean, recipe?: RecipeFindings): RunSummary {
     return {
       ...this.counts,
       files: this.total,
@@ -190,12 +253,14 @@ export class Report {
       stopped: interrupted,
       noDicomFiles: this.noDicomFiles,
       problems: [...this.problems],
+      recipeWarnings: [...(recipe?.recipeWarnings ?? [])],
+      unmatchedSelectors: [...(recipe?.unmatchedSelectors ?? [])],
     };
   }
 
   /** Close every sink with the summary. */
-  async finish(interrupted: boolean): Promise<ReportSummary> {
-    const summary = this.summary(interrupted);
+  async finish(interrupted: boolean, recipe?: RecipeFindings): Promise<ReportSummary> {
+    const summary = this.summary(interrupted, recipe);
     for (const sink of this.sinks) await sink.finish(summary);
     return summary;
   }
@@ -206,6 +271,7 @@ const OUTCOME_WORDS: Readonly<Record<FileOutcome, string>> = {
   written: 'written',
   unchanged: 'unchanged',
   failed: 'failed',
+  quarantined: 'quarantined',
   'skipped-not-DICOM': 'not DICOM (skipped)',
   skipped: 'skipped',
   interrupted: 'interrupted',
