@@ -183,7 +183,7 @@ describe('the pixel safeguards of som upload and som deid', () => {
   });
 
   it('a shard ends as done with a quarantine; som finalize reports it with exit code 3', async () => {
-    const env = { SOM_SECRET: 'the key of the pixel shard test' };
+    const env = { SOM_SECRET: 'the pseudonymisation key of the pixel shard test' };
     const planned = await som(
       [
         'plan',

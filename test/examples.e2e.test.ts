@@ -22,7 +22,13 @@ describe('examples/seed-workflow.ts', () => {
     const { stdout } = await run(
       process.execPath,
       [join(ROOT, 'examples', 'dist', 'seed-workflow.js')],
-      { cwd: dir, env: { PATH: process.env.PATH, SOM_SECRET: 'the key of the examples test' } },
+      {
+        cwd: dir,
+        env: {
+          PATH: process.env.PATH,
+          SOM_SECRET: 'the pseudonymisation key of the examples test',
+        },
+      },
     );
     const result = JSON.parse(stdout) as {
       entity: string;

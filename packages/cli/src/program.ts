@@ -5,6 +5,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import { SomError, errorMessage } from '@som/core';
 import { ADAPTERS, ENVIRONMENT, CONFIG_FILE_NAME } from '@som/publish';
+import { splitAssignments } from './assignments';
 import { Output } from './io/output';
 import { EXIT, Interrupts, type Runtime } from './runtime';
 import { VERSION } from './version';
@@ -14,6 +15,7 @@ import { registerGet } from './commands/get';
 import { registerIdentifiers } from './commands/identifiers';
 import { registerLs } from './commands/ls';
 import { registerPlan } from './commands/plan';
+import { registerRm } from './commands/rm';
 import { registerSearch } from './commands/search';
 import { registerServe } from './commands/serve';
 import { registerUpload } from './commands/upload';
@@ -81,8 +83,10 @@ export function buildProgram(runtime: Runtime, done: (code: number) => void): Co
     .addHelpText('after', configurationHelp())
     .exitOverride()
     .configureOutput({
-      writeOut: (text) => runtime.output.stdout.write(text),
+      writeOut: (text) => runtime.output.write(text),
       writeErr: (text) => runtime.output.stderr.write(runtime.output.secrets.redact(text)),
+      // Commander's own errors (`error: missing required argument ...`) get som's one prefix.
+      outputError: (text, write) => write(`som: ${text}`),
     });
   for (const register of [
     registerUpload,
@@ -94,6 +98,7 @@ export function buildProgram(runtime: Runtime, done: (code: number) => void): Co
     registerSearch,
     registerGet,
     registerVerify,
+    registerRm,
     registerServe,
   ]) {
     register(program, runtime, done);
@@ -134,7 +139,7 @@ export async function main(argv: readonly string[], options: MainOptions = {}): 
   };
   let code: number = EXIT.ok;
   try {
-    await buildProgram(runtime, (result) => (code = result)).parseAsync([...argv], {
+    await buildProgram(runtime, (result) => (code = result)).parseAsync(splitAssignments(argv), {
       from: 'user',
     });
   } catch (err) {

@@ -13,7 +13,7 @@ import {
   type QueryPage,
   type StoredRecord,
 } from '@som/core';
-import { googleCredentials } from '@som/google';
+import { googleCredentials, requireGoogleCredentials } from '@som/google';
 import { commitBatches } from './batches';
 import type { DatastoreConfig } from './config';
 import { RETRYABLE_GRPC_CODES, datastoreErrorCode, grpcCode } from './errors';
@@ -63,9 +63,13 @@ export class DatastoreMetadataDriver implements MetadataStoreDriver {
       timeout: config.timeoutMs ?? DEFAULT_TIMEOUT_MS,
       maxRetries: this.maxRetries,
     };
-    const credentials = googleCredentials(config.keyFilename);
     const apiEndpoint =
       config.apiEndpoint ?? (config.emulatorHost ? `http://${config.emulatorHost}` : undefined);
+    // An emulator needs none; Google's service needs some, checked before any request.
+    const credentials =
+      apiEndpoint || process.env.DATASTORE_EMULATOR_HOST
+        ? googleCredentials(config.keyFilename)
+        : requireGoogleCredentials('datastore', config.keyFilename);
     const options: DatastoreOptions & Record<`grpc.${string}`, number> = {
       // Reconnect soon after a server comes back (gRPC's default backoff grows to 120 s),
       // and never share a connection (and its backoff) with another client in the process.

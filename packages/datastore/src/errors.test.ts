@@ -35,6 +35,13 @@ describe('datastoreErrorCode', () => {
     );
   });
 
+  it('calls a client without credentials PermissionDenied, not Internal', () => {
+    const err = new Error(
+      'Could not load the default credentials. Browse to https://cloud.google.com/docs/authentication/getting-started for more information.',
+    );
+    expect(datastoreErrorCode(err)).toBe('PermissionDenied');
+  });
+
   it('maps refused connections, and calls anything else Internal', () => {
     expect(datastoreErrorCode(Object.assign(new Error('connect'), { code: 'ECONNREFUSED' }))).toBe(
       'Unavailable',

@@ -42,7 +42,12 @@ export function datastoreErrorCode(err: unknown): ErrorCode {
   const code = grpcCode(err);
   if (code === undefined) {
     const name = (err as { code?: unknown } | null)?.code;
-    return name === 'ECONNREFUSED' || name === 'ECONNRESET' ? 'Unavailable' : 'Internal';
+    if (name === 'ECONNREFUSED' || name === 'ECONNRESET') return 'Unavailable';
+    // google-auth-library found no credentials: an unauthenticated caller, not a bug.
+    const message = (err as { message?: unknown } | null)?.message;
+    return typeof message === 'string' && /Could not load the default credentials/.test(message)
+      ? 'PermissionDenied'
+      : 'Internal';
   }
   const message = (err as { message?: unknown }).message;
   if (

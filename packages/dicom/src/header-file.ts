@@ -12,10 +12,45 @@ import { isDicom, SNIFF_BYTES } from './sniff';
 /** The first prefix read; most headers fit in it. */
 export const FIRST_PREFIX_BYTES = 64 * 1024;
 
+/** A defined length that is none: the value runs to its delimiter. */
+const UNDEFINED_LENGTH = 0xffffffff;
+
+/**
+ * Throw when the header stopped at a top-level Pixel Data of a defined length that reaches
+ * past the end of the file (`size` bytes): a truncated file, which fails as truncated
+ * whatever else may be said of it (say that another file has its SOP Instance UID).
+ */
+function checkPixelDataFits(header: DicomHeader, prefix: Buffer, size: number): void {
+  if (header.transferSyntax.deflated) return;
+  const last = header.dataset.elements[header.dataset.elements.length - 1];
+  const start = last?.end;
+  if (start === undefined || start + 12 > prefix.length) return;
+  const { littleEndian, explicitVr } = header.dataset.encoding;
+  const read16 = (at: number): number =>
+    littleEndian ? prefix.readUInt16LE(at) : prefix.readUInt16BE(at);
+  if (read16(start) !== 0x7fe0 || read16(start + 2) !== 0x0010) return;
+  const vr = prefix.toString('latin1', start + 4, start + 6);
+  const long = !explicitVr || ['OB', 'OW', 'OD', 'OF', 'OL', 'OV', 'UN'].includes(vr);
+  const at = explicitVr ? (long ? start + 8 : start + 6) : start + 4;
+  const length = long
+    ? littleEndian
+      ? prefix.readUInt32LE(at)
+      : prefix.readUInt32BE(at)
+    : read16(at);
+  const valueStart = explicitVr && long ? start + 12 : start + 8;
+  if (length !== UNDEFINED_LENGTH && valueStart + length > size) {
+    throw new SomError(
+      'InvalidArgument',
+      `${header.source}: truncated: its Pixel Data declares ${length} bytes, the file ends ${size - valueStart} bytes into them`,
+    );
+  }
+}
+
 /**
  * The header of a file of `size` bytes whose first `n` bytes `readPrefix(n)` returns.
  * A prefix that ends inside the header is read again, four times longer; a malformed file
- * fails (SomError InvalidArgument naming `source`) once the whole file has been tried.
+ * fails (SomError InvalidArgument naming `source`) once the whole file has been tried, and
+ * so does a file cut inside its Pixel Data (`truncated`).
  */
 export async function readHeaderFromPrefixes(
   source: string,
@@ -26,7 +61,11 @@ export async function readHeaderFromPrefixes(
   for (let n = Math.min(size, firstPrefix); ; n = Math.min(size, n * 4)) {
     const prefix = await readPrefix(n);
     // The whole file (or all there is, should it have shrunk since its size was taken).
-    if (prefix.length >= size || prefix.length < n) return readDicomHeader(prefix, source);
+    if (prefix.length >= size || prefix.length < n) {
+      const header = readDicomHeader(prefix, source);
+      checkPixelDataFits(header, prefix, size);
+      return header;
+    }
     let header: DicomHeader;
     try {
       header = readDicomHeader(prefix, source);
@@ -37,7 +76,10 @@ export async function readHeaderFromPrefixes(
     if (header.transferSyntax.deflated) continue;
     // The parse only ends before the prefix's end when it stopped at the top-level Pixel Data.
     const last = header.dataset.elements[header.dataset.elements.length - 1];
-    if (last !== undefined && last.end < prefix.length) return header;
+    if (last !== undefined && last.end < prefix.length) {
+      checkPixelDataFits(header, prefix, size);
+      return header;
+    }
   }
 }
 

@@ -183,8 +183,11 @@ export class FsObjectDriver implements ObjectStoreDriver {
     const prepared = await this.prepared();
     const location = prepared.layout.locate(key);
     await this.locks.run(key, async () => {
-      if ((await this.dataStats(prepared, location)) === undefined) throw notFound(key);
-      await unlink(location.data);
+      const missing = (await this.dataStats(prepared, location)) === undefined;
+      // Without its data file the object does not exist, but a sidecar left beside it goes too.
+      if (!missing) await unlink(location.data);
+      else if ((await lstat(location.sidecar).catch(() => undefined)) === undefined)
+        throw notFound(key);
       await rm(location.sidecar, { force: true });
       for (const name of await readdir(location.dir)) {
         if (isPendingSidecarOf(name, location.dataName))
@@ -192,6 +195,7 @@ export class FsObjectDriver implements ObjectStoreDriver {
       }
       await prepared.syncs.sync(location.dir);
       await pruneEmptyDirectories(prepared, location.dir);
+      if (missing) throw notFound(key);
     });
   }
 

@@ -1,11 +1,10 @@
 /** Settings, bucket names and credentials files: checked before any request. */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, MemoryMetadataDriver, SomError } from '@som/core';
 import { createContainer, memoryMetadataStoreAdapter, TOKENS } from '@som/core/di';
 import { gcsConfigOf, gcsObjectStoreAdapter, GcsObjectDriver, validateBucketName } from '.';
-import { googleCredentials, loadGoogleCredentials } from '@som/google';
 
 let dir: string;
 beforeAll(() => {
@@ -82,7 +81,7 @@ describe('settings', () => {
   });
 
   it.each([
-    [{ bucket: undefined }, 'bucket name'],
+    [{ bucket: undefined }, 'gcs setting "bucket" is required'],
     [{ projectId: 7 }, '"projectId" must be a non-empty string'],
     [{ apiEndpoint: 'localhost:9199' }, '"apiEndpoint" must be an http(s) URL'],
     [{ resumableThresholdBytes: 0 }, '"resumableThresholdBytes" must be an integer of at least 1'],
@@ -108,64 +107,6 @@ describe('settings', () => {
 });
 
 describe('credentials files', () => {
-  const secret =
-    '-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC\n-----END PRIVATE KEY-----';
-
-  it('reads a service-account key', () => {
-    const path = join(dir, 'key.json');
-    writeFileSync(
-      path,
-      JSON.stringify({
-        type: 'service_account',
-        client_email: 'a@b.iam.gserviceaccount.com',
-        private_key: secret,
-      }),
-    );
-    expect(loadGoogleCredentials(path)).toMatchObject({
-      type: 'service_account',
-      client_email: 'a@b.iam.gserviceaccount.com',
-    });
-  });
-
-  it('names a missing file', () => {
-    const err = thrown(() => loadGoogleCredentials(join(dir, 'missing.json')));
-    expect(err.code).toBe('InvalidArgument');
-    expect(err.message).toBe(
-      `Google credentials file ${join(dir, 'missing.json')} cannot be read (ENOENT)`,
-    );
-  });
-
-  it('names a directory given as a file', () => {
-    const err = thrown(() => loadGoogleCredentials(dir));
-    expect(err.code).toBe('InvalidArgument');
-    expect(err.message).toContain('(EISDIR)');
-  });
-
-  it.each([
-    ['not JSON', `${secret} trailing`],
-    ['JSON without a type', JSON.stringify({ private_key: secret })],
-  ])('rejects a file that is %s without showing any of it', (_label, content) => {
-    const path = join(dir, 'bad.json');
-    writeFileSync(path, content);
-    const err = thrown(() => loadGoogleCredentials(path));
-    expect(err.code).toBe('InvalidArgument');
-    expect(err.message).toContain(path);
-    expect(`${err.message} ${String(err.cause)}`).not.toContain('PRIVATE KEY');
-    expect(`${err.message} ${String(err.cause)}`).not.toContain('MIIE');
-  });
-
-  it('falls back to GOOGLE_APPLICATION_CREDENTIALS, then to none (ADC)', () => {
-    const path = join(dir, 'adc.json');
-    writeFileSync(path, JSON.stringify({ type: 'authorized_user', refresh_token: 'r' }));
-    expect(googleCredentials(undefined, { GOOGLE_APPLICATION_CREDENTIALS: path })).toMatchObject({
-      type: 'authorized_user',
-    });
-    expect(googleCredentials(undefined, {})).toBeUndefined();
-    expect(() =>
-      googleCredentials(join(dir, 'nope.json'), { GOOGLE_APPLICATION_CREDENTIALS: path }),
-    ).toThrow(/nope\.json/);
-  });
-
   it('fails when the container is made for a missing key file', () => {
     const config = {
       objectStore: { type: 'gcs', bucket: 'radiology', keyFilename: join(dir, 'gone.json') },
@@ -184,7 +125,10 @@ describe('naming', () => {
       new Client({ objectStore: driver, metadataStore: new MemoryMetadataDriver() }).toString(),
     ).toBe('storage.google.radiology');
     const container = createContainer(
-      { objectStore: { type: 'gcs', bucket: 'radiology' }, metadataStore: { type: 'memory' } },
+      {
+        objectStore: { type: 'gcs', bucket: 'radiology', apiEndpoint: 'http://127.0.0.1:1' },
+        metadataStore: { type: 'memory' },
+      },
       [gcsObjectStoreAdapter, memoryMetadataStoreAdapter],
     );
     expect(String(container.get(TOKENS.Client))).toBe('storage.google.radiology');

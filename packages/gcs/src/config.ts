@@ -38,13 +38,18 @@ const IPV4 = /^\d{1,3}(\.\d{1,3}){3}$/;
  * starting and ending with a letter or digit, not an IP address, not `goog...`/`...google...`.
  */
 export function validateBucketName(name: unknown): string {
+  if (name === undefined || name === null)
+    throw new SomError(
+      'InvalidArgument',
+      'gcs setting "bucket" is required: the bucket to store in',
+    );
   const fail = (why: string): never => {
     throw new SomError(
       'InvalidArgument',
       `invalid GCS bucket name ${JSON.stringify(name)}: ${why}`,
     );
   };
-  if (typeof name !== 'string') return fail('a string is required');
+  if (typeof name !== 'string') return fail('setting "bucket" must be a string');
   const limit = name.includes('.') ? 222 : 63;
   if (name.length < 3 || name.length > limit) fail(`use 3 to ${limit} characters`);
   if (!/^[a-z0-9][a-z0-9._-]*[a-z0-9]$/.test(name)) {

@@ -25,7 +25,7 @@ import {
   type SignedUrlOptions,
 } from '@som/core';
 import { DEFAULT_RESUMABLE_THRESHOLD, type GcsConfig } from './config';
-import { googleCredentials } from '@som/google';
+import { googleCredentials, requireGoogleCredentials } from '@som/google';
 import { gcsError, gcsErrorCode } from './errors';
 import { decodePageToken, encodePageToken } from './page-token';
 import { runUpload, splitHead } from './upload';
@@ -96,7 +96,11 @@ export class GcsObjectDriver implements ObjectStoreDriver {
     this.name = `storage.google.${config.bucket}`;
     this.threshold = config.resumableThresholdBytes ?? DEFAULT_RESUMABLE_THRESHOLD;
     this.timeoutMs = config.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-    const credentials = googleCredentials(config.keyFilename);
+    // An emulator needs none; Google's service needs some, checked before any request.
+    const emulated = config.apiEndpoint !== undefined || process.env.STORAGE_EMULATOR_HOST;
+    const credentials = emulated
+      ? googleCredentials(config.keyFilename)
+      : requireGoogleCredentials(this.name, config.keyFilename);
     const options: StorageOptions = {
       ...(config.projectId ? { projectId: config.projectId } : {}),
       ...(config.apiEndpoint ? { apiEndpoint: config.apiEndpoint } : {}),

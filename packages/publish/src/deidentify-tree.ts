@@ -7,11 +7,12 @@
  */
 import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { mapBounded } from '@som/core';
+import { SomError, mapBounded } from '@som/core';
 import type { ScannedFile } from './1-scan/scan';
 import { ByteBudget, FILE_BYTES_IN_MEMORY } from './3-deidentify/byte-budget';
 import type { Deidentifier } from './3-deidentify/deid-pool';
 import {
+  DEID_REPORT_NAME,
   JsonReportFile,
   Report,
   failureEntry,
@@ -19,18 +20,15 @@ import {
   type FileReport,
   type RunSummary,
 } from './5-summarise/report';
-import { loadSettings, prepareRun } from './prepare';
+import { loadSettings, scanRun, startRun } from './prepare';
 import {
   callbackSink,
   deidChoices,
-  sayUnmatched,
   runConfig,
+  sayUnmatched,
   totalsOf,
   type RunOptions,
 } from './run-options';
-
-/** The report {@link deidentifyTree} writes into its output directory. */
-export const DEID_REPORT_NAME = 'som-report.json';
 
 /** Options of {@link deidentifyTree}. */
 export interface DeidentifyTreeOptions extends RunOptions {
@@ -38,6 +36,24 @@ export interface DeidentifyTreeOptions extends RunOptions {
   out: string;
   /** Bytes of files held in memory at once (default 64 MiB; a larger file runs alone). */
   memoryBudget?: number;
+}
+
+/**
+ * Create the output directory `out` (named `shown` in errors) when missing.
+ * @throws SomError InvalidArgument when it is a file (or under one), PermissionDenied when
+ *   it cannot be created.
+ */
+async function makeOutputDirectory(out: string, shown: string): Promise<void> {
+  try {
+    await mkdir(out, { recursive: true });
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST' || code === 'ENOTDIR')
+      throw new SomError('InvalidArgument', `the output directory ${shown} is not a directory`);
+    if (code === 'EACCES' || code === 'EPERM')
+      throw new SomError('PermissionDenied', `the output directory ${shown} cannot be created`);
+    throw err;
+  }
 }
 
 /** De-identify one file into `out`, unless another input already claimed its output path. */
@@ -61,8 +77,8 @@ async function deidentifyOne(
       path: file.path,
       outcome: written.outcome,
       entity: written.entity,
-      item: written.item,
       image: written.image,
+      ...(written.item !== undefined ? { item: written.item } : { noItemAlias: true as const }),
       output: file.relative,
       size: written.size,
       ...pixelsEntry(written),
@@ -87,18 +103,27 @@ export async function deidentifyTree(
   const out = resolve(cwd, options.out);
   const log = (text: string): void => options.onMessage?.(text);
   const loaded = await loadSettings(config, deidChoices(options), log);
-  await mkdir(out, { recursive: true });
+  await makeOutputDirectory(out, options.out);
   const reportFile = new JsonReportFile(join(out, DEID_REPORT_NAME), { command: 'deid', out });
-  const report = new Report([reportFile, ...callbackSink(options.onFile)]);
-  const { scan, deidentifier } = await prepareRun(paths, config, loaded, log, report, {
+  const report = new Report([reportFile, ...callbackSink(options.onFile)], {
+    strict: options.strict === true,
+  });
+  const scan = await scanRun(paths, config, report, {
+    ...options,
     cwd,
+    exclude: [out],
+    signal,
+  });
+  if (scan.files.length === 0) {
+    const findings = { recipeWarnings: loaded.recipeWarnings, unmatchedSelectors: [] };
+    await report.finish(signal.aborted, findings);
+    return report.result(signal.aborted, findings);
+  }
+  const { deidentifier } = await startRun(scan, loaded, config, log, {
+    ...options,
     env: options.env ?? process.env,
     createKey: true,
     mainThreadBusy: false,
-    exclude: [out],
-    signal,
-    ...(options.ids !== undefined ? { ids: options.ids } : {}),
-    ...(options.aliases !== undefined ? { aliases: options.aliases } : {}),
   });
   const claimed = new Map<string, string>([[DEID_REPORT_NAME, 'the report of som deid']]);
   const done = new Set<string>();

@@ -6,8 +6,9 @@
  * `runShard` per task of an engine's array job, `finalizePlan` after.
  */
 export { publish, type PublishOptions } from './publish';
-export { deidentifyTree, DEID_REPORT_NAME, type DeidentifyTreeOptions } from './deidentify-tree';
+export { deidentifyTree, type DeidentifyTreeOptions } from './deidentify-tree';
 export type { RunOptions } from './run-options';
+export { removeFromDataset, type Removal, type RemoveOptions, type RemoveTarget } from './remove';
 export {
   PIXEL_FILTER_CHOICES,
   PIXEL_TEXT_MODES,
@@ -39,13 +40,16 @@ export { md5OfFile, writeFileAtomically, type WrittenFile } from './3-deidentify
 export { entityAggregates, refreshEntitySummary } from './4-store/entity-summary';
 export { imageFieldsReader } from './4-store/image-fields';
 export {
+  DEID_REPORT_NAME,
   Report,
   JsonReportSink,
   SUCCESS_OUTCOMES,
+  SKIPPED_OUTCOMES,
   summaryLine,
   entryLine,
   type FileOutcome,
   type FileReport,
+  type ReportOptions,
   type ReportSink,
   type ReportSummary,
   type RunSummary,

@@ -11,9 +11,11 @@ import {
   type Client,
   type RecordData,
 } from '@som/core';
+import { collectionKeyStamp } from '@som/identifiers';
+import { claimCollection } from './4-store/collection-key';
 import { uploadFiles } from './4-store/upload';
 import { Report, type RunSummary } from './5-summarise/report';
-import { loadSettings, prepareRun } from './prepare';
+import { loadSettings, scanRun, startRun } from './prepare';
 import {
   callbackSink,
   deidChoices,
@@ -25,12 +27,24 @@ import {
 
 /** Options of {@link publish}. */
 export interface PublishOptions extends RunOptions {
-  /** Where to store (see `openClient`); not needed for a dry run. */
-  client?: Client;
+  /**
+   * Where to store (see `openClient`), or a function opening it, called only once the inputs
+   * are known to hold DICOM files (so that a run with nothing to store creates no store);
+   * the caller closes the client either way. Not needed for a dry run.
+   */
+  client?: Client | (() => Promise<Client>);
   /** The collection uid (created when absent). */
   collection: string;
   /** Fields added to every image record (besides the searchable fields of its header). */
   metadata?: RecordData;
+  /** Fields added to every entity record (besides the aggregates of its images). */
+  entityMetadata?: RecordData;
+  /**
+   * Add to a collection made with another pseudonymisation key or alias source: its
+   * patients get new aliases, so those already stored appear a second time. The collection
+   * then records this run's key. Without it such a run is refused before anything is stored.
+   */
+  newKey?: boolean;
   /** De-identify in memory and report `would-write` for each file; store nothing. */
   dryRun?: boolean;
   /** Bytes of files held in memory at once (default 64 MiB; a larger file runs alone). */
@@ -46,46 +60,64 @@ export interface PublishOptions extends RunOptions {
  * De-identify the DICOM files under `paths` and store them into `options.collection`, one
  * entity per (aliased) patient; rerunning is safe (what is stored already is `unchanged`).
  * A file that cannot be fully de-identified is never stored: it is `failed` with its reason,
- * and the run goes on.
+ * and the run goes on. Inputs without any DICOM file store nothing (`noDicomFiles`).
  * @returns how many files had each outcome (`written`, `unchanged`, `failed`, ...), and the
  *   files not done.
- * @throws SomError InvalidArgument for bad options (before anything is read).
+ * @throws SomError InvalidArgument for bad options (before anything is read);
+ *   `CollectionKeyMismatchError` (FailedPrecondition) when the collection was made with
+ *   another key or alias source and `newKey` is not set (before anything is stored).
  */
 export async function publish(
   paths: readonly string[],
   options: PublishOptions,
 ): Promise<RunSummary> {
   const dryRun = options.dryRun === true;
-  const { client } = options;
-  if (!dryRun && client === undefined)
+  if (!dryRun && options.client === undefined)
     throw new SomError('InvalidArgument', 'publish needs a client to store into (or dryRun)');
   const collection = validateUid('collection', options.collection);
   const metadata = validateUserMetadata(options.metadata ?? {}, 'metadata');
-  const config = runConfig(options, client);
+  const entityMetadata = validateUserMetadata(options.entityMetadata ?? {}, 'entity metadata');
+  const opener = typeof options.client === 'function' ? options.client : undefined;
+  const given = typeof options.client === 'function' ? undefined : options.client;
+  const config = runConfig(options, given);
   const signal = options.signal ?? new AbortController().signal;
   const log = (text: string): void => options.onMessage?.(text);
   const loaded = await loadSettings(config, deidChoices(options), log);
-  const report = new Report(callbackSink(options.onFile));
-  const { scan, deidentifier } = await prepareRun(paths, config, loaded, log, report, {
+  const report = new Report(callbackSink(options.onFile), { strict: options.strict === true });
+  const scan = await scanRun(paths, config, report, {
+    ...options,
     cwd: options.cwd ?? process.cwd(),
+    signal,
+  });
+  if (scan.files.length === 0)
+    return report.result(signal.aborted, {
+      recipeWarnings: loaded.recipeWarnings,
+      unmatchedSelectors: [],
+    });
+  // The stores are opened (and the collection checked) before the key file is created.
+  const client = dryRun ? undefined : (given ?? (await (opener as () => Promise<Client>)()));
+  const { deidentifier, key, aliasSource } = await startRun(scan, loaded, config, log, {
+    ...options,
     env: options.env ?? process.env,
     createKey: !dryRun,
     mainThreadBusy: !dryRun,
-    signal,
-    ...(options.ids !== undefined ? { ids: options.ids } : {}),
-    ...(options.aliases !== undefined ? { aliases: options.aliases } : {}),
   });
   let unmatchedSelectors: string[] = [];
   try {
+    if (client !== undefined) {
+      const stamp = collectionKeyStamp(key, aliasSource);
+      await claimCollection(client, collection, stamp, options.newKey === true);
+    }
     options.onStart?.(totalsOf(scan.files));
     await uploadFiles(
-      dryRun ? undefined : client,
+      client,
       scan.files,
       deidentifier,
       {
         collection,
         concurrency: config.concurrency,
         metadata,
+        entityMetadata,
         signal,
         sendMd5: client?.objects.capabilities.md5FromCaller === true,
         ...(options.memoryBudget !== undefined ? { memoryBudget: options.memoryBudget } : {}),

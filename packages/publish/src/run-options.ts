@@ -5,7 +5,8 @@
  */
 import { resolve } from 'node:path';
 import { SomError, type Client } from '@som/core';
-import type { AliasSource } from '@som/identifiers';
+import type { ProfileOptions } from '@som/dicom';
+import { SecretKey, type AliasSource, type ItemLevel } from '@som/identifiers';
 import { loadConfig } from './config/load';
 import { SecretValue } from './config/secret-value';
 import { MAX_CONCURRENCY, type SomConfig } from './config/types';
@@ -18,6 +19,7 @@ import {
   type PixelTextMode,
 } from './3-deidentify/settings';
 import { configOf } from './open-client';
+import { SECRET_ORIGIN } from './2-aliases/aliases';
 import type { FileReport, ReportSink } from './5-summarise/report';
 
 /** Options of a run over files. */
@@ -50,6 +52,20 @@ export interface RunOptions {
   ids?: string;
   /** Where aliases come from without `ids` (default: the configured DASHER service, else the local pseudonymiser). */
   aliases?: AliasSource;
+  /**
+   * What the items of the DASHER request are: accessions, studies (the default) or images.
+   * Given with `ids`, the response's items whose `id_source` names no level are read as
+   * this level (otherwise they are matched by any of a file's identifiers).
+   */
+  itemLevel?: ItemLevel;
+  /** The `id_source` of the request's entities, e.g. `Stanford MRN` (default `DICOM PatientID`). */
+  entitySource?: string;
+  /** The `id_source` of the request's items, e.g. `DCM Accession #` (default the level's DICOM attribute). */
+  itemSource?: string;
+  /** Options of the default PS3.15 profile (e.g. `retainPatientCharacteristics`); default none but modified dates. */
+  profile?: ProfileOptions;
+  /** A skipped file (not DICOM, a DICOMDIR, a deid output folder) makes the run not ok. */
+  strict?: boolean;
   /** Files processed at once (default: the configuration's, 8). */
   concurrency?: number;
   /** Stop starting files when aborted; files in flight finish, the others are reported `interrupted`. */
@@ -82,12 +98,15 @@ export function runConfig(options: RunOptions, client?: Client): SomConfig {
       'InvalidArgument',
       `concurrency must be a whole number from 1 to ${MAX_CONCURRENCY}, not ${concurrency}`,
     );
-  return {
+  const config = {
     ...base,
     ...(options.secret !== undefined ? { secret: new SecretValue(options.secret) } : {}),
     ...(options.recipe !== undefined ? { recipe: resolve(cwd, options.recipe) } : {}),
     ...(concurrency !== undefined ? { concurrency } : {}),
   };
+  // A short secret is refused before anything is read (as a short key file is).
+  if (config.secret !== undefined) SecretKey.fromSecret(config.secret.reveal(), SECRET_ORIGIN);
+  return config;
 }
 
 /** The de-identification choices of `options` besides the recipe: paths resolved, values checked. */
@@ -109,6 +128,7 @@ export function deidChoices(options: RunOptions): Omit<DeidChoices, 'recipeFile'
     ...(pixelText !== undefined ? { pixelText } : {}),
     ...(options.functions !== undefined ? { functionsFile: resolve(cwd, options.functions) } : {}),
     ...(options.variables !== undefined ? { variablesFile: resolve(cwd, options.variables) } : {}),
+    ...(options.profile !== undefined ? { profile: options.profile } : {}),
   };
 }
 

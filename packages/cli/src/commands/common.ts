@@ -45,6 +45,20 @@ export async function withClient<T>(
   }
 }
 
+/**
+ * Fail with NotFound (`collection c not found`) when the collection, or the entity of it,
+ * that a command is scoped to does not exist: an unknown scope is an error, not an empty result.
+ */
+export async function requireScope(
+  client: Client,
+  collection: string | undefined,
+  entity?: string,
+): Promise<void> {
+  if (collection === undefined) return;
+  if (entity === undefined) await client.getCollection(collection);
+  else await client.getEntity({ collection, entity });
+}
+
 /** A positive whole number option, or InvalidArgument naming the flag. */
 export function positiveInteger(
   value: string,

@@ -23,23 +23,28 @@ async function deid(
 ): Promise<number> {
   const config = configFor(runtime, options, { stores: false });
   const out = resolve(runtime.cwd, options.out);
-  const run = new RunOutput(runtime.output, options.json === true, { command: 'deid', out });
+  const run = new RunOutput(
+    runtime.output,
+    options.json === true,
+    { command: 'deid', out },
+    options.strict === true,
+  );
   let result: RunSummary;
   try {
     result = await deidentifyTree(inputs, {
-      out,
+      ...runOptionsOf(options),
+      out: options.out,
       config,
       cwd: runtime.cwd,
       env: runtime.env,
       signal: runtime.signal,
-      ...runOptionsOf(options),
       ...run.hooks('deid'),
     });
   } finally {
     run.stopProgress();
   }
   const headline = `deid into ${out} (report: ${DEID_REPORT_NAME})`;
-  return run.finish(runtime.signal.aborted, headline, 'written', result);
+  return run.finish(result, headline, 'written', `listed in ${DEID_REPORT_NAME}`);
 }
 
 /** Add `som deid` to `program`; `done` receives the exit code. */
@@ -62,7 +67,10 @@ export function registerDeid(
       'output directory (created when missing); a file given directly lands at <dir>/<its name>',
     );
   addRunFlags(command)
-    .option('--json', `also print the report (as in ${DEID_REPORT_NAME}) on stdout`)
+    .option(
+      '--json',
+      `also print the report (as in ${DEID_REPORT_NAME}: per file its path, outcome, reason, entity, item, output, noItemAlias) on stdout`,
+    )
     .action(async (inputs: string[], _options: DeidCommandOptions, command: Command) => {
       done(await deid(runtime, inputs, command.optsWithGlobals<DeidCommandOptions>()));
     });

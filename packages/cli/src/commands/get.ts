@@ -16,6 +16,7 @@ import {
 } from '@som/core';
 import { md5OfFile, writeFileAtomically } from '@som/publish';
 import { startProgress } from '../io/progress';
+import { counted } from '../io/words';
 import { EXIT, type Runtime } from '../runtime';
 import { configFor, withClient, type GlobalOptions } from './common';
 
@@ -97,7 +98,7 @@ async function get(
     const notStarted = records.length - results.length;
     if (options.json) runtime.output.json(results);
     runtime.output.message(
-      `som: ${results.length - failed} of ${records.length} images in ${dir}${failed ? `, ${failed} failed` : ''}${notStarted ? `, ${notStarted} not started (interrupted)` : ''}`,
+      `som: ${results.length - failed} of ${counted(records.length, 'image', 'images')} in ${dir}${failed ? `, ${failed} failed` : ''}${notStarted ? `, ${notStarted} not started (interrupted)` : ''}`,
     );
     return failed > 0 || notStarted > 0 ? EXIT.failed : EXIT.ok;
   });

@@ -9,7 +9,7 @@ import { RunOutput } from '../io/run-output';
 import type { Runtime } from '../runtime';
 import { VERSION } from '../version';
 import { configFor, positiveInteger, type GlobalOptions } from './common';
-import { addRunFlags, type RunFlags } from './flags';
+import { addRunFlags, requestOptions, type RunFlags } from './flags';
 
 interface PlanCommandOptions extends GlobalOptions, RunFlags {
   collection: string;
@@ -51,6 +51,7 @@ async function plan(
     cwd: runtime.cwd,
     env: runtime.env,
     signal: runtime.signal,
+    ...requestOptions(options),
     ...(options.ids !== undefined ? { ids: options.ids } : {}),
     onFile: run.hooks('plan').onFile,
     onMessage: (text) => runtime.output.message(text),
@@ -60,7 +61,7 @@ async function plan(
     made === undefined
       ? `plan of collection ${options.collection} interrupted: no plan written`
       : `planned ${made.totals.files} files of ${made.totals.patients} patients (${bytesText(made.totals.bytes)}) in ${made.shards} shards into ${result.dir} (it names patients: keep it on the identified side); not planned`;
-  return run.finish(runtime.signal.aborted, headline, 'planned');
+  return run.finish(result.notPlanned, headline, 'planned');
 }
 
 /** Add `som plan` to `program`; `done` receives the exit code. */

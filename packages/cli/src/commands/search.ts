@@ -13,8 +13,9 @@ import {
 } from '@som/core';
 import { fieldType } from '@som/dicom';
 import { printRecords } from '../io/records';
+import { counted } from '../io/words';
 import { EXIT, type Runtime } from '../runtime';
-import { configFor, positiveInteger, withClient, type GlobalOptions } from './common';
+import { configFor, positiveInteger, requireScope, withClient, type GlobalOptions } from './common';
 
 interface SearchOptions extends GlobalOptions {
   kind: string;
@@ -35,12 +36,12 @@ async function search(runtime: Runtime, terms: string[], options: SearchOptions)
     ...(options.entity !== undefined ? { entity: options.entity } : {}),
   };
   return withClient(configFor(runtime, options), async (client) => {
+    await requireScope(client, options.collection, options.entity);
     const results = new SearchResults(client, input, limit);
     const count = await printRecords(runtime.output, results, options.json === true);
     if (await results.more())
       runtime.output.message(`som: showing the first ${count} matches; more match (raise --limit)`);
-    else if (!options.json)
-      runtime.output.message(`som: ${count} ${count === 1 ? 'match' : 'matches'}`);
+    else if (!options.json) runtime.output.message(`som: ${counted(count, 'match', 'matches')}`);
     return EXIT.ok;
   });
 }

@@ -73,7 +73,7 @@ async function runOneShard(runtime: Runtime, options: ShardCommandOptions): Prom
     await client.close().catch(() => undefined);
   }
   const headline = `shard ${result.index} (${result.source}, attempt ${result.attempt}) of ${result.plan.shards} to collection ${result.plan.collection}`;
-  const code = await run.finish(runtime.signal.aborted, headline, 'uploaded', result.summary);
+  const code = await run.finish(result.summary, headline, 'uploaded');
   // A quarantine is the pixel safeguards working, not a failure of the shard: it ends as
   // done (so that the engine neither retries it nor holds back som finalize), and som
   // finalize reports the quarantined files with its exit code 3.

@@ -9,10 +9,13 @@ import {
   SomError,
   parseAssignment,
   validateUid,
+  type Client,
   type RecordData,
 } from '@som/core';
 import { fieldType } from '@som/dicom';
+import { CollectionKeyMismatchError } from '@som/identifiers';
 import { openClient, publish, type RunSummary } from '@som/publish';
+import { collect } from '../assignments';
 import { GarbageCollector } from '../collect-garbage';
 import { RunOutput } from '../io/run-output';
 import type { Runtime } from '../runtime';
@@ -26,24 +29,30 @@ interface UploadCommandOptions extends GlobalOptions, RunFlags {
   shard?: string;
   dryRun?: boolean;
   metadata?: string[];
+  entityMetadata?: string[];
+  newKey?: boolean;
   json?: boolean;
 }
 
-/** The `--metadata` fields, checked before anything is read. */
-export function metadataFields(assignments: readonly string[]): RecordData {
+/** The fields of `--metadata` (or `flag`) assignments, checked before anything is read. */
+export function metadataFields(assignments: readonly string[], flag = '--metadata'): RecordData {
   const fields: RecordData = {};
   for (const text of assignments) {
     const [field, value] = parseAssignment(text, fieldType);
     if (!FIELD_NAME.test(field) || (RESERVED_FIELDS as readonly string[]).includes(field)) {
       throw new SomError(
         'InvalidArgument',
-        `--metadata ${field}: ${(RESERVED_FIELDS as readonly string[]).includes(field) ? 'som maintains this field' : 'invalid field name'}`,
+        `${flag} ${field}: ${(RESERVED_FIELDS as readonly string[]).includes(field) ? 'som maintains this field' : 'invalid field name'}`,
       );
     }
     fields[field] = value;
   }
   return fields;
 }
+
+/** What to do when the collection was made with another key or alias source. */
+const NEW_KEY_HINT =
+  'to add to it anyway, run again with --new-key: its patients get new aliases, so those stored already appear twice';
 
 /** The options of a shard upload, refusing what the plan decides (paths, collection, aliases). */
 function planOptions(
@@ -74,35 +83,43 @@ async function upload(
   const config = configFor(runtime, options);
   const collection = validateUid('collection', options.collection);
   const metadata = metadataFields(options.metadata ?? []);
+  const entityMetadata = metadataFields(options.entityMetadata ?? [], '--entity-metadata');
   const dryRun = options.dryRun === true;
-  const run = new RunOutput(runtime.output, options.json === true, {
-    command: 'upload',
-    collection,
-    dryRun,
-  });
-  const client = dryRun ? undefined : await openClient({ config });
+  const run = new RunOutput(
+    runtime.output,
+    options.json === true,
+    { command: 'upload', collection, dryRun },
+    options.strict === true,
+  );
+  let client: Client | undefined;
   const garbage = new GarbageCollector();
   let result: RunSummary;
   try {
     result = await publish(inputs, {
-      ...(client !== undefined ? { client } : {}),
+      ...runOptionsOf(options),
+      ...(dryRun ? {} : { client: async () => (client = await openClient({ config })) }),
       config,
       collection,
       metadata,
+      entityMetadata,
+      newKey: options.newKey === true,
       dryRun,
       cwd: runtime.cwd,
       env: runtime.env,
       signal: runtime.signal,
-      ...runOptionsOf(options),
       ...run.hooks(dryRun ? 'dry run' : 'upload'),
       onBytesReleased: (bytes) => garbage.letGo(bytes),
     });
+  } catch (err) {
+    if (err instanceof CollectionKeyMismatchError)
+      throw new SomError(err.code, `${err.message}; ${NEW_KEY_HINT}`);
+    throw err;
   } finally {
     run.stopProgress();
     await client?.close().catch(() => undefined);
   }
   const headline = `${dryRun ? 'dry run of ' : ''}upload to collection ${collection}`;
-  return run.finish(runtime.signal.aborted, headline, dryRun ? 'checked' : 'uploaded', result);
+  return run.finish(result, headline, dryRun ? 'checked' : 'uploaded');
 }
 
 /** Add `som upload` to `program`; `done` receives the exit code. */
@@ -132,12 +149,22 @@ export function registerUpload(
   addRunFlags(command)
     .option('--dry-run', 'de-identify in memory and report what would be stored; write nothing')
     .option(
-      '--metadata <field=value...>',
-      'add fields to every image record (values typed as in `som search`)',
+      '--metadata <field=value>',
+      'add a field to every image record (repeat it, or list several after it; values typed as in `som search`)',
+      collect,
+    )
+    .option(
+      '--entity-metadata <field=value>',
+      'add a field to every entity record of this upload (as --metadata)',
+      collect,
+    )
+    .option(
+      '--new-key',
+      'add to a collection made with another pseudonymisation key or alias source: creates new aliases, so its patients already stored appear twice',
     )
     .option(
       '--json',
-      'print a JSON report: per file its path, outcome (written, unchanged, failed, quarantined, skipped-not-DICOM, interrupted), reason, entity, image',
+      'print a JSON report: per file its path, outcome (written, unchanged, failed, quarantined, skipped-not-DICOM, skipped, interrupted), reason, entity, image, noItemAlias',
     )
     .action(async (inputs: string[], _options: UploadCommandOptions, command: Command) => {
       const options = command.optsWithGlobals<UploadCommandOptions>();

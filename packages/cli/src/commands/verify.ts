@@ -5,8 +5,9 @@
  */
 import type { Command } from 'commander';
 import type { VerifyProblem } from '@som/core';
+import { counted } from '../io/words';
 import { EXIT, type Runtime } from '../runtime';
-import { configFor, withClient, type GlobalOptions } from './common';
+import { configFor, requireScope, withClient, type GlobalOptions } from './common';
 
 interface VerifyCommandOptions extends GlobalOptions {
   repair?: boolean;
@@ -23,6 +24,7 @@ export function problemLine(problem: VerifyProblem): string {
 async function verify(runtime: Runtime, options: VerifyCommandOptions): Promise<number> {
   const config = configFor(runtime, options);
   return withClient(config, async (client) => {
+    await requireScope(client, options.collection);
     const report = await client.verify({
       ...(options.repair ? { repair: true } : {}),
       ...(options.deep ? { deep: true } : {}),
@@ -35,8 +37,9 @@ async function verify(runtime: Runtime, options: VerifyCommandOptions): Promise<
     if (options.json)
       runtime.output.json({ images: report.images, problems: report.problems, remaining });
     const repaired = report.problems.length - remaining;
+    const found = counted(report.problems.length, 'problem', 'problems');
     runtime.output.message(
-      `som: verified ${report.images} images: ${report.problems.length === 0 ? 'no problems' : `${report.problems.length} problems, ${repaired} repaired, ${remaining} remaining`}`,
+      `som: verified ${counted(report.images, 'image', 'images')}: ${report.problems.length === 0 ? 'no problems' : `${found}, ${repaired} repaired, ${remaining} remaining`}`,
     );
     return remaining > 0 ? EXIT.failed : EXIT.ok;
   });
@@ -55,7 +58,7 @@ export function registerVerify(
     )
     .option(
       '--repair',
-      'fix what can be fixed: records for orphan objects (fields rebuilt from the DICOM header), stale sizes/MD5s, missing parents',
+      'fix what can be fixed: records for orphan objects (fields rebuilt from the DICOM header and the user fields kept with the object), records of missing objects removed, stale sizes/MD5s, missing parents',
     )
     .option('--collection <uid>', 'only this collection')
     .option('--deep', 'also read every object and check its bytes against its MD5')
@@ -63,8 +66,9 @@ export function registerVerify(
     .addHelpText(
       'after',
       `
-Problems: missing-object (a record without its object; repair deletes the record),
-orphan-object (an object without its record; repair writes it), mismatch (size or MD5
+Problems: missing-object (a record without its object; repair deletes the record, and the
+entity when it is left without images), orphan-object (an object without its record;
+repair writes it, with the --metadata fields kept with the object), mismatch (size or MD5
 differs; repair takes the object's), missing-parent (repair creates the entity or
 collection record), stale-summary (an entity's Study and Series summary records are
 missing or out of date; repair rewrites them), corrupt (--deep: bytes do not match;

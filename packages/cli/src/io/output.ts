@@ -12,6 +12,7 @@ export type Stream = Writable & { isTTY?: boolean; columns?: number };
 export class Output {
   /** The secrets of this run; add to it as soon as a secret is known. */
   readonly secrets: Secrets;
+  #closed = false;
 
   /**
    * @param stdout results (lines or JSON).
@@ -24,6 +25,23 @@ export class Output {
     secrets = new Secrets(),
   ) {
     this.secrets = secrets;
+    // A reader that stops reading (`som ... | head -1`) closes stdout: what is left to print
+    // is dropped and the command ends quietly, without a stack trace. Neither stream's errors
+    // may end the process either way.
+    stdout.on('error', () => {
+      this.#closed = true;
+    });
+    stderr.on('error', () => undefined);
+  }
+
+  /** True once stdout was closed by its reader: results are no longer printed. */
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /** Write `text` as it is on stdout (redacted), unless it was closed. */
+  write(text: string): void {
+    if (!this.#closed) this.stdout.write(this.secrets.redact(text));
   }
 
   /** True when progress bars can be drawn (stderr is a terminal). */
@@ -33,7 +51,7 @@ export class Output {
 
   /** Print a result line on stdout. */
   line(text: string): void {
-    this.stdout.write(`${this.secrets.redact(text)}\n`);
+    this.write(`${text}\n`);
   }
 
   /** Print `value` as indented JSON on stdout. */

@@ -63,7 +63,8 @@ class BarProgress implements Progress {
     this.multi = new MultiBar(
       {
         stream: output.stderr,
-        format: `${label} [{bar}] {percentage}% | {files}/{totalFiles} files | {mb}/{totalMb} MB | {rate} MB/s | ETA {eta}`,
+        // Not `{eta}`: cli-progress fills that one itself (seconds, without a unit).
+        format: `${label} [{bar}] {percentage}% | {files}/{totalFiles} files | {mb}/{totalMb} MB | {rate} MB/s | ETA {remaining}`,
         hideCursor: true,
         clearOnComplete: true,
         fps: 5,
@@ -81,7 +82,7 @@ class BarProgress implements Progress {
       mb: (c.bytes / MB).toFixed(1),
       totalMb: (c.totalBytes / MB).toFixed(1),
       rate: c.rateMBs.toFixed(1),
-      eta: c.eta,
+      remaining: c.eta,
     };
   }
 

@@ -37,11 +37,12 @@ export async function printRecords(
 ): Promise<number> {
   let count = 0;
   for await (const record of records) {
-    if (json) output.stdout.write(count === 0 ? '[\n' : ',\n');
-    if (json) output.stdout.write(output.secrets.redact(JSON.stringify(recordJson(record))));
+    // Nobody reads any more (`| head`): fetching the rest would be for nothing.
+    if (output.closed) break;
+    if (json) output.write(`${count === 0 ? '[\n' : ',\n'}${JSON.stringify(recordJson(record))}`);
     else output.line(recordLine(record));
     count++;
   }
-  if (json) output.stdout.write(count === 0 ? '[]\n' : '\n]\n');
+  if (json) output.write(count === 0 ? '[]\n' : '\n]\n');
   return count;
 }

@@ -6,17 +6,18 @@
 import {
   JsonReportSink,
   Report,
+  SKIPPED_OUTCOMES,
   entryLine,
   summaryLine,
   type FileReport,
-  type RecipeFindings,
   type ReportSink,
-  type ReportSummary,
   type RunOptions,
+  type RunSummary,
 } from '@som/publish';
 import { EXIT } from '../runtime';
 import type { Output } from './output';
 import { startProgress, type Progress } from './progress';
+import { counted } from './words';
 import { LineSink, ProblemSink } from './sinks';
 
 /** The output side of one run over files. */
@@ -30,23 +31,20 @@ export class RunOutput {
    * @param output where to print.
    * @param json print the report as JSON on stdout (and nothing else there).
    * @param header fields of the JSON report before its files (e.g. the command).
-   * @param extra more sinks (e.g. a report file).
+   * @param strict a skipped file fails the run (`--strict`).
    */
   constructor(
     private readonly output: Output,
     private readonly json: boolean,
     header: Record<string, unknown>,
-    extra: readonly ReportSink[] = [],
+    private readonly strict = false,
   ) {
     this.problems = new ProblemSink(output);
-    const sinks: ReportSink[] = [...extra];
-    if (json)
-      sinks.push(
-        new JsonReportSink((text) => output.stdout.write(output.secrets.redact(text)), header),
-      );
+    const sinks: ReportSink[] = [];
+    if (json) sinks.push(new JsonReportSink((text) => output.write(text), header));
     if (output.interactive) sinks.push(this.problems);
     else if (!json) sinks.push(new LineSink(output));
-    this.report = new Report(sinks);
+    this.report = new Report(sinks, { strict });
   }
 
   /**
@@ -76,31 +74,47 @@ export class RunOutput {
   }
 
   /**
-   * Close the report (with what the run found of its recipe) and print `<headline>:
-   * <summary>` (stdout, or stderr with `--json`), then every file that was not done and
-   * every file quarantined (stderr).
+   * Close the report of the run that returned `result` (with what it found of its recipe)
+   * and print `<headline>: <summary>` (stdout, or stderr with `--json`), then every file that
+   * was not done and every file quarantined (stderr), but those an interruption left, which
+   * are only counted (the report lists them), and that there was nothing to do.
    * @param notDone what happened to the others, e.g. `uploaded`.
+   * @param where where the files an interruption left are listed, e.g. `listed by --json`.
    * @returns the exit code: {@link EXIT.ok}, {@link EXIT.quarantined} when quarantines are
    *   the only problems, else {@link EXIT.failed}.
    */
   async finish(
-    interrupted: boolean,
+    result: RunSummary,
     headline: string,
     notDone: string,
-    recipe?: RecipeFindings,
+    where = 'listed by --json',
   ): Promise<number> {
-    const summary = await this.report.finish(interrupted, recipe);
+    this.report.noDicomFiles = result.noDicomFiles;
+    const summary = await this.report.finish(result.stopped, result);
     const text = `som: ${headline}: ${summaryLine(summary)}`;
     if (this.json) this.output.message(text);
     else this.output.line(text);
-    const quarantined = this.report.problems.filter((p) => p.outcome === 'quarantined');
-    const others = this.report.problems.filter((p) => p.outcome !== 'quarantined');
-    this.list(others, `not ${notDone}`);
+    const shown = this.report.problems.filter((p) => p.outcome !== 'interrupted');
     this.list(
-      quarantined,
+      shown.filter((p) => p.outcome !== 'quarantined'),
+      `not ${notDone}`,
+    );
+    this.list(
+      shown.filter((p) => p.outcome === 'quarantined'),
       'quarantined: their pixels may show identity (review them: see "Pixel safeguards" in docs/cli.md)',
     );
-    return exitCode(summary, others);
+    const left = summary.counts.interrupted;
+    if (left > 0)
+      this.output.message(
+        `som: ${counted(left, 'file', 'files')} not started (interrupted): ${where}`,
+      );
+    if (summary.noDicomFiles) this.output.error('no DICOM files found');
+    if (summary.ok) return EXIT.ok;
+    const failures = this.report.problems.filter(
+      (p) => p.outcome !== 'quarantined' && !(SKIPPED_OUTCOMES.has(p.outcome) && !this.strict),
+    );
+    const onlyQuarantines = failures.length === 0 && !summary.interrupted && !summary.noDicomFiles;
+    return onlyQuarantines ? EXIT.quarantined : EXIT.failed;
   }
 
   private list(entries: readonly FileReport[], what: string): void {
@@ -110,10 +124,4 @@ export class RunOutput {
     );
     for (const entry of entries) this.output.message(`  ${entryLine(entry)}`);
   }
-}
-
-/** The exit code of a run: 0 when every file was done, 3 when quarantines are the only problems, else 1. */
-function exitCode(summary: ReportSummary, failures: readonly FileReport[]): number {
-  if (summary.ok) return EXIT.ok;
-  return failures.length === 0 && !summary.interrupted ? EXIT.quarantined : EXIT.failed;
 }

@@ -6,19 +6,25 @@ import { entryLine, SUCCESS_OUTCOMES, type FileReport, type ReportSink } from '@
 import type { Output } from './output';
 import type { Progress } from './progress';
 
-/** Prints each entry as a line on stdout. */
+/**
+ * Prints each entry as a line on stdout, but those of files an interruption left (only
+ * counted at the end: there may be thousands).
+ */
 export class LineSink implements ReportSink {
   /** @param output where to print. */
   constructor(private readonly output: Output) {}
 
   add(entry: FileReport): void {
-    this.output.line(entryLine(entry));
+    if (entry.outcome !== 'interrupted') this.output.line(entryLine(entry));
   }
 
   async finish(): Promise<void> {}
 }
 
-/** Prints the entries that are not successes on stderr, above the progress bar when there is one. */
+/**
+ * Prints the entries that are not successes on stderr, above the progress bar when there is
+ * one; not those of files an interruption left (only counted at the end).
+ */
 export class ProblemSink implements ReportSink {
   /** The bar of the current pass, if any. */
   progress: Progress | undefined;
@@ -27,7 +33,7 @@ export class ProblemSink implements ReportSink {
   constructor(private readonly output: Output) {}
 
   add(entry: FileReport): void {
-    if (SUCCESS_OUTCOMES.has(entry.outcome)) return;
+    if (SUCCESS_OUTCOMES.has(entry.outcome) || entry.outcome === 'interrupted') return;
     if (this.progress) this.progress.message(entryLine(entry));
     else this.output.message(entryLine(entry));
   }

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { MemoryMetadataDriver } from '../metadata-store/memory';
-import { imageKey, imageObjectKey } from '../names';
+import { collectionKey, entityKey, imageKey, imageObjectKey, seriesKey, studyKey } from '../names';
 import { MemoryObjectDriver } from '../object-store/memory';
 import { Client } from './client';
 
@@ -424,6 +424,126 @@ describe('Client', () => {
     expect(
       (await client.getImage({ collection: 'Other', entity: 'x', image: 'y' })).data.Modality,
     ).toBe('CT');
+  });
+
+  it('rebuilds lost records with the user fields kept with their objects', async () => {
+    const metadata = new MemoryMetadataDriver();
+    const objects = new MemoryObjectDriver();
+    const imageFields = async (): Promise<{ Modality: string }> => ({ Modality: 'CT' });
+    const client = new Client({ objectStore: objects, metadataStore: metadata, imageFields });
+    await client.uploadDataset({
+      collection,
+      uid: 'e',
+      metadata: { Arm: 'B', Visits: 3 },
+      keepMetadata: true,
+      images: [
+        {
+          uid: 'a',
+          bytes: Buffer.from('a'),
+          metadata: { Modality: 'CT' },
+          userMetadata: { Site: 'X', Cohort: 7 },
+        },
+      ],
+    });
+    const before = (await client.getImage({ collection, entity: 'e', image: 'a' })).data;
+    expect(before).toMatchObject({ Modality: 'CT', Site: 'X', Cohort: 7 });
+    // The same objects with an empty metadata store: every record is lost.
+    const rebuilt = new Client({
+      objectStore: objects,
+      metadataStore: new MemoryMetadataDriver(),
+      imageFields,
+    });
+    await rebuilt.verify({ repair: true });
+    const { created: _c, updated: _u, ...fields } = before;
+    expect((await rebuilt.getImage({ collection, entity: 'e', image: 'a' })).data).toMatchObject(
+      fields,
+    );
+    expect((await rebuilt.getEntity({ collection, entity: 'e' })).data).toMatchObject({
+      Arm: 'B',
+      Visits: 3,
+    });
+    // Other fields, same bytes: the object is written again, to keep the new ones.
+    const same = await client.uploadDataset({
+      collection,
+      uid: 'e',
+      metadata: { Arm: 'B', Visits: 3 },
+      keepMetadata: true,
+      images: [{ uid: 'a', bytes: Buffer.from('a'), userMetadata: { Cohort: 7, Site: 'X' } }],
+    });
+    expect(same.counts.uploaded).toBe(0);
+    const again = await client.uploadDataset({
+      collection,
+      uid: 'e',
+      images: [{ uid: 'a', bytes: Buffer.from('a'), userMetadata: { Site: 'Y' } }],
+    });
+    expect(again.counts.uploaded).toBe(1);
+    // Fields that are not kept do not make the object change.
+    const other = await client.uploadDataset({
+      collection,
+      uid: 'e',
+      metadata: { Arm: 'C' },
+      images: [{ uid: 'a', bytes: Buffer.from('a'), userMetadata: { Site: 'Y' } }],
+      imagesMetadata: { a: { Cohort: 8 } },
+    });
+    expect(other.counts).toMatchObject({ uploaded: 0, recorded: 1 });
+    await expect(
+      client.uploadDataset({
+        collection,
+        uid: 'e',
+        images: [{ uid: 'a', bytes: Buffer.from('a'), userMetadata: { Note: 'x'.repeat(2000) } }],
+      }),
+    ).resolves.toMatchObject({ counts: { failed: 1 } });
+  });
+
+  it('repairs an entity whose objects are all lost by removing it', async () => {
+    const client = makeClient();
+    for (const uid of ['gone', 'kept'])
+      await client.uploadDataset({
+        collection,
+        uid,
+        images: ['a', 'b'].map((image) => ({ uid: image, bytes: Buffer.from(image) })),
+      });
+    for (const image of ['a', 'b'])
+      await client.objects.delete(imageObjectKey({ collection, entity: 'gone', image }));
+    await client.objects.delete(imageObjectKey({ collection, entity: 'kept', image: 'a' }));
+    const repaired = await client.verify({ repair: true });
+    expect(repaired.problems.map((p) => p.type)).toEqual([
+      'missing-object',
+      'missing-object',
+      'missing-object',
+    ]);
+    await expect(client.getEntity({ collection, entity: 'gone' })).rejects.toMatchObject({
+      code: 'NotFound',
+    });
+    await expect(client.getEntity({ collection, entity: 'kept' })).resolves.toBeDefined();
+    expect((await client.verify()).problems).toEqual([]);
+  });
+
+  it('deletes a collection: its objects, then every record under it, then its own', async () => {
+    const client = makeClient();
+    for (const c of [collection, 'other'])
+      await client.uploadDataset({
+        collection: c,
+        uid: 'e',
+        images: [{ uid: 'a', bytes: Buffer.from('A') }],
+      });
+    const ref = { collection, entity: 'e' };
+    await client.records.put(studyKey(ref, '1.2'), { uid: '1.2' });
+    await client.records.put(seriesKey(ref, '1.2.3'), { uid: '1.2.3' });
+    await client.deleteCollection(collection);
+    for (const key of [
+      collectionKey(collection),
+      entityKey(ref),
+      studyKey(ref, '1.2'),
+      seriesKey(ref, '1.2.3'),
+    ])
+      expect(await client.records.get(key)).toBeUndefined();
+    expect(await client.objects.exists(imageObjectKey({ ...ref, image: 'a' }))).toBe(false);
+    expect(
+      await client.objects.exists(imageObjectKey({ collection: 'other', entity: 'e', image: 'a' })),
+    ).toBe(true);
+    await expect(client.deleteCollection(collection)).rejects.toMatchObject({ code: 'NotFound' });
+    expect((await client.verify()).problems).toEqual([]);
   });
 
   it('finds corrupt bytes with a deep verify', async () => {

@@ -19,6 +19,7 @@ import {
 } from '../model';
 import {
   collectionKey,
+  collectionPrefix,
   entityImagesPrefix,
   entityKey,
   imageKey,
@@ -30,6 +31,7 @@ import {
 } from '../names';
 import type { ByteRange, ObjectStoreDriver } from '../object-store/driver';
 import { ObjectStore } from '../object-store/object-store';
+import { keptFieldsMetadata, sameKeptFields } from './kept-fields';
 import {
   describeImage,
   md5OfImage,
@@ -147,6 +149,11 @@ export interface UploadDatasetInput {
   images: Iterable<ImageSource> | AsyncIterable<ImageSource>;
   /** Fields of the entity record. */
   metadata?: RecordData;
+  /**
+   * Keep `metadata` with every image's object too (its user metadata), so that
+   * `verify({ repair: true })` rebuilds a lost entity record with it.
+   */
+  keepMetadata?: boolean;
   /** Fields per image uid, merged into each image's own metadata. */
   imagesMetadata?: Record<string, RecordData>;
   /** Images uploaded at once (default {@link DEFAULT_UPLOAD_CONCURRENCY}). */
@@ -289,7 +296,7 @@ export class Client {
    */
   async uploadImage(input: UploadImageInput): Promise<ImageUploadResult> {
     await this.getEntity(input);
-    const result = await this.storeImage(input, resolveImage(input.image), {});
+    const result = await this.storeImage(input, resolveImage(input.image), {}, {});
     if (result.error) throw result.error;
     await this.records.putMany(result.pending ? [result.pending] : []);
     return result.result;
@@ -339,7 +346,9 @@ export class Client {
       async (source) => {
         try {
           const image = resolveImage(source);
-          return await this.storeImage(ref, image, input.imagesMetadata?.[image.uid] ?? {});
+          const extra = input.imagesMetadata?.[image.uid] ?? {};
+          const entityFields = input.keepMetadata === true ? (input.metadata ?? {}) : {};
+          return await this.storeImage(ref, image, extra, entityFields);
         } catch (err) {
           const image = typeof source === 'string' ? source : (source.path ?? source.uid ?? '?');
           const error = toSomError(err, `image ${image}`);
@@ -428,19 +437,39 @@ export class Client {
    */
   async deleteEntity(ref: EntityRef): Promise<void> {
     await this.getEntity(ref);
-    for await (const object of this.objects.listAll(entityImagesPrefix(ref))) {
+    await this.deleteObjectsUnder(entityImagesPrefix(ref));
+    await this.deleteRecordsUnder(entityKey(ref), ['Image', STUDY_KIND, SERIES_KIND]);
+    await this.records.delete(entityKey(ref));
+  }
+
+  /**
+   * Delete a collection: every object under it first, then the records under it (images,
+   * study and series summaries, entities), then its record.
+   */
+  async deleteCollection(uid: string): Promise<void> {
+    await this.getCollection(uid);
+    await this.deleteObjectsUnder(collectionPrefix(uid));
+    await this.deleteRecordsUnder(collectionKey(uid), ['Image', STUDY_KIND, SERIES_KIND, 'Entity']);
+    await this.records.delete(collectionKey(uid));
+  }
+
+  /** Delete every object whose key starts with `prefix`. */
+  private async deleteObjectsUnder(prefix: string): Promise<void> {
+    for await (const object of this.objects.listAll(prefix)) {
       await this.objects.delete(object.key, { ignoreMissing: true });
     }
-    for (const kind of ['Image', STUDY_KIND, SERIES_KIND]) {
+  }
+
+  /** Delete every record of `kinds` under `ancestor`, kind after kind, in batches. */
+  private async deleteRecordsUnder(ancestor: KeyPath, kinds: readonly string[]): Promise<void> {
+    for (const kind of kinds) {
       const keys: KeyPath[] = [];
-      const query = { kind, ancestor: entityKey(ref), limit: 500 };
-      for await (const record of this.records.queryAll(query)) {
+      for await (const record of this.records.queryAll({ kind, ancestor, limit: 500 })) {
         keys.push(record.key);
         if (keys.length === RECORD_BATCH_SIZE) await this.records.deleteMany(keys.splice(0));
       }
       await this.records.deleteMany(keys);
     }
-    await this.records.delete(entityKey(ref));
   }
 
   /** Check that objects and records agree (and optionally repair); see {@link VerifyOptions}. */
@@ -488,13 +517,16 @@ export class Client {
   }
 
   /**
-   * Store one image's object (unless the same bytes are there) and work out its record.
-   * Returns the record still to be written as `pending` (written in batches by the caller).
+   * Store one image's object (unless the same bytes and kept fields are there) and work out
+   * its record. `extra` are more fields of the image; its `userMetadata` and `entityFields`
+   * (its entity's) are kept with the object. Returns the record still to be written as
+   * `pending` (written in batches by the caller).
    */
   private async storeImage(
     entity: EntityRef,
     image: ResolvedImage,
     extra: RecordData,
+    entityFields: RecordData,
   ): Promise<{
     result: ImageUploadResult;
     pending?: { key: KeyPath; data: RecordData };
@@ -505,7 +537,11 @@ export class Client {
     try {
       const objectName = imageObjectKey(ref);
       const metadata = validateUserMetadata(
-        { ...image.metadata, ...extra },
+        { ...image.metadata, ...image.userMetadata, ...extra },
+        `image ${base.source}`,
+      );
+      const kept = keptFieldsMetadata(
+        { image: image.userMetadata ?? {}, entity: entityFields },
         `image ${base.source}`,
       );
       const contentType = image.contentType ?? DICOM_CONTENT_TYPE;
@@ -519,12 +555,14 @@ export class Client {
       const sameObject =
         existingObject !== undefined &&
         existingObject.md5 === md5 &&
-        existingObject.contentType === contentType;
+        existingObject.contentType === contentType &&
+        sameKeptFields(existingObject.metadata, kept);
       const attributes = sameObject
         ? existingObject
         : await this.objects.put(objectName, await openImage(image), {
             contentType,
             ...(md5 ? { md5 } : {}),
+            ...(Object.keys(kept).length > 0 ? { metadata: kept } : {}),
           });
       const key = imageKey(ref);
       const existing = await this.records.get(key);

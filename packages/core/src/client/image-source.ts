@@ -20,8 +20,13 @@ export interface ImageInput {
   bytes?: Buffer;
   /** The bytes as a stream (read once; cannot be skipped as unchanged before upload). */
   stream?: Readable;
-  /** Searchable fields of the image record. */
+  /** Searchable fields of the image record (rebuilt from the bytes when a record is lost). */
   metadata?: RecordData;
+  /**
+   * The user's fields of the image record: kept with the object too (its user metadata), so
+   * that `verify({ repair: true })` rebuilds a lost record with them.
+   */
+  userMetadata?: RecordData;
   /** Content type (default `application/dicom`). */
   contentType?: string;
   /**

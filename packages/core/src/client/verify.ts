@@ -17,6 +17,7 @@ import {
 import type { ObjectAttributes, ObjectSummary } from '../object-store/driver';
 import { imageRecordData } from '../model';
 import type { Client } from './client';
+import { keptFieldsOf } from './kept-fields';
 import { applySummaryPlan, planStudySeriesSummaries } from './summaries';
 
 /** Rebuilds the searchable fields of an image from its bytes (e.g. from its DICOM header). */
@@ -46,8 +47,11 @@ export interface VerifyOptions {
 
 /**
  * What can be wrong, and its repair:
- * - `missing-object`: an image record without its object; repair deletes the record.
- * - `orphan-object`: an object without its record (a crash between the two); repair writes the record.
+ * - `missing-object`: an image record without its object; repair deletes the record and
+ *   what the store kept of the object (an fs sidecar), and the entity when none of its
+ *   images is left.
+ * - `orphan-object`: an object without its record (a crash between the two); repair writes
+ *   the record, with the user fields kept with the object.
  * - `mismatch`: the record's size or md5 differs from the object's; repair rewrites them from the object.
  * - `missing-parent`: images of an entity or collection with no record of it; repair creates it.
  * - `stale-summary`: an entity's Study and Series summary records are missing, out of date
@@ -163,7 +167,8 @@ class Verifier {
 
   private async verifyEntity(ref: EntityRef): Promise<void> {
     const repairsBefore = this.repairs;
-    await this.verifyEntityImages(ref);
+    // An entity the repairs left without images is gone, with its summaries.
+    if (await this.verifyEntityImages(ref)) return;
     if (this.repairs > repairsBefore) await this.options.onEntityRepaired?.(ref);
     await this.verifySummaries(ref);
   }
@@ -184,30 +189,39 @@ class Verifier {
     );
   }
 
-  private async verifyEntityImages(ref: EntityRef): Promise<void> {
+  /** Returns true when the repairs left the entity without images and it was removed. */
+  private async verifyEntityImages(ref: EntityRef): Promise<boolean> {
     const objects = new Map<string, ObjectSummary>();
     const prefix = entityImagesPrefix(ref);
     for await (const object of this.client.objects.listAll(prefix))
       objects.set(object.key.slice(prefix.length), object);
-    if (objects.size > 0 && (await this.client.records.get(entityKey(ref))) === undefined) {
+    const [first] = objects.values();
+    if (first !== undefined && (await this.client.records.get(entityKey(ref))) === undefined) {
       await this.problem(
         'missing-parent',
         `Collection/${ref.collection}/Entity/${ref.entity}`,
         'images stored but no entity record',
         async () => {
-          await this.client.createEntity({ collection: ref.collection, uid: ref.entity });
+          const { metadata } = await this.client.objects.head(first.key);
+          const fields = keptFieldsOf(metadata, first.key).entity;
+          await this.client.createEntity({ ...ref, uid: ref.entity, metadata: fields });
         },
       );
     }
+    let missing = 0;
+    let images = 0;
     for await (const image of this.client.listImages(ref)) {
       this.report.images++;
+      images++;
       const object = objects.get(image.uid);
       objects.delete(image.uid);
       const subject = image.data.objectName;
       if (object === undefined) {
-        await this.problem('missing-object', subject, 'record without object', () =>
-          this.client.records.delete(image.key),
-        );
+        missing++;
+        await this.problem('missing-object', subject, 'record without object', async () => {
+          await this.client.objects.delete(subject, { ignoreMissing: true });
+          await this.client.records.delete(image.key);
+        });
         continue;
       }
       const attributes = await this.client.objects.head(object.key);
@@ -231,6 +245,12 @@ class Verifier {
         this.recreateRecord({ ...ref, image: uid }, object.key),
       );
     }
+    // Every image of the entity was a record without its object: the entity is empty.
+    if (this.options.repair && images > 0 && missing === images && objects.size === 0) {
+      await this.client.deleteEntity(ref);
+      return true;
+    }
+    return false;
   }
 
   private async checkBytes(attributes: ObjectAttributes): Promise<void> {
@@ -250,6 +270,7 @@ class Verifier {
   ): Promise<void> {
     const attributes = await this.client.objects.head(objectName);
     let fields: RecordData = {};
+    const kept = keptFieldsOf(attributes.metadata, objectName).image;
     if (this.options.imageFields) {
       try {
         fields = await this.options.imageFields(
@@ -263,7 +284,7 @@ class Verifier {
     const now = new Date().toISOString();
     await this.client.records.put(
       imageKey(ref),
-      imageRecordData(ref, attributes, fields, { created: now, updated: now }),
+      imageRecordData(ref, attributes, { ...fields, ...kept }, { created: now, updated: now }),
     );
   }
 }

@@ -1,13 +1,6 @@
 import { isSomError } from '@som/core';
-import { DasherRequestBuilder, type DasherResponse } from '@som/identifiers';
-import {
-  aliasesFor,
-  fileIdentifiersOf,
-  getIdentifiers,
-  isoTimestamp,
-  readDicomHeader,
-  toDasherRequest,
-} from '..';
+import { DasherRequestBuilder } from '@som/identifiers';
+import { fileIdentifiersOf, isoTimestamp, readDicomHeader } from '..';
 import { EXPLICIT_LE, part10, type Spec } from './builder';
 
 let counter = 0;
@@ -37,98 +30,38 @@ function file(
 }
 
 describe('identifiers', () => {
-  it('groups files by patient and study, and reports files without a Patient ID', () => {
-    const files = [
-      file('P1', '1.1'),
-      file('P1', '1.1'),
-      file('P1', '1.2'),
-      file('P2', '2.1'),
-      file(undefined, '3.1'),
-    ];
-    const ids = getIdentifiers(files);
-    expect([...ids.entities.keys()]).toEqual(['P1', 'P2']);
-    const p1 = ids.entities.get('P1');
-    expect(p1).toMatchObject({
-      id: 'P1',
-      idSource: 'DICOM PatientID',
-      timestamp: '1961-08-01T00:00:00',
-    });
-    expect(p1?.fields).toMatchObject({ PatientName: 'Name^P1', PatientBirthDate: '19610801' });
-    expect([...(p1?.items.keys() ?? [])]).toEqual(['1.1', '1.2']);
-    expect(p1?.items.get('1.1')).toMatchObject({
-      idSource: 'DICOM StudyInstanceUID',
-      timestamp: '2020-03-15T10:11:12',
-      fields: { AccessionNumber: 'ACC1.1' },
-      sources: [files[0]?.source, files[1]?.source],
-    });
-    expect(ids.failures.map((f) => f.source)).toEqual([files[4]?.source]);
-    expect(isSomError(ids.failures[0]?.error, 'InvalidArgument')).toBe(true);
-    expect(ids.failures[0]?.error.message).toMatch(/no PatientID/);
-  });
-
-  it('has items per image on request', () => {
-    const ids = getIdentifiers([file('P1', '1.1'), file('P1', '1.1')], { itemLevel: 'image' });
-    const items = [...(ids.entities.get('P1')?.items.values() ?? [])];
-    expect(items).toHaveLength(2);
-    expect(items[0]?.idSource).toBe('DICOM SOPInstanceUID');
-    expect(items[0]?.fields).toMatchObject({ StudyInstanceUID: '1.1' });
-  });
-
-  it('builds DASHER requests with at most maxItemsPerRequest items per entity per request', () => {
-    const files = [
-      ...Array.from({ length: 5 }, (_, i) => file('P1', `1.${i}`)),
-      ...Array.from({ length: 2 }, (_, i) => file('P2', `2.${i}`)),
-    ];
-    const requests = toDasherRequest(getIdentifiers(files), { maxItemsPerRequest: 2 });
-    expect(
-      requests.map((r) =>
-        r.identifiers.map((e) => `${e.id}:${e.items.map((i) => i.id).join(',')}`),
-      ),
-    ).toEqual([['P1:1.0,1.1', 'P2:2.0,2.1'], ['P1:1.2,1.3'], ['P1:1.4']]);
-    expect(requests[0]?.identifiers[0]).toMatchObject({
-      id: 'P1',
+  it('requests one identifier per patient, one item per study, in id order', () => {
+    const files = [file('P2', '2.1'), file('P1', '1.2'), file('P1', '1.1'), file('P1', '1.1')];
+    const builder = new DasherRequestBuilder();
+    for (const f of files) builder.add(fileIdentifiersOf(f.header));
+    const request = builder.request();
+    expect(request.identifiers.map((e) => [e.id, e.items.map((i) => i.id)])).toEqual([
+      ['P1', ['1.1', '1.2']],
+      ['P2', ['2.1']],
+    ]);
+    expect(request.identifiers[0]).toMatchObject({
       id_source: 'DICOM PatientID',
       id_timestamp: '1961-08-01T00:00:00',
-      custom_fields: { PatientName: 'Name^P1' },
+      custom_fields: { PatientName: 'Name^P1', PatientBirthDate: '19610801' },
     });
-    expect(requests[0]?.identifiers[0]?.items[0]).toMatchObject({
-      id: '1.0',
+    expect(request.identifiers[0]?.items[0]).toMatchObject({
       id_source: 'DICOM StudyInstanceUID',
       id_timestamp: '2020-03-15T10:11:12',
+      custom_fields: { AccessionNumber: 'ACC1.1' },
     });
-    expect(toDasherRequest(getIdentifiers(files))).toHaveLength(1);
-    expect(toDasherRequest(getIdentifiers([]))).toEqual([]);
-    expect(() => toDasherRequest(getIdentifiers(files), { maxItemsPerRequest: 1001 })).toThrow(
-      /from 1 to 1000/,
-    );
   });
 
-  it('splits an entity of 2,500 studies into requests of 1,000', () => {
-    const files = Array.from({ length: 2500 }, (_, i) => file('BIG', `9.${i}`));
-    const requests = toDasherRequest(getIdentifiers(files));
-    expect(requests.map((r) => r.identifiers[0]?.items.length)).toEqual([1000, 1000, 500]);
-  });
-
-  it('finds the aliases of a file in a DASHER response', () => {
-    const f = file('P1', '1.1');
-    const response: DasherResponse = {
-      results: [
-        {
-          id: 'P1',
-          id_source: 'DICOM PatientID',
-          suid: 'E1',
-          jitter: -3,
-          items: [{ id: '1.1', id_source: 'DICOM StudyInstanceUID', suid: 'S1', jitter: -3 }],
-        },
-      ],
-    };
-    expect(aliasesFor(response, f.header)).toMatchObject({
-      entity: { suid: 'E1' },
-      item: { suid: 'S1' },
-    });
-    expect(aliasesFor(response, file('P1', '1.9').header).item).toBeUndefined();
-    expect(() => aliasesFor(response, file('P9', '1.1').header)).toThrow(
-      /no entity for this file's Patient ID/,
+  it('names a file without a PatientID', () => {
+    const f = file(undefined, '3.1');
+    let error: unknown;
+    try {
+      fileIdentifiersOf(f.header);
+    } catch (err) {
+      error = err;
+    }
+    expect(isSomError(error, 'InvalidArgument')).toBe(true);
+    expect((error as Error).message).toBe(
+      `${f.source}: no PatientID, cannot tell which alias applies`,
     );
   });
 

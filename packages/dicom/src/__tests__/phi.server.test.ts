@@ -9,16 +9,14 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join, relative } from 'node:path';
-import { remapUid } from '@som/identifiers';
-import type { DasherResponse } from '@som/identifiers';
 import {
-  aliasesFor,
-  defaultRecipe,
-  deidentify,
-  getIdentifiers,
-  readDicomHeader,
-  type DeidResult,
-} from '..';
+  AliasTable,
+  DasherRequestBuilder,
+  FileAliasLookup,
+  remapUid,
+  type DasherResponse,
+} from '@som/identifiers';
+import { defaultRecipe, deidentify, fileIdentifiersOf, readDicomHeader, type DeidResult } from '..';
 import { FIXTURES, PYTHON, pydicomCheck, walk } from './checkers';
 
 const KEY = 'phi-test-key';
@@ -82,34 +80,39 @@ describe('PHI leak test', () => {
     ]);
     execFileSync(PYTHON, [join(FIXTURES, 'make_phi_corpus.py'), '--out', hostile]);
     const inputs = walk(dir).filter((f) => f.endsWith('.dcm'));
-    const headers = inputs.map((input) => ({
-      source: input,
-      header: readDicomHeader(readFileSync(input), input),
-    }));
-    const identifiers = getIdentifiers(headers);
-    expect(identifiers.failures).toEqual([]);
+    const headers = inputs.map((input) => {
+      const header = readDicomHeader(readFileSync(input), input);
+      return { source: input, header, ids: fileIdentifiersOf(header) };
+    });
+    const builder = new DasherRequestBuilder();
+    for (const { ids } of headers) builder.add(ids);
     response = {
-      results: [...identifiers.entities.values()].map((entity, i) => ({
+      results: builder.request().identifiers.map((entity, i) => ({
         id: entity.id,
-        id_source: entity.idSource,
+        id_source: entity.id_source,
         suid: `ALIAS${i}`,
         jitter: JITTERS[i % JITTERS.length] ?? 1,
-        items: [...entity.items.values()].map((item, j) => ({
+        items: entity.items.map((item, j) => ({
           id: item.id,
-          id_source: item.idSource,
+          id_source: item.id_source,
           suid: `S${i}x${j}`,
         })),
       })),
     };
+    const lookup = new FileAliasLookup(
+      new AliasTable(response),
+      headers.map((h) => h.ids),
+    );
     const recipe = defaultRecipe({});
     mkdirSync(join(dir, 'out'));
-    for (const { source, header } of headers) {
+    for (const { source, ids } of headers) {
       const name = relative(dir, source);
       try {
+        const { entity, item } = lookup.aliasesOf(ids);
         const result = deidentify(readFileSync(source), {
           source: name,
           recipe,
-          aliases: aliasesFor(response, header),
+          aliases: { entity: { ...entity, items: [...entity.items] }, ...(item ? { item } : {}) },
           uidKey: KEY,
         });
         const output = join(dir, 'out', name.replace(/\//g, '__'));

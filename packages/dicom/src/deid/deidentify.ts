@@ -34,7 +34,8 @@ export interface DeidOptions {
   readonly recipe: Recipe;
   /**
    * The aliases of the file's patient and study, or a function that picks them from the
-   * file's header (e.g. `(h) => aliasesFor(response, h)`), which saves parsing the file twice.
+   * file's header (e.g. by `fileIdentifiersOf(h)` in a `FileAliasLookup`), which saves
+   * parsing the file twice.
    */
   readonly aliases: DeidAliases | ((header: DicomHeader) => DeidAliases);
   /** The key of UID remapping (the same key gives the same UIDs in every run). */

@@ -11,6 +11,7 @@ import {
   readdirSync,
   renameSync,
   rmSync,
+  unlinkSync,
   utimesSync,
   writeFileSync,
   mkdtempSync,
@@ -113,6 +114,18 @@ describe('fs store after crashes', () => {
     expect(await store.head('d/x')).toMatchObject({ md5: md5('kept'), contentType: 'text/plain' });
     await store.delete('d/x');
     expect(existsSync(join(root, 'd'))).toBe(false);
+  });
+
+  it('removes the sidecar of an object whose data file was lost, and still says NotFound', async () => {
+    const { store, root } = freshStore();
+    await store.put('d/x', 'lost', { contentType: 'text/plain' });
+    await store.put('e/y', 'kept', { contentType: 'text/plain' });
+    unlinkSync(join(root, 'd', 'x.obj'));
+    expect(await keys(store)).toEqual(['e/y']);
+    await expect(store.delete('d/x')).rejects.toMatchObject({ code: 'NotFound' });
+    expect(existsSync(join(root, 'd'))).toBe(false);
+    await store.delete('d/x', { ignoreMissing: true });
+    expect(await keys(store)).toEqual(['e/y']);
   });
 
   it('removes temporary files of crashed writes when it opens, keeping recent ones', async () => {

@@ -3,15 +3,18 @@
  * headers and keep each file's small identity (never its bytes), building the DASHER
  * request. Everything that cannot be used is reported with its reason.
  */
-import type { DasherRequest } from '@som/identifiers';
+import type { DasherRequest, DasherRequestBuilderOptions, FileKeys } from '@som/identifiers';
 import { errorMessage, mapBounded } from '@som/core';
-import { readHeaderIfDicom } from '@som/dicom';
+import { readHeaderIfDicom, type DicomHeader } from '@som/dicom';
 import type { Report } from '../5-summarise/report';
-import { IdentifierCollector, type FileIdentity } from './identity';
+import { IdentifierCollector } from './identity';
 import { walkInputs, type InputFile, type WalkOptions } from './walk';
 
+/** The Media Storage Directory Storage SOP Class: a DICOMDIR, the index of a DICOM medium. */
+const MEDIA_STORAGE_DIRECTORY = '1.2.840.10008.1.3.10';
+
 /** A DICOM file found by the first pass, with what its aliases are looked up by. */
-export interface ScannedFile extends InputFile, FileIdentity {
+export interface ScannedFile extends InputFile, FileKeys {
   /** Its position among the inputs (the walk order). */
   index: number;
   /** The first file (in walk order) of the same patient with the same SOPInstanceUID, if this is not it. */
@@ -32,6 +35,8 @@ export interface ScanOptions extends WalkOptions {
   concurrency: number;
   /** Stop starting files when aborted. */
   signal?: AbortSignal;
+  /** What the DASHER request's items are and the `id_source` strings it sends. */
+  request?: DasherRequestBuilderOptions;
 }
 
 /** `message` without a leading `<path>: ` (the report already names the file). */
@@ -40,9 +45,21 @@ export function reasonFor(path: string, err: unknown): string {
   return message.startsWith(`${path}: `) ? message.slice(path.length + 2) : message;
 }
 
-/** What reading one file's header gave: a usable DICOM file, not DICOM, or why it cannot be used. */
+/**
+ * What reading one file's header gave: a usable DICOM file, not DICOM, left alone on
+ * purpose (a DICOMDIR, with the reason), or why it cannot be used.
+ */
 export type Examined =
-  { file: ScannedFile } | { skip: true; path: string } | { fail: string; path: string };
+  | { file: ScannedFile }
+  | { notDicom: true; path: string }
+  | { skip: string; path: string }
+  | { fail: string; path: string };
+
+/** True for a DICOMDIR: an index of the files of a medium, not an image. */
+function isMediaDirectory(header: DicomHeader): boolean {
+  const sopClass = header.string('MediaStorageSOPClassUID') ?? header.string('SOPClassUID');
+  return sopClass?.replace(/\0+$/, '').trim() === MEDIA_STORAGE_DIRECTORY;
+}
 
 /** Read the header of `file` (the `index`-th of the walk) and add its identifiers to `collector`. */
 export async function examine(
@@ -52,9 +69,10 @@ export async function examine(
 ): Promise<Examined> {
   try {
     const header = await readHeaderIfDicom(file.absolute, file.size, file.path);
-    if (header === undefined) return { skip: true, path: file.path };
-    const identity: FileIdentity = collector.add(file.path, header);
-    return { file: { ...file, ...identity, index } };
+    if (header === undefined) return { notDicom: true, path: file.path };
+    if (isMediaDirectory(header))
+      return { skip: 'a DICOMDIR (the index of a DICOM medium), not an image', path: file.path };
+    return { file: { ...file, ...collector.add(header), index } };
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     const reason =
@@ -69,8 +87,9 @@ export async function examine(
 function markDuplicates(files: ScannedFile[]): void {
   const first = new Map<string, string>();
   for (const file of files) {
-    if (file.instanceId === '') continue;
-    const key = `${file.entityId.length}:${file.entityId}\0${file.instanceId}`;
+    const instance = file.sopInstanceUid?.trim() ?? '';
+    if (instance === '') continue;
+    const key = `${file.entityId.length}:${file.entityId}\0${instance}`;
     const earlier = first.get(key);
     if (earlier === undefined) first.set(key, file.path);
     else file.duplicateOf = earlier;
@@ -87,12 +106,14 @@ export async function scanInputs(
   report: Report,
 ): Promise<Scan> {
   const files: ScannedFile[] = [];
-  const collector = new IdentifierCollector();
+  const collector = new IdentifierCollector(options.request);
   let index = 0;
   async function* candidates(): AsyncGenerator<[InputFile, number]> {
     for await (const entry of walkInputs(inputs, options)) {
       if (entry.kind === 'problem')
         report.add({ path: entry.path, outcome: 'failed', reason: entry.reason });
+      else if (entry.kind === 'skipped')
+        report.add({ path: entry.path, outcome: 'skipped', reason: entry.reason });
       else yield [entry, index++];
     }
   }
@@ -102,9 +123,10 @@ export async function scanInputs(
     ([file, i]) => examine(file, i, collector),
     options.signal,
   )) {
-    if ('file' in result) {
-      files.push(result.file);
-    } else if ('skip' in result) report.add({ path: result.path, outcome: 'skipped-not-DICOM' });
+    if ('file' in result) files.push(result.file);
+    else if ('notDicom' in result) report.add({ path: result.path, outcome: 'skipped-not-DICOM' });
+    else if ('skip' in result)
+      report.add({ path: result.path, outcome: 'skipped', reason: result.skip });
     else report.add({ path: result.path, outcome: 'failed', reason: result.fail });
   }
   files.sort((a, b) => a.index - b.index);

@@ -13,10 +13,18 @@ afterEach(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-async function walk(inputs: string[], exclude?: string[]): Promise<WalkEntry[]> {
+async function walk(
+  inputs: string[],
+  exclude?: string[],
+  skipDirectoriesHolding?: string,
+): Promise<WalkEntry[]> {
   const out: WalkEntry[] = [];
-  for await (const entry of walkInputs(inputs, { cwd: dir, ...(exclude ? { exclude } : {}) }))
-    out.push(entry);
+  const options = {
+    cwd: dir,
+    ...(exclude ? { exclude } : {}),
+    ...(skipDirectoriesHolding ? { skipDirectoriesHolding } : {}),
+  };
+  for await (const entry of walkInputs(inputs, options)) out.push(entry);
   return out;
 }
 
@@ -89,6 +97,22 @@ describe('walkInputs', () => {
     touch('in/key');
     expect((await walk(['in'], ['in/out', 'in/key', 'not-there'])).map((e) => e.path)).toEqual([
       'in/a.dcm',
+    ]);
+  });
+
+  it('skips a directory inside an input that holds the marker file, but not an input itself', async () => {
+    touch('in/a.dcm');
+    touch('in/out/som-report.json');
+    touch('in/out/nested/written.dcm');
+    touch('in/z.dcm');
+    expect((await walk(['in'], [], 'som-report.json')).map((e) => [e.kind, e.path])).toEqual([
+      ['file', 'in/a.dcm'],
+      ['skipped', 'in/out'],
+      ['file', 'in/z.dcm'],
+    ]);
+    expect((await walk(['in/out'], [], 'som-report.json')).map((e) => e.path)).toEqual([
+      'in/out/nested/written.dcm',
+      'in/out/som-report.json',
     ]);
   });
 });

@@ -26,8 +26,19 @@ export interface InputProblem {
   reason: string;
 }
 
+/** A directory among the inputs that is not walked on purpose. */
+export interface SkippedDirectory {
+  /** The path as the user would write it. */
+  path: string;
+  /** Why it was not walked. */
+  reason: string;
+}
+
 /** One result of {@link walkInputs}. */
-export type WalkEntry = ({ kind: 'file' } & InputFile) | ({ kind: 'problem' } & InputProblem);
+export type WalkEntry =
+  | ({ kind: 'file' } & InputFile)
+  | ({ kind: 'problem' } & InputProblem)
+  | ({ kind: 'skipped' } & SkippedDirectory);
 
 /** Options of {@link walkInputs}. */
 export interface WalkOptions {
@@ -35,6 +46,12 @@ export interface WalkOptions {
   cwd?: string;
   /** Directories not to walk into and files to leave out (e.g. the output directory of `som deid`). */
   exclude?: readonly string[];
+  /**
+   * Directories found inside an input that hold a file of this name (e.g. the report `som
+   * deid` writes into its output) are not walked: they are yielded as skipped. A directory
+   * given as an input is walked whatever it holds.
+   */
+  skipDirectoriesHolding?: string;
 }
 
 function reasonOf(err: unknown): string {
@@ -92,7 +109,8 @@ export async function* walkInputs(
         relative: basename(input),
         size: info.size,
       };
-    else if (info.isDirectory()) yield* walkDirectory(resolve(cwd, input), input, '', visited);
+    else if (info.isDirectory())
+      yield* walkDirectory(resolve(cwd, input), input, '', visited, options.skipDirectoriesHolding);
     else yield { kind: 'problem', path: input, reason: 'not a regular file or directory' };
   }
 }
@@ -102,6 +120,7 @@ async function* walkDirectory(
   shown: string,
   inside: string,
   visited: Set<string>,
+  marker: string | undefined,
 ): AsyncGenerator<WalkEntry> {
   let info;
   try {
@@ -119,6 +138,11 @@ async function* walkDirectory(
     yield { kind: 'problem', path: shown, reason: `directory ${reasonOf(err)}` };
     return;
   }
+  if (marker !== undefined && inside !== '' && names.includes(marker)) {
+    const reason = `holds ${marker}: the output of som deid, not walked (give it as an input to walk it)`;
+    yield { kind: 'skipped', path: shown, reason };
+    return;
+  }
   for (const name of names) {
     const path = join(absolute, name);
     const shownPath = join(shown, name);
@@ -133,7 +157,7 @@ async function* walkDirectory(
       continue;
     }
     if (visited.has(identity(entry))) continue;
-    if (entry.isDirectory()) yield* walkDirectory(path, shownPath, rel, visited);
+    if (entry.isDirectory()) yield* walkDirectory(path, shownPath, rel, visited, marker);
     else if (entry.isFile())
       yield { kind: 'file', path: shownPath, absolute: path, relative: rel, size: entry.size };
     else

@@ -8,14 +8,21 @@ import { randomBytes } from 'node:crypto';
 import {
   AliasTable,
   DasherClient,
+  FileAliasLookup,
   LocalPseudonymiser,
   SecretKey,
   loadOrCreateKey,
   readDasherResponseFile,
   type AliasSource,
+  type AliasSourceKind,
   type DasherRequest,
+  type FileKeys,
+  type ItemLevel,
 } from '@som/identifiers';
 import type { SomConfig } from '../config/types';
+
+/** Where a secret given for the key comes from, as messages name it. */
+export const SECRET_ORIGIN = '--secret/SOM_SECRET';
 
 /** Receives a message for the person running (e.g. that a key file was created). */
 export type Log = (message: string) => void;
@@ -37,7 +44,8 @@ export interface RunKey {
 export async function runKey(config: SomConfig, log: Log, create: boolean): Promise<RunKey> {
   if (config.secret !== undefined) {
     const secret = config.secret.reveal();
-    return { key: SecretKey.from(secret), origin: '--secret/SOM_SECRET', worker: { secret } };
+    const origin = SECRET_ORIGIN;
+    return { key: SecretKey.fromSecret(secret, origin), origin, worker: { secret } };
   }
   if (!create) {
     const exists = await access(config.keyFile).then(
@@ -72,20 +80,54 @@ export function aliasSource(config: SomConfig, key: SecretKey, log: Log): AliasS
   });
 }
 
+/** Where the aliases of a run come from and what its request's items are. */
+export interface AliasOptions {
+  /** A DASHER response file (validated; it may cover more than the files of the run). */
+  idsFile?: string;
+  /** Where aliases come from without `idsFile` (default: the configured source). */
+  source?: AliasSource;
+  /**
+   * What the request's items are (default study). A response file's items whose
+   * `id_source` names no level are read as this level only when it is given; otherwise
+   * they are matched by any of a file's identifiers.
+   */
+  itemLevel?: ItemLevel;
+  /** The level the request was built with (the default when `itemLevel` is not given). */
+  requestLevel: ItemLevel;
+}
+
+/** The aliases of a run's files and the kind of source they came from. */
+export interface RunAliases {
+  lookup: FileAliasLookup;
+  aliasSource: AliasSourceKind;
+}
+
 /**
- * The aliases of every entity and item of `request`: from the `idsFile` DASHER response
- * (validated; it may cover more than this request: files it has no alias for fail on their
- * own), else from `source`, else from the configured source.
+ * The aliases of every file of the run, looked up as `FileAliasLookup` does: from the
+ * response file, else from the alias source asked with `request`. A file whose patient has
+ * no result fails on its own; a file whose study or image has no item takes its patient's
+ * alias and jitter. Each ambiguous item is told to `log` once (the files it matches fail).
  */
-export async function aliasTable(
+export async function aliasLookup(
   request: DasherRequest,
+  files: readonly FileKeys[],
   config: SomConfig,
   key: SecretKey,
   log: Log,
-  idsFile?: string,
-  source?: AliasSource,
-): Promise<AliasTable> {
-  if (idsFile !== undefined) return new AliasTable(await readDasherResponseFile(idsFile), idsFile);
-  if (request.identifiers.length === 0) return new AliasTable({ results: [] }, 'no identifiers');
-  return AliasTable.fromSource(source ?? aliasSource(config, key, log), request);
+  options: AliasOptions,
+): Promise<RunAliases> {
+  let table: AliasTable;
+  let itemLevel: ItemLevel | undefined;
+  if (options.idsFile !== undefined) {
+    table = new AliasTable(await readDasherResponseFile(options.idsFile), options.idsFile);
+    itemLevel = options.itemLevel;
+  } else if (request.identifiers.length === 0) {
+    table = new AliasTable({ results: [] }, 'no identifiers');
+  } else {
+    table = await AliasTable.fromSource(options.source ?? aliasSource(config, key, log), request);
+    itemLevel = options.requestLevel;
+  }
+  const lookup = new FileAliasLookup(table, files, itemLevel !== undefined ? { itemLevel } : {});
+  for (const ambiguity of lookup.ambiguities) log(`som: warning: ${ambiguity.message}`);
+  return { lookup, aliasSource: table.aliasSource };
 }

@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { deidentify, readDicomHeader } from '@som/dicom';
-import { AliasTable, LocalPseudonymiser, SecretKey } from '@som/identifiers';
+import { AliasTable, FileAliasLookup, LocalPseudonymiser, SecretKey } from '@som/identifiers';
 import { aliasesOf, deidentifyInto, deidentifyPath, type DeidentifiedFile } from './deid-file';
 import { loadRecipe } from './settings';
 import { readFileHeader } from '@som/dicom';
@@ -19,7 +19,7 @@ async function scanned(
 ): Promise<{ file: ScannedFile; collector: IdentifierCollector }> {
   const size = statSync(path).size;
   const collector = new IdentifierCollector();
-  const identity = collector.add(path, await readFileHeader(path, size));
+  const identity = collector.add(await readFileHeader(path, size));
   return {
     file: { path, absolute: path, relative: 'IM0002.dcm', size, index: 0, ...identity },
     collector,
@@ -27,7 +27,7 @@ async function scanned(
 }
 
 interface Context {
-  aliases: AliasTable;
+  aliases: FileAliasLookup;
   recipe: Awaited<ReturnType<typeof loadRecipe>>;
   key: SecretKey;
   hash: boolean;
@@ -39,10 +39,11 @@ async function context(
   recipeFile?: string,
 ): Promise<Context> {
   const secret = SecretKey.from(key);
-  const aliases = await AliasTable.fromSource(
+  const table = await AliasTable.fromSource(
     new LocalPseudonymiser({ key: secret }),
     collector.request(),
   );
+  const aliases = new FileAliasLookup(table, []);
   return { recipe: await loadRecipe(recipeFile), aliases, key: secret, hash: true };
 }
 
@@ -168,11 +169,42 @@ describe('deidentifyFile', () => {
     const { file, collector } = await scanned(FILE);
     const empty = {
       ...(await context('k3y of the test', collector)),
-      aliases: new AliasTable({ results: [] }, 'ids.json'),
+      aliases: new FileAliasLookup(new AliasTable({ results: [] }, 'ids.json'), []),
     };
     await expect(deidentifyFile(file, empty)).rejects.toThrow(
       'ids.json has no alias for the patient of this file',
     );
+  });
+
+  it("takes the patient's alias and jitter only when none of its items identifies the file", async () => {
+    const { file, collector } = await scanned(FILE);
+    const c = await context('key one of the test', collector);
+    const { entity } = c.aliases.aliasesOf(file);
+    const table = new AliasTable({
+      results: [{ ...entity, jitter: -3, items: [{ id: 'another-study', suid: 'study-alias' }] }],
+    });
+    const lookup = new FileAliasLookup(table, [file]);
+    const aliases = aliasesOf(file, lookup);
+    expect(aliases.item).toBeUndefined();
+    const deid = await deidentifyPath(file.absolute, file.path, aliases, c);
+    expect(deid.item).toBeUndefined();
+    expect(deid.entity).toBe(entity.suid);
+    const header = readDicomHeader(deid.bytes, 'out');
+    // 2010-06-11 moved 3 days back; no item alias for the accession number.
+    expect(header.string('StudyDate')).toBe('20100608');
+    expect(header.string('AccessionNumber') ?? '').toBe('');
+  });
+
+  it('turns on profile options', async () => {
+    const { file, collector } = await scanned(FILE);
+    const c = await context('key one of the test', collector);
+    const options = { retainPatientCharacteristics: true, retainDeviceIdentity: true };
+    const kept = await deidentifyPath(file.absolute, file.path, aliasesOf(file, c.aliases), {
+      ...c,
+      recipe: await loadRecipe(undefined, options),
+    });
+    const header = readDicomHeader(kept.bytes, 'out');
+    expect([header.string('PatientSex'), header.string('StationName')]).toEqual(['M', 'MR-ROOM-1']);
   });
 
   it('layers a recipe file over the default profile', async () => {

@@ -19,7 +19,7 @@ import {
   type DeidResult,
   type PixelCleaning,
 } from '@som/dicom';
-import type { AliasTable } from '@som/identifiers';
+import type { FileAliasLookup } from '@som/identifiers';
 import type { ScannedFile } from '../1-scan/scan';
 import { fileHolds, writeFileAtomically } from './atomic-file';
 import { assembleInPlace, readWithHeadroom } from './in-place';
@@ -45,24 +45,19 @@ export interface DeidentifiedFile extends DeidNotes {
   entity: string;
   /** The image uid: the (remapped) SOP Instance UID. */
   image: string;
-  /** The alias of the file's study. */
-  item: string;
+  /** The alias of the file's item (accession, study or image); absent when it has none. */
+  item?: string;
 }
 
 /**
- * The aliases of `file` in `table`.
- * @throws SomError NotFound naming the table, never the original identifier.
+ * The aliases of `file` in `lookup`: its patient's, and its item's when one of the
+ * patient's items identifies it.
+ * @throws SomError naming the response, never an original identifier: NotFound when the
+ *   patient has no result, InvalidArgument when the item that matches is ambiguous.
  */
-export function aliasesOf(file: ScannedFile, table: AliasTable): DeidAliases {
-  if (!table.hasEntity(file.entityId))
-    throw new SomError('NotFound', `${table.source} has no alias for the patient of this file`);
-  if (!table.hasItem(file.entityId, file.itemId))
-    throw new SomError('NotFound', `${table.source} has no alias for the study of this file`);
-  const entity = table.entity(file.entityId);
-  return {
-    entity: { ...entity, items: [...entity.items] },
-    item: table.item(file.entityId, file.itemId),
-  };
+export function aliasesOf(file: ScannedFile, lookup: FileAliasLookup): DeidAliases {
+  const { entity, item } = lookup.aliasesOf(file);
+  return { entity: { ...entity, items: [...entity.items] }, ...(item ? { item } : {}) };
 }
 
 /** The MD5 of `bytes`, lowercase hex. */
@@ -82,7 +77,7 @@ interface Deidentified {
   result: DeidResult;
   entity: string;
   image: string;
-  item: string;
+  item?: string;
 }
 
 /** The options of `deidentify` for a file of `bytes` named `source`, besides its aliases. */
@@ -157,7 +152,7 @@ async function deidentifyFile(
     image: isValidUid(result.sopInstanceUid)
       ? result.sopInstanceUid
       : sanitizeUid(result.sopInstanceUid),
-    item: aliases.item?.suid ?? '',
+    ...(aliases.item ? { item: aliases.item.suid } : {}),
   };
 }
 
@@ -203,8 +198,8 @@ export interface WrittenOutput extends DeidNotes {
   entity: string;
   /** The image uid: the (remapped) SOP Instance UID. */
   image: string;
-  /** The alias of the file's study. */
-  item: string;
+  /** The alias of the file's item; absent when it has none. */
+  item?: string;
 }
 
 /**
@@ -229,7 +224,7 @@ export async function deidentifyInto(
     size: result.byteLength,
     entity,
     image,
-    item,
+    ...(item !== undefined ? { item } : {}),
     ...notesOf(result),
   };
 }

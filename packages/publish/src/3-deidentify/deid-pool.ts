@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { SomError, type ErrorCode } from '@som/core';
 import { QuarantineError, SelectorTally, type DeidAliases, type PixelQuarantine } from '@som/dicom';
-import type { AliasTable } from '@som/identifiers';
+import type { FileAliasLookup } from '@som/identifiers';
 import {
   aliasesOf,
   deidentifyInto,
@@ -80,7 +80,7 @@ export interface Deidentifier {
    * @throws SomError naming what is wrong; nothing is written then.
    */
   deidentifyInto(file: ScannedFile, target: string): Promise<WrittenOutput>;
-  /** The entity uid (the patient's alias) of a file. @throws SomError NotFound without an alias. */
+  /** The entity uid (the patient's alias) of a file. @throws SomError naming why it has none. */
   entityUid(file: ScannedFile): string;
   /** The recipe rules that selected nothing in any file de-identified so far (see `SelectorTally`). */
   unmatchedSelectors(): string[];
@@ -102,7 +102,7 @@ abstract class AliasedDeidentifier implements Deidentifier {
   private readonly tally: SelectorTally;
 
   constructor(
-    protected readonly aliases: AliasTable,
+    protected readonly aliases: FileAliasLookup,
     settings: DeidSettings,
   ) {
     this.tally = new SelectorTally(settings.recipe);
@@ -130,7 +130,7 @@ abstract class AliasedDeidentifier implements Deidentifier {
 /** De-identifies in the main thread. */
 class InlineDeidentifier extends AliasedDeidentifier {
   constructor(
-    aliases: AliasTable,
+    aliases: FileAliasLookup,
     private readonly settings: DeidSettings,
   ) {
     super(aliases, settings);
@@ -172,7 +172,7 @@ class DeidPool extends AliasedDeidentifier {
   private nextId = 0;
 
   constructor(
-    aliases: AliasTable,
+    aliases: FileAliasLookup,
     settings: DeidSettings,
     private readonly script: string,
     private readonly init: WorkerInit,
@@ -287,7 +287,7 @@ export function workerCount(
 
 /** A deidentifier with `threads` worker threads (0: the main thread). */
 export function startDeidentifier(
-  aliases: AliasTable,
+  aliases: FileAliasLookup,
   settings: DeidSettings,
   init: WorkerInit,
   threads: number,

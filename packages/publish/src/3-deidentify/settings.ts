@@ -15,6 +15,7 @@ import {
   loadRecipeVariables,
   parseRecipe,
   type PixelFilter,
+  type ProfileOptions,
   type Recipe,
   type RecipeFunction,
   type RecipeVariableTable,
@@ -46,6 +47,8 @@ export interface DeidChoices {
   pixelFilter: PixelFilterChoice;
   /** OCR of the pixel data, when asked. */
   pixelText?: PixelTextMode;
+  /** Options of the default PS3.15 profile (e.g. `retainPatientCharacteristics`). */
+  profile?: ProfileOptions;
 }
 
 /** The de-identification settings loaded from {@link DeidChoices}, without the key. */
@@ -69,13 +72,16 @@ export interface DeidSettings extends RecipeSettings {
 }
 
 /**
- * The recipe of a run: the default PS3.15 profile, or the rules of `recipeFile` deciding
- * first with the default profile deciding whatever they do not mention.
+ * The recipe of a run: the default PS3.15 profile with `profile`'s options, or the rules of
+ * `recipeFile` deciding first with that profile deciding whatever they do not mention.
  */
-export async function loadRecipe(recipeFile: string | undefined): Promise<Recipe> {
-  const profile = defaultRecipe({});
-  if (recipeFile === undefined) return profile;
-  return layerRecipes(parseRecipe(await readFile(recipeFile, 'utf8'), recipeFile), profile);
+export async function loadRecipe(
+  recipeFile: string | undefined,
+  profile: ProfileOptions = {},
+): Promise<Recipe> {
+  const base = defaultRecipe(profile);
+  if (recipeFile === undefined) return base;
+  return layerRecipes(parseRecipe(await readFile(recipeFile, 'utf8'), recipeFile), base);
 }
 
 /** The pixel filter of `choice` under `recipe`: none, the recipe's own sections (absent), or som's default. */
@@ -92,7 +98,7 @@ function pixelFilterOf(
  * file that cannot be read or parsed is a SomError naming it.
  */
 export async function loadRecipeSettings(choices: DeidChoices): Promise<RecipeSettings> {
-  const recipe = await loadRecipe(choices.recipeFile);
+  const recipe = await loadRecipe(choices.recipeFile, choices.profile);
   const { functionsFile, variablesFile } = choices;
   const problem =
     (functionsFile !== undefined ? unreadableFile(functionsFile, 'functions module') : undefined) ??

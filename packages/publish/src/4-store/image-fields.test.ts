@@ -1,7 +1,7 @@
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import { AliasTable, LocalPseudonymiser, SecretKey } from '@som/identifiers';
+import { AliasTable, FileAliasLookup, LocalPseudonymiser, SecretKey } from '@som/identifiers';
 import { readFileHeader } from '@som/dicom';
 import { IdentifierCollector } from '../1-scan/identity';
 import { aliasesOf, deidentifyPath } from '../3-deidentify/deid-file';
@@ -14,7 +14,7 @@ describe('imageFieldsReader', () => {
   it('rebuilds from a stored object exactly the searchable fields its upload recorded', async () => {
     const size = statSync(FILE).size;
     const collector = new IdentifierCollector();
-    const identity = collector.add(FILE, await readFileHeader(FILE, size));
+    const identity = collector.add(await readFileHeader(FILE, size));
     const key = SecretKey.from('the key of this test');
     const table = await AliasTable.fromSource(new LocalPseudonymiser({ key }), collector.request());
     const file = {
@@ -28,7 +28,7 @@ describe('imageFieldsReader', () => {
     const deid = await deidentifyPath(
       FILE,
       FILE,
-      aliasesOf(file, table),
+      aliasesOf(file, new FileAliasLookup(table, [file])),
       {
         recipe: await loadRecipe(undefined),
         key,

@@ -14,7 +14,7 @@ import { SecretValue } from '../config/secret-value';
 import type { SomConfig } from '../config/types';
 import type { Deidentifier, HashRequest } from '../3-deidentify/deid-pool';
 import { Report, type FileReport, type Progress } from '../5-summarise/report';
-import { loadSettings, prepareRun } from '../prepare';
+import { loadSettings, scanRun, startRun } from '../prepare';
 import { uploadFiles } from './upload';
 
 const SAMPLE = join(__dirname, '..', '..', '..', '..', 'sample', 'dicom');
@@ -73,6 +73,18 @@ class RecordingObjectDriver extends MemoryObjectDriver {
   }
 }
 
+/**
+ * The first pass over `in` and a de-identifier of its files (the pixel screening off: the
+ * tests are about storing).
+ */
+async function prepared(report: Report, signal: AbortSignal) {
+  const loaded = await loadSettings(config(), { pixelFilter: 'none' }, () => undefined);
+  const scan = await scanRun(['in'], config(), report, { cwd: dir, signal });
+  const options = { env: {}, createKey: true, mainThreadBusy: true };
+  const { deidentifier } = await startRun(scan, loaded, config(), () => undefined, options);
+  return { scan, deidentifier };
+}
+
 /** Options of {@link run}. */
 interface RunOptions {
   signal?: AbortSignal;
@@ -84,23 +96,11 @@ interface RunOptions {
   memoryBudget?: number;
 }
 
-/** The first pass over `in` of the test directory (the pixel screening off: the tests are about storing). */
-async function prepare(report: Report, signal: AbortSignal) {
-  const loaded = await loadSettings(config(), { pixelFilter: 'none' }, () => undefined);
-  return prepareRun(['in'], config(), loaded, () => undefined, report, {
-    cwd: dir,
-    env: {},
-    createKey: true,
-    mainThreadBusy: true,
-    signal,
-  });
-}
-
 async function run(client: Client | undefined, options: RunOptions = {}) {
   const { signal = new AbortController().signal, sendMd5 = false, memoryBudget } = options;
   const entries: FileReport[] = [];
   const report = new Report([{ add: (e) => entries.push(e), finish: async () => undefined }]);
-  const { scan, deidentifier } = await prepare(report, signal);
+  const { scan, deidentifier } = await prepared(report, signal);
   let deidentifying = 0;
   let mostDeidentifying = 0;
   const watched: Deidentifier = {
@@ -270,7 +270,7 @@ describe('uploadFiles', () => {
       if (e.outcome === 'written') controller.abort();
     };
     const report = new Report([{ add: stopAtFirstWrite, finish: async () => undefined }]);
-    const { scan, deidentifier } = await prepare(report, controller.signal);
+    const { scan, deidentifier } = await prepared(report, controller.signal);
     await uploadFiles(
       client,
       scan.files,

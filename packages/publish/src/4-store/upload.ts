@@ -39,6 +39,8 @@ export interface UploadOptions {
   concurrency: number;
   /** Fields added to every image record (`--metadata`). */
   metadata: RecordData;
+  /** Fields added to every entity record (`--entity-metadata`). */
+  entityMetadata?: RecordData;
   /** Stop starting files when aborted; files in flight finish. */
   signal: AbortSignal;
   /**
@@ -155,9 +157,15 @@ async function dryRunFiles(
         image: attempt.deid.image,
         size: attempt.deid.bytes.length,
         ...pixelsEntry(attempt.deid),
+        ...noItem(attempt.deid),
       });
   }
   tracker.interrupted(files);
+}
+
+/** The report's mark of a file de-identified without an item alias. */
+function noItem(deid: DeidentifiedFile): { noItemAlias?: true } {
+  return deid.item === undefined ? { noItemAlias: true } : {};
 }
 
 /** `first`, then the rest of `iterator`. */
@@ -184,6 +192,7 @@ async function uploadEntity(
   }
   const ref = { collection: options.collection, entity };
   const byImage = new Map<string, ScannedFile>();
+  const withoutItem = new Set<ScannedFile>();
   const fileOf = new WeakMap<ImageInput, ScannedFile>();
   /** What was blanked in the pixels of the images that were cleaned, for their report entries. */
   const cleaned = new Map<string, Pick<FileReport, 'pixels'>>();
@@ -209,12 +218,13 @@ async function uploadEntity(
         continue;
       }
       byImage.set(deid.image, file);
+      if (deid.item === undefined) withoutItem.add(file);
       if (deid.pixelCleaning !== undefined) cleaned.set(deid.image, pixelsEntry(deid));
-      const metadata = { ...deid.searchable, ...options.metadata };
       const input: ImageInput = {
         uid: deid.image,
         bytes: deid.bytes,
-        metadata,
+        metadata: deid.searchable,
+        userMetadata: options.metadata,
         ...md5Of(deid, options.sendMd5),
       };
       fileOf.set(input, file);
@@ -241,6 +251,7 @@ async function uploadEntity(
         ...where,
         ...(result.size !== undefined ? { size: result.size } : {}),
         ...cleaned.get(result.image.image),
+        ...(withoutItem.has(file) ? { noItemAlias: true as const } : {}),
       });
     }
   };
@@ -249,6 +260,9 @@ async function uploadEntity(
     await client.uploadDataset({
       collection: ref.collection,
       uid: entity,
+      ...(options.entityMetadata !== undefined
+        ? { metadata: options.entityMetadata, keepMetadata: true }
+        : {}),
       images,
       concurrency: options.concurrency,
       signal: options.signal,

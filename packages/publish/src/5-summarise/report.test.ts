@@ -38,6 +38,7 @@ describe('Report', () => {
         failed: 1,
         quarantined: 0,
         'skipped-not-DICOM': 1,
+        skipped: 0,
         interrupted: 0,
         'would-write': 0,
       },
@@ -48,12 +49,52 @@ describe('Report', () => {
     );
   });
 
-  it('is ok only when every file succeeded and the run was not interrupted', async () => {
+  it('is ok only when no file failed and the run was not interrupted', async () => {
     const report = new Report([]);
     report.add({ path: 'a', outcome: 'would-write' });
     expect(report.summary(false).ok).toBe(true);
     expect(report.summary(true)).toMatchObject({ ok: false, interrupted: true });
     expect(summaryLine(new Report([]).summary(false))).toBe('0 files');
+    report.add({ path: 'b', outcome: 'interrupted' });
+    expect(report.summary(false).ok).toBe(false);
+  });
+
+  it('counts skipped files as no failure unless strict', () => {
+    const skips: FileReport[] = [
+      { path: 'a.dcm', outcome: 'written' },
+      { path: 'notes.csv', outcome: 'skipped-not-DICOM' },
+      { path: 'DICOMDIR', outcome: 'skipped', reason: 'a DICOMDIR' },
+    ];
+    const loose = new Report([]);
+    const strict = new Report([], { strict: true });
+    skips.forEach((e) => [loose, strict].forEach((r) => r.add(e)));
+    expect(loose.summary(false).ok).toBe(true);
+    expect(loose.result(false)).toMatchObject({ ok: true, skipped: 1, 'skipped-not-DICOM': 1 });
+    expect(loose.result(false).problems.map((p) => p.path)).toEqual(['notes.csv', 'DICOMDIR']);
+    expect(strict.summary(false).ok).toBe(false);
+    expect(summaryLine(loose.summary(false))).toBe(
+      '3 files: 1 written, 1 not DICOM (skipped), 1 skipped',
+    );
+  });
+
+  it('is not ok when there was no DICOM file to process', () => {
+    const report = new Report([]);
+    report.add({ path: 'notes.csv', outcome: 'skipped-not-DICOM' });
+    report.noDicomFiles = true;
+    expect(report.summary(false)).toMatchObject({ ok: false, noDicomFiles: true });
+    expect(report.result(false)).toMatchObject({ ok: false, noDicomFiles: true });
+  });
+
+  it('counts and marks the files without an item alias', () => {
+    const report = new Report([]);
+    report.add({ path: 'a', outcome: 'written', entity: 'e', output: 'a', noItemAlias: true });
+    report.add({ path: 'b', outcome: 'written', entity: 'e', output: 'b', item: 'i' });
+    expect(report.summary(false).withoutItemAlias).toBe(1);
+    expect(report.result(false).withoutItemAlias).toBe(1);
+    expect(summaryLine(report.summary(false))).toBe('2 files: 2 written, 1 without an item alias');
+    expect(entryLine({ path: 'a', outcome: 'written', output: 'a', noItemAlias: true })).toBe(
+      'written  a  -> a (no item alias)',
+    );
   });
 
   it('tells a quarantine from a failure, naming the filter section and label', () => {
@@ -103,6 +144,14 @@ describe('Report', () => {
 });
 
 describe('JSON reports', () => {
+  it('write nothing before the first entry or the end', async () => {
+    let text = '';
+    const report = new Report([new JsonReportSink((t) => (text += t), { command: 'upload' })]);
+    expect(text).toBe('');
+    await report.finish(false);
+    expect(JSON.parse(text)).toMatchObject({ command: 'upload', files: [] });
+  });
+
   it('stream one valid JSON document', async () => {
     for (const count of [0, 1, 4]) {
       let text = '';

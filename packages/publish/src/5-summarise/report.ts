@@ -11,6 +11,9 @@ import { reasonFor } from '../1-scan/scan';
 import { temporaryPathFor } from '../3-deidentify/atomic-file';
 import type { DeidNotes } from '../3-deidentify/deid-file';
 
+/** The report `som deid` writes into its output directory (a directory holding one is not walked again). */
+export const DEID_REPORT_NAME = 'som-report.json';
+
 /** What happened to one input file. */
 export type FileOutcome =
   /** Stored (uploaded, or its record rewritten) or written to the output directory. */
@@ -27,6 +30,8 @@ export type FileOutcome =
   | 'quarantined'
   /** Not a DICOM file (recognised by content): left alone. */
   | 'skipped-not-DICOM'
+  /** Left alone on purpose (a DICOMDIR, the output of `som deid`); `reason` says why. */
+  | 'skipped'
   /** Not started because the run was interrupted. */
   | 'interrupted'
   /** `--dry-run`: would be stored. */
@@ -39,15 +44,22 @@ export const FILE_OUTCOMES: readonly FileOutcome[] = [
   'failed',
   'quarantined',
   'skipped-not-DICOM',
+  'skipped',
   'interrupted',
   'would-write',
 ];
 
-/** Outcomes that count as success (exit code 0 when every file has one). */
+/** Outcomes that count as success: the file was (or would be) stored or written. */
 export const SUCCESS_OUTCOMES: ReadonlySet<FileOutcome> = new Set<FileOutcome>([
   'written',
   'unchanged',
   'would-write',
+]);
+
+/** Outcomes of files left alone: no failure, unless the run is strict. */
+export const SKIPPED_OUTCOMES: ReadonlySet<FileOutcome> = new Set<FileOutcome>([
+  'skipped-not-DICOM',
+  'skipped',
 ]);
 
 /** The report entry of one input file. */
@@ -71,6 +83,11 @@ export interface FileReport {
   quarantine?: { reason: QuarantineReason; section?: string; label?: string };
   /** What was blanked in the pixel data of a file written (absent: its pixel data is the input's, byte for byte). */
   pixels?: PixelCleaning;
+  /**
+   * Set when the aliases had no item for the file (none of its patient's items identifies
+   * its accession, study or image): it took its patient's alias and jitter only.
+   */
+  noItemAlias?: true;
 }
 
 /** The report entry fields of a file that could not be de-identified or stored: `quarantined` or `failed`. */
@@ -129,10 +146,17 @@ export interface ReportSink {
 export interface ReportSummary {
   files: number;
   counts: OutcomeCounts;
-  /** True when every file has a success outcome. */
+  /** Files de-identified with their patient's aliases only (see {@link FileReport.noItemAlias}). */
+  withoutItemAlias?: number;
+  /**
+   * True when every file was stored, written or skipped (with `strict`, not skipped), the
+   * run was not interrupted, and some DICOM file was found.
+   */
   ok: boolean;
   /** Set when the run was stopped by a signal. */
   interrupted?: boolean;
+  /** Set when the inputs held no DICOM file to process: nothing was done. */
+  noDicomFiles?: true;
   /** The recipe's lines that do nothing, when there are any. */
   recipeWarnings?: string[];
   /** The recipe's rules that selected nothing in any file, when there are any. */
@@ -143,11 +167,15 @@ export interface ReportSummary {
 export interface RunSummary extends OutcomeCounts {
   /** Every input file reported. */
   files: number;
-  /** True when every file has a success outcome and the run was not interrupted. */
+  /** Files de-identified with their patient's aliases only (see {@link FileReport.noItemAlias}). */
+  withoutItemAlias: number;
+  /** See {@link ReportSummary.ok}; false too when the run was interrupted. */
   ok: boolean;
   /** True when the run was stopped by its signal (`interrupted` counts the files it left). */
   stopped: boolean;
-  /** The entries whose outcome is not a success, in order. */
+  /** True when the inputs held no DICOM file to process: nothing was done. */
+  noDicomFiles: boolean;
+  /** The entries whose outcome is not a success, in order (skipped files too). */
   problems: FileReport[];
   /** The recipe's lines that do nothing (see {@link RecipeFindings}). */
   recipeWarnings: string[];
@@ -155,22 +183,48 @@ export interface RunSummary extends OutcomeCounts {
   unmatchedSelectors: string[];
 }
 
+/** Options of a {@link Report}. */
+export interface ReportOptions {
+  /** A skipped file fails the run (`--strict`). */
+  strict?: boolean;
+}
+
 /** Collects counts and failures and passes every entry on to its sinks. */
 export class Report {
   readonly counts: OutcomeCounts = zeroCounts();
   /** Entries whose outcome is not a success, in order. */
   readonly problems: FileReport[] = [];
+  /** Set by the run when the inputs held no DICOM file to process. */
+  noDicomFiles = false;
   private total = 0;
+  private withoutItemAlias = 0;
 
-  /** @param sinks where entries go as they are added. */
-  constructor(private readonly sinks: readonly ReportSink[]) {}
+  /**
+   * @param sinks where entries go as they are added.
+   * @param options see {@link ReportOptions}.
+   */
+  constructor(
+    private readonly sinks: readonly ReportSink[],
+    private readonly options: ReportOptions = {},
+  ) {}
 
   /** Record one file's outcome. */
   add(entry: FileReport): void {
     this.total++;
     this.counts[entry.outcome]++;
+    if (entry.noItemAlias === true) this.withoutItemAlias++;
     if (!SUCCESS_OUTCOMES.has(entry.outcome)) this.problems.push(entry);
     for (const sink of this.sinks) sink.add(entry);
+  }
+
+  /** True when every problem is a skip (and the run not strict), something was done, and it was not interrupted. */
+  private ok(interrupted: boolean): boolean {
+    const strict = this.options.strict === true;
+    return (
+      !interrupted &&
+      !this.noDicomFiles &&
+      this.problems.every((p) => !strict && SKIPPED_OUTCOMES.has(p.outcome))
+    );
   }
 
   /** The summary so far, with what the run found of its recipe. */
@@ -178,8 +232,10 @@ export class Report {
     return {
       files: this.total,
       counts: { ...this.counts },
-      ok: this.problems.length === 0 && !interrupted,
+      ...(this.withoutItemAlias > 0 ? { withoutItemAlias: this.withoutItemAlias } : {}),
+      ok: this.ok(interrupted),
       ...(interrupted ? { interrupted } : {}),
+      ...(this.noDicomFiles ? { noDicomFiles: true as const } : {}),
       ...(recipe?.recipeWarnings.length ? { recipeWarnings: [...recipe.recipeWarnings] } : {}),
       ...(recipe?.unmatchedSelectors.length
         ? { unmatchedSelectors: [...recipe.unmatchedSelectors] }
@@ -192,8 +248,10 @@ export class Report {
     return {
       ...this.counts,
       files: this.total,
-      ok: this.problems.length === 0 && !interrupted,
+      withoutItemAlias: this.withoutItemAlias,
+      ok: this.ok(interrupted),
       stopped: interrupted,
+      noDicomFiles: this.noDicomFiles,
       problems: [...this.problems],
       recipeWarnings: [...(recipe?.recipeWarnings ?? [])],
       unmatchedSelectors: [...(recipe?.unmatchedSelectors ?? [])],
@@ -208,13 +266,27 @@ export class Report {
   }
 }
 
-/** One line of the summary: `N files: a written, b unchanged, ...` (only outcomes that occurred). */
+/** How the summary line names each outcome. */
+const OUTCOME_WORDS: Readonly<Record<FileOutcome, string>> = {
+  written: 'written',
+  unchanged: 'unchanged',
+  failed: 'failed',
+  quarantined: 'quarantined',
+  'skipped-not-DICOM': 'not DICOM (skipped)',
+  skipped: 'skipped',
+  interrupted: 'interrupted',
+  'would-write': 'would-write',
+};
+
+/**
+ * One line of the summary: `N files: a written, b unchanged, ...` (only outcomes that
+ * occurred), then how many had no item alias.
+ */
 export function summaryLine(summary: ReportSummary): string {
-  const parts = Object.entries(summary.counts)
+  const parts = (Object.entries(summary.counts) as [FileOutcome, number][])
     .filter(([, n]) => n > 0)
-    .map(
-      ([outcome, n]) => `${n} ${outcome === 'skipped-not-DICOM' ? 'not DICOM (skipped)' : outcome}`,
-    );
+    .map(([outcome, n]) => `${n} ${OUTCOME_WORDS[outcome]}`);
+  if (summary.withoutItemAlias) parts.push(`${summary.withoutItemAlias} without an item alias`);
   return `${summary.files} ${summary.files === 1 ? 'file' : 'files'}${parts.length ? `: ${parts.join(', ')}` : ''}`;
 }
 
@@ -223,15 +295,18 @@ export function entryLine(entry: FileReport): string {
   const where =
     entry.output ??
     (entry.entity !== undefined ? `${entry.entity}/${entry.image ?? '?'}` : undefined);
-  return `${entry.outcome}  ${entry.path}${where !== undefined ? `  -> ${where}` : ''}${entry.reason !== undefined ? `: ${entry.reason}` : ''}`;
+  const note = entry.noItemAlias === true ? ' (no item alias)' : '';
+  return `${entry.outcome}  ${entry.path}${where !== undefined ? `  -> ${where}` : ''}${note}${entry.reason !== undefined ? `: ${entry.reason}` : ''}`;
 }
 
 /**
  * Writes a report as one JSON document `{<header fields>, "files": [...], "summary": {...}}`,
- * streaming the entries to `write`.
+ * streaming the entries to `write`. Nothing is written before the first entry (or the end),
+ * so that a run refused before it starts prints no half document.
  */
 export class JsonReportSink implements ReportSink {
   private count = 0;
+  private head: string | undefined;
 
   /**
    * @param write receives the text in pieces.
@@ -242,14 +317,23 @@ export class JsonReportSink implements ReportSink {
     header: Record<string, unknown>,
   ) {
     const head = JSON.stringify(header, null, 2);
-    this.write(`${head.slice(0, -2)}${head.length > 2 ? ',\n' : ''}  "files": [`);
+    this.head = `${head.slice(0, -2)}${head.length > 2 ? ',\n' : ''}  "files": [`;
+  }
+
+  /** Write the header, once. */
+  private start(): void {
+    if (this.head === undefined) return;
+    this.write(this.head);
+    this.head = undefined;
   }
 
   add(entry: FileReport): void {
+    this.start();
     this.write(`${this.count++ === 0 ? '\n' : ',\n'}    ${JSON.stringify(entry)}`);
   }
 
   async finish(summary: ReportSummary): Promise<void> {
+    this.start();
     const body = JSON.stringify(summary, null, 2).replace(/\n/g, '\n  ');
     this.write(`${this.count > 0 ? '\n  ' : ''}],\n  "summary": ${body}\n}\n`);
   }

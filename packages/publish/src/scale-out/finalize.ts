@@ -14,6 +14,7 @@ import {
 } from '@som/core';
 import {
   FILE_OUTCOMES,
+  SKIPPED_OUTCOMES,
   SUCCESS_OUTCOMES,
   zeroCounts,
   type FileOutcome,
@@ -105,7 +106,7 @@ function tally(
   for (const file of files) {
     own[file.outcome]++;
     counts[file.outcome]++;
-    if (!SUCCESS_OUTCOMES.has(file.outcome) && file.outcome !== 'skipped-not-DICOM')
+    if (!SUCCESS_OUTCOMES.has(file.outcome) && !SKIPPED_OUTCOMES.has(file.outcome))
       failed.push(file);
   }
   return own;

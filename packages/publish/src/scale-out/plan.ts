@@ -23,7 +23,7 @@ import { examine, type Examined } from '../1-scan/scan';
 import { walkInputs, type InputFile } from '../1-scan/walk';
 import { aliasSource, runKey } from '../2-aliases/aliases';
 import { loadRecipe } from '../3-deidentify/settings';
-import { Report, type RunSummary } from '../5-summarise/report';
+import { DEID_REPORT_NAME, Report, type RunSummary } from '../5-summarise/report';
 import { dataDirectories } from '../prepare';
 import { callbackSink, runConfig, type RunOptions } from '../run-options';
 import { assignShards, type PatientTotals } from './assign';
@@ -61,6 +61,9 @@ export interface PlanOptions extends Pick<
   | 'signal'
   | 'onFile'
   | 'onMessage'
+  | 'itemLevel'
+  | 'entitySource'
+  | 'itemSource'
 > {
   /** The collection the shards will upload into. */
   collection: string;
@@ -119,9 +122,12 @@ async function* inWalkOrder(
 ): AsyncGenerator<Examined> {
   let walked = 0;
   async function* candidates(): AsyncGenerator<[InputFile, number]> {
-    for await (const entry of walkInputs(inputs, options)) {
+    const walk = walkInputs(inputs, { ...options, skipDirectoriesHolding: DEID_REPORT_NAME });
+    for await (const entry of walk) {
       if (entry.kind === 'problem')
         report.add({ path: entry.path, outcome: 'failed', reason: entry.reason });
+      else if (entry.kind === 'skipped')
+        report.add({ path: entry.path, outcome: 'skipped', reason: entry.reason });
       else yield [entry, walked++];
     }
   }
@@ -215,7 +221,11 @@ export async function planRun(
   // First pass: every usable file to the spool, with its patient's totals in memory.
   const spool = resolve(dir, '.files.spool');
   const spoolStream = createWriteStream(spool, { flags: 'wx', mode: PLAN_FILE_MODE });
-  const collector = new IdentifierCollector();
+  const collector = new IdentifierCollector({
+    ...(options.itemLevel !== undefined ? { itemLevel: options.itemLevel } : {}),
+    ...(options.entitySource !== undefined ? { entitySource: options.entitySource } : {}),
+    ...(options.itemSource !== undefined ? { itemSource: options.itemSource } : {}),
+  });
   const patients = new Map<string, PatientTotals>();
   const walk = inWalkOrder(
     inputs,
@@ -229,7 +239,9 @@ export async function planRun(
     report,
   );
   for await (const result of walk) {
-    if ('skip' in result) report.add({ path: result.path, outcome: 'skipped-not-DICOM' });
+    if ('notDicom' in result) report.add({ path: result.path, outcome: 'skipped-not-DICOM' });
+    else if ('skip' in result)
+      report.add({ path: result.path, outcome: 'skipped', reason: result.skip });
     else if ('fail' in result)
       report.add({ path: result.path, outcome: 'failed', reason: result.fail });
     else {
