@@ -1,13 +1,7 @@
 /**
  * Small helpers of the conformance suites.
  */
-import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
-
-/** MD5 of bytes, lowercase hex. */
-export function md5Hex(bytes: Buffer): string {
-  return createHash('md5').update(bytes).digest('hex');
-}
 
 /** Every byte of a stream. */
 export async function readAll(stream: Readable): Promise<Buffer> {

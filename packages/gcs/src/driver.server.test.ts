@@ -6,8 +6,8 @@ import { createHash, randomBytes } from 'node:crypto';
 import { createServer, type Server, type Socket } from 'node:net';
 import { Readable } from 'node:stream';
 import { File } from '@google-cloud/storage';
-import { lazyStream, md5Hex, readAll } from '@som/conformance';
-import { ObjectStore } from '@som/core';
+import { lazyStream, readAll } from '@som/conformance';
+import { ObjectStore, md5Hex } from '@som/core';
 import { freePort, somErrorOf } from '@som/testing';
 import { startGcsTestBed, type GcsTestBed } from './__tests__/emulator';
 

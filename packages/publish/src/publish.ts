@@ -83,7 +83,6 @@ export async function publish(
         concurrency: config.concurrency,
         metadata,
         signal,
-        sendMd5: client?.objects.capabilities.md5FromCaller === true,
         ...(options.memoryBudget !== undefined ? { memoryBudget: options.memoryBudget } : {}),
         ...(options.onBytesReleased ? { onBytesReleased: options.onBytesReleased } : {}),
       },

@@ -2,9 +2,9 @@
  * `verify`: find (and optionally repair) what a crash or a partial failure left between the
  * object store and the metadata store. Objects are the truth: records follow them.
  */
-import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { toSomError } from '../errors';
+import { md5OfStream } from '../md5';
 import type { RecordData } from '../metadata-store/driver';
 import {
   collectionKey,
@@ -15,8 +15,9 @@ import {
   type EntityRef,
 } from '../names';
 import type { ObjectAttributes, ObjectSummary } from '../object-store/driver';
+import type { ObjectStore } from '../object-store/object-store';
 import { imageRecordData } from '../model';
-import type { Client } from './client';
+import type { Catalog } from './catalog';
 
 /** Rebuilds the searchable fields of an image from its bytes (e.g. from its DICOM header). */
 export type ImageFieldsReader = (
@@ -75,18 +76,12 @@ export interface VerifyReport {
 
 const COLLECTIONS_PREFIX = 'Collection/';
 
-async function md5OfStream(stream: Readable): Promise<string> {
-  const hash = createHash('md5');
-  for await (const chunk of stream) hash.update(chunk as Buffer);
-  return hash.digest('hex');
-}
-
 /** Names one level below `prefix` in the object store (`prefix<name>/...`), in order. */
-async function objectChildren(client: Client, prefix: string): Promise<string[]> {
+async function objectChildren(objects: ObjectStore, prefix: string): Promise<string[]> {
   const names: string[] = [];
   let pageToken: string | undefined;
   do {
-    const page = await client.objects.list({
+    const page = await objects.list({
       prefix,
       delimiter: '/',
       ...(pageToken ? { pageToken } : {}),
@@ -106,13 +101,14 @@ class Verifier {
   private repairs = 0;
 
   constructor(
-    private readonly client: Client,
+    private readonly objects: ObjectStore,
+    private readonly catalog: Catalog,
     private readonly options: VerifyOptions,
   ) {}
 
   async run(): Promise<VerifyReport> {
-    const collections = new Set<string>(await objectChildren(this.client, COLLECTIONS_PREFIX));
-    for await (const record of this.client.listCollections()) collections.add(record.uid);
+    const collections = new Set<string>(await objectChildren(this.objects, COLLECTIONS_PREFIX));
+    for await (const record of this.catalog.listCollections()) collections.add(record.uid);
     for (const collection of [...collections].sort()) {
       if (this.options.collection === undefined || this.options.collection === collection) {
         await this.verifyCollection(collection);
@@ -139,21 +135,21 @@ class Verifier {
   }
 
   private async verifyCollection(collection: string): Promise<void> {
-    const records = this.client.records;
+    const records = this.catalog.records;
     if ((await records.get(collectionKey(collection))) === undefined) {
       await this.problem(
         'missing-parent',
         `Collection/${collection}`,
         'images stored but no collection record',
         async () => {
-          await this.client.createCollection({ uid: collection });
+          await this.catalog.createCollection({ uid: collection });
         },
       );
     }
     const entities = new Set(
-      await objectChildren(this.client, `${COLLECTIONS_PREFIX}${collection}/Entity/`),
+      await objectChildren(this.objects, `${COLLECTIONS_PREFIX}${collection}/Entity/`),
     );
-    for await (const entity of this.client.listEntities(collection)) entities.add(entity.uid);
+    for await (const entity of this.catalog.listEntities(collection)) entities.add(entity.uid);
     for (const entity of [...entities].sort()) await this.verifyEntity({ collection, entity });
   }
 
@@ -166,38 +162,38 @@ class Verifier {
   private async verifyEntityImages(ref: EntityRef): Promise<void> {
     const objects = new Map<string, ObjectSummary>();
     const prefix = entityImagesPrefix(ref);
-    for await (const object of this.client.objects.listAll(prefix))
+    for await (const object of this.objects.listAll(prefix))
       objects.set(object.key.slice(prefix.length), object);
-    if (objects.size > 0 && (await this.client.records.get(entityKey(ref))) === undefined) {
+    if (objects.size > 0 && (await this.catalog.records.get(entityKey(ref))) === undefined) {
       await this.problem(
         'missing-parent',
         `Collection/${ref.collection}/Entity/${ref.entity}`,
         'images stored but no entity record',
         async () => {
-          await this.client.createEntity({ collection: ref.collection, uid: ref.entity });
+          await this.catalog.createEntity({ collection: ref.collection, uid: ref.entity });
         },
       );
     }
-    for await (const image of this.client.listImages(ref)) {
+    for await (const image of this.catalog.listImages(ref)) {
       this.report.images++;
       const object = objects.get(image.uid);
       objects.delete(image.uid);
       const subject = image.data.objectName;
       if (object === undefined) {
         await this.problem('missing-object', subject, 'record without object', () =>
-          this.client.records.delete(image.key),
+          this.catalog.records.delete(image.key),
         );
         continue;
       }
-      const attributes = await this.client.objects.head(object.key);
+      const attributes = await this.objects.head(object.key);
       if (attributes.size !== image.data.size || attributes.md5 !== image.data.md5) {
         const detail = `record says ${image.data.size} bytes md5 ${image.data.md5}, object has ${attributes.size} bytes md5 ${attributes.md5}`;
         await this.problem('mismatch', subject, detail, () =>
-          this.client.records.put(image.key, {
+          this.catalog.records.put(image.key, {
             ...image.data,
             size: attributes.size,
             md5: attributes.md5,
-            updated: new Date().toISOString(),
+            updated: this.catalog.now(),
           }),
         );
       }
@@ -213,7 +209,7 @@ class Verifier {
   }
 
   private async checkBytes(attributes: ObjectAttributes): Promise<void> {
-    const actual = await md5OfStream(await this.client.objects.get(attributes.key));
+    const actual = await md5OfStream(await this.objects.get(attributes.key));
     if (actual !== attributes.md5) {
       await this.problem(
         'corrupt',
@@ -227,27 +223,31 @@ class Verifier {
     ref: EntityRef & { image: string },
     objectName: string,
   ): Promise<void> {
-    const attributes = await this.client.objects.head(objectName);
+    const attributes = await this.objects.head(objectName);
     let fields: RecordData = {};
     if (this.options.imageFields) {
       try {
-        fields = await this.options.imageFields(
-          await this.client.objects.get(objectName),
-          attributes,
-        );
+        fields = await this.options.imageFields(await this.objects.get(objectName), attributes);
       } catch (err) {
         throw toSomError(err, `rebuilding the record of ${objectName}`);
       }
     }
-    const now = new Date().toISOString();
-    await this.client.records.put(
+    const now = this.catalog.now();
+    await this.catalog.records.put(
       imageKey(ref),
       imageRecordData(ref, attributes, fields, { created: now, updated: now }),
     );
   }
 }
 
-/** Verify the client's stores; see {@link VerifyOptions} and {@link VerifyProblemType}. */
-export async function verifyStores(client: Client, options: VerifyOptions): Promise<VerifyReport> {
-  return new Verifier(client, options).run();
+/**
+ * Verify that the objects and the catalog's records agree; see {@link VerifyOptions} and
+ * {@link VerifyProblemType}. Repairs write records with the catalog's clock.
+ */
+export async function verifyStores(
+  objects: ObjectStore,
+  catalog: Catalog,
+  options: VerifyOptions,
+): Promise<VerifyReport> {
+  return new Verifier(objects, catalog, options).run();
 }

@@ -5,9 +5,8 @@
  * write it to the output file `som deid` names. Runs in the main thread or in a worker
  * thread (see deid-pool.ts).
  */
-import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { SomError, isValidUid, sanitizeUid } from '@som/core';
+import { SomError, isValidUid, md5Hex, sanitizeUid } from '@som/core';
 import {
   defaultRecipe,
   deidentify,
@@ -62,11 +61,6 @@ export function aliasesOf(file: ScannedFile, table: AliasTable): DeidAliases {
     entity: { ...entity, items: [...entity.items] },
     item: table.item(file.entityId, file.itemId),
   };
-}
-
-/** The MD5 of `bytes`, lowercase hex. */
-function md5Hex(bytes: Buffer): string {
-  return createHash('md5').update(bytes).digest('hex');
 }
 
 /** The entity uid of a file with `aliases`: the patient's alias (a valid uid by DASHER's rules). */
