@@ -11,7 +11,7 @@ export async function readAll(stream: Readable): Promise<Buffer> {
 }
 
 /** A test body with an optional timeout, as jest's `it` takes it. */
-type TestFn = (name: string, fn: () => Promise<unknown>, timeout?: number) => void;
+export type TestFn = (name: string, fn: () => Promise<unknown>, timeout?: number) => void;
 
 /**
  * `it` for a feature the backend has; for a feature the harness declares unsupported, a

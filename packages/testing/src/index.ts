@@ -8,5 +8,5 @@ export * from './datastore';
 export * from './gcs';
 export * from './swift';
 export * from './fake-dasher';
-export * from './expect-som-error';
+export { expectSomError, somErrorOf } from '@som/conformance';
 export * from './unprivileged';
