@@ -7,6 +7,7 @@
 export * from './errors';
 export * from './store-config';
 export * from './settings';
+export * from './adapter';
 export * from './md5';
 export * from './object-store/driver';
 export * from './object-store/listing';

@@ -32,3 +32,4 @@ export * from './client/client';
 export * from './client/verify';
 export * from './store-config';
 export * from './settings';
+export * from './adapter';

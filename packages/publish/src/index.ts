@@ -18,7 +18,7 @@ export * from './config/types';
 export { loadConfig, ConfigError, type ConfigInput } from './config/load';
 export { SecretValue } from './config/secret-value';
 export { Secrets, REDACTION, MIN_REDACTED_LENGTH } from './config/secrets';
-export { ADAPTERS, findAdapter, adapterTypes, type AdapterEntry } from './adapters';
+export { ADAPTERS, findAdapter, adapterTypes } from './adapters';
 export {
   walkInputs,
   type InputFile,

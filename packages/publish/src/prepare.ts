@@ -3,7 +3,8 @@
  * fast on a bad one), run the first pass over the inputs, and get the aliases.
  */
 import type { AliasSource } from '@som/identifiers';
-import { fsObjectRoot, type SomConfig } from './config/types';
+import { localStorePaths } from './adapters';
+import type { SomConfig } from './config/types';
 import { scanInputs, type Scan } from './1-scan/scan';
 import { aliasTable, runKey, type Log } from './2-aliases/aliases';
 import { loadRecipe } from './3-deidentify/deid-file';
@@ -38,8 +39,8 @@ export interface PreparedRun {
 
 /** Where som keeps its own data (directories and the key file): never walked as input. */
 function dataDirectories(config: SomConfig): string[] {
-  const root = fsObjectRoot(config);
-  return [config.dataDir, config.keyFile, ...(root !== undefined ? [root] : [])];
+  const local = localStorePaths(config);
+  return [config.dataDir, config.keyFile, ...local.objectStore, ...local.metadataStore];
 }
 
 /** Recipe, first pass, key and aliases, in that order. */
