@@ -58,25 +58,14 @@ export function validateStoreConfig(adapter: AdapterRegistration, config: StoreC
   inStore(adapter, () => adapter.validate(config));
 }
 
-/** Validate `config` and open the adapter's object store driver. */
-export function openObjectStoreDriver(
-  adapter: ObjectStoreAdapter,
+/** Validate `config` and open the adapter's driver; a settings error names the store. */
+export function openStoreDriver<Adapter extends AdapterRegistration>(
+  adapter: Adapter,
   config: StoreConfig,
-): ObjectStoreDriver {
+): ReturnType<Adapter['open']> {
   return inStore(adapter, () => {
     adapter.validate(config);
-    return adapter.open(config);
-  });
-}
-
-/** Validate `config` and open the adapter's metadata store driver. */
-export function openMetadataStoreDriver(
-  adapter: MetadataStoreAdapter,
-  config: StoreConfig,
-): MetadataStoreDriver {
-  return inStore(adapter, () => {
-    adapter.validate(config);
-    return adapter.open(config);
+    return adapter.open(config) as ReturnType<Adapter['open']>;
   });
 }
 

@@ -6,8 +6,7 @@
 import 'reflect-metadata';
 import { Container, type ServiceIdentifier } from 'inversify';
 import {
-  openMetadataStoreDriver,
-  openObjectStoreDriver,
+  openStoreDriver,
   type AdapterRegistration,
   type MetadataStoreAdapter,
   type ObjectStoreAdapter,
@@ -82,8 +81,8 @@ export function createContainer(
     'metadataStore',
     config.metadataStore,
   );
-  const objectDriver = openObjectStoreDriver(objectAdapter, config.objectStore);
-  const metadataDriver = openMetadataStoreDriver(metadataAdapter, config.metadataStore);
+  const objectDriver = openStoreDriver(objectAdapter, config.objectStore);
+  const metadataDriver = openStoreDriver(metadataAdapter, config.metadataStore);
   const container = new Container({ defaultScope: 'Singleton' });
   container.bind(TOKENS.StoresConfig).toConstantValue(config);
   container.bind(TOKENS.ClientOptions).toConstantValue(clientOptions);

@@ -18,6 +18,18 @@ function makeClient(): Client {
   });
 }
 
+/** A memory object store that remembers the MD5 given with each put. */
+function recordingPuts(): { objects: MemoryObjectDriver; puts: (string | undefined)[] } {
+  const objects = new MemoryObjectDriver();
+  const puts: (string | undefined)[] = [];
+  const put = objects.put.bind(objects);
+  objects.put = (key, body, options) => {
+    puts.push(options.md5);
+    return put(key, body, options);
+  };
+  return { objects, puts };
+}
+
 async function readAll(stream: Readable): Promise<string> {
   const chunks: Buffer[] = [];
   for await (const chunk of stream) chunks.push(chunk as Buffer);
@@ -180,13 +192,7 @@ describe('Client', () => {
   });
 
   it('hashes a new image only in the store, and an image already stored to compare it', async () => {
-    const objects = new MemoryObjectDriver();
-    const puts: (string | undefined)[] = [];
-    const put = objects.put.bind(objects);
-    objects.put = (key, body, options) => {
-      puts.push(options.md5);
-      return put(key, body, options);
-    };
+    const { objects, puts } = recordingPuts();
     const client = new Client({ objectStore: objects, metadataStore: new MemoryMetadataDriver() });
     const md5 = (text: string): string => createHash('md5').update(text).digest('hex');
     const upload = (bytes: string): Promise<unknown> =>
@@ -209,14 +215,8 @@ describe('Client', () => {
   });
 
   it('sends an MD5 with every put, computed when not given, to a store that wants it from the caller', async () => {
-    const objects = new MemoryObjectDriver();
+    const { objects, puts } = recordingPuts();
     objects.capabilities.md5FromCaller = true;
-    const puts: (string | undefined)[] = [];
-    const put = objects.put.bind(objects);
-    objects.put = (key, body, options) => {
-      puts.push(options.md5);
-      return put(key, body, options);
-    };
     const client = new Client({ objectStore: objects, metadataStore: new MemoryMetadataDriver() });
     const ref = { collection, entity: 'e' };
     expect(await client.md5Need(ref)).toBe('required');
