@@ -49,7 +49,16 @@ describe('som on the embedded default', () => {
   it('documents every command and flag', async () => {
     const help = await som(['--help'], { cwd });
     expect(help.code).toBe(0);
-    for (const command of ['upload', 'deid', 'identifiers', 'ls', 'search', 'get', 'verify'])
+    for (const command of [
+      'upload',
+      'deid',
+      'identifiers',
+      'ls',
+      'search',
+      'get',
+      'verify',
+      'serve',
+    ])
       expect(help.stdout).toContain(command);
     for (const text of [
       '--config',
@@ -72,10 +81,14 @@ describe('som on the embedded default', () => {
       '--json',
       '--secret',
       '--data-dir',
+      '--functions',
+      '--vars',
+      '--pixel-filter',
+      '--pixel-text',
     ])
       expect(upload.stdout).toContain(flag);
     const deid = await som(['deid', '--help'], { cwd });
-    for (const flag of ['--out', '--recipe', '--ids', '--secret'])
+    for (const flag of ['--out', '--recipe', '--ids', '--secret', '--pixel-filter', '--pixel-text'])
       expect(deid.stdout).toContain(flag);
     const search = await som(['search', '--help'], { cwd });
     for (const flag of [
@@ -90,6 +103,9 @@ describe('som on the embedded default', () => {
     expect((await som(['get', '--help'], { cwd })).stdout).toContain('--out');
     expect((await som(['verify', '--help'], { cwd })).stdout).toMatch(
       /--repair[\s\S]*--collection[\s\S]*--deep/,
+    );
+    expect((await som(['serve', '--help'], { cwd })).stdout).toMatch(
+      /--host[\s\S]*--port[\s\S]*--token[\s\S]*SOM_SERVE_TOKEN[\s\S]*--no-auth[\s\S]*--cors[\s\S]*--viewer[\s\S]*--previews/,
     );
     const wrong = await som(['upload', 'x'], { cwd });
     expect(wrong.code).toBe(2);
@@ -455,8 +471,16 @@ describe('som on the embedded default', () => {
     expect(first.code).toBe(1);
     const report = json<JsonReport>(first);
     expect(report.summary.counts.written).toBeGreaterThan(20);
+    // Most of pydicom's test files lack ImageType or are secondary captures: the default
+    // pixel filter quarantines them, naming its section and label.
+    expect(report.summary.counts.quarantined).toBeGreaterThan(20);
     for (const entry of report.files) {
       if (entry.outcome === 'failed') expect(entry.reason).toMatch(/\w{8}/);
+      else if (entry.outcome === 'quarantined')
+        expect(entry.quarantine).toMatchObject({
+          section: expect.any(String),
+          label: expect.any(String),
+        });
       else expect(['written', 'skipped-not-DICOM']).toContain(entry.outcome);
     }
     expect(report.files.find((f) => f.path.endsWith('/README.txt'))?.outcome).toBe(

@@ -12,6 +12,8 @@ import { openClient } from '@som/publish';
 import { storedObjects, storedRecords } from './fixtures/dataset';
 import { ROOT, makeFixtures, removeDir, som, tempDir } from './fixtures/som';
 
+jest.setTimeout(60_000);
+
 const SCRIPT = join(ROOT, 'examples', 'dist', 'publish-folder.js');
 const SECRET = 'the key of the publish-script test';
 const COLLECTION = 'IRB41449';

@@ -15,6 +15,7 @@ import { registerIdentifiers } from './commands/identifiers';
 import { registerLs } from './commands/ls';
 import { registerPlan } from './commands/plan';
 import { registerSearch } from './commands/search';
+import { registerServe } from './commands/serve';
 import { registerUpload } from './commands/upload';
 import { registerVerify } from './commands/verify';
 
@@ -38,7 +39,9 @@ Stores (the "type" of objectStore / metadataStore):
 ${adapters.join('\n')}
 
 Exit codes: 0 everything asked succeeded; 1 something failed (each failure is named);
-2 bad command line or configuration; 130/143 stopped by Ctrl-C / SIGTERM.
+2 bad command line or configuration; 3 (upload, deid) nothing failed but files were
+quarantined by the pixel safeguards (each is named); 130/143 stopped by Ctrl-C / SIGTERM
+(som serve: 0, its normal end).
 Documentation: docs/cli.md and docs/configuration.md.`;
 }
 
@@ -91,6 +94,7 @@ export function buildProgram(runtime: Runtime, done: (code: number) => void): Co
     registerSearch,
     registerGet,
     registerVerify,
+    registerServe,
   ]) {
     register(program, runtime, done);
   }
@@ -126,6 +130,7 @@ export async function main(argv: readonly string[], options: MainOptions = {}): 
     cwd: options.cwd ?? process.cwd(),
     env: options.env ?? process.env,
     signal: interrupts.signal,
+    endsBySignal: (message) => interrupts.endsBySignal(message),
   };
   let code: number = EXIT.ok;
   try {

@@ -13,6 +13,11 @@ export const EXIT = Object.freeze({
   failed: 1,
   /** The command line or configuration is wrong; nothing was done. */
   usage: 2,
+  /**
+   * Nothing failed, but the pixel safeguards kept files out (quarantined: their pixels may
+   * show identity): the dataset lacks them until someone reviews them.
+   */
+  quarantined: 3,
 });
 
 /** The environment of one `som` run. */
@@ -25,12 +30,19 @@ export interface Runtime {
   env: NodeJS.ProcessEnv;
   /** Aborts when the run is asked to stop (Ctrl-C, SIGTERM). */
   signal: AbortSignal;
+  /**
+   * Say that a signal is how this command normally ends (a server): it then stops with
+   * `message` and exit code 0 instead of 128 + the signal's number.
+   */
+  endsBySignal(message: string): void;
 }
 
 /** Handles SIGINT and SIGTERM: the first asks the run to stop cleanly, the second ends it at once. */
 export class Interrupts {
   readonly #controller = new AbortController();
   #received: NodeJS.Signals | undefined;
+  /** Set when a signal is the command's normal end: what to say then. */
+  #normalEnd: string | undefined;
   readonly #handler = (signal: NodeJS.Signals): void => this.#onSignal(signal);
 
   /** @param output where to say that the run is stopping. */
@@ -41,9 +53,18 @@ export class Interrupts {
     return this.#controller.signal;
   }
 
-  /** The exit code for the signal received (128 + its number), or undefined when none was. */
+  /**
+   * The exit code for the signal received (128 + its number), or undefined when none was or
+   * when a signal is the command's normal end.
+   */
   get exitCode(): number | undefined {
-    return this.#received === undefined ? undefined : 128 + constants.signals[this.#received];
+    if (this.#received === undefined || this.#normalEnd !== undefined) return undefined;
+    return 128 + constants.signals[this.#received];
+  }
+
+  /** A signal is the command's normal end: say `message` when it comes, and exit 0. */
+  endsBySignal(message: string): void {
+    this.#normalEnd = message;
   }
 
   /** Start listening. */
@@ -66,7 +87,7 @@ export class Interrupts {
     }
     this.#received = signal;
     this.output.message(
-      `som: ${signal}: stopping; files in flight finish (send it again to stop at once)`,
+      `som: ${signal}: ${this.#normalEnd ?? 'stopping; files in flight finish'} (send it again to stop at once)`,
     );
     this.#controller.abort(new Error(`interrupted by ${signal}`));
   }

@@ -30,6 +30,8 @@ export {
 export { RECORD_BATCH_MAX_WAIT_MS, RECORD_BATCH_SIZE } from './client/record-batcher';
 export * from './client/client';
 export * from './client/verify';
+export * from './client/summaries';
+export * from './client/record-listing';
 export * from './store-config';
 export * from './settings';
 export * from './adapter';

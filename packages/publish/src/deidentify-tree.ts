@@ -8,12 +8,26 @@
 import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { mapBounded } from '@som/core';
-import { reasonFor, type ScannedFile } from './1-scan/scan';
+import type { ScannedFile } from './1-scan/scan';
 import { ByteBudget, FILE_BYTES_IN_MEMORY } from './3-deidentify/byte-budget';
 import type { Deidentifier } from './3-deidentify/deid-pool';
-import { JsonReportFile, Report, type FileReport, type RunSummary } from './5-summarise/report';
-import { prepareRun } from './prepare';
-import { callbackSink, runConfig, totalsOf, type RunOptions } from './run-options';
+import {
+  JsonReportFile,
+  Report,
+  failureEntry,
+  pixelsEntry,
+  type FileReport,
+  type RunSummary,
+} from './5-summarise/report';
+import { loadSettings, prepareRun } from './prepare';
+import {
+  callbackSink,
+  deidChoices,
+  sayUnmatched,
+  runConfig,
+  totalsOf,
+  type RunOptions,
+} from './run-options';
 
 /** The report {@link deidentifyTree} writes into its output directory. */
 export const DEID_REPORT_NAME = 'som-report.json';
@@ -51,9 +65,10 @@ async function deidentifyOne(
       image: written.image,
       output: file.relative,
       size: written.size,
+      ...pixelsEntry(written),
     };
   } catch (err) {
-    return { path: file.path, outcome: 'failed', reason: reasonFor(file.path, err) };
+    return { path: file.path, ...failureEntry(file.path, err) };
   }
 }
 
@@ -70,27 +85,24 @@ export async function deidentifyTree(
   const config = runConfig(options);
   const signal = options.signal ?? new AbortController().signal;
   const out = resolve(cwd, options.out);
+  const log = (text: string): void => options.onMessage?.(text);
+  const loaded = await loadSettings(config, deidChoices(options), log);
   await mkdir(out, { recursive: true });
   const reportFile = new JsonReportFile(join(out, DEID_REPORT_NAME), { command: 'deid', out });
   const report = new Report([reportFile, ...callbackSink(options.onFile)]);
-  const { scan, deidentifier } = await prepareRun(
-    paths,
-    config,
-    (text) => options.onMessage?.(text),
-    report,
-    {
-      cwd,
-      env: options.env ?? process.env,
-      createKey: true,
-      mainThreadBusy: false,
-      exclude: [out],
-      signal,
-      ...(options.ids !== undefined ? { ids: options.ids } : {}),
-      ...(options.aliases !== undefined ? { aliases: options.aliases } : {}),
-    },
-  );
+  const { scan, deidentifier } = await prepareRun(paths, config, loaded, log, report, {
+    cwd,
+    env: options.env ?? process.env,
+    createKey: true,
+    mainThreadBusy: false,
+    exclude: [out],
+    signal,
+    ...(options.ids !== undefined ? { ids: options.ids } : {}),
+    ...(options.aliases !== undefined ? { aliases: options.aliases } : {}),
+  });
   const claimed = new Map<string, string>([[DEID_REPORT_NAME, 'the report of som deid']]);
   const done = new Set<string>();
+  let unmatchedSelectors: string[] = [];
   try {
     options.onStart?.(totalsOf(scan.files));
     const budget = new ByteBudget(options.memoryBudget ?? FILE_BYTES_IN_MEMORY);
@@ -101,6 +113,7 @@ export async function deidentifyTree(
       report.add(entry);
       options.onProgress?.(entry.size ?? 0);
     }
+    unmatchedSelectors = deidentifier.unmatchedSelectors();
   } finally {
     await deidentifier.close();
   }
@@ -112,6 +125,8 @@ export async function deidentifyTree(
         reason: 'not started: the run was interrupted',
       });
   }
-  await report.finish(signal.aborted);
-  return report.result(signal.aborted);
+  const findings = { recipeWarnings: loaded.recipeWarnings, unmatchedSelectors };
+  sayUnmatched(unmatchedSelectors, options.onMessage);
+  await report.finish(signal.aborted, findings);
+  return report.result(signal.aborted, findings);
 }

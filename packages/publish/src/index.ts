@@ -9,6 +9,12 @@ export { publish, type PublishOptions } from './publish';
 export { deidentifyTree, DEID_REPORT_NAME, type DeidentifyTreeOptions } from './deidentify-tree';
 export type { RunOptions } from './run-options';
 export {
+  PIXEL_FILTER_CHOICES,
+  PIXEL_TEXT_MODES,
+  type PixelFilterChoice,
+  type PixelTextMode,
+} from './3-deidentify/settings';
+export {
   openClient,
   configOf,
   checkReachable,
@@ -44,6 +50,7 @@ export {
   type ReportSummary,
   type RunSummary,
   type OutcomeCounts,
+  type RecipeFindings,
 } from './5-summarise/report';
 export { planRun, MAX_SHARDS, type PlanOptions, type PlanResult } from './scale-out/plan';
 export {

@@ -13,8 +13,15 @@ import {
 } from '@som/core';
 import { uploadFiles } from './4-store/upload';
 import { Report, type RunSummary } from './5-summarise/report';
-import { prepareRun } from './prepare';
-import { callbackSink, runConfig, totalsOf, type RunOptions } from './run-options';
+import { loadSettings, prepareRun } from './prepare';
+import {
+  callbackSink,
+  deidChoices,
+  runConfig,
+  sayUnmatched,
+  totalsOf,
+  type RunOptions,
+} from './run-options';
 
 /** Options of {@link publish}. */
 export interface PublishOptions extends RunOptions {
@@ -56,22 +63,19 @@ export async function publish(
   const metadata = validateUserMetadata(options.metadata ?? {}, 'metadata');
   const config = runConfig(options, client);
   const signal = options.signal ?? new AbortController().signal;
+  const log = (text: string): void => options.onMessage?.(text);
+  const loaded = await loadSettings(config, deidChoices(options), log);
   const report = new Report(callbackSink(options.onFile));
-  const { scan, deidentifier } = await prepareRun(
-    paths,
-    config,
-    (text) => options.onMessage?.(text),
-    report,
-    {
-      cwd: options.cwd ?? process.cwd(),
-      env: options.env ?? process.env,
-      createKey: !dryRun,
-      mainThreadBusy: !dryRun,
-      signal,
-      ...(options.ids !== undefined ? { ids: options.ids } : {}),
-      ...(options.aliases !== undefined ? { aliases: options.aliases } : {}),
-    },
-  );
+  const { scan, deidentifier } = await prepareRun(paths, config, loaded, log, report, {
+    cwd: options.cwd ?? process.cwd(),
+    env: options.env ?? process.env,
+    createKey: !dryRun,
+    mainThreadBusy: !dryRun,
+    signal,
+    ...(options.ids !== undefined ? { ids: options.ids } : {}),
+    ...(options.aliases !== undefined ? { aliases: options.aliases } : {}),
+  });
+  let unmatchedSelectors: string[] = [];
   try {
     options.onStart?.(totalsOf(scan.files));
     await uploadFiles(
@@ -89,8 +93,13 @@ export async function publish(
       report,
       { advance: (bytes) => options.onProgress?.(bytes) },
     );
+    unmatchedSelectors = deidentifier.unmatchedSelectors();
   } finally {
     await deidentifier.close();
   }
-  return report.result(signal.aborted);
+  sayUnmatched(unmatchedSelectors, options.onMessage);
+  return report.result(signal.aborted, {
+    recipeWarnings: loaded.recipeWarnings,
+    unmatchedSelectors,
+  });
 }

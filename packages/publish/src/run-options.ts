@@ -10,6 +10,13 @@ import { loadConfig } from './config/load';
 import { SecretValue } from './config/secret-value';
 import { MAX_CONCURRENCY, type SomConfig } from './config/types';
 import type { ScannedFile } from './1-scan/scan';
+import {
+  PIXEL_FILTER_CHOICES,
+  PIXEL_TEXT_MODES,
+  type DeidChoices,
+  type PixelFilterChoice,
+  type PixelTextMode,
+} from './3-deidentify/settings';
 import { configOf } from './open-client';
 import type { FileReport, ReportSink } from './5-summarise/report';
 
@@ -28,6 +35,17 @@ export interface RunOptions {
   secret?: string;
   /** A deid recipe file whose rules decide before the default PS3.15 profile. */
   recipe?: string;
+  /** A JavaScript module whose exports are the recipe's `func:` functions (loaded in each worker thread too). */
+  functions?: string;
+  /** A JSON or CSV file of the recipe's `var:` variables per entity (original PatientID) or per file. */
+  variables?: string;
+  /**
+   * Burned-in pixel screening: `default` (the default): the recipe's `%filter` sections when
+   * it has any, else som's default filter (deid's); `none`: no screening.
+   */
+  pixelFilter?: PixelFilterChoice;
+  /** OCR of the pixel data (Debian's tesseract): `detect` quarantines files with text, `redact` blanks it. */
+  pixelText?: PixelTextMode;
   /** A DASHER response file with the aliases. */
   ids?: string;
   /** Where aliases come from without `ids` (default: the configured DASHER service, else the local pseudonymiser). */
@@ -70,6 +88,36 @@ export function runConfig(options: RunOptions, client?: Client): SomConfig {
     ...(options.recipe !== undefined ? { recipe: resolve(cwd, options.recipe) } : {}),
     ...(concurrency !== undefined ? { concurrency } : {}),
   };
+}
+
+/** The de-identification choices of `options` besides the recipe: paths resolved, values checked. */
+export function deidChoices(options: RunOptions): Omit<DeidChoices, 'recipeFile'> {
+  const cwd = options.cwd ?? process.cwd();
+  const { pixelFilter = 'default', pixelText } = options;
+  if (!PIXEL_FILTER_CHOICES.includes(pixelFilter))
+    throw new SomError(
+      'InvalidArgument',
+      `pixelFilter must be ${PIXEL_FILTER_CHOICES.join(' or ')}, not ${JSON.stringify(pixelFilter)}`,
+    );
+  if (pixelText !== undefined && !PIXEL_TEXT_MODES.includes(pixelText))
+    throw new SomError(
+      'InvalidArgument',
+      `pixelText must be ${PIXEL_TEXT_MODES.join(' or ')}, not ${JSON.stringify(pixelText)}`,
+    );
+  return {
+    pixelFilter,
+    ...(pixelText !== undefined ? { pixelText } : {}),
+    ...(options.functions !== undefined ? { functionsFile: resolve(cwd, options.functions) } : {}),
+    ...(options.variables !== undefined ? { variablesFile: resolve(cwd, options.variables) } : {}),
+  };
+}
+
+/** Say once, at the end of a run, each recipe rule that selected nothing in any file. */
+export function sayUnmatched(
+  unmatched: readonly string[],
+  onMessage: RunOptions['onMessage'],
+): void {
+  for (const line of unmatched) onMessage?.(`som: warning: ${line}`);
 }
 
 /** A report sink that hands each entry to `onFile`. */

@@ -126,7 +126,19 @@ describe('OHIF Viewer 3 through the server', () => {
     if (dataset) removeDir(dataset.cwd);
   });
 
-  it('opens a CT study behind a token: the viewport is drawn, the requests are exactly OHIF 3.13s list', async () => {
+  /** The first cornerstone canvas of `page` once it shows an image, not one flat colour (else fails). */
+  async function expectDrawn(page: Page): Promise<void> {
+    const canvas = page.locator('canvas.cornerstone-canvas').first();
+    await canvas.waitFor({ state: 'visible' });
+    let stdev = 0;
+    for (let tries = 0; tries < 40 && stdev < 5; tries++) {
+      await page.waitForTimeout(250);
+      stdev = (await sharp(await canvas.screenshot()).stats()).channels[0]?.stdev ?? 0;
+    }
+    expect(stdev).toBeGreaterThan(5);
+  }
+
+  it("opens a CT study from the entity page's links behind a token: the viewport is drawn, the requests are exactly OHIF 3.13s list", async () => {
     const root = `${server.url}/dicomweb/${PYDICOM_COLLECTION}`;
     const studies = (await (
       await fetch(`${root}/studies?ModalitiesInStudy=CT`, {
@@ -139,6 +151,14 @@ describe('OHIF Viewer 3 through the server', () => {
     expect(studies).toHaveLength(1);
     const study = studies[0]?.['0020000D'].Value[0] as string;
     const patient = studies[0]?.['00100020'].Value[0] as string;
+    const [image] = (
+      await dataset.client.search({
+        collection: PYDICOM_COLLECTION,
+        filters: [{ field: 'StudyInstanceUID', op: '=', value: study }],
+      })
+    ).records;
+    const entity = image?.entity as string;
+    const series = image?.data.SeriesInstanceUID as string;
     const { page } = await openPage();
     const log: { path: string; status: number }[] = [];
     page.on('response', (response) => {
@@ -146,21 +166,17 @@ describe('OHIF Viewer 3 through the server', () => {
       if (url.startsWith(root))
         log.push({ path: url.slice(root.length), status: response.status() });
     });
-    const frame = page.waitForResponse((r) => r.url().includes('/frames/1'));
-    // Opened once with ?token=: the session cookie then carries every request OHIF makes.
-    await page.goto(
-      `${server.url}/ohif/viewer/${PYDICOM_COLLECTION}?StudyInstanceUIDs=${study}&token=${TOKEN}`,
+    // Opened once with ?token=: the session cookie then carries every request, OHIF's too.
+    const entityPage = `${server.url}/c/${PYDICOM_COLLECTION}/e/${entity}`;
+    await page.goto(`${entityPage}?token=${TOKEN}`);
+    const studyLink = page.locator('p.muted a', { hasText: 'open in viewer' });
+    expect(await studyLink.getAttribute('href')).toBe(
+      `/ohif/viewer/${PYDICOM_COLLECTION}?StudyInstanceUIDs=${study}`,
     );
+    const frame = page.waitForResponse((r) => r.url().includes('/frames/1'));
+    await studyLink.click();
     expect((await frame).status()).toBe(200);
-    const canvas = page.locator('canvas.cornerstone-canvas').first();
-    await canvas.waitFor({ state: 'visible' });
-    // Drawn: the canvas holds an image, not one flat colour.
-    let stdev = 0;
-    for (let tries = 0; tries < 40 && stdev < 5; tries++) {
-      await page.waitForTimeout(250);
-      stdev = (await sharp(await canvas.screenshot()).stats()).channels[0]?.stdev ?? 0;
-    }
-    expect(stdev).toBeGreaterThan(5);
+    await expectDrawn(page);
     await page.screenshot({ path: join(ARTIFACTS, 'ohif.png') });
     const studyQuery =
       /^\/studies\?limit=101&offset=0&fuzzymatching=false&includefield=[0-9A-F%C]+/;
@@ -178,6 +194,19 @@ describe('OHIF Viewer 3 through the server', () => {
       expect(expected.some((re) => re.test(entry.path))).toBe(true);
     }
     for (const re of expected) expect(log.some((entry) => re.test(entry.path))).toBe(true);
+
+    // The series' own link opens the viewer at that series.
+    await page.goto(entityPage);
+    const seriesLink = page.locator('figcaption a', { hasText: 'open in viewer' });
+    expect(await seriesLink.getAttribute('href')).toBe(
+      `/ohif/viewer/${PYDICOM_COLLECTION}?StudyInstanceUIDs=${study}&initialSeriesInstanceUID=${series}`,
+    );
+    const seriesFrame = page.waitForResponse((r) =>
+      r.url().includes(`/series/${series}/instances/`),
+    );
+    await seriesLink.click();
+    expect((await seriesFrame).status()).toBe(200);
+    await expectDrawn(page);
     await page.close();
   });
 });

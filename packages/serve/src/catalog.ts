@@ -5,13 +5,14 @@
  */
 import {
   collectionKey,
+  SERIES_KIND,
+  STUDY_KIND,
   toModelRecord,
   type Client,
   type Filter,
   type ImageRecord,
   type ModelRecord,
 } from '@som/core';
-import { SERIES_KIND, STUDY_KIND } from './summaries';
 import { HttpError } from './http';
 
 /** Every record of `kind` in `collection` matching `filters`, in key order. */

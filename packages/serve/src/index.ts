@@ -1,4 +1,8 @@
-/** @packageDocumentation `som serve` as a library: read-only pages, previews and DICOMweb over a Client, and the study and series summaries they read. */
+/**
+ * @packageDocumentation `som serve` as a library: read-only pages, previews and DICOMweb over
+ * a Client. They read the study and series summaries of `@som/core` (written by uploads and
+ * `som verify --repair`).
+ */
 export { startServer, type RunningServer } from './server';
 export {
   DEFAULT_HOST,
@@ -7,12 +11,4 @@ export {
   type PreviewPolicy,
   type ServeOptions,
 } from './options';
-export {
-  refreshStudySeriesSummaries,
-  summarizeImages,
-  SERIES_KIND,
-  STUDY_KIND,
-  type EntitySummaries,
-  type SummaryRefresh,
-} from './summaries';
 export { toDicomJson, type DicomJson, type JsonAttribute } from './dicom-json';

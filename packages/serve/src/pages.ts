@@ -5,6 +5,8 @@
  */
 import {
   entityKey,
+  SERIES_KIND,
+  STUDY_KIND,
   parseSearchTerm,
   SomError,
   toModelRecord,
@@ -19,7 +21,6 @@ import { headerTable } from './header-table';
 import { html, page, path, withQuery, type Html } from './html';
 import { HttpError } from './http';
 import { MAX_PREVIEW_SIZE, WINDOW_PRESETS } from './previews';
-import { SERIES_KIND, STUDY_KIND } from './summaries';
 
 /** Rows per page of a listing. */
 export const PAGE_SIZE = 50;

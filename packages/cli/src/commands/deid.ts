@@ -5,11 +5,11 @@
  */
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { DEID_REPORT_NAME, deidentifyTree } from '@som/publish';
+import { DEID_REPORT_NAME, deidentifyTree, type RunSummary } from '@som/publish';
 import { RunOutput } from '../io/run-output';
-import { EXIT, type Runtime } from '../runtime';
+import type { Runtime } from '../runtime';
 import { configFor, type GlobalOptions } from './common';
-import { addRunFlags, type RunFlags } from './flags';
+import { addRunFlags, runOptionsOf, type RunFlags } from './flags';
 
 interface DeidCommandOptions extends GlobalOptions, RunFlags {
   out: string;
@@ -24,22 +24,22 @@ async function deid(
   const config = configFor(runtime, options, { stores: false });
   const out = resolve(runtime.cwd, options.out);
   const run = new RunOutput(runtime.output, options.json === true, { command: 'deid', out });
+  let result: RunSummary;
   try {
-    await deidentifyTree(inputs, {
+    result = await deidentifyTree(inputs, {
       out,
       config,
       cwd: runtime.cwd,
       env: runtime.env,
       signal: runtime.signal,
-      ...(options.ids !== undefined ? { ids: options.ids } : {}),
+      ...runOptionsOf(options),
       ...run.hooks('deid'),
     });
   } finally {
     run.stopProgress();
   }
   const headline = `deid into ${out} (report: ${DEID_REPORT_NAME})`;
-  const summary = await run.finish(runtime.signal.aborted, headline, 'written');
-  return summary.ok ? EXIT.ok : EXIT.failed;
+  return run.finish(runtime.signal.aborted, headline, 'written', result);
 }
 
 /** Add `som deid` to `program`; `done` receives the exit code. */

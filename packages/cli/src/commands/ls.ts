@@ -3,6 +3,7 @@
  * images of an entity.
  */
 import type { Command } from 'commander';
+import { listRecords } from '@som/core';
 import { printRecords } from '../io/records';
 import { EXIT, type Runtime } from '../runtime';
 import { configFor, withClient, type GlobalOptions } from './common';
@@ -18,16 +19,10 @@ async function ls(
   options: LsOptions,
 ): Promise<number> {
   return withClient(configFor(runtime, options), async (client) => {
-    // A collection or entity that does not exist is NotFound, not an empty list.
-    if (collection !== undefined && entity === undefined) await client.getCollection(collection);
-    if (collection !== undefined && entity !== undefined)
-      await client.getEntity({ collection, entity });
-    const records =
-      collection === undefined
-        ? client.listCollections()
-        : entity === undefined
-          ? client.listEntities(collection)
-          : client.listImages({ collection, entity });
+    const records = await listRecords(client, {
+      ...(collection !== undefined ? { collection } : {}),
+      ...(entity !== undefined ? { entity } : {}),
+    });
     await printRecords(runtime.output, records, options.json === true);
     return EXIT.ok;
   });

@@ -6,7 +6,7 @@
 import type { Command } from 'commander';
 import { MAX_SHARDS, planRun } from '@som/publish';
 import { RunOutput } from '../io/run-output';
-import { EXIT, type Runtime } from '../runtime';
+import type { Runtime } from '../runtime';
 import { VERSION } from '../version';
 import { configFor, positiveInteger, type GlobalOptions } from './common';
 import { addRunFlags, type RunFlags } from './flags';
@@ -60,8 +60,7 @@ async function plan(
     made === undefined
       ? `plan of collection ${options.collection} interrupted: no plan written`
       : `planned ${made.totals.files} files of ${made.totals.patients} patients (${bytesText(made.totals.bytes)}) in ${made.shards} shards into ${result.dir} (it names patients: keep it on the identified side); not planned`;
-  const summary = await run.finish(runtime.signal.aborted, headline, 'planned');
-  return summary.ok ? EXIT.ok : EXIT.failed;
+  return run.finish(runtime.signal.aborted, headline, 'planned');
 }
 
 /** Add `som plan` to `program`; `done` receives the exit code. */

@@ -1,19 +1,19 @@
 /**
  * `som search [FIELD=VALUE | FIELD>VALUE ...] [--kind] [--collection] [--entity] [--limit]`:
- * records matching every term (see search-terms.ts for how values are typed).
+ * records matching every term (see `parseSearchTerm` of @som/core for how values are typed).
  */
 import type { Command } from 'commander';
 import {
-  MAX_QUERY_LIMIT,
-  SomError,
-  type Client,
-  type ModelRecord,
+  DEFAULT_SEARCH_LIMIT,
+  SEARCH_TERM_SYNTAX,
+  SearchResults,
+  parseSearchTerm,
+  searchKind,
   type SearchInput,
 } from '@som/core';
+import { fieldType } from '@som/dicom';
 import { printRecords } from '../io/records';
 import { EXIT, type Runtime } from '../runtime';
-import { fieldType } from '../field-types';
-import { parseSearchTerm, SEARCH_TERM_SYNTAX } from '../search-terms';
 import { configFor, positiveInteger, withClient, type GlobalOptions } from './common';
 
 interface SearchOptions extends GlobalOptions {
@@ -24,47 +24,8 @@ interface SearchOptions extends GlobalOptions {
   json?: boolean;
 }
 
-/** Default number of records `som search` prints. */
-export const DEFAULT_SEARCH_LIMIT = 100;
-
-const KINDS: Readonly<Record<string, SearchInput['kind']>> = {
-  image: 'Image',
-  entity: 'Entity',
-  collection: 'Collection',
-};
-
-/** Up to `limit` matching records, page after page; `more` is set when others match too. */
-async function* matching(
-  client: Client,
-  input: SearchInput,
-  limit: number,
-  more: { value: boolean },
-): AsyncGenerator<ModelRecord> {
-  let left = limit;
-  let pageToken: string | undefined;
-  do {
-    const page = await client.search({
-      ...input,
-      limit: Math.min(left, MAX_QUERY_LIMIT),
-      ...(pageToken ? { pageToken } : {}),
-    });
-    for (const record of page.records.slice(0, left)) yield record;
-    left -= Math.min(left, page.records.length);
-    pageToken = page.nextPageToken;
-  } while (left > 0 && pageToken !== undefined);
-  if (pageToken !== undefined) {
-    const next = await client.search({ ...input, limit: 1, pageToken });
-    more.value = next.records.length > 0;
-  }
-}
-
 async function search(runtime: Runtime, terms: string[], options: SearchOptions): Promise<number> {
-  const kind = KINDS[options.kind.toLowerCase()];
-  if (kind === undefined)
-    throw new SomError(
-      'InvalidArgument',
-      `--kind must be image, entity or collection, not ${JSON.stringify(options.kind)}`,
-    );
+  const kind = searchKind(options.kind);
   const limit = positiveInteger(options.limit, '--limit');
   const filters = terms.map((term) => parseSearchTerm(term, fieldType));
   const input: SearchInput = {
@@ -74,13 +35,9 @@ async function search(runtime: Runtime, terms: string[], options: SearchOptions)
     ...(options.entity !== undefined ? { entity: options.entity } : {}),
   };
   return withClient(configFor(runtime, options), async (client) => {
-    const more = { value: false };
-    const count = await printRecords(
-      runtime.output,
-      matching(client, input, limit, more),
-      options.json === true,
-    );
-    if (more.value)
+    const results = new SearchResults(client, input, limit);
+    const count = await printRecords(runtime.output, results, options.json === true);
+    if (await results.more())
       runtime.output.message(`som: showing the first ${count} matches; more match (raise --limit)`);
     else if (!options.json)
       runtime.output.message(`som: ${count} ${count === 1 ? 'match' : 'matches'}`);

@@ -11,7 +11,7 @@ import { RunOutput } from '../io/run-output';
 import { EXIT, type Runtime } from '../runtime';
 import { VERSION } from '../version';
 import { configFor, type GlobalOptions } from './common';
-import type { RunFlags } from './flags';
+import { runOptionsOf, type RunFlags } from './flags';
 import { metadataFields } from './upload';
 
 /** The exit code of a shard stopped by something a retry may fix (EX_TEMPFAIL). */
@@ -27,7 +27,12 @@ const PERMANENT: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
 
 /** The flags of `som upload` a shard uses. */
 export interface ShardCommandOptions
-  extends GlobalOptions, Pick<RunFlags, 'recipe' | 'concurrency' | 'secret'> {
+  extends
+    GlobalOptions,
+    Pick<
+      RunFlags,
+      'recipe' | 'functions' | 'vars' | 'pixelFilter' | 'pixelText' | 'concurrency' | 'secret'
+    > {
   plan: string;
   shard?: string;
   metadata?: string[];
@@ -50,6 +55,7 @@ async function runOneShard(runtime: Runtime, options: ShardCommandOptions): Prom
     cwd: runtime.cwd,
     env: runtime.env,
     signal: runtime.signal,
+    ...runOptionsOf(options),
     ...run.hooks('shard'),
   };
   // Everything is checked before a store is opened (and the embedded default created).
@@ -67,8 +73,11 @@ async function runOneShard(runtime: Runtime, options: ShardCommandOptions): Prom
     await client.close().catch(() => undefined);
   }
   const headline = `shard ${result.index} (${result.source}, attempt ${result.attempt}) of ${result.plan.shards} to collection ${result.plan.collection}`;
-  const summary = await run.finish(runtime.signal.aborted, headline, 'uploaded');
-  return summary.ok ? EXIT.ok : EXIT.failed;
+  const code = await run.finish(runtime.signal.aborted, headline, 'uploaded', result.summary);
+  // A quarantine is the pixel safeguards working, not a failure of the shard: it ends as
+  // done (so that the engine neither retries it nor holds back som finalize), and som
+  // finalize reports the quarantined files with its exit code 3.
+  return code === EXIT.quarantined ? EXIT.ok : code;
 }
 
 /**

@@ -3,15 +3,21 @@
  * them, one entity per (aliased) patient. Re-running is safe: what is stored is skipped.
  */
 import type { Command } from 'commander';
-import { FIELD_NAME, RESERVED_FIELDS, SomError, validateUid, type RecordData } from '@som/core';
-import { openClient, publish } from '@som/publish';
+import {
+  FIELD_NAME,
+  RESERVED_FIELDS,
+  SomError,
+  parseAssignment,
+  validateUid,
+  type RecordData,
+} from '@som/core';
+import { fieldType } from '@som/dicom';
+import { openClient, publish, type RunSummary } from '@som/publish';
 import { GarbageCollector } from '../collect-garbage';
-import { fieldType } from '../field-types';
 import { RunOutput } from '../io/run-output';
-import { EXIT, type Runtime } from '../runtime';
-import { parseAssignment } from '../search-terms';
+import type { Runtime } from '../runtime';
 import { configFor, type GlobalOptions } from './common';
-import { addRunFlags, type RunFlags } from './flags';
+import { addRunFlags, runOptionsOf, type RunFlags } from './flags';
 import { uploadShard, type ShardCommandOptions } from './shard';
 
 interface UploadCommandOptions extends GlobalOptions, RunFlags {
@@ -76,8 +82,9 @@ async function upload(
   });
   const client = dryRun ? undefined : await openClient({ config });
   const garbage = new GarbageCollector();
+  let result: RunSummary;
   try {
-    await publish(inputs, {
+    result = await publish(inputs, {
       ...(client !== undefined ? { client } : {}),
       config,
       collection,
@@ -86,7 +93,7 @@ async function upload(
       cwd: runtime.cwd,
       env: runtime.env,
       signal: runtime.signal,
-      ...(options.ids !== undefined ? { ids: options.ids } : {}),
+      ...runOptionsOf(options),
       ...run.hooks(dryRun ? 'dry run' : 'upload'),
       onBytesReleased: (bytes) => garbage.letGo(bytes),
     });
@@ -95,12 +102,7 @@ async function upload(
     await client?.close().catch(() => undefined);
   }
   const headline = `${dryRun ? 'dry run of ' : ''}upload to collection ${collection}`;
-  const summary = await run.finish(
-    runtime.signal.aborted,
-    headline,
-    dryRun ? 'checked' : 'uploaded',
-  );
-  return summary.ok ? EXIT.ok : EXIT.failed;
+  return run.finish(runtime.signal.aborted, headline, dryRun ? 'checked' : 'uploaded', result);
 }
 
 /** Add `som upload` to `program`; `done` receives the exit code. */
@@ -135,7 +137,7 @@ export function registerUpload(
     )
     .option(
       '--json',
-      'print a JSON report: per file its path, outcome (written, unchanged, failed, skipped-not-DICOM, interrupted), reason, entity, image',
+      'print a JSON report: per file its path, outcome (written, unchanged, failed, quarantined, skipped-not-DICOM, interrupted), reason, entity, image',
     )
     .action(async (inputs: string[], _options: UploadCommandOptions, command: Command) => {
       const options = command.optsWithGlobals<UploadCommandOptions>();

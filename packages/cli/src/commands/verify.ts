@@ -66,7 +66,9 @@ export function registerVerify(
 Problems: missing-object (a record without its object; repair deletes the record),
 orphan-object (an object without its record; repair writes it), mismatch (size or MD5
 differs; repair takes the object's), missing-parent (repair creates the entity or
-collection record), corrupt (--deep: bytes do not match; upload the file again).`,
+collection record), stale-summary (an entity's Study and Series summary records are
+missing or out of date; repair rewrites them), corrupt (--deep: bytes do not match;
+upload the file again).`,
     )
     .action(async (_options: VerifyCommandOptions, command: Command) => {
       done(await verify(runtime, command.optsWithGlobals<VerifyCommandOptions>()));

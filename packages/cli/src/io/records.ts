@@ -2,13 +2,8 @@
  * Printing records: one line each, or (`--json`) a JSON array of records, each with its
  * `uid` and fields, streamed as the records arrive.
  */
-import type { ModelRecord, RecordData } from '@som/core';
+import { recordJson, type ModelRecord, type RecordData } from '@som/core';
 import type { Output } from './output';
-
-/** A record as `--json` prints it: its fields, with its `uid`. */
-export function recordJson(record: ModelRecord): RecordData {
-  return { ...record.data, uid: record.uid };
-}
 
 function show(value: RecordData[string]): string {
   if (Array.isArray(value)) return value.join(',');

@@ -8,10 +8,13 @@ import {
   Report,
   entryLine,
   summaryLine,
+  type FileReport,
+  type RecipeFindings,
   type ReportSink,
   type ReportSummary,
   type RunOptions,
 } from '@som/publish';
+import { EXIT } from '../runtime';
 import type { Output } from './output';
 import { startProgress, type Progress } from './progress';
 import { LineSink, ProblemSink } from './sinks';
@@ -73,22 +76,44 @@ export class RunOutput {
   }
 
   /**
-   * Close the report and print `<headline>: <summary>` (stdout, or stderr with `--json`),
-   * then every file that was not done (stderr).
+   * Close the report (with what the run found of its recipe) and print `<headline>:
+   * <summary>` (stdout, or stderr with `--json`), then every file that was not done and
+   * every file quarantined (stderr).
    * @param notDone what happened to the others, e.g. `uploaded`.
+   * @returns the exit code: {@link EXIT.ok}, {@link EXIT.quarantined} when quarantines are
+   *   the only problems, else {@link EXIT.failed}.
    */
-  async finish(interrupted: boolean, headline: string, notDone: string): Promise<ReportSummary> {
-    const summary = await this.report.finish(interrupted);
+  async finish(
+    interrupted: boolean,
+    headline: string,
+    notDone: string,
+    recipe?: RecipeFindings,
+  ): Promise<number> {
+    const summary = await this.report.finish(interrupted, recipe);
     const text = `som: ${headline}: ${summaryLine(summary)}`;
     if (this.json) this.output.message(text);
     else this.output.line(text);
-    const { problems } = this.report;
-    if (problems.length > 0) {
-      this.output.message(
-        `som: ${problems.length} ${problems.length === 1 ? 'file was' : 'files were'} not ${notDone}:`,
-      );
-      for (const problem of problems) this.output.message(`  ${entryLine(problem)}`);
-    }
-    return summary;
+    const quarantined = this.report.problems.filter((p) => p.outcome === 'quarantined');
+    const others = this.report.problems.filter((p) => p.outcome !== 'quarantined');
+    this.list(others, `not ${notDone}`);
+    this.list(
+      quarantined,
+      'quarantined: their pixels may show identity (review them: see "Pixel safeguards" in docs/cli.md)',
+    );
+    return exitCode(summary, others);
   }
+
+  private list(entries: readonly FileReport[], what: string): void {
+    if (entries.length === 0) return;
+    this.output.message(
+      `som: ${entries.length} ${entries.length === 1 ? 'file was' : 'files were'} ${what}:`,
+    );
+    for (const entry of entries) this.output.message(`  ${entryLine(entry)}`);
+  }
+}
+
+/** The exit code of a run: 0 when every file was done, 3 when quarantines are the only problems, else 1. */
+function exitCode(summary: ReportSummary, failures: readonly FileReport[]): number {
+  if (summary.ok) return EXIT.ok;
+  return failures.length === 0 && !summary.interrupted ? EXIT.quarantined : EXIT.failed;
 }

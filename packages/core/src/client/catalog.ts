@@ -45,7 +45,7 @@ export class Catalog {
    */
   constructor(
     readonly records: MetadataStore,
-    private readonly clock: () => Date = () => new Date(),
+    readonly clock: () => Date = () => new Date(),
   ) {}
 
   /** The clock's time now, as records store it (ISO 8601). */

@@ -36,6 +36,7 @@ import {
   type StoredImage,
 } from './image-writer';
 import { RECORD_BATCH_SIZE, RecordBatcher } from './record-batcher';
+import { SERIES_KIND, STUDY_KIND } from './summaries';
 import {
   verifyStores,
   type ImageFieldsReader,
@@ -348,7 +349,7 @@ export class Client {
     for await (const object of this.objects.listAll(entityImagesPrefix(ref))) {
       await this.objects.delete(object.key, { ignoreMissing: true });
     }
-    for (const kind of ['Image', 'Study', 'Series']) {
+    for (const kind of ['Image', STUDY_KIND, SERIES_KIND]) {
       const keys: KeyPath[] = [];
       const query = { kind, ancestor: entityKey(ref), limit: 500 };
       for await (const record of this.records.queryAll(query)) {

@@ -18,6 +18,7 @@ import type { ObjectAttributes, ObjectSummary } from '../object-store/driver';
 import type { ObjectStore } from '../object-store/object-store';
 import { imageRecordData } from '../model';
 import type { Catalog } from './catalog';
+import { applySummaryPlan, planStudySeriesSummaries } from './summaries';
 
 /** Rebuilds the searchable fields of an image from its bytes (e.g. from its DICOM header). */
 export type ImageFieldsReader = (
@@ -50,10 +51,13 @@ export interface VerifyOptions {
  * - `orphan-object`: an object without its record (a crash between the two); repair writes the record.
  * - `mismatch`: the record's size or md5 differs from the object's; repair rewrites them from the object.
  * - `missing-parent`: images of an entity or collection with no record of it; repair creates it.
+ * - `stale-summary`: an entity's Study and Series summary records are missing, out of date
+ *   or left over (e.g. a dataset stored before they existed); repair rewrites them from its
+ *   image records.
  * - `corrupt`: (deep) the object's bytes do not match its md5; not repairable: re-upload it.
  */
 export type VerifyProblemType =
-  'missing-object' | 'orphan-object' | 'mismatch' | 'missing-parent' | 'corrupt';
+  'missing-object' | 'orphan-object' | 'mismatch' | 'missing-parent' | 'stale-summary' | 'corrupt';
 
 /** One problem found. */
 export interface VerifyProblem {
@@ -157,6 +161,23 @@ class Verifier {
     const repairsBefore = this.repairs;
     await this.verifyEntityImages(ref);
     if (this.repairs > repairsBefore) await this.options.onEntityRepaired?.(ref);
+    await this.verifySummaries(ref);
+  }
+
+  /** The entity's Study and Series records against its image records (as repaired). */
+  private async verifySummaries(ref: EntityRef): Promise<void> {
+    const plan = await planStudySeriesSummaries(this.catalog, ref, { now: this.catalog.clock });
+    const { writes, deletes } = plan;
+    if (writes.length === 0 && deletes.length === 0) return;
+    const count = (n: number, what: string): string => `${n} ${what}${n === 1 ? '' : 's'}`;
+    await this.problem(
+      'stale-summary',
+      `Collection/${ref.collection}/Entity/${ref.entity}`,
+      `study and series summaries out of date: ${count(writes.length, 'record')} to write, ${count(deletes.length, 'record')} to delete`,
+      async () => {
+        await applySummaryPlan(this.catalog, plan);
+      },
+    );
   }
 
   private async verifyEntityImages(ref: EntityRef): Promise<void> {

@@ -4,13 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { deidentify, readDicomHeader } from '@som/dicom';
 import { AliasTable, LocalPseudonymiser, SecretKey } from '@som/identifiers';
-import {
-  aliasesOf,
-  deidentifyInto,
-  deidentifyPath,
-  loadRecipe,
-  type DeidentifiedFile,
-} from './deid-file';
+import { aliasesOf, deidentifyInto, deidentifyPath, type DeidentifiedFile } from './deid-file';
+import { loadRecipe } from './settings';
 import { readFileHeader } from '@som/dicom';
 import { IdentifierCollector } from '../1-scan/identity';
 import type { ScannedFile } from '../1-scan/scan';
@@ -146,6 +141,7 @@ describe('deidentifyFile', () => {
         entity: inMemory.entity,
         image: inMemory.image,
         item: inMemory.item,
+        matchedRules: [],
       });
       const mtime = statSync(target).mtimeMs;
       const again = await deidentifyInto(file.absolute, file.path, aliases, c, target);

@@ -1,28 +1,39 @@
 /**
  * The second pass for one file: read it into memory, de-identify it with its aliases (fail
- * closed: any problem is an error and nothing comes out) and either keep the result in
- * memory (`som upload`, which never writes DICOM to disk itself), hashing it when asked, or
- * write it to the output file `som deid` names. Runs in the main thread or in a worker
- * thread (see deid-pool.ts).
+ * closed: any problem is an error and nothing comes out; a file whose pixels may show
+ * identity is quarantined), and either keep the result in memory (`som upload`, which never
+ * writes DICOM to disk itself), hashing it when asked, or write it to the output file
+ * `som deid` names. Runs in the main thread or in a worker thread (see deid-pool.ts).
  */
-import { readFile } from 'node:fs/promises';
 import { SomError, isValidUid, md5Hex, sanitizeUid } from '@som/core';
 import {
-  defaultRecipe,
   deidentify,
-  layerRecipes,
-  parseRecipe,
+  findBurnedInText,
+  readDicomHeader,
+  textQuarantine,
+  textRegions,
+  variablesFor,
   type DeidAliases,
+  type DeidOptions,
   type DeidResult,
-  type Recipe,
+  type PixelCleaning,
 } from '@som/dicom';
-import type { AliasTable, PseudonymKey } from '@som/identifiers';
+import type { AliasTable } from '@som/identifiers';
 import type { ScannedFile } from '../1-scan/scan';
 import { fileHolds, writeFileAtomically } from './atomic-file';
 import { assembleInPlace, readWithHeadroom } from './in-place';
+import type { DeidSettings } from './settings';
+
+/** What de-identifying a file tells besides its bytes: for the report and the recipe's tally. */
+export interface DeidNotes {
+  /** The recipe rules that selected something in the file (`DeidResult.matchedRules`). */
+  matchedRules: readonly string[];
+  /** What was blanked in its pixel data; absent when its pixel data is the input's, byte for byte. */
+  pixelCleaning?: PixelCleaning;
+}
 
 /** A de-identified file, in memory. */
-export interface DeidentifiedFile {
+export interface DeidentifiedFile extends DeidNotes {
   /** The de-identified Part 10 bytes. */
   bytes: Buffer;
   /** Their MD5, lowercase hex, when {@link deidentifyPath} was asked for it. */
@@ -35,16 +46,6 @@ export interface DeidentifiedFile {
   image: string;
   /** The alias of the file's study. */
   item: string;
-}
-
-/**
- * The recipe of a run: the default PS3.15 profile, or the rules of `recipeFile` deciding
- * first with the default profile deciding whatever they do not mention.
- */
-export async function loadRecipe(recipeFile: string | undefined): Promise<Recipe> {
-  const profile = defaultRecipe({});
-  if (recipeFile === undefined) return profile;
-  return layerRecipes(parseRecipe(await readFile(recipeFile, 'utf8'), recipeFile), profile);
 }
 
 /**
@@ -68,13 +69,6 @@ export function entityUidOf(aliases: DeidAliases): string {
   return sanitizeUid(aliases.entity.suid);
 }
 
-/** What de-identifying a file needs besides the file and its aliases. */
-export interface DeidSettings {
-  recipe: Recipe;
-  /** The key that remaps UIDs. */
-  key: PseudonymKey;
-}
-
 /** A file de-identified in memory: the de-identifier's result and the names it goes by. */
 interface Deidentified {
   /** The file as read (with room in front: see in-place.ts). */
@@ -83,6 +77,53 @@ interface Deidentified {
   entity: string;
   image: string;
   item: string;
+}
+
+/** The options of `deidentify` for a file of `bytes` named `source`, besides its aliases. */
+function deidOptions(
+  bytes: Buffer,
+  source: string,
+  settings: DeidSettings,
+): Omit<DeidOptions, 'aliases'> {
+  const { variables, functions, pixelFilter } = settings;
+  return {
+    source,
+    recipe: settings.recipe,
+    uidKey: settings.key,
+    ...(functions !== undefined ? { functions } : {}),
+    // A file's variables come from its rows of the table: by its path and its PatientID.
+    ...(variables !== undefined
+      ? {
+          variables: variablesFor(variables, {
+            path: source,
+            header: readDicomHeader(bytes, source),
+          }),
+          variableNames: variables.names,
+        }
+      : {}),
+    ...(pixelFilter !== undefined ? { pixelFilter } : {}),
+  };
+}
+
+/**
+ * De-identify `bytes`, then, when the settings ask for OCR, look for text in the pixels the
+ * output would have (after the filter's cleaning): `detect` quarantines a file with text,
+ * `redact` de-identifies it again with the text boxes blanked too.
+ * @throws QuarantineError (of @som/dicom) for a file that must not be written.
+ */
+async function deidentifyBytes(
+  bytes: Buffer,
+  source: string,
+  aliases: DeidAliases,
+  settings: DeidSettings,
+): Promise<DeidResult> {
+  const options = { ...deidOptions(bytes, source, settings), aliases };
+  const result = deidentify(bytes, options);
+  if (settings.pixelText === undefined) return result;
+  const found = await findBurnedInText(result.bytes, source);
+  if (found.boxes.length === 0) return result;
+  if (settings.pixelText === 'detect') throw textQuarantine(source, found);
+  return deidentify(bytes, { ...options, redactRegions: textRegions(found.boxes) });
 }
 
 /** Read the file at `path` (named `source` in errors) and de-identify it in memory. */
@@ -102,12 +143,7 @@ async function deidentifyFile(
       { cause: err },
     );
   }
-  const result = deidentify(bytes, {
-    source,
-    recipe: settings.recipe,
-    aliases,
-    uidKey: settings.key,
-  });
+  const result = await deidentifyBytes(bytes, source, aliases, settings);
   return {
     input: bytes,
     result,
@@ -116,6 +152,14 @@ async function deidentifyFile(
       ? result.sopInstanceUid
       : sanitizeUid(result.sopInstanceUid),
     item: aliases.item?.suid ?? '',
+  };
+}
+
+/** The notes of a result. */
+function notesOf(result: DeidResult): DeidNotes {
+  return {
+    matchedRules: [...result.matchedRules],
+    ...(result.pixelCleaning !== undefined ? { pixelCleaning: result.pixelCleaning } : {}),
   };
 }
 
@@ -134,11 +178,17 @@ export async function deidentifyPath(
   const { input, result, ...names } = await deidentifyFile(path, source, aliases, settings);
   const { searchable } = result; // read before the input's memory is reused
   const bytes = assembleInPlace(result.parts, input);
-  return { bytes, ...(hash ? { md5: md5Hex(bytes) } : {}), searchable, ...names };
+  return {
+    bytes,
+    ...(hash ? { md5: md5Hex(bytes) } : {}),
+    searchable,
+    ...names,
+    ...notesOf(result),
+  };
 }
 
 /** What became of a file de-identified into an output file. */
-export interface WrittenOutput {
+export interface WrittenOutput extends DeidNotes {
   /** `unchanged` when the output file held the same bytes already. */
   outcome: 'written' | 'unchanged';
   /** Bytes of the output. */
@@ -168,5 +218,12 @@ export async function deidentifyInto(
   const { result, entity, image, item } = await deidentifyFile(path, source, aliases, settings);
   const same = await fileHolds(target, result.parts);
   if (!same) await writeFileAtomically(target, result.parts);
-  return { outcome: same ? 'unchanged' : 'written', size: result.byteLength, entity, image, item };
+  return {
+    outcome: same ? 'unchanged' : 'written',
+    size: result.byteLength,
+    entity,
+    image,
+    item,
+    ...notesOf(result),
+  };
 }

@@ -9,25 +9,26 @@ import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { SomError, type ErrorCode, type Md5Need } from '@som/core';
-import type { DeidAliases } from '@som/dicom';
+import { QuarantineError, SelectorTally, type DeidAliases, type PixelQuarantine } from '@som/dicom';
 import type { AliasTable } from '@som/identifiers';
 import {
   aliasesOf,
   deidentifyInto,
   deidentifyPath,
   entityUidOf,
-  type DeidSettings,
+  type DeidNotes,
   type DeidentifiedFile,
   type WrittenOutput,
 } from './deid-file';
+import type { DeidChoices, DeidSettings } from './settings';
 import type { ScannedFile } from '../1-scan/scan';
 
 /**
- * What a worker starts with: the recipe file (layered over the default profile), and the
- * key itself (`--secret`, `SOM_SECRET`, a dry run's temporary key) or the key file (which
- * exists by then). Never printed.
+ * What a worker starts with: the run's de-identification choices (it loads the recipe,
+ * functions and variables itself), and the key itself (`--secret`, `SOM_SECRET`, a dry
+ * run's temporary key) or the key file (which exists by then). Never printed.
  */
-export type WorkerInit = { recipeFile?: string } & ({ secret: string } | { keyFile: string });
+export type WorkerInit = DeidChoices & ({ secret: string } | { keyFile: string });
 
 /** One file for a worker: to de-identify in memory (hashing it too or not), or into a file. */
 export type WorkerJob = {
@@ -50,7 +51,14 @@ export interface SentBytes {
 export type WorkerReply =
   | { id: number; ok: true; file: Omit<DeidentifiedFile, 'bytes'> & { bytes: SentBytes } }
   | { id: number; ok: true; output: WrittenOutput }
-  | { id: number; ok: false; code: ErrorCode; message: string };
+  | {
+      id: number;
+      ok: false;
+      code: ErrorCode;
+      message: string;
+      /** Set when the file was quarantined (see `QuarantineError`). */
+      quarantine?: PixelQuarantine;
+    };
 
 /** De-identifies files (see deid-file.ts), in the main thread or in worker threads. */
 export interface Deidentifier {
@@ -68,6 +76,8 @@ export interface Deidentifier {
   deidentifyInto(file: ScannedFile, target: string): Promise<WrittenOutput>;
   /** The entity uid (the patient's alias) of a file. @throws SomError NotFound without an alias. */
   entityUid(file: ScannedFile): string;
+  /** The recipe rules that selected nothing in any file de-identified so far (see `SelectorTally`). */
+  unmatchedSelectors(): string[];
   /** Stop the threads, if any. */
   close(): Promise<void>;
 }
@@ -81,12 +91,29 @@ export const MIN_FILES_FOR_WORKERS = 16;
  */
 export const BEHIND_AT = 4;
 
-/** What both kinds of deidentifier share: the aliases. */
+/** What both kinds of deidentifier share: the aliases, and the tally of the rules that selected something. */
 abstract class AliasedDeidentifier implements Deidentifier {
-  constructor(protected readonly aliases: AliasTable) {}
+  private readonly tally: SelectorTally;
+
+  constructor(
+    protected readonly aliases: AliasTable,
+    settings: DeidSettings,
+  ) {
+    this.tally = new SelectorTally(settings.recipe);
+  }
 
   entityUid(file: ScannedFile): string {
     return entityUidOf(aliasesOf(file, this.aliases));
+  }
+
+  unmatchedSelectors(): string[] {
+    return this.tally.unmatched();
+  }
+
+  /** Count the rules that selected something in a de-identified file; returns it. */
+  protected tallied<T extends DeidNotes>(result: T): T {
+    this.tally.record(result.matchedRules);
+    return result;
   }
 
   abstract deidentify(file: ScannedFile, md5?: Md5Need): Promise<DeidentifiedFile>;
@@ -100,24 +127,30 @@ class InlineDeidentifier extends AliasedDeidentifier {
     aliases: AliasTable,
     private readonly settings: DeidSettings,
   ) {
-    super(aliases);
+    super(aliases, settings);
   }
 
   async deidentify(file: ScannedFile, md5: Md5Need = 'unneeded'): Promise<DeidentifiedFile> {
     // The uploads run in this thread too: whoever hashes, this thread does.
     const aliases = aliasesOf(file, this.aliases);
-    return deidentifyPath(file.absolute, file.path, aliases, this.settings, md5 !== 'unneeded');
+    return this.tallied(
+      await deidentifyPath(file.absolute, file.path, aliases, this.settings, md5 !== 'unneeded'),
+    );
   }
 
   async deidentifyInto(file: ScannedFile, target: string): Promise<WrittenOutput> {
     const aliases = aliasesOf(file, this.aliases);
-    return deidentifyInto(file.absolute, file.path, aliases, this.settings, target);
+    return this.tallied(
+      await deidentifyInto(file.absolute, file.path, aliases, this.settings, target),
+    );
   }
 
   async close(): Promise<void> {}
 }
 
 interface Pending {
+  /** The file, as reported. */
+  source: string;
   resolve: (reply: WorkerReply & { ok: true }) => void;
   reject: (err: unknown) => void;
 }
@@ -134,11 +167,12 @@ class DeidPool extends AliasedDeidentifier {
 
   constructor(
     aliases: AliasTable,
+    settings: DeidSettings,
     private readonly script: string,
     private readonly init: WorkerInit,
     size: number,
   ) {
-    super(aliases);
+    super(aliases, settings);
     this.threads = Array.from({ length: size }, () => undefined);
   }
 
@@ -158,8 +192,11 @@ class DeidPool extends AliasedDeidentifier {
     thread.worker.on('message', (reply: WorkerReply) => {
       const pending = thread.pending.get(reply.id);
       thread.pending.delete(reply.id);
-      if (reply.ok) pending?.resolve(reply);
-      else pending?.reject(new SomError(reply.code, reply.message));
+      if (pending === undefined) return;
+      if (reply.ok) pending.resolve(reply);
+      else if (reply.quarantine)
+        pending.reject(new QuarantineError(pending.source, reply.quarantine));
+      else pending.reject(new SomError(reply.code, reply.message));
     });
     thread.worker.on('error', (err) => fail(`failed: ${err.message}`));
     thread.worker.on('exit', (code) => fail(`stopped (exit code ${code})`));
@@ -187,7 +224,7 @@ class DeidPool extends AliasedDeidentifier {
       ...task(thread.pending.size),
     };
     return new Promise((resolve, reject) => {
-      thread.pending.set(id, { resolve, reject });
+      thread.pending.set(id, { source: file.path, resolve, reject });
       thread.worker.postMessage(job);
     });
   }
@@ -198,13 +235,13 @@ class DeidPool extends AliasedDeidentifier {
     }));
     if (!('file' in reply)) throw new SomError('Internal', 'a worker answered out of turn');
     const { memory, offset, length } = reply.file.bytes;
-    return { ...reply.file, bytes: Buffer.from(memory, offset, length) };
+    return this.tallied({ ...reply.file, bytes: Buffer.from(memory, offset, length) });
   }
 
   async deidentifyInto(file: ScannedFile, target: string): Promise<WrittenOutput> {
     const reply = await this.run(file, () => ({ target }));
     if (!('output' in reply)) throw new SomError('Internal', 'a worker answered out of turn');
-    return reply.output;
+    return this.tallied(reply.output);
   }
 
   async close(): Promise<void> {
@@ -250,5 +287,5 @@ export function startDeidentifier(
   threads: number,
 ): Deidentifier {
   if (threads === 0 || !existsSync(WORKER_SCRIPT)) return new InlineDeidentifier(aliases, settings);
-  return new DeidPool(aliases, WORKER_SCRIPT, init, threads);
+  return new DeidPool(aliases, settings, WORKER_SCRIPT, init, threads);
 }

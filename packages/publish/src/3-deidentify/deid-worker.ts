@@ -1,19 +1,22 @@
 /**
  * A worker thread of {@link DeidPool}: it reads each file itself, de-identifies it and sends
  * the bytes back (transferred, not copied), or writes them to the output file `som deid`
- * named (the only file it ever writes). Its recipe and key come from `workerData`.
+ * named (the only file it ever writes). Its settings (recipe, functions, variables, pixel
+ * filter, OCR) and key come from `workerData`.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { errorCode, errorMessage } from '@som/core';
+import { isQuarantine } from '@som/dicom';
 import { SecretKey, loadOrCreateKey } from '@som/identifiers';
-import { deidentifyInto, deidentifyPath, loadRecipe, type DeidSettings } from './deid-file';
+import { deidentifyInto, deidentifyPath } from './deid-file';
 import type { SentBytes, WorkerInit, WorkerJob, WorkerReply } from './deid-pool';
+import { loadRecipeSettings, type DeidSettings } from './settings';
 
 const init = workerData as WorkerInit;
 const port = parentPort;
 
 const settings: Promise<DeidSettings> = (async () => ({
-  recipe: await loadRecipe(init.recipeFile),
+  ...(await loadRecipeSettings(init)),
   key: 'secret' in init ? SecretKey.from(init.secret) : await loadOrCreateKey(init.keyFile),
 }))();
 
@@ -50,7 +53,15 @@ async function answer(job: WorkerJob): Promise<[WorkerReply, ArrayBuffer[]]> {
 port?.on('message', (job: WorkerJob) => {
   answer(job).then(
     ([reply, transfer]) => port.postMessage(reply, transfer),
-    (err: unknown) =>
-      port.postMessage({ id: job.id, ok: false, code: errorCode(err), message: errorMessage(err) }),
+    (err: unknown) => {
+      const reply: WorkerReply = {
+        id: job.id,
+        ok: false,
+        code: errorCode(err),
+        message: errorMessage(err),
+        ...(isQuarantine(err) ? { quarantine: err.quarantine } : {}),
+      };
+      port.postMessage(reply);
+    },
   );
 });

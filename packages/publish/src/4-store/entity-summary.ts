@@ -1,10 +1,17 @@
 /**
- * The aggregate fields of an entity record, recomputed from the image records stored under
- * it (so reruns and partial runs stay right): modalities, counts of studies, series and
- * images, and the (jittered) study dates. Lists are stored as comma-separated strings so
- * that they can be searched (the portable query subset never matches inside arrays).
+ * What an upload recomputes of an entity from the image records stored under it (so reruns
+ * and partial runs stay right): the aggregate fields of its record (modalities, counts of
+ * studies, series and images, the jittered study dates), and its Study and Series summary
+ * records. Lists are stored as comma-separated strings so that they can be searched (the
+ * portable query subset never matches inside arrays).
  */
-import type { Client, EntityAggregates, EntityRef } from '@som/core';
+import {
+  refreshStudySeriesSummaries,
+  type Client,
+  type EntityAggregates,
+  type EntityRef,
+  type ImageRecord,
+} from '@som/core';
 
 /** The aggregate fields of an entity, from its image records. */
 export const entityAggregates: EntityAggregates = async (records) => {
@@ -37,11 +44,22 @@ export const entityAggregates: EntityAggregates = async (records) => {
   };
 };
 
-/** Rewrite the aggregate fields of an entity record (a no-op when they are unchanged). */
+/** The records of `images`, as an async stream. */
+async function* streamOf(images: readonly ImageRecord[]): AsyncGenerator<ImageRecord> {
+  yield* images;
+}
+
+/**
+ * Rewrite the aggregate fields of an entity record and its Study and Series summary records
+ * from its image records, read once (each a no-op when unchanged).
+ */
 export async function refreshEntitySummary(client: Client, ref: EntityRef): Promise<void> {
+  const images: ImageRecord[] = [];
+  for await (const image of client.listImages(ref)) images.push(image);
   await client.createEntity({
     collection: ref.collection,
     uid: ref.entity,
-    metadata: await entityAggregates(client.listImages(ref)),
+    metadata: await entityAggregates(streamOf(images)),
   });
+  await refreshStudySeriesSummaries(client, ref, { images });
 }

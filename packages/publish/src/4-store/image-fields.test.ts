@@ -4,7 +4,8 @@ import { Readable } from 'node:stream';
 import { AliasTable, LocalPseudonymiser, SecretKey } from '@som/identifiers';
 import { readFileHeader } from '@som/dicom';
 import { IdentifierCollector } from '../1-scan/identity';
-import { aliasesOf, deidentifyPath, loadRecipe } from '../3-deidentify/deid-file';
+import { aliasesOf, deidentifyPath } from '../3-deidentify/deid-file';
+import { loadRecipe } from '../3-deidentify/settings';
 import { imageFieldsReader } from './image-fields';
 
 const FILE = join(__dirname, '..', '..', '..', '..', 'sample', 'dicom', 'patient-b', 'IM0002.dcm');

@@ -15,7 +15,7 @@ import { SecretValue } from '../config/secret-value';
 import type { SomConfig } from '../config/types';
 import type { Deidentifier } from '../3-deidentify/deid-pool';
 import { Report, type FileReport, type Progress } from '../5-summarise/report';
-import { prepareRun } from '../prepare';
+import { loadSettings, prepareRun } from '../prepare';
 import { uploadFiles } from './upload';
 
 const SAMPLE = join(__dirname, '..', '..', '..', '..', 'sample', 'dicom');
@@ -87,17 +87,23 @@ interface RunOptions {
   memoryBudget?: number;
 }
 
-async function run(client: Client | undefined, options: RunOptions = {}) {
-  const { signal = new AbortController().signal, memoryBudget } = options;
-  const entries: FileReport[] = [];
-  const report = new Report([{ add: (e) => entries.push(e), finish: async () => undefined }]);
-  const { scan, deidentifier } = await prepareRun(['in'], config(), () => undefined, report, {
+/** The first pass over `in` of the test directory (the pixel screening off: the tests are about storing). */
+async function prepare(report: Report, signal: AbortSignal) {
+  const loaded = await loadSettings(config(), { pixelFilter: 'none' }, () => undefined);
+  return prepareRun(['in'], config(), loaded, () => undefined, report, {
     cwd: dir,
     env: {},
     createKey: true,
     mainThreadBusy: true,
     signal,
   });
+}
+
+async function run(client: Client | undefined, options: RunOptions = {}) {
+  const { signal = new AbortController().signal, memoryBudget } = options;
+  const entries: FileReport[] = [];
+  const report = new Report([{ add: (e) => entries.push(e), finish: async () => undefined }]);
+  const { scan, deidentifier } = await prepare(report, signal);
   let deidentifying = 0;
   let mostDeidentifying = 0;
   const watched: Deidentifier = {
@@ -112,6 +118,7 @@ async function run(client: Client | undefined, options: RunOptions = {}) {
     },
     deidentifyInto: (file, target) => deidentifier.deidentifyInto(file, target),
     entityUid: (file) => deidentifier.entityUid(file),
+    unmatchedSelectors: () => deidentifier.unmatchedSelectors(),
     close: () => deidentifier.close(),
   };
   await uploadFiles(
@@ -265,13 +272,7 @@ describe('uploadFiles', () => {
       if (e.outcome === 'written') controller.abort();
     };
     const report = new Report([{ add: stopAtFirstWrite, finish: async () => undefined }]);
-    const { scan, deidentifier } = await prepareRun(['in'], config(), () => undefined, report, {
-      cwd: dir,
-      env: {},
-      createKey: true,
-      mainThreadBusy: true,
-      signal: controller.signal,
-    });
+    const { scan, deidentifier } = await prepare(report, controller.signal);
     await uploadFiles(
       client,
       scan.files,

@@ -16,7 +16,13 @@ import { reasonFor, type ScannedFile } from '../1-scan/scan';
 import { ByteBudget, FILE_BYTES_IN_MEMORY } from '../3-deidentify/byte-budget';
 import type { DeidentifiedFile } from '../3-deidentify/deid-file';
 import type { Deidentifier } from '../3-deidentify/deid-pool';
-import type { FileReport, Progress, Report } from '../5-summarise/report';
+import {
+  failureEntry,
+  pixelsEntry,
+  type FileReport,
+  type Progress,
+  type Report,
+} from '../5-summarise/report';
 import { refreshEntitySummary } from './entity-summary';
 
 /**
@@ -125,16 +131,14 @@ async function dryRunFiles(
 ): Promise<void> {
   for await (const attempt of deidentifyAll(files, deidentifier, options, tracker)) {
     if ('error' in attempt)
-      tracker.add(attempt.file, {
-        outcome: 'failed',
-        reason: reasonFor(attempt.file.path, attempt.error),
-      });
+      tracker.add(attempt.file, failureEntry(attempt.file.path, attempt.error));
     else
       tracker.add(attempt.file, {
         outcome: 'would-write',
         entity: attempt.deid.entity,
         image: attempt.deid.image,
         size: attempt.deid.bytes.length,
+        ...pixelsEntry(attempt.deid),
       });
   }
   tracker.interrupted(files);
@@ -165,6 +169,8 @@ async function uploadEntity(
   const ref = { collection: options.collection, entity };
   const byImage = new Map<string, ScannedFile>();
   const fileOf = new WeakMap<ImageInput, ScannedFile>();
+  /** What was blanked in the pixels of the images that were cleaned, for their report entries. */
+  const cleaned = new Map<string, Pick<FileReport, 'pixels'>>();
   async function* images(): AsyncGenerator<ImageInput> {
     // The MD5s are computed beside the de-identification when the store needs them (the
     // Client computes the ones it needs and is not given).
@@ -172,7 +178,7 @@ async function uploadEntity(
     for await (const attempt of deidentifyAll(files, deidentifier, options, tracker, md5)) {
       const { file } = attempt;
       if ('error' in attempt) {
-        tracker.add(file, { outcome: 'failed', reason: reasonFor(file.path, attempt.error) });
+        tracker.add(file, failureEntry(file.path, attempt.error));
         continue;
       }
       const { deid } = attempt;
@@ -183,6 +189,7 @@ async function uploadEntity(
         continue;
       }
       byImage.set(deid.image, file);
+      if (deid.pixelCleaning !== undefined) cleaned.set(deid.image, pixelsEntry(deid));
       const metadata = { ...deid.searchable, ...options.metadata };
       const input: ImageInput = {
         uid: deid.image,
@@ -213,6 +220,7 @@ async function uploadEntity(
         outcome,
         ...where,
         ...(result.size !== undefined ? { size: result.size } : {}),
+        ...cleaned.get(result.image.image),
       });
     }
   };

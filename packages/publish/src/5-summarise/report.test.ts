@@ -1,11 +1,14 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { SomError } from '@som/core';
+import { QuarantineError } from '@som/dicom';
 import {
   JsonReportFile,
   JsonReportSink,
   Report,
   entryLine,
+  failureEntry,
   summaryLine,
   type FileReport,
   type ReportSink,
@@ -33,6 +36,7 @@ describe('Report', () => {
         written: 1,
         unchanged: 1,
         failed: 1,
+        quarantined: 0,
         'skipped-not-DICOM': 1,
         interrupted: 0,
         'would-write': 0,
@@ -50,6 +54,43 @@ describe('Report', () => {
     expect(report.summary(false).ok).toBe(true);
     expect(report.summary(true)).toMatchObject({ ok: false, interrupted: true });
     expect(summaryLine(new Report([]).summary(false))).toBe('0 files');
+  });
+
+  it('tells a quarantine from a failure, naming the filter section and label', () => {
+    const quarantine = new QuarantineError('a.dcm', {
+      reason: 'blacklisted',
+      section: 'blacklist',
+      label: 'Burned In Annotation',
+      detail: 'flagged by the blacklist',
+    });
+    expect(failureEntry('a.dcm', quarantine)).toEqual({
+      outcome: 'quarantined',
+      reason: 'flagged by the blacklist',
+      quarantine: { reason: 'blacklisted', section: 'blacklist', label: 'Burned In Annotation' },
+    });
+    expect(failureEntry('a.dcm', new SomError('InvalidArgument', 'a.dcm: truncated'))).toEqual({
+      outcome: 'failed',
+      reason: 'truncated',
+    });
+  });
+
+  it('puts what the run found of its recipe in the summary, only when there is something', () => {
+    const report = new Report([]);
+    report.add({ path: 'a', outcome: 'quarantined', reason: 'flagged' });
+    const findings = { recipeWarnings: ['r line 2: does nothing'], unmatchedSelectors: [] };
+    expect(report.summary(false, findings)).toEqual({
+      files: 1,
+      counts: expect.objectContaining({ quarantined: 1 }),
+      ok: false,
+      recipeWarnings: ['r line 2: does nothing'],
+    });
+    expect(report.result(false, findings)).toMatchObject({
+      quarantined: 1,
+      ok: false,
+      problems: [{ path: 'a', outcome: 'quarantined', reason: 'flagged' }],
+      recipeWarnings: ['r line 2: does nothing'],
+      unmatchedSelectors: [],
+    });
   });
 
   it('prints an entry on one line', () => {

@@ -6,7 +6,10 @@
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { rename, unlink } from 'node:fs/promises';
 import { once } from 'node:events';
+import { isQuarantine, type PixelCleaning, type QuarantineReason } from '@som/dicom';
+import { reasonFor } from '../1-scan/scan';
 import { temporaryPathFor } from '../3-deidentify/atomic-file';
+import type { DeidNotes } from '../3-deidentify/deid-file';
 
 /** What happened to one input file. */
 export type FileOutcome =
@@ -16,12 +19,29 @@ export type FileOutcome =
   | 'unchanged'
   /** Not stored or written; `reason` says why. */
   | 'failed'
+  /**
+   * Kept out by the pixel safeguards (its pixels may show identity: a pixel filter flagged
+   * it, it cannot be cleaned, or OCR found text): never stored or written; `reason` and
+   * `quarantine` say why.
+   */
+  | 'quarantined'
   /** Not a DICOM file (recognised by content): left alone. */
   | 'skipped-not-DICOM'
   /** Not started because the run was interrupted. */
   | 'interrupted'
   /** `--dry-run`: would be stored. */
   | 'would-write';
+
+/** Every outcome, in the order reports count them. */
+export const FILE_OUTCOMES: readonly FileOutcome[] = [
+  'written',
+  'unchanged',
+  'failed',
+  'quarantined',
+  'skipped-not-DICOM',
+  'interrupted',
+  'would-write',
+];
 
 /** Outcomes that count as success (exit code 0 when every file has one). */
 export const SUCCESS_OUTCOMES: ReadonlySet<FileOutcome> = new Set<FileOutcome>([
@@ -47,6 +67,41 @@ export interface FileReport {
   output?: string;
   /** Bytes of the de-identified file. */
   size?: number;
+  /** Why a `quarantined` file was kept out: the kind, and the filter section and label that flagged it. */
+  quarantine?: { reason: QuarantineReason; section?: string; label?: string };
+  /** What was blanked in the pixel data of a file written (absent: its pixel data is the input's, byte for byte). */
+  pixels?: PixelCleaning;
+}
+
+/** The report entry fields of a file that could not be de-identified or stored: `quarantined` or `failed`. */
+export function failureEntry(
+  path: string,
+  err: unknown,
+): Pick<FileReport, 'outcome' | 'reason' | 'quarantine'> {
+  if (!isQuarantine(err)) return { outcome: 'failed', reason: reasonFor(path, err) };
+  const { reason: why, section, label, detail } = err.quarantine;
+  return {
+    outcome: 'quarantined',
+    reason: detail,
+    quarantine: {
+      reason: why,
+      ...(section !== undefined ? { section } : {}),
+      ...(label !== undefined ? { label } : {}),
+    },
+  };
+}
+
+/** The report entry fields of a de-identified file's notes: what was blanked in its pixels, if anything. */
+export function pixelsEntry(notes: DeidNotes): Pick<FileReport, 'pixels'> {
+  return notes.pixelCleaning !== undefined ? { pixels: notes.pixelCleaning } : {};
+}
+
+/** What a run says of its recipe, besides the files: for the summary. */
+export interface RecipeFindings {
+  /** Lines of the recipe that do nothing (said when it was loaded). */
+  recipeWarnings: readonly string[];
+  /** Rules whose field selected nothing in any file de-identified. */
+  unmatchedSelectors: readonly string[];
 }
 
 /** Told of each file whose outcome is known, with its size. */
@@ -57,6 +112,11 @@ export interface Progress {
 
 /** Counts per outcome. */
 export type OutcomeCounts = Record<FileOutcome, number>;
+
+/** A count of zero for every outcome. */
+export function zeroCounts(): OutcomeCounts {
+  return Object.fromEntries(FILE_OUTCOMES.map((outcome) => [outcome, 0])) as OutcomeCounts;
+}
 
 /** Where report entries go as they are added. */
 export interface ReportSink {
@@ -73,6 +133,10 @@ export interface ReportSummary {
   ok: boolean;
   /** Set when the run was stopped by a signal. */
   interrupted?: boolean;
+  /** The recipe's lines that do nothing, when there are any. */
+  recipeWarnings?: string[];
+  /** The recipe's rules that selected nothing in any file, when there are any. */
+  unmatchedSelectors?: string[];
 }
 
 /** What a run over files gives back: how many files had each outcome, and every file not done. */
@@ -85,18 +149,15 @@ export interface RunSummary extends OutcomeCounts {
   stopped: boolean;
   /** The entries whose outcome is not a success, in order. */
   problems: FileReport[];
+  /** The recipe's lines that do nothing (see {@link RecipeFindings}). */
+  recipeWarnings: string[];
+  /** The recipe's rules that selected nothing in any file. */
+  unmatchedSelectors: string[];
 }
 
 /** Collects counts and failures and passes every entry on to its sinks. */
 export class Report {
-  readonly counts: OutcomeCounts = {
-    written: 0,
-    unchanged: 0,
-    failed: 0,
-    'skipped-not-DICOM': 0,
-    interrupted: 0,
-    'would-write': 0,
-  };
+  readonly counts: OutcomeCounts = zeroCounts();
   /** Entries whose outcome is not a success, in order. */
   readonly problems: FileReport[] = [];
   private total = 0;
@@ -112,30 +173,36 @@ export class Report {
     for (const sink of this.sinks) sink.add(entry);
   }
 
-  /** The summary so far. */
-  summary(interrupted: boolean): ReportSummary {
+  /** The summary so far, with what the run found of its recipe. */
+  summary(interrupted: boolean, recipe?: RecipeFindings): ReportSummary {
     return {
       files: this.total,
       counts: { ...this.counts },
       ok: this.problems.length === 0 && !interrupted,
       ...(interrupted ? { interrupted } : {}),
+      ...(recipe?.recipeWarnings.length ? { recipeWarnings: [...recipe.recipeWarnings] } : {}),
+      ...(recipe?.unmatchedSelectors.length
+        ? { unmatchedSelectors: [...recipe.unmatchedSelectors] }
+        : {}),
     };
   }
 
   /** The summary a library caller gets. */
-  result(interrupted: boolean): RunSummary {
+  result(interrupted: boolean, recipe?: RecipeFindings): RunSummary {
     return {
       ...this.counts,
       files: this.total,
       ok: this.problems.length === 0 && !interrupted,
       stopped: interrupted,
       problems: [...this.problems],
+      recipeWarnings: [...(recipe?.recipeWarnings ?? [])],
+      unmatchedSelectors: [...(recipe?.unmatchedSelectors ?? [])],
     };
   }
 
   /** Close every sink with the summary. */
-  async finish(interrupted: boolean): Promise<ReportSummary> {
-    const summary = this.summary(interrupted);
+  async finish(interrupted: boolean, recipe?: RecipeFindings): Promise<ReportSummary> {
+    const summary = this.summary(interrupted, recipe);
     for (const sink of this.sinks) await sink.finish(summary);
     return summary;
   }

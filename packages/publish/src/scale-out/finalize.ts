@@ -13,7 +13,9 @@ import {
   type VerifyReport,
 } from '@som/core';
 import {
+  FILE_OUTCOMES,
   SUCCESS_OUTCOMES,
+  zeroCounts,
   type FileOutcome,
   type FileReport,
   type OutcomeCounts,
@@ -70,18 +72,6 @@ export interface FinalizeResult {
   ok: boolean;
 }
 
-const OUTCOMES: readonly FileOutcome[] = [
-  'written',
-  'unchanged',
-  'failed',
-  'skipped-not-DICOM',
-  'interrupted',
-  'would-write',
-];
-
-const zeroCounts = (): OutcomeCounts =>
-  Object.fromEntries(OUTCOMES.map((outcome) => [outcome, 0])) as OutcomeCounts;
-
 interface ReadReport {
   header: Record<string, unknown>;
   files: FileReport[];
@@ -100,7 +90,7 @@ async function readReport(file: string): Promise<ReadReport | undefined> {
     (entry): entry is FileReport =>
       isJsonObject(entry) &&
       typeof entry.path === 'string' &&
-      OUTCOMES.includes(entry.outcome as FileOutcome),
+      FILE_OUTCOMES.includes(entry.outcome as FileOutcome),
   );
   return { header: value, files };
 }

@@ -22,7 +22,7 @@ import { IdentifierCollector } from '../1-scan/identity';
 import { examine, type Examined } from '../1-scan/scan';
 import { walkInputs, type InputFile } from '../1-scan/walk';
 import { aliasSource, runKey } from '../2-aliases/aliases';
-import { loadRecipe } from '../3-deidentify/deid-file';
+import { loadRecipe } from '../3-deidentify/settings';
 import { Report, type RunSummary } from '../5-summarise/report';
 import { dataDirectories } from '../prepare';
 import { callbackSink, runConfig, type RunOptions } from '../run-options';

@@ -3,10 +3,15 @@
  * (built by the dicom package's independent test encoder) uploaded with their searchable
  * fields, and their study and series summaries written.
  */
-import { Client, MemoryMetadataDriver, MemoryObjectDriver, type ImageInput } from '@som/core';
+import {
+  Client,
+  MemoryMetadataDriver,
+  MemoryObjectDriver,
+  refreshStudySeriesSummaries,
+  type ImageInput,
+} from '@som/core';
 import { readDicomHeader, searchableFields } from '@som/dicom';
 import { EXPLICIT_LE, part10, type Spec } from '../../../dicom/src/__tests__/builder';
-import { refreshStudySeriesSummaries } from '../summaries';
 
 /** What one synthetic image is. */
 export interface ImageSpec {

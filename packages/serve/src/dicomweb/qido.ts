@@ -6,12 +6,11 @@
  * those filters return. Results are DICOM JSON with the attributes PS3.18 lists per level.
  */
 import { keywordOf, tagOfKeyword } from '@som/dicom';
-import type { Filter, ModelRecord, RecordData } from '@som/core';
+import { SERIES_KIND, STUDY_KIND, type Filter, type ModelRecord, type RecordData } from '@som/core';
 import { recordsOf } from '../catalog';
 import type { Context } from '../context';
 import { tagKey, type DicomJson } from '../dicom-json';
 import { HttpError, intParam } from '../http';
-import { SERIES_KIND, STUDY_KIND } from '../summaries';
 
 /** How a matching key's value is read and matched. */
 type MatchKind = 'uids' | 'text' | 'date' | 'number' | 'list';

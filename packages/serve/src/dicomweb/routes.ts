@@ -5,7 +5,7 @@
  */
 import type { ServerResponse } from 'node:http';
 import type { Filter, ImageRecord, ModelRecord } from '@som/core';
-import { imageObjectKey, imageRefOf, validateUid } from '@som/core';
+import { SERIES_KIND, STUDY_KIND, imageObjectKey, imageRefOf, validateUid } from '@som/core';
 import { findInstance, findSeries, findStudy, imagesOfSeries, recordsOf } from '../catalog';
 import type { Context } from '../context';
 import { PIXEL_DATA, tagKey, toDicomJson, type DicomJson } from '../dicom-json';
@@ -23,7 +23,6 @@ import {
   STUDY_ATTRIBUTES,
   type QidoQuery,
 } from './qido';
-import { SERIES_KIND, STUDY_KIND } from '../summaries';
 
 /** The DICOM JSON media type. */
 export const DICOM_JSON = 'application/dicom+json';

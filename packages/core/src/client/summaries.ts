@@ -5,26 +5,19 @@
  * series listings (the pages, DICOMweb's QIDO-RS) indexed reads instead of scans of images.
  * Images without a valid Study or Series Instance UID are in no summary.
  */
-import {
-  entityKey,
-  isValidUid,
-  sameFields,
-  seriesKey,
-  studyKey,
-  type Client,
-  type EntityRef,
-  type FieldValue,
-  type ImageRecord,
-  type KeyPath,
-  type RecordData,
-  type StoredRecord,
-} from '@som/core';
+import type { FieldValue, RecordData, StoredRecord } from '../metadata-store/driver';
+import { sameFields, type ImageRecord } from '../model';
+import { entityKey, isValidUid, seriesKey, studyKey, type EntityRef, type KeyPath } from '../names';
+import type { Catalog } from './catalog';
 
 /** Record kind of a study summary. */
 export const STUDY_KIND = 'Study';
 
 /** Record kind of a series summary. */
 export const SERIES_KIND = 'Series';
+
+/** Where the summaries are read from and written to: a Client, or its record catalog. */
+export type SummaryRecords = Pick<Catalog, 'records' | 'listImages'>;
 
 /** Study-level attributes copied from the first image of the study that has them. */
 const STUDY_FIELDS = [
@@ -157,11 +150,80 @@ export interface SummaryRefresh {
   deleted: number;
 }
 
-async function existingUnder(client: Client, ancestor: KeyPath, kind: string) {
+/** The writes and deletes that bring an entity's Study and Series records up to date. */
+export interface SummaryPlan {
+  /** Records to write: new ones, and changed ones (keeping their `created` time). */
+  writes: StoredRecord[];
+  /** Records to delete: their study or series has no image left. */
+  deletes: KeyPath[];
+}
+
+/** Options of {@link planStudySeriesSummaries} and {@link refreshStudySeriesSummaries}. */
+export interface SummaryOptions {
+  /** The entity's image records, when the caller has read them already (default: read them). */
+  images?: readonly ImageRecord[];
+  /** The clock (for tests). */
+  now?: () => Date;
+}
+
+async function existingUnder(
+  catalog: SummaryRecords,
+  ancestor: KeyPath,
+  kind: string,
+): Promise<Map<string, StoredRecord>> {
   const found = new Map<string, StoredRecord>();
-  for await (const record of client.records.queryAll({ kind, ancestor, limit: 500 }))
+  for await (const record of catalog.records.queryAll({ kind, ancestor, limit: 500 }))
     found.set(record.key[record.key.length - 1] as string, record);
   return found;
+}
+
+/**
+ * Compare the Study and Series records of an entity with the ones its image records give,
+ * and say what to write and delete (nothing when they agree; `updated` times aside).
+ */
+export async function planStudySeriesSummaries(
+  catalog: SummaryRecords,
+  ref: EntityRef,
+  options: SummaryOptions = {},
+): Promise<SummaryPlan> {
+  let images = options.images;
+  if (images === undefined) {
+    const read: ImageRecord[] = [];
+    for await (const image of catalog.listImages(ref)) read.push(image);
+    images = read;
+  }
+  const { studies, series } = summarizeImages(ref, images);
+  const ancestor = entityKey(ref);
+  const time = (options.now ?? (() => new Date()))().toISOString();
+  const plan: SummaryPlan = { writes: [], deletes: [] };
+  const compare = async (
+    kind: string,
+    wanted: Map<string, RecordData>,
+    keyOf: (uid: string) => KeyPath,
+  ): Promise<void> => {
+    const existing = await existingUnder(catalog, ancestor, kind);
+    for (const [uid, fields] of wanted) {
+      const old = existing.get(uid);
+      const created: FieldValue = old?.data.created ?? time;
+      const data = { ...fields, created, updated: time };
+      if (old === undefined || !sameFields(old.data, data))
+        plan.writes.push({ key: keyOf(uid), data });
+    }
+    for (const [uid, old] of existing) if (!wanted.has(uid)) plan.deletes.push(old.key);
+  };
+  await compare(STUDY_KIND, studies, (uid) => studyKey(ref, uid));
+  await compare(SERIES_KIND, series, (uid) => seriesKey(ref, uid));
+  return plan;
+}
+
+/** Carry out a {@link SummaryPlan}. */
+export async function applySummaryPlan(
+  catalog: SummaryRecords,
+  plan: SummaryPlan,
+): Promise<SummaryRefresh> {
+  await catalog.records.putMany(plan.writes);
+  await catalog.records.deleteMany(plan.deletes);
+  return { written: plan.writes.length, deleted: plan.deletes.length };
 }
 
 /**
@@ -171,34 +233,9 @@ async function existingUnder(client: Client, ancestor: KeyPath, kind: string) {
  * whenever the images of an entity change (an upload, a repair).
  */
 export async function refreshStudySeriesSummaries(
-  client: Client,
+  catalog: SummaryRecords,
   ref: EntityRef,
-  now: () => Date = () => new Date(),
+  options: SummaryOptions = {},
 ): Promise<SummaryRefresh> {
-  const images: ImageRecord[] = [];
-  for await (const image of client.listImages(ref)) images.push(image);
-  const { studies, series } = summarizeImages(ref, images);
-  const ancestor = entityKey(ref);
-  const time = now().toISOString();
-  const writes: StoredRecord[] = [];
-  const deletes: KeyPath[] = [];
-  const plan = async (
-    kind: string,
-    wanted: Map<string, RecordData>,
-    keyOf: (uid: string) => KeyPath,
-  ): Promise<void> => {
-    const existing = await existingUnder(client, ancestor, kind);
-    for (const [uid, fields] of wanted) {
-      const old = existing.get(uid);
-      const created: FieldValue = old?.data.created ?? time;
-      const data = { ...fields, created, updated: time };
-      if (old === undefined || !sameFields(old.data, data)) writes.push({ key: keyOf(uid), data });
-    }
-    for (const [uid, old] of existing) if (!wanted.has(uid)) deletes.push(old.key);
-  };
-  await plan(STUDY_KIND, studies, (uid) => studyKey(ref, uid));
-  await plan(SERIES_KIND, series, (uid) => seriesKey(ref, uid));
-  await client.records.putMany(writes);
-  await client.records.deleteMany(deletes);
-  return { written: writes.length, deleted: deletes.length };
+  return applySummaryPlan(catalog, await planStudySeriesSummaries(catalog, ref, options));
 }
