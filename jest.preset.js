@@ -14,6 +14,8 @@ module.exports = (dir) => ({
     // The unit tier (SOM_TESTS=unit) leaves out the tests that need a server, a Debian file or a build.
     ...(process.env.SOM_TESTS === 'unit' ? ['\\.server\\.test\\.ts$'] : []),
   ],
+  // What only the tests need (playwright-core, firebase-tools) is installed in test-tools/.
+  modulePaths: [path.join(__dirname, 'test-tools', 'node_modules')],
   moduleNameMapper: {
     '^@som/([a-z-]+)$': path.join(__dirname, 'packages/$1/src'),
     '^@som/([a-z-]+)/([a-z-]+)$': path.join(__dirname, 'packages/$1/src/$2'),

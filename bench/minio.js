@@ -80,15 +80,7 @@ async function main() {
       partSize: PART,
     };
     const store = new ObjectStore(new MinioObjectDriver({ ...settings, bucket: 'bench-adapter' }));
-    const raw = new Client({
-      endPoint: server.host,
-      port: server.port,
-      useSSL: false,
-      accessKey: server.accessKey,
-      secretKey: server.secretKey,
-      region: server.region,
-      partSize: PART,
-    });
+    const raw = new Client({ ...server.clientOptions, partSize: PART });
     await raw.makeBucket('bench-raw', server.region);
     await store.put('warm-up', 'x');
     console.log(

@@ -1,8 +1,11 @@
 /**
  * What an adapter's test gives the conformance suites: how to make its driver against a
- * real (fresh, empty) backend, and what its backend lacks.
+ * real (fresh, empty) backend, once per group of tests, and what its backend lacks.
  */
 import type { MetadataStoreDriver, ObjectStoreDriver } from '@som/core';
+import type { SuiteHarness } from './groups';
+
+export type { SuiteHarness } from './groups';
 
 /**
  * Object store behaviours a backend may lack. A driver declares optional features in its
@@ -22,34 +25,13 @@ export type ObjectStoreFeature =
 /** Metadata store behaviours a backend may lack (see {@link ObjectStoreFeature}). */
 export type MetadataStoreFeature = 'inFilter' | 'largeValues';
 
-/** How the object store suite reaches a driver. */
-export interface ObjectStoreHarness {
-  /** Shown in test names, e.g. `fs`, `gcs (firebase emulator)`. */
-  name: string;
-  /** A driver on an empty bucket, directory or prefix. Called once per suite. */
-  makeDriver(): Promise<ObjectStoreDriver>;
-  /** Stop servers and remove files after the suite. */
-  teardown?(): Promise<void>;
-  /** Behaviours this backend lacks, each with the reason (listed as skipped tests). */
-  unsupported?: Partial<Record<ObjectStoreFeature, string>>;
+/** How the object store suite reaches a driver (one per group, see {@link SuiteHarness}). */
+export interface ObjectStoreHarness extends SuiteHarness<ObjectStoreDriver, ObjectStoreFeature> {
   /** Bytes streamed through put and get in the streaming test (default 160 MiB). */
   streamingBytes?: number;
   /** Writes at once while filling the 2,500-key listing (default 16). */
   fillConcurrency?: number;
-  /** Per-test timeout in ms for the slow tests (default 120,000). */
-  slowTestTimeoutMs?: number;
 }
 
-/** How the metadata store suite reaches a driver. */
-export interface MetadataStoreHarness {
-  /** Shown in test names, e.g. `sqlite`, `datastore (emulator)`. */
-  name: string;
-  /** A driver on an empty database or namespace. Called once per suite. */
-  makeDriver(): Promise<MetadataStoreDriver>;
-  /** Stop servers and remove files after the suite. */
-  teardown?(): Promise<void>;
-  /** Behaviours this backend lacks, each with the reason (listed as skipped tests). */
-  unsupported?: Partial<Record<MetadataStoreFeature, string>>;
-  /** Per-test timeout in ms for the slow tests (default 120,000). */
-  slowTestTimeoutMs?: number;
-}
+/** How the metadata store suite reaches a driver (one per group, see {@link SuiteHarness}). */
+export type MetadataStoreHarness = SuiteHarness<MetadataStoreDriver, MetadataStoreFeature>;

@@ -1,13 +1,7 @@
 /**
  * Small helpers of the conformance suites.
  */
-import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
-
-/** MD5 of bytes, lowercase hex. */
-export function md5Hex(bytes: Buffer): string {
-  return createHash('md5').update(bytes).digest('hex');
-}
 
 /** Every byte of a stream. */
 export async function readAll(stream: Readable): Promise<Buffer> {
@@ -17,7 +11,7 @@ export async function readAll(stream: Readable): Promise<Buffer> {
 }
 
 /** A test body with an optional timeout, as jest's `it` takes it. */
-type TestFn = (name: string, fn: () => Promise<unknown>, timeout?: number) => void;
+export type TestFn = (name: string, fn: () => Promise<unknown>, timeout?: number) => void;
 
 /**
  * `it` for a feature the backend has; for a feature the harness declares unsupported, a

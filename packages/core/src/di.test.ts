@@ -1,4 +1,5 @@
 import { Client } from './client/client';
+import { stringSetting } from './settings';
 import {
   TOKENS,
   createContainer,
@@ -27,7 +28,7 @@ describe('createContainer', () => {
   it('names the unknown type and the known ones', () => {
     expect(() =>
       createContainer({ objectStore: { type: 's4' }, metadataStore: { type: 'memory' } }, adapters),
-    ).toThrow('unknown objectStore type "s4": use one of memory');
+    ).toThrow('unknown object store type "s4": use one of memory');
   });
 
   it('runs the adapter validation before building anything', () => {
@@ -43,5 +44,21 @@ describe('createContainer', () => {
         memoryMetadataStoreAdapter,
       ]),
     ).toThrow('bucket is required');
+  });
+
+  it('names the store, the type and the setting of a bad setting', () => {
+    const needsBucket = {
+      ...memoryMetadataStoreAdapter,
+      type: 'bucketed',
+      validate: (config: { type: string; [setting: string]: unknown }) => {
+        stringSetting(config, 'bucket');
+      },
+    };
+    expect(() =>
+      createContainer(
+        { objectStore: { type: 'memory' }, metadataStore: { type: 'bucketed', bucket: 7 } },
+        [memoryObjectStoreAdapter, needsBucket],
+      ),
+    ).toThrow(/^metadata store bucketed: "bucket" must be a non-empty string$/);
   });
 });

@@ -1,21 +1,33 @@
 /**
- * Dependency injection (inversify): typed tokens, the adapter registry, and a container
- * composed from configuration. Each adapter package exports an {@link AdapterRegistration}
- * whose ContainerModule binds its driver to {@link TOKENS}.
+ * Dependency injection (inversify), at the edge: typed tokens and a container composed from
+ * configuration and the adapter registrations ({@link AdapterRegistration}): the chosen
+ * adapters' drivers are bound to {@link TOKENS}, then the portable stores and the Client.
  */
 import 'reflect-metadata';
-import { Container, ContainerModule, type ServiceIdentifier } from 'inversify';
+import { Container, type ServiceIdentifier } from 'inversify';
+import {
+  openStoreDriver,
+  type AdapterRegistration,
+  type MetadataStoreAdapter,
+  type ObjectStoreAdapter,
+} from './adapter';
 import { Client, type ClientOptions } from './client/client';
 import { SomError } from './errors';
 import { MetadataStore } from './metadata-store/metadata-store';
 import type { MetadataStoreDriver } from './metadata-store/driver';
-import { MemoryMetadataDriver } from './metadata-store/memory';
 import { ObjectStore } from './object-store/object-store';
 import type { ObjectStoreDriver } from './object-store/driver';
-import { MemoryObjectDriver } from './object-store/memory';
+import { STORE_NAMES, type StoreKind } from './settings';
 import type { StoreConfig, StoresConfig } from './store-config';
 
 export type { StoreConfig, StoresConfig } from './store-config';
+export {
+  memoryMetadataStoreAdapter,
+  memoryObjectStoreAdapter,
+  type AdapterRegistration,
+  type MetadataStoreAdapter,
+  type ObjectStoreAdapter,
+} from './adapter';
 
 /** Typed service identifiers of the container. */
 export const TOKENS = {
@@ -37,57 +49,25 @@ export const TOKENS = {
   Client: Symbol.for('som.Client') as ServiceIdentifier<Client>,
 } as const;
 
-/** An adapter a deployment can choose by `type` in its configuration. */
-export interface AdapterRegistration {
-  /** Which store it provides. */
-  store: 'objectStore' | 'metadataStore';
-  /** The `type` that selects it in configuration, e.g. `fs`, `sqlite`, `gcs`. */
-  type: string;
-  /** Throw InvalidArgument naming each bad setting; called before anything is built. */
-  validate?(config: StoreConfig): void;
-  /** A module binding the driver token from the store's configuration. */
-  module(config: StoreConfig): ContainerModule;
-}
-
-/** The in-memory object store adapter (`type: "memory"`). */
-export const memoryObjectStoreAdapter: AdapterRegistration = {
-  store: 'objectStore',
-  type: 'memory',
-  module: () =>
-    new ContainerModule(({ bind }) => {
-      bind(TOKENS.ObjectStoreDriver).toConstantValue(new MemoryObjectDriver());
-    }),
-};
-
-/** The in-memory metadata store adapter (`type: "memory"`). */
-export const memoryMetadataStoreAdapter: AdapterRegistration = {
-  store: 'metadataStore',
-  type: 'memory',
-  module: () =>
-    new ContainerModule(({ bind }) => {
-      bind(TOKENS.MetadataStoreDriver).toConstantValue(new MemoryMetadataDriver());
-    }),
-};
-
-function pick(
+/** The adapter of `store` whose type `config` names; InvalidArgument listing the others. */
+function pick<Adapter extends AdapterRegistration>(
   adapters: readonly AdapterRegistration[],
-  store: AdapterRegistration['store'],
+  store: StoreKind,
   config: StoreConfig,
-): AdapterRegistration {
+): Adapter {
   const found = adapters.find((a) => a.store === store && a.type === config.type);
   if (found === undefined) {
     const known = adapters.filter((a) => a.store === store).map((a) => a.type);
     throw new SomError(
       'InvalidArgument',
-      `unknown ${store} type ${JSON.stringify(config.type)}: use one of ${known.join(', ')}`,
+      `unknown ${STORE_NAMES[store]} type ${JSON.stringify(config.type)}: use one of ${known.join(', ')}`,
     );
   }
-  found.validate?.(config);
-  return found;
+  return found as Adapter;
 }
 
 /**
- * A container for `config`: the chosen adapters' modules plus the portable stores and the
+ * A container for `config`: the chosen adapters' drivers plus the portable stores and the
  * Client, all singletons. Unknown types and invalid settings fail here, before any I/O.
  */
 export function createContainer(
@@ -95,15 +75,19 @@ export function createContainer(
   adapters: readonly AdapterRegistration[],
   clientOptions: Partial<ClientOptions> = {},
 ): Container {
-  const objectAdapter = pick(adapters, 'objectStore', config.objectStore);
-  const metadataAdapter = pick(adapters, 'metadataStore', config.metadataStore);
+  const objectAdapter = pick<ObjectStoreAdapter>(adapters, 'objectStore', config.objectStore);
+  const metadataAdapter = pick<MetadataStoreAdapter>(
+    adapters,
+    'metadataStore',
+    config.metadataStore,
+  );
+  const objectDriver = openStoreDriver(objectAdapter, config.objectStore);
+  const metadataDriver = openStoreDriver(metadataAdapter, config.metadataStore);
   const container = new Container({ defaultScope: 'Singleton' });
   container.bind(TOKENS.StoresConfig).toConstantValue(config);
   container.bind(TOKENS.ClientOptions).toConstantValue(clientOptions);
-  container.loadSync(
-    objectAdapter.module(config.objectStore),
-    metadataAdapter.module(config.metadataStore),
-  );
+  container.bind(TOKENS.ObjectStoreDriver).toConstantValue(objectDriver);
+  container.bind(TOKENS.MetadataStoreDriver).toConstantValue(metadataDriver);
   container
     .bind(TOKENS.ObjectStore)
     .toDynamicValue((ctx) => new ObjectStore(ctx.get(TOKENS.ObjectStoreDriver)));

@@ -18,10 +18,20 @@ export * from './metadata-store/driver';
 export * from './metadata-store/metadata-store';
 export * from './metadata-store/semantics';
 export * from './metadata-store/memory';
+export * from './md5';
 export * from './client/image-source';
+export * from './client/catalog';
+export {
+  md5Need,
+  type ImageOutcome,
+  type ImageUploadResult,
+  type Md5Need,
+} from './client/image-writer';
+export { RECORD_BATCH_MAX_WAIT_MS, RECORD_BATCH_SIZE } from './client/record-batcher';
 export * from './client/client';
 export * from './client/verify';
 export * from './client/summaries';
 export * from './client/record-listing';
 export * from './store-config';
 export * from './settings';
+export * from './adapter';

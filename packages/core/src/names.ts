@@ -107,14 +107,20 @@ export function imageKey(ref: ImageRef): KeyPath {
   return [...entityKey(ref), 'Image', validateUid('image', ref.image)];
 }
 
+/** Record kind of a study summary. */
+export const STUDY_KIND = 'Study';
+
+/** Record kind of a series summary. */
+export const SERIES_KIND = 'Series';
+
 /** Key path of the summary record of a study (by its StudyInstanceUID) of an entity. */
 export function studyKey(ref: EntityRef, study: string): KeyPath {
-  return [...entityKey(ref), 'Study', validateUid('study', study)];
+  return [...entityKey(ref), STUDY_KIND, validateUid('study', study)];
 }
 
 /** Key path of the summary record of a series (by its SeriesInstanceUID) of an entity. */
 export function seriesKey(ref: EntityRef, series: string): KeyPath {
-  return [...entityKey(ref), 'Series', validateUid('series', series)];
+  return [...entityKey(ref), SERIES_KIND, validateUid('series', series)];
 }
 
 /** The kind of the record a key path names (its last kind). */

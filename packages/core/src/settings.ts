@@ -1,13 +1,52 @@
 /**
- * Reading typed settings out of a store's configuration, the same way for every adapter:
- * one InvalidArgument `<type> setting "<name>" must be ...` when a value has the wrong type.
+ * Reading typed settings out of a store's configuration, the same way for every adapter,
+ * with one message format: `<store> <type>: "<setting>" must be ...` (the store is named
+ * where the adapter registry reads the settings: see {@link InvalidSettingError.inStore}).
  */
 import { SomError } from './errors';
 import type { StoreConfig } from './store-config';
 
+/** Which store an adapter provides. */
+export type StoreKind = 'objectStore' | 'metadataStore';
+
+/** How messages name each kind of store. */
+export const STORE_NAMES: Readonly<Record<StoreKind, string>> = Object.freeze({
+  objectStore: 'object store',
+  metadataStore: 'metadata store',
+});
+
+/**
+ * A store setting that is not what its adapter accepts (InvalidArgument): `<type>:
+ * "<setting>" must be <want>`, or `<store> <type>: ...` once the store is known.
+ */
+export class InvalidSettingError extends SomError {
+  /**
+   * @param type the adapter type, e.g. `gcs`.
+   * @param setting the setting's name, e.g. `bucket`.
+   * @param want what it must be, e.g. `a non-empty string`.
+   * @param store the store whose setting it is, when known.
+   */
+  constructor(
+    readonly type: string,
+    readonly setting: string,
+    readonly want: string,
+    readonly store?: StoreKind,
+  ) {
+    super(
+      'InvalidArgument',
+      `${store ? `${STORE_NAMES[store]} ` : ''}${type}: "${setting}" must be ${want}`,
+    );
+  }
+
+  /** The same error naming `store`. */
+  inStore(store: StoreKind): InvalidSettingError {
+    return new InvalidSettingError(this.type, this.setting, this.want, store);
+  }
+}
+
 /** The error of a setting `name` of `config` that is not `want`, e.g. `a non-empty string`. */
 export function invalidSetting(config: StoreConfig, name: string, want: string): SomError {
-  return new SomError('InvalidArgument', `${config.type} setting "${name}" must be ${want}`);
+  return new InvalidSettingError(config.type, name, want);
 }
 
 /** The string setting `name`, or undefined when absent. */

@@ -1,7 +1,7 @@
 /**
  * Settings of the Google Cloud Datastore adapter (`"metadataStore": {"type": "datastore", ...}`).
  */
-import { SomError, integerSetting, stringSetting, type StoreConfig } from '@som/core';
+import { integerSetting, invalidSetting, stringSetting, type StoreConfig } from '@som/core';
 
 /** Settings of a {@link DatastoreMetadataDriver}. */
 export interface DatastoreConfig {
@@ -35,24 +35,19 @@ const HOST_PORT = /^[^/:\s]+:\d{1,5}$/;
 export function datastoreConfigOf(config: StoreConfig): DatastoreConfig {
   const namespace = stringSetting(config, 'namespace');
   if (namespace !== undefined && (!NAMESPACE.test(namespace) || /^__.*__$/.test(namespace))) {
-    throw new SomError(
-      'InvalidArgument',
-      `datastore setting "namespace" ${JSON.stringify(namespace)}: use 1-100 of A-Z a-z 0-9 . _ - (not __name__)`,
+    throw invalidSetting(
+      config,
+      'namespace',
+      `1-100 of A-Z a-z 0-9 . _ - (not __name__), not ${JSON.stringify(namespace)}`,
     );
   }
   const apiEndpoint = stringSetting(config, 'apiEndpoint');
   const emulatorHost = stringSetting(config, 'emulatorHost');
   if (apiEndpoint !== undefined && emulatorHost !== undefined) {
-    throw new SomError(
-      'InvalidArgument',
-      'datastore settings "apiEndpoint" and "emulatorHost" exclude each other',
-    );
+    throw invalidSetting(config, 'emulatorHost', 'absent when "apiEndpoint" is set');
   }
   if (emulatorHost !== undefined && !HOST_PORT.test(emulatorHost)) {
-    throw new SomError(
-      'InvalidArgument',
-      `datastore setting "emulatorHost" must be host:port, e.g. 127.0.0.1:8081`,
-    );
+    throw invalidSetting(config, 'emulatorHost', 'host:port, e.g. 127.0.0.1:8081');
   }
   return {
     projectId: stringSetting(config, 'projectId'),

@@ -6,9 +6,12 @@ let emulator: DatastoreEmulator | undefined;
 
 runMetadataStoreConformance({
   name: 'datastore (emulator)',
-  makeDriver: async () => {
+  setup: async () => {
     emulator = await startDatastoreEmulator();
-    return emulatorDriver(emulator);
+  },
+  makeDriver: async () => {
+    if (emulator === undefined) throw new Error('the Datastore emulator did not start');
+    return emulatorDriver(emulator); // a fresh namespace
   },
   teardown: async () => emulator?.stop(),
   unsupported: {

@@ -133,7 +133,7 @@ describe('places', () => {
         memoryObjectStoreAdapter,
         datastoreMetadataStoreAdapter,
       ]),
-    ).toThrow(/"namespace" "__bad__"/);
+    ).toThrow(/^metadata store datastore: "namespace" must be .*, not "__bad__"$/);
   });
 });
 

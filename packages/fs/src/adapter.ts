@@ -1,22 +1,21 @@
 /**
- * The DI registration of the fs object store: `{"type": "fs", "root": ...}`.
+ * The registration of the fs object store: `{"type": "fs", "root": ...}`.
  */
-import { ContainerModule } from 'inversify';
-import { type StoreConfig } from '@som/core';
-import { TOKENS, type AdapterRegistration } from '@som/core/di';
-import { FsObjectDriver, validateFsConfig, type FsObjectConfig } from './driver';
+import type { ObjectStoreAdapter } from '@som/core/driver';
+import { validateFsConfig } from './config';
 
-/** Selects {@link FsObjectDriver} for `objectStore.type === "fs"`. */
-export const fsObjectStoreAdapter: AdapterRegistration = {
+/** Selects the fs object store (`FsObjectDriver`) for `objectStore.type === "fs"`. */
+export const fsObjectStoreAdapter: ObjectStoreAdapter = {
   store: 'objectStore',
   type: 'fs',
-  validate: (config: StoreConfig) => {
-    validateFsConfig(config as Partial<FsObjectConfig>);
+  summary: 'objects as files under `root` (the embedded default)',
+  validate: (config) => {
+    validateFsConfig(config);
   },
-  module: (config: StoreConfig) =>
-    new ContainerModule(({ bind }) => {
-      bind(TOKENS.ObjectStoreDriver).toDynamicValue(
-        () => new FsObjectDriver(config as unknown as FsObjectConfig),
-      );
-    }),
+  open: (config) => {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded when chosen
+    const { FsObjectDriver } = require('./driver') as typeof import('./driver');
+    return new FsObjectDriver(validateFsConfig(config));
+  },
+  localPaths: ['root'],
 };

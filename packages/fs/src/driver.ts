@@ -33,6 +33,7 @@ import {
   type ObjectStoreDriver,
   type PutOptions,
 } from '@som/core';
+import { validateFsConfig, type FsObjectConfig } from './config';
 import { Directories } from './directories';
 import { DirectorySyncs, newWriteId, writeNewFile, writeTemp, type TempFile } from './durable';
 import { fsErrorCode, nativeCode } from './errors';
@@ -41,23 +42,6 @@ import { KeyLocks } from './key-locks';
 import { prepareRoot, type Layout, type ObjectLocation } from './layout';
 import { listPage } from './listing';
 import { attributesOf, describes, identityOf, readSidecar, type Sidecar } from './sidecar';
-
-/** Settings of the fs object store (`{"type": "fs", "root": ...}` in som.config.json). */
-export interface FsObjectConfig {
-  /** The directory holding the objects (created when missing). The CLI's default is `./som-data/objects`. */
-  root: string;
-}
-
-/** Throw InvalidArgument naming the bad setting unless `config` is usable. */
-export function validateFsConfig(config: Partial<FsObjectConfig>): FsObjectConfig {
-  if (typeof config.root !== 'string' || config.root.trim() === '') {
-    throw new SomError(
-      'InvalidArgument',
-      'objectStore fs: "root" must be a non-empty string (the directory of the objects)',
-    );
-  }
-  return config as FsObjectConfig;
-}
 
 const DEFAULT_CONTENT_TYPE = 'application/octet-stream';
 

@@ -1,7 +1,13 @@
 /**
  * Settings of the Google Cloud Storage adapter (`"objectStore": {"type": "gcs", ...}`).
  */
-import { SomError, integerSetting, stringSetting, type StoreConfig } from '@som/core';
+import {
+  SomError,
+  integerSetting,
+  invalidSetting,
+  stringSetting,
+  type StoreConfig,
+} from '@som/core';
 
 /** Default size from which uploads are resumable (smaller ones go in one request). */
 export const DEFAULT_RESUMABLE_THRESHOLD = 8 * 1024 * 1024;
@@ -69,9 +75,10 @@ export function validateBucketName(name: unknown): string {
 export function gcsConfigOf(config: StoreConfig): GcsConfig {
   const apiEndpoint = stringSetting(config, 'apiEndpoint');
   if (apiEndpoint !== undefined && !/^https?:\/\/[^/]+\/?$/.test(apiEndpoint)) {
-    throw new SomError(
-      'InvalidArgument',
-      'gcs setting "apiEndpoint" must be an http(s) URL with no path, e.g. http://127.0.0.1:9199',
+    throw invalidSetting(
+      config,
+      'apiEndpoint',
+      'an http(s) URL with no path, e.g. http://127.0.0.1:9199',
     );
   }
   return {

@@ -8,9 +8,12 @@ const IGNORES_PRECONDITIONS =
 
 runObjectStoreConformance({
   name: 'gcs (firebase emulator)',
-  makeDriver: async () => {
+  setup: async () => {
     bed = await startGcsTestBed();
-    // A small threshold so that the suite's 1 MiB + 3 and larger objects go resumable.
+  },
+  makeDriver: async () => {
+    if (bed === undefined) throw new Error('the GCS emulator did not start');
+    // A fresh bucket; a small threshold so that the suite's 1 MiB + 3 and larger objects go resumable.
     return bed.driver({ resumableThresholdBytes: 1 << 20 });
   },
   teardown: async () => bed?.stop(),

@@ -6,8 +6,8 @@ import { createHash, randomBytes } from 'node:crypto';
 import { createServer, type Server, type Socket } from 'node:net';
 import { Readable } from 'node:stream';
 import { File } from '@google-cloud/storage';
-import { lazyStream, md5Hex, readAll } from '@som/conformance';
-import { ObjectStore } from '@som/core';
+import { lazyStream, readAll } from '@som/conformance';
+import { ObjectStore, md5Hex } from '@som/core';
 import { freePort, somErrorOf } from '@som/testing';
 import { startGcsTestBed, type GcsTestBed } from './__tests__/emulator';
 
@@ -96,22 +96,9 @@ describe('reads', () => {
 });
 
 describe('listings', () => {
-  it('lists each common prefix once over pages, and refuses a token it did not make', async () => {
-    for (const key of ['pages/a', 'pages/b/1', 'pages/c', 'pages/d/1', 'pages/e'])
-      await store.put(key, 'x');
-    const entries: string[] = [];
-    let pageToken: string | undefined;
-    do {
-      const page = await store.list({
-        prefix: 'pages/',
-        delimiter: '/',
-        pageSize: 1,
-        ...(pageToken ? { pageToken } : {}),
-      });
-      entries.push(...page.objects.map((o) => o.key), ...page.prefixes);
-      pageToken = page.nextPageToken;
-    } while (pageToken !== undefined);
-    expect(entries.sort()).toEqual(['pages/a', 'pages/b/', 'pages/c', 'pages/d/', 'pages/e']);
+  // Paging through objects and common prefixes is the conformance suite's (listing group).
+  it('refuses a page token it did not make', async () => {
+    await store.put('pages/a', 'x');
     expect(
       (await somErrorOf(store.list({ prefix: 'pages/', pageToken: 'not-a-token' }))).code,
     ).toBe('InvalidArgument');

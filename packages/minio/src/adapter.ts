@@ -1,22 +1,22 @@
 /**
  * The adapter registration: `"objectStore": {"type": "minio", ...}` in som's configuration.
  */
-import { ContainerModule } from 'inversify';
-import { type StoreConfig } from '@som/core';
-import { TOKENS, type AdapterRegistration } from '@som/core/di';
+import type { ObjectStoreAdapter } from '@som/core/driver';
 import { resolveCredentials, resolveMinioConfig } from './config';
-import { MinioObjectDriver } from './driver';
 
 /** The MinIO / S3 object store adapter (`type: "minio"`); credentials may come from the environment. */
-export const minioObjectStoreAdapter: AdapterRegistration = {
+export const minioObjectStoreAdapter: ObjectStoreAdapter = {
   store: 'objectStore',
   type: 'minio',
-  validate(config: StoreConfig): void {
+  summary:
+    'S3 (MinIO, Swift s3api, AWS): `endPoint`, `port`, `useSSL`, `region`, `accessKey`, `secretKey`, `bucket`',
+  validate: (config) => {
     resolveMinioConfig(config);
     resolveCredentials(config, process.env);
   },
-  module: (config: StoreConfig) =>
-    new ContainerModule(({ bind }) => {
-      bind(TOKENS.ObjectStoreDriver).toDynamicValue(() => new MinioObjectDriver(config));
-    }),
+  open: (config) => {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- the SDK loads when chosen
+    const { MinioObjectDriver } = require('./driver') as typeof import('./driver');
+    return new MinioObjectDriver(config);
+  },
 };

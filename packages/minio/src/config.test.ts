@@ -71,7 +71,7 @@ describe('resolveMinioConfig', () => {
     [{ endPoint: 'http://host/some/path' }, 'endPoint'],
     [{ endPoint: 'ftp://host' }, 'endPoint'],
     [{ endPoint: 'https://user:pw@host' }, 'endPoint'],
-    [{ bucket: undefined }, '"bucket" is required'],
+    [{ bucket: undefined }, 'minio: "bucket" must be the bucket (required)'],
     [{ bucket: 'Upper_Case' }, 'Upper_Case'],
     [{ bucket: '192.168.1.1' }, 'IP address'],
     [{ port: 70000 }, 'port'],

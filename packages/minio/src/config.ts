@@ -171,6 +171,7 @@ export function resolveMinioConfig(config: StoreConfig): ResolvedMinioConfig {
     );
   }
   const endpoint = endpointOf(config);
+  if (config.bucket === undefined) throw invalidSetting(config, 'bucket', 'the bucket (required)');
   const useSSL = booleanSetting(config, 'useSSL') ?? endpoint.useSSL ?? true;
   const region = stringSetting(config, 'region');
   return {

@@ -1,6 +1,6 @@
 /**
  * The ObjectStore conformance suite against a real S3 server: OpenStack Swift with s3api,
- * started on 127.0.0.1 for this file. A small part size (5 MiB) makes the 20 MB and
+ * started on 127.0.0.1 for this file, a bucket per group. A small part size (5 MiB) makes the 20 MB and
  * streaming tests go through multipart uploads.
  */
 import { runObjectStoreConformance } from '@som/conformance';
@@ -14,15 +14,18 @@ let server: SwiftS3Server | undefined;
 
 runObjectStoreConformance({
   name: 'minio (Swift s3api)',
-  async makeDriver() {
+  async setup() {
     server = await startSwiftS3();
+  },
+  async makeDriver(group) {
+    if (server === undefined) throw new Error('the Swift server did not start');
     return new MinioObjectDriver({
       type: 'minio',
       endPoint: server.endpoint,
       region: server.region,
       accessKey: server.accessKey,
       secretKey: server.secretKey,
-      bucket: 'conformance',
+      bucket: `conformance-${group}`,
       createBucket: true,
       partSize: MIN_PART_SIZE,
     });

@@ -96,14 +96,7 @@ function everything(err: unknown): string {
 beforeAll(async () => {
   server = await startSwiftS3();
   store = new ObjectStore(new MinioObjectDriver(config()));
-  raw = new Client({
-    endPoint: server.host,
-    port: server.port,
-    useSSL: false,
-    accessKey: server.accessKey,
-    secretKey: server.secretKey,
-    region: server.region,
-  });
+  raw = new Client({ ...server.clientOptions });
   await store.put('warm-up', 'x');
 }, 60_000);
 
@@ -114,6 +107,17 @@ afterAll(async () => {
 
 describe('multipart uploads (objects larger than the part size)', () => {
   const size = 2 * MIN_PART_SIZE + 12345;
+
+  /** Expect `key` to hold `bytes` as DICOM with `metadata`, by head and by a full read. */
+  async function expectStored(key: string, bytes: Buffer, metadata: Record<string, string>) {
+    expect(await store.head(key)).toMatchObject({
+      size: bytes.length,
+      md5: md5Hex(bytes),
+      contentType: 'application/dicom',
+      metadata,
+    });
+    expect((await readAll(await store.get(key))).equals(bytes)).toBe(true);
+  }
 
   it('sees multipart uploads in progress (so that finding none below means something)', async () => {
     const uploadId = await raw.initiateNewMultipartUpload(BUCKET, 'multi/in-progress', {});
@@ -130,13 +134,7 @@ describe('multipart uploads (objects larger than the part size)', () => {
       metadata: { modality: 'CT' },
     });
     expect(attributes).toMatchObject({ size, md5: md5Hex(bytes) });
-    expect(await store.head('multi/given')).toMatchObject({
-      size,
-      md5: md5Hex(bytes),
-      contentType: 'application/dicom',
-      metadata: { modality: 'CT' },
-    });
-    expect((await readAll(await store.get('multi/given'))).equals(bytes)).toBe(true);
+    await expectStored('multi/given', bytes, { modality: 'CT' });
     // A multipart ETag is not an md5: the listing leaves it out rather than give a wrong one.
     const [listed] = (await store.list({ prefix: 'multi/given' })).objects;
     expect(listed).toMatchObject({ key: 'multi/given', size });
@@ -150,13 +148,7 @@ describe('multipart uploads (objects larger than the part size)', () => {
       metadata: { note: 'no md5' },
     });
     expect(attributes.md5).toBe(md5Hex(bytes));
-    expect(await store.head('multi/computed')).toMatchObject({
-      size,
-      md5: md5Hex(bytes),
-      contentType: 'application/dicom',
-      metadata: { note: 'no md5' },
-    });
-    expect((await readAll(await store.get('multi/computed'))).equals(bytes)).toBe(true);
+    await expectStored('multi/computed', bytes, { note: 'no md5' });
     expect(await keysUnder(TEMP_PREFIX)).toEqual([]);
     expect(await incompleteUploads('')).toEqual([]);
   }, 60_000);

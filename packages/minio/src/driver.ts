@@ -2,13 +2,13 @@
  * The MinIO / S3 ObjectStore driver (minio 8 client): any S3 server, e.g. MinIO, AWS S3,
  * Ceph RGW, Cloudflare R2, OpenStack Swift's s3api. See `docs/minio.md`.
  */
-import { createHash } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Readable } from 'node:stream';
 import { inspect } from 'node:util';
 import { Client } from 'minio';
 import {
   SomError,
+  md5OfStream,
   type ErrorCode,
   type GetOptions,
   type ListOptions,
@@ -185,10 +185,7 @@ export class MinioObjectDriver implements ObjectStoreDriver {
    * ETag is not an md5): read and hashed, as nothing else gives it.
    */
   private async md5OfContent(key: string): Promise<string> {
-    const hash = createHash('md5');
-    for await (const chunk of await this.retry(() => this.#requests.get(key, undefined)))
-      hash.update(chunk as Buffer);
-    return hash.digest('hex');
+    return md5OfStream(await this.retry(() => this.#requests.get(key, undefined)));
   }
 
   /** Check once that the bucket exists (creating it when `createBucket` is set); retried after a failure. */

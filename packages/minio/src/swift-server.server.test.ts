@@ -39,14 +39,7 @@ it('keeps objects across a restart, refuses connections while halted, and stops 
     expect((await fetch(`${server.endpoint}/healthcheck`)).status).toBe(200);
     // account, container, object and proxy name the directory (memcached does not: it is stopped the same way)
     expect(await pidsMatching(server.dir)).toHaveLength(4);
-    const client = new Client({
-      endPoint: server.host,
-      port: server.port,
-      useSSL: false,
-      accessKey: server.accessKey,
-      secretKey: server.secretKey,
-      region: server.region,
-    });
+    const client = new Client({ ...server.clientOptions });
     await client.makeBucket('probe', server.region);
     await client.putObject('probe', 'kept', Buffer.from('across restarts'));
     await server.halt();

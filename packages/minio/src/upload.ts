@@ -12,7 +12,13 @@
  */
 import { createHash, randomUUID } from 'node:crypto';
 import type { Readable } from 'node:stream';
-import { SomError, type ObjectAttributes, type ObjectMetadata, type PutOptions } from '@som/core';
+import {
+  SomError,
+  md5Hex,
+  type ObjectAttributes,
+  type ObjectMetadata,
+  type PutOptions,
+} from '@som/core';
 import { MD5_HEADER, metadataHeaders } from './metadata';
 import { PartReader, type Part } from './parts';
 import type { BucketRequests, RequestHeaders, UploadedPart } from './requests';
@@ -39,10 +45,6 @@ const IF_NONE_MATCH: RequestHeaders = { 'if-none-match': '*' };
 
 function base64OfHex(hex: string): string {
   return Buffer.from(hex, 'hex').toString('base64');
-}
-
-function md5Hex(bytes: Buffer): string {
-  return createHash('md5').update(bytes).digest('hex');
 }
 
 /** What an object is written with: its content type, its md5 and the user metadata. */

@@ -26,7 +26,7 @@ export * from './config/types';
 export { loadConfig, ConfigError, type ConfigInput } from './config/load';
 export { SecretValue } from './config/secret-value';
 export { Secrets, REDACTION, MIN_REDACTED_LENGTH } from './config/secrets';
-export { ADAPTERS, findAdapter, adapterTypes, type AdapterEntry } from './adapters';
+export { ADAPTERS, findAdapter, adapterTypes } from './adapters';
 export {
   walkInputs,
   type InputFile,
@@ -36,7 +36,7 @@ export {
 } from './1-scan/walk';
 export { scanInputs, type Scan, type ScannedFile, type ScanOptions } from './1-scan/scan';
 export { FILE_BYTES_IN_MEMORY } from './3-deidentify/byte-budget';
-export { md5OfFile, writeFileAtomically, type WrittenFile } from './3-deidentify/atomic-file';
+export { writeFileAtomically, type WrittenFile } from './3-deidentify/atomic-file';
 export { entityAggregates, refreshEntitySummary } from './4-store/entity-summary';
 export { imageFieldsReader } from './4-store/image-fields';
 export {

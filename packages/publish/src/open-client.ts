@@ -7,10 +7,10 @@
 import { existsSync } from 'node:fs';
 import { SomError, toSomError, type Client, type ClientOptions } from '@som/core';
 import { TOKENS, createContainer } from '@som/core/di';
-import { findAdapter } from './adapters';
+import { ADAPTERS, localStorePaths } from './adapters';
 import { loadConfig } from './config/load';
 import type { Secrets } from './config/secrets';
-import { fsObjectRoot, type ConfigFlags, type SomConfig } from './config/types';
+import type { ConfigFlags, SomConfig } from './config/types';
 import { entityAggregates } from './4-store/entity-summary';
 import { imageFieldsReader } from './4-store/image-fields';
 
@@ -91,19 +91,11 @@ export async function checkReachable(client: Client, timeoutMs = REACH_TIMEOUT_M
   }
 }
 
-/** The files or directories of the configured local stores (fs root, SQLite file). */
-function localStorePaths(config: SomConfig): string[] {
-  const root = fsObjectRoot(config);
-  const paths = root !== undefined ? [root] : [];
-  if (config.metadataStore.type === 'sqlite' && typeof config.metadataStore.path === 'string')
-    paths.push(config.metadataStore.path);
-  return paths;
-}
-
 /** NotFound when every store of `config` is local and none exists yet. */
 function requireExistingData(config: SomConfig): void {
-  const paths = localStorePaths(config);
-  const bothLocal = paths.length === 2;
+  const local = localStorePaths(config);
+  const paths = [...local.objectStore, ...local.metadataStore];
+  const bothLocal = local.objectStore.length > 0 && local.metadataStore.length > 0;
   if (bothLocal && !paths.some((path) => existsSync(path)))
     throw new SomError(
       'NotFound',
@@ -129,20 +121,11 @@ export async function openClient(options: OpenClientOptions = {}): Promise<Clien
       ...(options.secrets !== undefined ? { secrets: options.secrets } : {}),
     });
   if (options.existingData) requireExistingData(config);
-  const registrations = (['objectStore', 'metadataStore'] as const).map((store) => {
-    const entry = findAdapter(store, config[store].type);
-    if (entry === undefined)
-      throw new SomError(
-        'InvalidArgument',
-        `unknown ${store} type ${JSON.stringify(config[store].type)}`,
-      );
-    return entry.load();
-  });
   let client: Client;
   try {
     client = createContainer(
       { objectStore: config.objectStore, metadataStore: config.metadataStore },
-      registrations,
+      ADAPTERS,
       { imageFields: imageFieldsReader, entityAggregates, ...options.client },
     ).get(TOKENS.Client);
   } catch (err) {

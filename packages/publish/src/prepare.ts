@@ -6,7 +6,8 @@
  * start the de-identifier. A caller may open its stores between the last two steps.
  */
 import { DEFAULT_ITEM_LEVEL, type AliasSourceKind, type SecretKey } from '@som/identifiers';
-import { fsObjectRoot, type SomConfig } from './config/types';
+import { localStorePaths } from './adapters';
+import type { SomConfig } from './config/types';
 import { scanInputs, type Scan } from './1-scan/scan';
 import { aliasLookup, runKey, type Log } from './2-aliases/aliases';
 import { startDeidentifier, workerCount, type Deidentifier } from './3-deidentify/deid-pool';
@@ -93,8 +94,8 @@ export async function loadSettings(
 
 /** Where som keeps its own data (directories and the key file): never walked as input. */
 export function dataDirectories(config: SomConfig): string[] {
-  const root = fsObjectRoot(config);
-  return [config.dataDir, config.keyFile, ...(root !== undefined ? [root] : [])];
+  const local = localStorePaths(config);
+  return [config.dataDir, config.keyFile, ...local.objectStore, ...local.metadataStore];
 }
 
 /**

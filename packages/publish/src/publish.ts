@@ -119,7 +119,6 @@ export async function publish(
         metadata,
         entityMetadata,
         signal,
-        sendMd5: client?.objects.capabilities.md5FromCaller === true,
         ...(options.memoryBudget !== undefined ? { memoryBudget: options.memoryBudget } : {}),
         ...(options.onBytesReleased ? { onBytesReleased: options.onBytesReleased } : {}),
       },

@@ -1,22 +1,21 @@
 /**
- * The DI registration of the SQLite metadata store: `{"type": "sqlite", "path": ...}`.
+ * The registration of the SQLite metadata store: `{"type": "sqlite", "path": ...}`.
  */
-import { ContainerModule } from 'inversify';
-import { type StoreConfig } from '@som/core';
-import { TOKENS, type AdapterRegistration } from '@som/core/di';
-import { SqliteMetadataDriver, validateSqliteConfig, type SqliteMetadataConfig } from './driver';
+import type { MetadataStoreAdapter } from '@som/core/driver';
+import { validateSqliteConfig } from './config';
 
-/** Selects {@link SqliteMetadataDriver} for `metadataStore.type === "sqlite"`. */
-export const sqliteMetadataStoreAdapter: AdapterRegistration = {
+/** Selects the SQLite metadata store (`SqliteMetadataDriver`) for `metadataStore.type === "sqlite"`. */
+export const sqliteMetadataStoreAdapter: MetadataStoreAdapter = {
   store: 'metadataStore',
   type: 'sqlite',
-  validate: (config: StoreConfig) => {
-    validateSqliteConfig(config as Partial<SqliteMetadataConfig>);
+  summary: 'SQLite file at `path` (the embedded default)',
+  validate: (config) => {
+    validateSqliteConfig(config);
   },
-  module: (config: StoreConfig) =>
-    new ContainerModule(({ bind }) => {
-      bind(TOKENS.MetadataStoreDriver).toDynamicValue(
-        () => new SqliteMetadataDriver(config as unknown as SqliteMetadataConfig),
-      );
-    }),
+  open: (config) => {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded when chosen
+    const { SqliteMetadataDriver } = require('./driver') as typeof import('./driver');
+    return new SqliteMetadataDriver(validateSqliteConfig(config));
+  },
+  localPaths: ['path'],
 };

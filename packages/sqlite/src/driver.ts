@@ -22,17 +22,8 @@ import { DEFAULT_BUSY_TIMEOUT_MS, openDatabase, retryWhileBusy } from './connect
 import { sqliteErrorCode } from './errors';
 import { decodeKey, encodeKey, encodeParent } from './key-codec';
 import { DEFAULT_PAGE_SIZE, querySql, type SqlValue } from './query-sql';
-import { assertFieldName, indexedFieldsOf } from './schema';
-
-/** Settings of the SQLite metadata store (`{"type": "sqlite", ...}` in som.config.json). */
-export interface SqliteMetadataConfig {
-  /** The database file; its directory is created when missing. The CLI's default is `./som-data/som.db`. */
-  path: string;
-  /** Fields to index beyond the default searchable fields (indexes are created when the store opens). */
-  indexedFields?: string[];
-  /** How long an operation waits for another process's lock before Unavailable (default 10,000 ms). */
-  busyTimeoutMs?: number;
-}
+import { validateSqliteConfig, type SqliteMetadataConfig } from './config';
+import { indexedFieldsOf } from './schema';
 
 /** Records written per transaction by putMany and deleteMany. */
 export const WRITE_CHUNK = 1000;
@@ -43,33 +34,6 @@ const STATEMENT_CACHE_SIZE = 64;
 interface Row {
   key: Buffer;
   props: string;
-}
-
-/** Throw InvalidArgument naming the bad setting unless `config` is usable. */
-export function validateSqliteConfig(config: Partial<SqliteMetadataConfig>): SqliteMetadataConfig {
-  if (typeof config.path !== 'string' || config.path.trim() === '') {
-    throw new SomError(
-      'InvalidArgument',
-      'metadataStore sqlite: "path" must be a non-empty string (the database file)',
-    );
-  }
-  if (config.indexedFields !== undefined) {
-    if (!Array.isArray(config.indexedFields)) {
-      throw new SomError(
-        'InvalidArgument',
-        'metadataStore sqlite: "indexedFields" must be an array of field names',
-      );
-    }
-    config.indexedFields.forEach((field) => assertFieldName(String(field)));
-  }
-  const timeout = config.busyTimeoutMs;
-  if (timeout !== undefined && (!Number.isSafeInteger(timeout) || timeout < 0)) {
-    throw new SomError(
-      'InvalidArgument',
-      'metadataStore sqlite: "busyTimeoutMs" must be a non-negative integer',
-    );
-  }
-  return config as SqliteMetadataConfig;
 }
 
 /** Records in one SQLite file: fields as JSON text, searchable fields behind expression indexes. */

@@ -2,12 +2,8 @@
  * @packageDocumentation The SQLite MetadataStore driver (the embedded default): records as
  * JSON text in one table, searchable fields behind expression indexes, keyset pagination.
  */
-export {
-  SqliteMetadataDriver,
-  validateSqliteConfig,
-  WRITE_CHUNK,
-  type SqliteMetadataConfig,
-} from './driver';
+export { SqliteMetadataDriver, WRITE_CHUNK } from './driver';
+export { validateSqliteConfig, type SqliteMetadataConfig } from './config';
 export { sqliteMetadataStoreAdapter } from './adapter';
 export { DEFAULT_BUSY_TIMEOUT_MS } from './connection';
 export {

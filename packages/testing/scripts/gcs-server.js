@@ -4,7 +4,7 @@
 // Environment: GCS_HOST (default 127.0.0.1), GCS_PORT (default 9199), GCS_PROJECT, GCS_DIR
 // (default: a fresh temporary directory). Blobs go to GCS_DIR, removed on SIGTERM/SIGINT:
 // each instance needs its own, as firebase-tools would otherwise share (and on stop delete)
-// $TMPDIR/firebase.
+// $TMPDIR/firebase. firebase-tools comes from test-tools/ (installed by `npm test`).
 const { mkdtempSync, rmSync } = require('node:fs');
 const { tmpdir } = require('node:os');
 const { join } = require('node:path');
@@ -12,8 +12,10 @@ const { join } = require('node:path');
 const dir = process.env.GCS_DIR || mkdtempSync(join(tmpdir(), 'som-gcs-emulator-'));
 process.env.TMPDIR = dir; // read by firebase-tools through os.tmpdir()
 
-const { StorageEmulator } = require('firebase-tools/lib/emulator/storage');
-const { EmulatorRegistry } = require('firebase-tools/lib/emulator/registry');
+const testTools = [join(__dirname, '..', '..', '..', 'test-tools')];
+const firebase = (path) => require(require.resolve(`firebase-tools/${path}`, { paths: testTools }));
+const { StorageEmulator } = firebase('lib/emulator/storage');
+const { EmulatorRegistry } = firebase('lib/emulator/registry');
 
 const host = process.env.GCS_HOST || '127.0.0.1';
 const port = Number(process.env.GCS_PORT || 9199);

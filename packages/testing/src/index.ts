@@ -9,5 +9,5 @@ export * from './gcs';
 export * from './swift';
 export * from './slurm';
 export * from './fake-dasher';
-export * from './expect-som-error';
+export { expectSomError, somErrorOf } from '@som/conformance';
 export * from './unprivileged';

@@ -37,6 +37,16 @@ export interface SwiftS3Options {
   startTimeoutMs?: number;
 }
 
+/** What an S3 client (the `minio` package's `Client`) needs to reach a {@link SwiftS3Server}. */
+export interface S3ClientOptions {
+  endPoint: string;
+  port: number;
+  useSSL: false;
+  accessKey: string;
+  secretKey: string;
+  region: string;
+}
+
 /** A running Swift with s3api. */
 export interface SwiftS3Server {
   /** `http://127.0.0.1:<port>`. */
@@ -53,6 +63,8 @@ export interface SwiftS3Server {
   region: string;
   /** The temporary directory of its config, rings and data (every server's command line names it). */
   dir: string;
+  /** The options of a plain S3 client (the `minio` package's `Client`) for this server. */
+  clientOptions: S3ClientOptions;
   /**
    * Kill the S3 endpoint (the proxy) at once, as in a crash, then the storage servers once
    * their in-flight writes have settled (so listings stay consistent with objects); the
@@ -282,6 +294,14 @@ export async function startSwiftS3(options: SwiftS3Options = {}): Promise<SwiftS
         secretKey: SECRET_KEY,
         region: REGION,
         dir,
+        clientOptions: {
+          endPoint: '127.0.0.1',
+          port: ports.proxy,
+          useSSL: false,
+          accessKey: ACCESS_KEY,
+          secretKey: SECRET_KEY,
+          region: REGION,
+        },
         halt,
         async restart() {
           await halt();

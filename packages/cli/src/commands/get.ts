@@ -10,11 +10,12 @@ import {
   SomError,
   imageRefOf,
   mapBounded,
+  md5OfFile,
   toSomError,
   type Client,
   type ImageRecord,
 } from '@som/core';
-import { md5OfFile, writeFileAtomically } from '@som/publish';
+import { writeFileAtomically } from '@som/publish';
 import { startProgress } from '../io/progress';
 import { counted } from '../io/words';
 import { EXIT, type Runtime } from '../runtime';

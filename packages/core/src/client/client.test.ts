@@ -3,6 +3,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
+import { md5Hex } from '../md5';
 import { MemoryMetadataDriver } from '../metadata-store/memory';
 import { collectionKey, entityKey, imageKey, imageObjectKey, seriesKey, studyKey } from '../names';
 import { MemoryObjectDriver } from '../object-store/memory';
@@ -15,6 +16,18 @@ function makeClient(): Client {
     objectStore: new MemoryObjectDriver(),
     metadataStore: new MemoryMetadataDriver(),
   });
+}
+
+/** A memory object store that remembers the MD5 given with each put. */
+function recordingPuts(): { objects: MemoryObjectDriver; puts: (string | undefined)[] } {
+  const objects = new MemoryObjectDriver();
+  const puts: (string | undefined)[] = [];
+  const put = objects.put.bind(objects);
+  objects.put = (key, body, options) => {
+    puts.push(options.md5);
+    return put(key, body, options);
+  };
+  return { objects, puts };
 }
 
 async function readAll(stream: Readable): Promise<string> {
@@ -179,13 +192,7 @@ describe('Client', () => {
   });
 
   it('hashes a new image only in the store, and an image already stored to compare it', async () => {
-    const objects = new MemoryObjectDriver();
-    const puts: (string | undefined)[] = [];
-    const put = objects.put.bind(objects);
-    objects.put = (key, body, options) => {
-      puts.push(options.md5);
-      return put(key, body, options);
-    };
+    const { objects, puts } = recordingPuts();
     const client = new Client({ objectStore: objects, metadataStore: new MemoryMetadataDriver() });
     const md5 = (text: string): string => createHash('md5').update(text).digest('hex');
     const upload = (bytes: string): Promise<unknown> =>
@@ -207,25 +214,36 @@ describe('Client', () => {
     expect(puts).toHaveLength(2); // unchanged: not written
   });
 
-  it("asks an image's own hash function for its MD5 only to compare it with a stored object", async () => {
-    const client = makeClient();
-    let asked = 0;
-    const image = (bytes: string): { uid: string; bytes: Buffer; hash: () => Promise<string> } => ({
-      uid: 'a',
-      bytes: Buffer.from(bytes),
-      hash: async () => {
-        asked++;
-        return createHash('md5').update(bytes).digest('hex');
-      },
+  it('sends an MD5 with every put, computed when not given, to a store that wants it from the caller', async () => {
+    const { objects, puts } = recordingPuts();
+    objects.capabilities.md5FromCaller = true;
+    const client = new Client({ objectStore: objects, metadataStore: new MemoryMetadataDriver() });
+    const ref = { collection, entity: 'e' };
+    expect(await client.md5Need(ref)).toBe('required');
+    await client.uploadDataset({
+      collection,
+      uid: 'e',
+      images: [
+        { uid: 'bytes', bytes: Buffer.from('B') },
+        join(dir, 'image1.dcm'),
+        { uid: 'stream', stream: Readable.from([Buffer.from('S')]) }, // read once: cannot be hashed first
+      ],
+      concurrency: 1,
     });
-    const upload = (bytes: string) =>
-      client.uploadDataset({ collection, uid: 'e', images: [image(bytes)] });
-    expect((await upload('A')).counts.uploaded).toBe(1);
-    expect(asked).toBe(0);
-    expect((await upload('A')).counts.unchanged).toBe(1);
-    expect(asked).toBe(1);
-    expect((await upload('B')).counts.uploaded).toBe(1);
-    expect(asked).toBe(2);
+    expect(puts).toEqual([md5Hex('B'), md5Hex('first image'), undefined]);
+  });
+
+  it('tells whether an upload into an entity needs MD5s: only once objects are stored there', async () => {
+    const client = makeClient();
+    const ref = { collection, entity: 'e' };
+    expect(await client.md5Need(ref)).toBe('unneeded');
+    await client.uploadDataset({
+      collection,
+      uid: 'e',
+      images: [{ uid: 'a', bytes: Buffer.from('A') }],
+    });
+    expect(await client.md5Need(ref)).toBe('useful');
+    expect(await client.md5Need({ collection, entity: 'other' })).toBe('unneeded');
   });
 
   it('names a file that cannot be read, whether or not an object is stored for it', async () => {
@@ -560,5 +578,29 @@ describe('Client', () => {
     expect(shallow.problems.map((p) => p.type)).toEqual(['mismatch']);
     const deep = await client.verify({ deep: true });
     expect(deep.problems.map((p) => p.type)).toEqual(['mismatch', 'corrupt']);
+  });
+
+  it('stamps the records that verify repairs with the injected clock', async () => {
+    const now = new Date('2030-05-06T07:08:09Z');
+    const client = new Client({
+      objectStore: new MemoryObjectDriver(),
+      metadataStore: new MemoryMetadataDriver(),
+      now: () => now,
+    });
+    const ref = { collection, entity: 'e', image: 'a' };
+    await client.objects.put(imageObjectKey(ref), 'orphan');
+    await client.objects.put(imageObjectKey({ ...ref, image: 'b' }), 'b');
+    await client.uploadDataset({
+      collection,
+      uid: 'e',
+      images: [{ uid: 'b', bytes: Buffer.from('b') }],
+    });
+    await client.objects.put(imageObjectKey({ ...ref, image: 'b' }), 'b changed');
+    await client.verify({ repair: true });
+    expect((await client.getImage(ref)).data).toMatchObject({
+      created: now.toISOString(),
+      updated: now.toISOString(),
+    });
+    expect((await client.getImage({ ...ref, image: 'b' })).data.updated).toBe(now.toISOString());
   });
 });

@@ -1,6 +1,9 @@
 /**
  * The Client: collections, entities and images. Collections hold entities, entities hold
- * images; objects go to the object store first, records to the metadata store second.
+ * images; objects go to the object store first, records to the metadata store second. The
+ * records are the catalog's ({@link Catalog}), an image's object and record are worked out
+ * by {@link storeImage}, and the records of an upload are written in batches
+ * ({@link RecordBatcher}).
  */
 import type { Readable } from 'node:stream';
 import { mapBounded } from '../concurrency';
@@ -8,15 +11,7 @@ import { allPages } from '../paging';
 import { SomError, toSomError } from '../errors';
 import type { MetadataStoreDriver, OrderBy, Filter, RecordData } from '../metadata-store/driver';
 import { MetadataStore } from '../metadata-store/metadata-store';
-import {
-  DICOM_CONTENT_TYPE,
-  imageRecordData,
-  sameFields,
-  toModelRecord,
-  validateUserMetadata,
-  type ImageRecord,
-  type ModelRecord,
-} from '../model';
+import { toModelRecord, type ImageRecord, type ModelRecord } from '../model';
 import {
   collectionKey,
   collectionPrefix,
@@ -27,20 +22,20 @@ import {
   validateUid,
   type EntityRef,
   type ImageRef,
-  type KeyPath,
 } from '../names';
 import type { ByteRange, ObjectStoreDriver } from '../object-store/driver';
 import { ObjectStore } from '../object-store/object-store';
-import { keptFieldsMetadata, sameKeptFields } from './kept-fields';
+import { Catalog, type CreateCollectionInput, type CreateEntityInput } from './catalog';
+import { resolveImage, type ImageSource } from './image-source';
 import {
-  describeImage,
-  md5OfImage,
-  openImage,
-  resolveImage,
-  type ImageSource,
-  type ResolvedImage,
-} from './image-source';
-import { SERIES_KIND, STUDY_KIND } from './summaries';
+  md5Need,
+  storeImage,
+  type ImageOutcome,
+  type ImageUploadResult,
+  type Md5Need,
+  type StoredImage,
+} from './image-writer';
+import { RecordBatcher } from './record-batcher';
 import {
   verifyStores,
   type ImageFieldsReader,
@@ -50,36 +45,6 @@ import {
 
 /** Default number of images uploaded at once. */
 export const DEFAULT_UPLOAD_CONCURRENCY = 8;
-
-/**
- * What `promise` settles to; when `ms` (if given) pass first, `onTimeout` runs and the wait
- * goes on (`onTimeout` runs at most once).
- */
-async function settledWithin<T>(
-  promise: Promise<T>,
-  ms: number | undefined,
-  onTimeout: () => Promise<void>,
-): Promise<T> {
-  if (ms === undefined) return promise;
-  let timer: NodeJS.Timeout | undefined;
-  const timedOut = new Promise<'timeout'>((resolve) => {
-    timer = setTimeout(() => resolve('timeout'), Math.max(0, ms));
-  });
-  try {
-    const first = await Promise.race([promise, timedOut]);
-    if (first !== 'timeout') return first;
-  } finally {
-    clearTimeout(timer);
-  }
-  await onTimeout();
-  return promise;
-}
-
-/** How many image records are written per batch. */
-export const RECORD_BATCH_SIZE = 250;
-
-/** Longest a stored object waits for its record batch (so progress and records keep up). */
-export const RECORD_BATCH_MAX_WAIT_MS = 1000;
 
 /**
  * Computes an entity's aggregate fields (e.g. its modalities and counts of studies) from its
@@ -100,38 +65,8 @@ export interface ClientOptions {
    * them for every entity whose images it repaired (unless its options say otherwise).
    */
   entityAggregates?: EntityAggregates;
-  /** The clock (for tests). */
+  /** The clock of the records' `created` and `updated` times (for tests). */
   now?: () => Date;
-}
-
-/** Arguments of {@link Client.createCollection}. */
-export interface CreateCollectionInput {
-  uid: string;
-  metadata?: RecordData;
-}
-
-/** Arguments of {@link Client.createEntity}. */
-export interface CreateEntityInput {
-  collection: string;
-  uid: string;
-  metadata?: RecordData;
-}
-
-/** What happened to one image of an upload. */
-export type ImageOutcome = 'uploaded' | 'unchanged' | 'recorded' | 'failed';
-
-/** The result of uploading one image. */
-export interface ImageUploadResult {
-  /** The image's address (uid decided). */
-  image: ImageRef;
-  /** Where the bytes came from. */
-  source: string;
-  /** uploaded: object written; recorded: object already there, record written; unchanged: nothing to do. */
-  outcome: ImageOutcome;
-  /** Bytes of the object. */
-  size?: number;
-  /** Why it failed. */
-  error?: SomError;
 }
 
 /** Arguments of {@link Client.uploadImage}. */
@@ -207,9 +142,10 @@ export class Client {
   readonly objects: ObjectStore;
   /** The metadata store. */
   readonly records: MetadataStore;
+  /** The records of collections, entities and images. */
+  readonly catalog: Catalog;
   private readonly imageFields: ImageFieldsReader | undefined;
   private readonly entityAggregates: EntityAggregates | undefined;
-  private readonly now: () => Date;
 
   /** @param options the two stores (portable or bare drivers) and options. */
   constructor(options: ClientOptions) {
@@ -221,9 +157,9 @@ export class Client {
       options.metadataStore instanceof MetadataStore
         ? options.metadataStore
         : new MetadataStore(options.metadataStore);
+    this.catalog = new Catalog(this.records, options.now);
     this.imageFields = options.imageFields;
     this.entityAggregates = options.entityAggregates;
-    this.now = options.now ?? (() => new Date());
   }
 
   /** The client is named by its object store, e.g. `storage.google.radiology`. */
@@ -233,56 +169,42 @@ export class Client {
 
   /** Create a collection, or update the metadata of an existing one; returns its record. */
   async createCollection(input: CreateCollectionInput): Promise<ModelRecord> {
-    const key = collectionKey(input.uid);
-    return this.upsert(key, {
-      uid: input.uid,
-      ...validateUserMetadata(input.metadata ?? {}, `collection ${input.uid}`),
-    });
+    return this.catalog.createCollection(input);
   }
 
   /** The collection's record; NotFound when absent. */
   async getCollection(uid: string): Promise<ModelRecord> {
-    return toModelRecord(await this.records.require(collectionKey(uid), `collection ${uid}`));
+    return this.catalog.getCollection(uid);
   }
 
   /** Every collection. */
-  async *listCollections(): AsyncGenerator<ModelRecord> {
-    for await (const record of this.records.queryAll({ kind: 'Collection', limit: 500 }))
-      yield toModelRecord(record);
+  listCollections(): AsyncGenerator<ModelRecord> {
+    return this.catalog.listCollections();
   }
 
   /** Create an entity in an existing collection, or update its metadata; returns its record. */
   async createEntity(input: CreateEntityInput): Promise<ModelRecord> {
-    const key = entityKey({ collection: input.collection, entity: input.uid });
-    await this.getCollection(input.collection);
-    const metadata = validateUserMetadata(input.metadata ?? {}, `entity ${input.uid}`);
-    return this.upsert(key, { uid: input.uid, collection: input.collection, ...metadata });
+    return this.catalog.createEntity(input);
   }
 
   /** The entity's record; NotFound when absent. */
   async getEntity(ref: EntityRef): Promise<ModelRecord> {
-    return toModelRecord(
-      await this.records.require(entityKey(ref), `entity ${ref.collection}/${ref.entity}`),
-    );
+    return this.catalog.getEntity(ref);
   }
 
   /** Every entity of a collection. */
-  async *listEntities(collection: string): AsyncGenerator<ModelRecord> {
-    const query = { kind: 'Entity', ancestor: collectionKey(collection), limit: 500 };
-    for await (const record of this.records.queryAll(query)) yield toModelRecord(record);
+  listEntities(collection: string): AsyncGenerator<ModelRecord> {
+    return this.catalog.listEntities(collection);
   }
 
   /** Every image record of an entity. */
-  async *listImages(ref: EntityRef): AsyncGenerator<ImageRecord> {
-    const query = { kind: 'Image', ancestor: entityKey(ref), limit: 500 };
-    for await (const record of this.records.queryAll(query))
-      yield toModelRecord(record) as ImageRecord;
+  listImages(ref: EntityRef): AsyncGenerator<ImageRecord> {
+    return this.catalog.listImages(ref);
   }
 
   /** The image's record; NotFound when absent. */
   async getImage(ref: ImageRef): Promise<ImageRecord> {
-    const what = `image ${ref.collection}/${ref.entity}/${ref.image}`;
-    return toModelRecord(await this.records.require(imageKey(ref), what)) as ImageRecord;
+    return this.catalog.getImage(ref);
   }
 
   /** A stream of the image's bytes (or a range of them); NotFound when absent. */
@@ -291,15 +213,30 @@ export class Client {
   }
 
   /**
+   * Whether an upload into `entity` needs each image's MD5 before its put (see
+   * {@link Md5Need}): a caller that can compute it beside other work passes it as
+   * `ImageInput.md5`; otherwise the Client computes what it needs.
+   */
+  async md5Need(entity: EntityRef): Promise<Md5Need> {
+    return md5Need(this.objects, entity);
+  }
+
+  /**
    * Upload one image to an existing entity: the object first (skipped when the same bytes
    * are stored), then its record.
    */
   async uploadImage(input: UploadImageInput): Promise<ImageUploadResult> {
     await this.getEntity(input);
-    const result = await this.storeImage(input, resolveImage(input.image), {}, {});
-    if (result.error) throw result.error;
-    await this.records.putMany(result.pending ? [result.pending] : []);
-    return result.result;
+    const stored = await storeImage(
+      this.objects,
+      this.catalog,
+      input,
+      resolveImage(input.image),
+      {},
+    );
+    if (stored.result.error) throw stored.result.error;
+    if (stored.record) await this.records.put(stored.record.key, stored.record.data);
+    return stored.result;
   }
 
   /**
@@ -309,8 +246,8 @@ export class Client {
    */
   async uploadDataset(input: UploadDatasetInput): Promise<DatasetUploadResult> {
     const ref = { collection: input.collection, entity: validateUid('entity', input.uid) };
-    await this.ensureCollection(input.collection);
-    const entity = await this.createEntity({
+    await this.catalog.ensureCollection(input.collection);
+    const entity = await this.catalog.createEntity({
       collection: input.collection,
       uid: input.uid,
       metadata: input.metadata ?? {},
@@ -322,43 +259,28 @@ export class Client {
       failed: 0,
     };
     const failed: ImageUploadResult[] = [];
-    let pending: { record: ImageUploadResult; key: KeyPath; data: RecordData }[] = [];
-    let oldestPending = 0;
     const report = (result: ImageUploadResult): void => {
       counts[result.outcome]++;
       if (result.outcome === 'failed') failed.push(result);
       input.onImage?.(result);
     };
-    const flush = async (): Promise<void> => {
-      const batch = pending;
-      pending = [];
-      try {
-        await this.records.putMany(batch.map(({ key, data }) => ({ key, data })));
-        batch.forEach(({ record }) => report(record));
-      } catch (err) {
-        const error = toSomError(err, 'writing image records');
-        batch.forEach(({ record }) => report({ ...record, outcome: 'failed', error }));
-      }
-    };
+    const batcher = new RecordBatcher<ImageUploadResult>(this.records, (result, error) =>
+      report(error ? { ...result, outcome: 'failed', error } : result),
+    );
     const tasks = mapBounded(
       input.images,
       input.concurrency ?? DEFAULT_UPLOAD_CONCURRENCY,
-      async (source) => {
+      async (source): Promise<StoredImage> => {
         try {
           const image = resolveImage(source);
           const extra = input.imagesMetadata?.[image.uid] ?? {};
           const entityFields = input.keepMetadata === true ? (input.metadata ?? {}) : {};
-          return await this.storeImage(ref, image, extra, entityFields);
+          return await storeImage(this.objects, this.catalog, ref, image, extra, entityFields);
         } catch (err) {
           const image = typeof source === 'string' ? source : (source.path ?? source.uid ?? '?');
           const error = toSomError(err, `image ${image}`);
           return {
-            result: {
-              image: { ...ref, image: '?' },
-              source: image,
-              outcome: 'failed' as const,
-              error,
-            },
+            result: { image: { ...ref, image: '?' }, source: image, outcome: 'failed', error },
           };
         } finally {
           input.onBytesDone?.(source);
@@ -366,28 +288,20 @@ export class Client {
       },
       input.signal,
     );
-    // The records wait for a full batch, but never longer than RECORD_BATCH_MAX_WAIT_MS:
-    // also not while the next image is slow to come.
     let finished = false;
     try {
       for (;;) {
-        const wait =
-          pending.length === 0 ? undefined : oldestPending + RECORD_BATCH_MAX_WAIT_MS - Date.now();
-        const step = await settledWithin(tasks.next(), wait, flush);
+        const step = await batcher.meanwhile(tasks.next());
         if (step.done) break;
-        const stored = step.value;
-        if (stored.pending) {
-          if (pending.length === 0) oldestPending = Date.now();
-          pending.push({ record: stored.result, ...stored.pending });
-          const due = Date.now() - oldestPending >= RECORD_BATCH_MAX_WAIT_MS;
-          if (pending.length >= RECORD_BATCH_SIZE || due) await flush();
-        } else report(stored.result);
+        const { result, record } = step.value;
+        if (record) await batcher.add(result, record.key, record.data);
+        else report(result);
       }
       finished = true;
     } finally {
       if (!finished) await tasks.return(undefined);
     }
-    await flush();
+    await batcher.flush();
     return { entity, counts, failed };
   }
 
@@ -438,8 +352,7 @@ export class Client {
   async deleteEntity(ref: EntityRef): Promise<void> {
     await this.getEntity(ref);
     await this.deleteObjectsUnder(entityImagesPrefix(ref));
-    await this.deleteRecordsUnder(entityKey(ref), ['Image', STUDY_KIND, SERIES_KIND]);
-    await this.records.delete(entityKey(ref));
+    await this.catalog.deleteEntityRecords(ref);
   }
 
   /**
@@ -449,8 +362,7 @@ export class Client {
   async deleteCollection(uid: string): Promise<void> {
     await this.getCollection(uid);
     await this.deleteObjectsUnder(collectionPrefix(uid));
-    await this.deleteRecordsUnder(collectionKey(uid), ['Image', STUDY_KIND, SERIES_KIND, 'Entity']);
-    await this.records.delete(collectionKey(uid));
+    await this.catalog.deleteCollectionRecords(uid);
   }
 
   /** Delete every object whose key starts with `prefix`. */
@@ -460,22 +372,10 @@ export class Client {
     }
   }
 
-  /** Delete every record of `kinds` under `ancestor`, kind after kind, in batches. */
-  private async deleteRecordsUnder(ancestor: KeyPath, kinds: readonly string[]): Promise<void> {
-    for (const kind of kinds) {
-      const keys: KeyPath[] = [];
-      for await (const record of this.records.queryAll({ kind, ancestor, limit: 500 })) {
-        keys.push(record.key);
-        if (keys.length === RECORD_BATCH_SIZE) await this.records.deleteMany(keys.splice(0));
-      }
-      await this.records.deleteMany(keys);
-    }
-  }
-
   /** Check that objects and records agree (and optionally repair); see {@link VerifyOptions}. */
   async verify(options: VerifyOptions = {}): Promise<VerifyReport> {
     const aggregates = this.entityAggregates;
-    return verifyStores(this, {
+    return verifyStores(this.objects, this.catalog, {
       ...(this.imageFields ? { imageFields: this.imageFields } : {}),
       ...(aggregates ? { onEntityRepaired: (ref) => this.refreshEntityAggregates(ref) } : {}),
       ...options,
@@ -489,96 +389,12 @@ export class Client {
    */
   async refreshEntityAggregates(ref: EntityRef): Promise<void> {
     if (this.entityAggregates === undefined) return;
-    const metadata = await this.entityAggregates(this.listImages(ref));
-    await this.createEntity({ collection: ref.collection, uid: ref.entity, metadata });
+    const metadata = await this.entityAggregates(this.catalog.listImages(ref));
+    await this.catalog.createEntity({ collection: ref.collection, uid: ref.entity, metadata });
   }
 
   /** Release both stores. */
   async close(): Promise<void> {
     await Promise.all([this.objects.close(), this.records.close()]);
-  }
-
-  /** Create the collection record when absent. */
-  private async ensureCollection(uid: string): Promise<void> {
-    if ((await this.records.get(collectionKey(uid))) === undefined)
-      await this.createCollection({ uid });
-  }
-
-  /** Insert or update a record, keeping its `created` time; returns the stored record. */
-  private async upsert(key: KeyPath, fields: RecordData): Promise<ModelRecord> {
-    const existing = await this.records.get(key);
-    const now = this.now().toISOString();
-    const data = existing
-      ? { ...existing.data, ...fields, created: existing.data.created ?? now, updated: now }
-      : { ...fields, created: now, updated: now };
-    if (existing && sameFields(existing.data, data)) return toModelRecord(existing);
-    await this.records.put(key, data);
-    return toModelRecord({ key, data });
-  }
-
-  /**
-   * Store one image's object (unless the same bytes and kept fields are there) and work out
-   * its record. `extra` are more fields of the image; its `userMetadata` and `entityFields`
-   * (its entity's) are kept with the object. Returns the record still to be written as
-   * `pending` (written in batches by the caller).
-   */
-  private async storeImage(
-    entity: EntityRef,
-    image: ResolvedImage,
-    extra: RecordData,
-    entityFields: RecordData,
-  ): Promise<{
-    result: ImageUploadResult;
-    pending?: { key: KeyPath; data: RecordData };
-    error?: SomError;
-  }> {
-    const ref: ImageRef = { ...entity, image: validateUid('image', image.uid) };
-    const base = { image: ref, source: describeImage(image) };
-    try {
-      const objectName = imageObjectKey(ref);
-      const metadata = validateUserMetadata(
-        { ...image.metadata, ...image.userMetadata, ...extra },
-        `image ${base.source}`,
-      );
-      const kept = keptFieldsMetadata(
-        { image: image.userMetadata ?? {}, entity: entityFields },
-        `image ${base.source}`,
-      );
-      const contentType = image.contentType ?? DICOM_CONTENT_TYPE;
-      // The object first: a new one is written without hashing its bytes beforehand (the
-      // store computes the MD5 of what it writes); an existing one is compared by MD5 (a
-      // stream without a way to its MD5 cannot be compared, and is written).
-      const comparable =
-        image.md5 !== undefined || image.hash !== undefined || image.stream === undefined;
-      const existingObject = comparable ? await this.objects.tryHead(objectName) : undefined;
-      const md5 = existingObject === undefined ? image.md5 : await md5OfImage(image);
-      const sameObject =
-        existingObject !== undefined &&
-        existingObject.md5 === md5 &&
-        existingObject.contentType === contentType &&
-        sameKeptFields(existingObject.metadata, kept);
-      const attributes = sameObject
-        ? existingObject
-        : await this.objects.put(objectName, await openImage(image), {
-            contentType,
-            ...(md5 ? { md5 } : {}),
-            ...(Object.keys(kept).length > 0 ? { metadata: kept } : {}),
-          });
-      const key = imageKey(ref);
-      const existing = await this.records.get(key);
-      const now = this.now().toISOString();
-      const data = imageRecordData(ref, attributes, metadata, {
-        created: String(existing?.data.created ?? now),
-        updated: now,
-      });
-      const outcome: ImageOutcome = sameObject ? 'recorded' : 'uploaded';
-      const result = { ...base, outcome, size: attributes.size };
-      if (sameObject && existing && sameFields(existing.data, data))
-        return { result: { ...result, outcome: 'unchanged' } };
-      return { result, pending: { key, data } };
-    } catch (err) {
-      const error = toSomError(err, `image ${base.source}`);
-      return { result: { ...base, outcome: 'failed', error }, error };
-    }
   }
 }

@@ -1,13 +1,13 @@
 /**
  * Where an image's bytes come from (a path, a buffer or a stream), and hashing of them.
  */
-import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { Readable } from 'node:stream';
 import { SomError, errorMessage } from '../errors';
 import type { RecordData } from '../metadata-store/driver';
+import { md5Hex, md5OfStream } from '../md5';
 import { sanitizeUid } from '../names';
 
 /** One image to upload: its bytes as a file path, a Buffer or a stream, and its fields. */
@@ -32,16 +32,11 @@ export interface ImageInput {
   /**
    * MD5 of the bytes (lowercase hex) when the caller already has it: not computed again, and
    * passed to the object store, which checks it against the bytes it stores (a wrong one
-   * fails the image; a remote store checks it after the transfer). Without it, the bytes are
-   * hashed only when an object is already stored under the image's key (to tell whether they
-   * changed); a new object's MD5 is the one the store computes as it writes.
+   * fails the image). Without it, the Client hashes the bytes only when they are needed (see
+   * `Md5Need`): to compare them with an object stored under the image's key, or for a
+   * store that wants the MD5 from the caller.
    */
   md5?: string;
-  /**
-   * How to compute the MD5 of the bytes when it is needed and not given (see `md5`), e.g. in
-   * another thread; by default the Client hashes the bytes itself.
-   */
-  hash?: () => Promise<string>;
 }
 
 /** A path, or an {@link ImageInput}. */
@@ -96,14 +91,10 @@ export async function openImage(image: ResolvedImage): Promise<Readable> {
 /** MD5 (hex) of the image's bytes (as given, or computed), or undefined for a stream without one. */
 export async function md5OfImage(image: ResolvedImage): Promise<string | undefined> {
   if (image.md5 !== undefined) return image.md5;
-  if (image.hash !== undefined) return image.hash();
   if (image.stream !== undefined) return undefined;
-  const hash = createHash('md5');
-  if (image.bytes !== undefined) return hash.update(image.bytes).digest('hex');
-  try {
-    for await (const chunk of createReadStream(image.path as string)) hash.update(chunk as Buffer);
-  } catch (err) {
-    throw unreadable(image.path as string, err);
-  }
-  return hash.digest('hex');
+  if (image.bytes !== undefined) return md5Hex(image.bytes);
+  const path = image.path as string;
+  return md5OfStream(createReadStream(path)).catch((err: unknown) => {
+    throw unreadable(path, err);
+  });
 }

@@ -3,7 +3,8 @@ import { toModelRecord, type ModelRecord } from '../model';
 import { entityKey, seriesKey, studyKey, type EntityRef } from '../names';
 import { MemoryObjectDriver } from '../object-store/memory';
 import { Client } from './client';
-import { refreshStudySeriesSummaries, SERIES_KIND, STUDY_KIND } from './summaries';
+import { SERIES_KIND, STUDY_KIND } from '../names';
+import { refreshStudySeriesSummaries } from './summaries';
 
 const alice: EntityRef = { collection: 'demo', entity: 'alice' };
 

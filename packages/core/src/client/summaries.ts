@@ -7,14 +7,20 @@
  */
 import type { FieldValue, RecordData, StoredRecord } from '../metadata-store/driver';
 import { sameFields, type ImageRecord } from '../model';
-import { entityKey, isValidUid, seriesKey, studyKey, type EntityRef, type KeyPath } from '../names';
-import type { Client } from './client';
+import {
+  entityKey,
+  isValidUid,
+  seriesKey,
+  SERIES_KIND,
+  studyKey,
+  STUDY_KIND,
+  type EntityRef,
+  type KeyPath,
+} from '../names';
+import type { Catalog } from './catalog';
 
-/** Record kind of a study summary. */
-export const STUDY_KIND = 'Study';
-
-/** Record kind of a series summary. */
-export const SERIES_KIND = 'Series';
+/** Where the summaries are read from and written to: a Client, or its record catalog. */
+export type SummaryRecords = Pick<Catalog, 'records' | 'listImages'>;
 
 /** Study-level attributes copied from the first image of the study that has them. */
 const STUDY_FIELDS = [
@@ -164,12 +170,12 @@ export interface SummaryOptions {
 }
 
 async function existingUnder(
-  client: Client,
+  catalog: SummaryRecords,
   ancestor: KeyPath,
   kind: string,
 ): Promise<Map<string, StoredRecord>> {
   const found = new Map<string, StoredRecord>();
-  for await (const record of client.records.queryAll({ kind, ancestor, limit: 500 }))
+  for await (const record of catalog.records.queryAll({ kind, ancestor, limit: 500 }))
     found.set(record.key[record.key.length - 1] as string, record);
   return found;
 }
@@ -179,14 +185,14 @@ async function existingUnder(
  * and say what to write and delete (nothing when they agree; `updated` times aside).
  */
 export async function planStudySeriesSummaries(
-  client: Client,
+  catalog: SummaryRecords,
   ref: EntityRef,
   options: SummaryOptions = {},
 ): Promise<SummaryPlan> {
   let images = options.images;
   if (images === undefined) {
     const read: ImageRecord[] = [];
-    for await (const image of client.listImages(ref)) read.push(image);
+    for await (const image of catalog.listImages(ref)) read.push(image);
     images = read;
   }
   const { studies, series } = summarizeImages(ref, images);
@@ -198,7 +204,7 @@ export async function planStudySeriesSummaries(
     wanted: Map<string, RecordData>,
     keyOf: (uid: string) => KeyPath,
   ): Promise<void> => {
-    const existing = await existingUnder(client, ancestor, kind);
+    const existing = await existingUnder(catalog, ancestor, kind);
     for (const [uid, fields] of wanted) {
       const old = existing.get(uid);
       const created: FieldValue = old?.data.created ?? time;
@@ -214,9 +220,12 @@ export async function planStudySeriesSummaries(
 }
 
 /** Carry out a {@link SummaryPlan}. */
-export async function applySummaryPlan(client: Client, plan: SummaryPlan): Promise<SummaryRefresh> {
-  await client.records.putMany(plan.writes);
-  await client.records.deleteMany(plan.deletes);
+export async function applySummaryPlan(
+  catalog: SummaryRecords,
+  plan: SummaryPlan,
+): Promise<SummaryRefresh> {
+  await catalog.records.putMany(plan.writes);
+  await catalog.records.deleteMany(plan.deletes);
   return { written: plan.writes.length, deleted: plan.deletes.length };
 }
 
@@ -227,9 +236,9 @@ export async function applySummaryPlan(client: Client, plan: SummaryPlan): Promi
  * whenever the images of an entity change (an upload, a repair).
  */
 export async function refreshStudySeriesSummaries(
-  client: Client,
+  catalog: SummaryRecords,
   ref: EntityRef,
   options: SummaryOptions = {},
 ): Promise<SummaryRefresh> {
-  return applySummaryPlan(client, await planStudySeriesSummaries(client, ref, options));
+  return applySummaryPlan(catalog, await planStudySeriesSummaries(catalog, ref, options));
 }

@@ -2,9 +2,9 @@
  * `verify`: find (and optionally repair) what a crash or a partial failure left between the
  * object store and the metadata store. Objects are the truth: records follow them.
  */
-import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { toSomError } from '../errors';
+import { md5OfStream } from '../md5';
 import type { RecordData } from '../metadata-store/driver';
 import {
   collectionKey,
@@ -15,8 +15,9 @@ import {
   type EntityRef,
 } from '../names';
 import type { ObjectAttributes, ObjectSummary } from '../object-store/driver';
+import type { ObjectStore } from '../object-store/object-store';
 import { imageRecordData } from '../model';
-import type { Client } from './client';
+import type { Catalog } from './catalog';
 import { keptFieldsOf } from './kept-fields';
 import { applySummaryPlan, planStudySeriesSummaries } from './summaries';
 
@@ -83,18 +84,12 @@ export interface VerifyReport {
 
 const COLLECTIONS_PREFIX = 'Collection/';
 
-async function md5OfStream(stream: Readable): Promise<string> {
-  const hash = createHash('md5');
-  for await (const chunk of stream) hash.update(chunk as Buffer);
-  return hash.digest('hex');
-}
-
 /** Names one level below `prefix` in the object store (`prefix<name>/...`), in order. */
-async function objectChildren(client: Client, prefix: string): Promise<string[]> {
+async function objectChildren(objects: ObjectStore, prefix: string): Promise<string[]> {
   const names: string[] = [];
   let pageToken: string | undefined;
   do {
-    const page = await client.objects.list({
+    const page = await objects.list({
       prefix,
       delimiter: '/',
       ...(pageToken ? { pageToken } : {}),
@@ -114,13 +109,14 @@ class Verifier {
   private repairs = 0;
 
   constructor(
-    private readonly client: Client,
+    private readonly objects: ObjectStore,
+    private readonly catalog: Catalog,
     private readonly options: VerifyOptions,
   ) {}
 
   async run(): Promise<VerifyReport> {
-    const collections = new Set<string>(await objectChildren(this.client, COLLECTIONS_PREFIX));
-    for await (const record of this.client.listCollections()) collections.add(record.uid);
+    const collections = new Set<string>(await objectChildren(this.objects, COLLECTIONS_PREFIX));
+    for await (const record of this.catalog.listCollections()) collections.add(record.uid);
     for (const collection of [...collections].sort()) {
       if (this.options.collection === undefined || this.options.collection === collection) {
         await this.verifyCollection(collection);
@@ -147,21 +143,21 @@ class Verifier {
   }
 
   private async verifyCollection(collection: string): Promise<void> {
-    const records = this.client.records;
+    const records = this.catalog.records;
     if ((await records.get(collectionKey(collection))) === undefined) {
       await this.problem(
         'missing-parent',
         `Collection/${collection}`,
         'images stored but no collection record',
         async () => {
-          await this.client.createCollection({ uid: collection });
+          await this.catalog.createCollection({ uid: collection });
         },
       );
     }
     const entities = new Set(
-      await objectChildren(this.client, `${COLLECTIONS_PREFIX}${collection}/Entity/`),
+      await objectChildren(this.objects, `${COLLECTIONS_PREFIX}${collection}/Entity/`),
     );
-    for await (const entity of this.client.listEntities(collection)) entities.add(entity.uid);
+    for await (const entity of this.catalog.listEntities(collection)) entities.add(entity.uid);
     for (const entity of [...entities].sort()) await this.verifyEntity({ collection, entity });
   }
 
@@ -175,7 +171,7 @@ class Verifier {
 
   /** The entity's Study and Series records against its image records (as repaired). */
   private async verifySummaries(ref: EntityRef): Promise<void> {
-    const plan = await planStudySeriesSummaries(this.client, ref);
+    const plan = await planStudySeriesSummaries(this.catalog, ref, { now: this.catalog.clock });
     const { writes, deletes } = plan;
     if (writes.length === 0 && deletes.length === 0) return;
     const count = (n: number, what: string): string => `${n} ${what}${n === 1 ? '' : 's'}`;
@@ -184,7 +180,7 @@ class Verifier {
       `Collection/${ref.collection}/Entity/${ref.entity}`,
       `study and series summaries out of date: ${count(writes.length, 'record')} to write, ${count(deletes.length, 'record')} to delete`,
       async () => {
-        await applySummaryPlan(this.client, plan);
+        await applySummaryPlan(this.catalog, plan);
       },
     );
   }
@@ -193,24 +189,24 @@ class Verifier {
   private async verifyEntityImages(ref: EntityRef): Promise<boolean> {
     const objects = new Map<string, ObjectSummary>();
     const prefix = entityImagesPrefix(ref);
-    for await (const object of this.client.objects.listAll(prefix))
+    for await (const object of this.objects.listAll(prefix))
       objects.set(object.key.slice(prefix.length), object);
     const [first] = objects.values();
-    if (first !== undefined && (await this.client.records.get(entityKey(ref))) === undefined) {
+    if (first !== undefined && (await this.catalog.records.get(entityKey(ref))) === undefined) {
       await this.problem(
         'missing-parent',
         `Collection/${ref.collection}/Entity/${ref.entity}`,
         'images stored but no entity record',
         async () => {
-          const { metadata } = await this.client.objects.head(first.key);
+          const { metadata } = await this.objects.head(first.key);
           const fields = keptFieldsOf(metadata, first.key).entity;
-          await this.client.createEntity({ ...ref, uid: ref.entity, metadata: fields });
+          await this.catalog.createEntity({ collection: ref.collection, uid: ref.entity, metadata: fields });
         },
       );
     }
     let missing = 0;
     let images = 0;
-    for await (const image of this.client.listImages(ref)) {
+    for await (const image of this.catalog.listImages(ref)) {
       this.report.images++;
       images++;
       const object = objects.get(image.uid);
@@ -219,20 +215,20 @@ class Verifier {
       if (object === undefined) {
         missing++;
         await this.problem('missing-object', subject, 'record without object', async () => {
-          await this.client.objects.delete(subject, { ignoreMissing: true });
-          await this.client.records.delete(image.key);
+          await this.objects.delete(subject, { ignoreMissing: true });
+          await this.catalog.records.delete(image.key);
         });
         continue;
       }
-      const attributes = await this.client.objects.head(object.key);
+      const attributes = await this.objects.head(object.key);
       if (attributes.size !== image.data.size || attributes.md5 !== image.data.md5) {
         const detail = `record says ${image.data.size} bytes md5 ${image.data.md5}, object has ${attributes.size} bytes md5 ${attributes.md5}`;
         await this.problem('mismatch', subject, detail, () =>
-          this.client.records.put(image.key, {
+          this.catalog.records.put(image.key, {
             ...image.data,
             size: attributes.size,
             md5: attributes.md5,
-            updated: new Date().toISOString(),
+            updated: this.catalog.now(),
           }),
         );
       }
@@ -247,14 +243,14 @@ class Verifier {
     }
     // Every image of the entity was a record without its object: the entity is empty.
     if (this.options.repair && images > 0 && missing === images && objects.size === 0) {
-      await this.client.deleteEntity(ref);
+      await this.catalog.deleteEntityRecords(ref);
       return true;
     }
     return false;
   }
 
   private async checkBytes(attributes: ObjectAttributes): Promise<void> {
-    const actual = await md5OfStream(await this.client.objects.get(attributes.key));
+    const actual = await md5OfStream(await this.objects.get(attributes.key));
     if (actual !== attributes.md5) {
       await this.problem(
         'corrupt',
@@ -268,28 +264,32 @@ class Verifier {
     ref: EntityRef & { image: string },
     objectName: string,
   ): Promise<void> {
-    const attributes = await this.client.objects.head(objectName);
+    const attributes = await this.objects.head(objectName);
     let fields: RecordData = {};
     const kept = keptFieldsOf(attributes.metadata, objectName).image;
     if (this.options.imageFields) {
       try {
-        fields = await this.options.imageFields(
-          await this.client.objects.get(objectName),
-          attributes,
-        );
+        fields = await this.options.imageFields(await this.objects.get(objectName), attributes);
       } catch (err) {
         throw toSomError(err, `rebuilding the record of ${objectName}`);
       }
     }
-    const now = new Date().toISOString();
-    await this.client.records.put(
+    const now = this.catalog.now();
+    await this.catalog.records.put(
       imageKey(ref),
       imageRecordData(ref, attributes, { ...fields, ...kept }, { created: now, updated: now }),
     );
   }
 }
 
-/** Verify the client's stores; see {@link VerifyOptions} and {@link VerifyProblemType}. */
-export async function verifyStores(client: Client, options: VerifyOptions): Promise<VerifyReport> {
-  return new Verifier(client, options).run();
+/**
+ * Verify that the objects and the catalog's records agree; see {@link VerifyOptions} and
+ * {@link VerifyProblemType}. Repairs write records with the catalog's clock.
+ */
+export async function verifyStores(
+  objects: ObjectStore,
+  catalog: Catalog,
+  options: VerifyOptions,
+): Promise<VerifyReport> {
+  return new Verifier(objects, catalog, options).run();
 }

@@ -2,7 +2,7 @@
  * The in-memory ObjectStore driver: the reference semantics of the driver interface.
  * For tests and small runs; nothing persists.
  */
-import { createHash } from 'node:crypto';
+import { md5Hex } from '../md5';
 import { Readable } from 'node:stream';
 import { SomError, type ErrorCode } from '../errors';
 import type {
@@ -39,7 +39,7 @@ export class MemoryObjectDriver implements ObjectStoreDriver {
       chunks.push(Buffer.from(chunk as Buffer));
     }
     const bytes = Buffer.concat(chunks);
-    const md5 = createHash('md5').update(bytes).digest('hex');
+    const md5 = md5Hex(bytes);
     if (options.md5 !== undefined && options.md5 !== md5) {
       throw new SomError(
         'InvalidArgument',

@@ -8,6 +8,6 @@ const dir = mkdtempSync(join(tmpdir(), 'som-fs-conformance-'));
 
 runObjectStoreConformance({
   name: 'fs',
-  makeDriver: async () => new FsObjectDriver({ root: join(dir, 'objects') }),
+  makeDriver: async (group) => new FsObjectDriver({ root: join(dir, group) }),
   teardown: async () => rmSync(dir, { recursive: true, force: true }),
 });

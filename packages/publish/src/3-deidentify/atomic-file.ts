@@ -3,7 +3,7 @@
  * checked, then renamed into place. A failed or refused write leaves nothing behind.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { createReadStream, createWriteStream } from 'node:fs';
+import { createWriteStream } from 'node:fs';
 import { mkdir, open, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { Transform, type Readable } from 'node:stream';
@@ -82,18 +82,6 @@ export async function writeFileAtomically(
     await unlink(temp).catch(() => undefined);
     throw err;
   }
-}
-
-/** MD5 (lowercase hex) of the file at `path`, or undefined when it does not exist. */
-export async function md5OfFile(path: string): Promise<string | undefined> {
-  const hash = createHash('md5');
-  try {
-    for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw err;
-  }
-  return hash.digest('hex');
 }
 
 /**

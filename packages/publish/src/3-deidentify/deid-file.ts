@@ -5,8 +5,7 @@
  * writes DICOM to disk itself), hashing it when asked, or write it to the output file
  * `som deid` names. Runs in the main thread or in a worker thread (see deid-pool.ts).
  */
-import { createHash } from 'node:crypto';
-import { SomError, isValidUid, sanitizeUid } from '@som/core';
+import { SomError, isValidUid, md5Hex, sanitizeUid } from '@som/core';
 import {
   deidentify,
   findBurnedInText,
@@ -58,11 +57,6 @@ export interface DeidentifiedFile extends DeidNotes {
 export function aliasesOf(file: ScannedFile, lookup: FileAliasLookup): DeidAliases {
   const { entity, item } = lookup.aliasesOf(file);
   return { entity: { ...entity, items: [...entity.items] }, ...(item ? { item } : {}) };
-}
-
-/** The MD5 of `bytes`, lowercase hex. */
-function md5Hex(bytes: Buffer): string {
-  return createHash('md5').update(bytes).digest('hex');
 }
 
 /** The entity uid of a file with `aliases`: the patient's alias (a valid uid by DASHER's rules). */

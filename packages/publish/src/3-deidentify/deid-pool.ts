@@ -8,7 +8,7 @@ import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { SomError, type ErrorCode } from '@som/core';
+import { SomError, type ErrorCode, type Md5Need } from '@som/core';
 import { QuarantineError, SelectorTally, type DeidAliases, type PixelQuarantine } from '@som/dicom';
 import type { FileAliasLookup } from '@som/identifiers';
 import {
@@ -60,21 +60,15 @@ export type WorkerReply =
       quarantine?: PixelQuarantine;
     };
 
-/**
- * Whether to compute the MD5 of a file beside its de-identification: `always`, `never`, or
- * `spare`: when the de-identification threads are not behind (otherwise the caller hashes
- * the file itself if it needs to, so that both sides of the upload stay busy).
- */
-export type HashRequest = 'always' | 'never' | 'spare';
-
 /** De-identifies files (see deid-file.ts), in the main thread or in worker threads. */
 export interface Deidentifier {
   /**
-   * De-identify one file from the first pass, computing the MD5 of the output too as `hash`
-   * asks (default never).
+   * De-identify one file from the first pass, computing the MD5 of the output too as the
+   * store needs it (default `unneeded`): always when `required`; when `useful`, only if the
+   * threads are not behind (the Client hashes the others, so both sides stay busy).
    * @throws SomError naming what is wrong.
    */
-  deidentify(file: ScannedFile, hash?: HashRequest): Promise<DeidentifiedFile>;
+  deidentify(file: ScannedFile, md5?: Md5Need): Promise<DeidentifiedFile>;
   /**
    * De-identify one file from the first pass into the file `target` (see {@link deidentifyInto}).
    * @throws SomError naming what is wrong; nothing is written then.
@@ -93,7 +87,7 @@ export const MIN_FILES_FOR_WORKERS = 16;
 
 /**
  * A thread with more files than this waiting is behind the uploads: it leaves the hashing
- * it was asked to do when it has time (`spare`) to the uploads.
+ * that is only `useful` to the uploads.
  */
 export const BEHIND_AT = 4;
 
@@ -122,7 +116,7 @@ abstract class AliasedDeidentifier implements Deidentifier {
     return result;
   }
 
-  abstract deidentify(file: ScannedFile, hash?: HashRequest): Promise<DeidentifiedFile>;
+  abstract deidentify(file: ScannedFile, md5?: Md5Need): Promise<DeidentifiedFile>;
   abstract deidentifyInto(file: ScannedFile, target: string): Promise<WrittenOutput>;
   abstract close(): Promise<void>;
 }
@@ -136,11 +130,11 @@ class InlineDeidentifier extends AliasedDeidentifier {
     super(aliases, settings);
   }
 
-  async deidentify(file: ScannedFile, hash: HashRequest = 'never'): Promise<DeidentifiedFile> {
+  async deidentify(file: ScannedFile, md5: Md5Need = 'unneeded'): Promise<DeidentifiedFile> {
     // The uploads run in this thread too: whoever hashes, this thread does.
     const aliases = aliasesOf(file, this.aliases);
     return this.tallied(
-      await deidentifyPath(file.absolute, file.path, aliases, this.settings, hash !== 'never'),
+      await deidentifyPath(file.absolute, file.path, aliases, this.settings, md5 !== 'unneeded'),
     );
   }
 
@@ -235,9 +229,9 @@ class DeidPool extends AliasedDeidentifier {
     });
   }
 
-  async deidentify(file: ScannedFile, hash: HashRequest = 'never'): Promise<DeidentifiedFile> {
+  async deidentify(file: ScannedFile, md5: Md5Need = 'unneeded'): Promise<DeidentifiedFile> {
     const reply = await this.run(file, (backlog) => ({
-      hash: hash === 'always' || (hash === 'spare' && backlog <= BEHIND_AT),
+      hash: md5 === 'required' || (md5 === 'useful' && backlog <= BEHIND_AT),
     }));
     if (!('file' in reply)) throw new SomError('Internal', 'a worker answered out of turn');
     const { memory, offset, length } = reply.file.bytes;

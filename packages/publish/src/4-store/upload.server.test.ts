@@ -7,12 +7,13 @@ import {
   MemoryMetadataDriver,
   MemoryObjectDriver,
   SomError,
+  type Md5Need,
   type ObjectAttributes,
   type PutOptions,
 } from '@som/core';
 import { SecretValue } from '../config/secret-value';
 import type { SomConfig } from '../config/types';
-import type { Deidentifier, HashRequest } from '../3-deidentify/deid-pool';
+import type { Deidentifier } from '../3-deidentify/deid-pool';
 import { Report, type FileReport, type Progress } from '../5-summarise/report';
 import { loadSettings, scanRun, startRun } from '../prepare';
 import { uploadFiles } from './upload';
@@ -64,9 +65,13 @@ class RefusingObjectDriver extends MemoryObjectDriver {
   }
 }
 
-/** A memory object store that remembers the MD5 sent with each write. */
+/** A memory object store that remembers the MD5 sent with each write (a remote one: wants it). */
 class RecordingObjectDriver extends MemoryObjectDriver {
   readonly sent: [string, string | undefined][] = [];
+  constructor(md5FromCaller: boolean) {
+    super();
+    this.capabilities.md5FromCaller = md5FromCaller;
+  }
   override async put(key: string, body: Readable, options: PutOptions): Promise<ObjectAttributes> {
     this.sent.push([key, options.md5]);
     return super.put(key, body, options);
@@ -88,27 +93,25 @@ async function prepared(report: Report, signal: AbortSignal) {
 /** Options of {@link run}. */
 interface RunOptions {
   signal?: AbortSignal;
-  /** Send the MD5s to the store (a remote store). */
-  sendMd5?: boolean;
   /** Sees whether each file was to be hashed beside its de-identification. */
-  hashed?: (path: string, hash: HashRequest) => void;
+  hashed?: (path: string, md5: Md5Need) => void;
   /** The bytes of files held in memory at once. */
   memoryBudget?: number;
 }
 
 async function run(client: Client | undefined, options: RunOptions = {}) {
-  const { signal = new AbortController().signal, sendMd5 = false, memoryBudget } = options;
+  const { signal = new AbortController().signal, memoryBudget } = options;
   const entries: FileReport[] = [];
   const report = new Report([{ add: (e) => entries.push(e), finish: async () => undefined }]);
   const { scan, deidentifier } = await prepared(report, signal);
   let deidentifying = 0;
   let mostDeidentifying = 0;
   const watched: Deidentifier = {
-    deidentify: async (file, hash = 'never') => {
-      options.hashed?.(file.path, hash);
+    deidentify: async (file, md5 = 'unneeded') => {
+      options.hashed?.(file.path, md5);
       mostDeidentifying = Math.max(mostDeidentifying, ++deidentifying);
       try {
-        return await deidentifier.deidentify(file, hash);
+        return await deidentifier.deidentify(file, md5);
       } finally {
         deidentifying--;
       }
@@ -127,7 +130,6 @@ async function run(client: Client | undefined, options: RunOptions = {}) {
       concurrency: 2,
       metadata: { Site: 'test' },
       signal,
-      sendMd5,
       ...(memoryBudget !== undefined ? { memoryBudget } : {}),
     },
     report,
@@ -144,11 +146,11 @@ describe('uploadFiles', () => {
       objectStore: new MemoryObjectDriver(),
       metadataStore: new MemoryMetadataDriver(),
     });
-    const hashed = new Map<string, HashRequest>();
+    const hashed = new Map<string, Md5Need>();
     const first = await run(client, { hashed: (path, hash) => hashed.set(path, hash) });
     expect(first.summary.counts).toMatchObject({ written: 6, failed: 3, 'skipped-not-DICOM': 1 });
     // New entities: nothing hashed beside the de-identification (the store hashes as it writes).
-    expect(new Set(hashed.values())).toEqual(new Set(['never']));
+    expect(new Set(hashed.values())).toEqual(new Set(['unneeded']));
     expect(first.byPath['in/notes.txt']?.outcome).toBe('skipped-not-DICOM');
     expect(first.byPath['in/truncated.dcm']).toMatchObject({ outcome: 'failed' });
     expect(first.byPath['in/no-patient-id.dcm']).toMatchObject({
@@ -176,7 +178,7 @@ describe('uploadFiles', () => {
     hashed.clear();
     const again = await run(client, { hashed: (path, hash) => hashed.set(path, hash) });
     // Stored entities: hashed beside the de-identification, to compare with the objects.
-    expect(hashed.get('in/patient-c/IM0002.dcm')).toBe('spare');
+    expect(hashed.get('in/patient-c/IM0002.dcm')).toBe('useful');
     expect(again.summary.counts).toMatchObject({
       written: 0,
       unchanged: 6,
@@ -191,14 +193,14 @@ describe('uploadFiles', () => {
     ).toEqual(written.map((e) => [e.path, e.entity, e.image]).sort());
   });
 
-  it("sends each file's MD5 along only when asked (a remote store), and the store checks it", async () => {
-    const sent = async (hash: boolean): Promise<(string | undefined)[]> => {
-      const objects = new RecordingObjectDriver();
+  it("sends each file's MD5 along only to a store that wants it (a remote one), and the store checks it", async () => {
+    const sent = async (md5FromCaller: boolean): Promise<(string | undefined)[]> => {
+      const objects = new RecordingObjectDriver(md5FromCaller);
       const client = new Client({
         objectStore: objects,
         metadataStore: new MemoryMetadataDriver(),
       });
-      const { summary } = await run(client, { sendMd5: hash });
+      const { summary } = await run(client);
       expect(summary.counts).toMatchObject({ written: 6 });
       for (const [key, md5] of objects.sent) {
         const stored = await objects.head(key);
@@ -275,7 +277,7 @@ describe('uploadFiles', () => {
       client,
       scan.files,
       deidentifier,
-      { collection: 'c1', concurrency: 1, metadata: {}, signal: controller.signal, sendMd5: false },
+      { collection: 'c1', concurrency: 1, metadata: {}, signal: controller.signal },
       report,
       noProgress,
     );

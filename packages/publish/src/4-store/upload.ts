@@ -4,18 +4,18 @@
  * second, unchanged files skipped), then refresh the entity's aggregate fields.
  */
 import {
-  entityKey,
   mapBounded,
   toSomError,
   type Client,
   type ImageInput,
   type ImageUploadResult,
+  type Md5Need,
   type RecordData,
 } from '@som/core';
 import { reasonFor, type ScannedFile } from '../1-scan/scan';
 import { ByteBudget, FILE_BYTES_IN_MEMORY } from '../3-deidentify/byte-budget';
 import type { DeidentifiedFile } from '../3-deidentify/deid-file';
-import type { Deidentifier, HashRequest } from '../3-deidentify/deid-pool';
+import type { Deidentifier } from '../3-deidentify/deid-pool';
 import {
   failureEntry,
   pixelsEntry,
@@ -44,12 +44,6 @@ export interface UploadOptions {
   /** Stop starting files when aborted; files in flight finish. */
   signal: AbortSignal;
   /**
-   * Send each file's MD5 (computed while de-identifying) to the object store, which checks
-   * the bytes it received: for a remote store. Otherwise the MD5 only tells whether an object
-   * already stored changed, and a new object's MD5 is the one the store computes as it writes.
-   */
-  sendMd5: boolean;
-  /**
    * The bytes of files held in memory at once (default {@link FILE_BYTES_IN_MEMORY}): a file
    * holds its size from the start of its de-identification until its outcome is reported.
    */
@@ -59,16 +53,6 @@ export interface UploadOptions {
    * (a caller may tune the process, e.g. collect garbage; the library never does).
    */
   onBytesReleased?: (bytes: number) => void;
-}
-
-/**
- * What an upload knows of a file's MD5, if it was computed (see {@link UploadOptions.sendMd5}):
- * sent to the store, or only there to compare with a stored object.
- */
-function md5Of(deid: DeidentifiedFile, send: boolean): Pick<ImageInput, 'md5' | 'hash'> {
-  const { md5 } = deid;
-  if (md5 === undefined) return {};
-  return send ? { md5 } : { hash: async () => md5 };
 }
 
 /**
@@ -104,7 +88,7 @@ type Attempt =
   { file: ScannedFile; deid: DeidentifiedFile } | { file: ScannedFile; error: unknown };
 
 /**
- * De-identify `files` with bounded concurrency (computing their MD5 too as `hash` asks),
+ * De-identify `files` with bounded concurrency (computing their MD5 too as `md5` asks),
  * yielding each outcome as it completes. Each file first takes its size from the tracker's
  * memory budget, given back when the tracker reports the file.
  */
@@ -113,14 +97,14 @@ function deidentifyAll(
   deidentifier: Deidentifier,
   options: UploadOptions,
   tracker: Tracker,
-  hash: HashRequest = 'never',
+  md5: Md5Need = 'unneeded',
 ): AsyncGenerator<Attempt> {
   return mapBounded(
     files,
     options.concurrency,
     async (file): Promise<Attempt> => {
       await tracker.budget.acquire(file, file.size);
-      return deidentifier.deidentify(file, hash).then(
+      return deidentifier.deidentify(file, md5).then(
         (deid) => ({ file, deid }),
         (error: unknown) => ({ file, error }),
       );
@@ -197,14 +181,10 @@ async function uploadEntity(
   /** What was blanked in the pixels of the images that were cleaned, for their report entries. */
   const cleaned = new Map<string, Pick<FileReport, 'pixels'>>();
   async function* images(): AsyncGenerator<ImageInput> {
-    // The MD5s are computed beside the de-identification when they go to the store; when the
-    // entity was stored before (a rerun: its objects are compared by MD5), by whichever side
-    // has time (the Client hashes the others). The objects of a new entity are hashed by the
-    // store as it writes them, and by nothing else.
-    const stored = async (): Promise<boolean> =>
-      (await client.records.get(entityKey(ref))) !== undefined;
-    const hash = options.sendMd5 ? 'always' : (await stored()) ? 'spare' : 'never';
-    for await (const attempt of deidentifyAll(files, deidentifier, options, tracker, hash)) {
+    // The MD5s are computed beside the de-identification when the store needs them (the
+    // Client computes the ones it needs and is not given).
+    const md5 = await client.md5Need(ref);
+    for await (const attempt of deidentifyAll(files, deidentifier, options, tracker, md5)) {
       const { file } = attempt;
       if ('error' in attempt) {
         tracker.add(file, failureEntry(file.path, attempt.error));
@@ -225,7 +205,7 @@ async function uploadEntity(
         bytes: deid.bytes,
         metadata: deid.searchable,
         userMetadata: options.metadata,
-        ...md5Of(deid, options.sendMd5),
+        ...(deid.md5 !== undefined ? { md5: deid.md5 } : {}),
       };
       fileOf.set(input, file);
       yield input;

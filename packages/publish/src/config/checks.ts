@@ -3,11 +3,8 @@
  * file) and collection of the secret values it holds, so they can be redacted from output.
  */
 import { accessSync, constants, readFileSync, statSync } from 'node:fs';
-import { isJsonObject, type StoreConfig } from '@som/core';
+import { isJsonObject, type AdapterRegistration, type StoreConfig } from '@som/core';
 import type { Secrets } from './secrets';
-
-/** Store settings that name a credentials file. */
-const CREDENTIAL_FILE_SETTINGS = ['keyFilename', 'credentialsFile'];
 
 /** Store setting names whose values are secrets. */
 const SECRET_SETTING = /secret|password|token|private|credential/i;
@@ -49,20 +46,23 @@ function addFileSecrets(path: string, secrets: Secrets): void {
 }
 
 /**
- * Check the credential files a store names and remember its secret settings.
+ * Check the credential files a store names (the settings its adapter registers as naming
+ * one) and remember its secret settings.
  * @returns the problems found, one sentence each.
  */
 export function checkStoreCredentials(
   what: string,
   store: StoreConfig,
+  adapter: AdapterRegistration | undefined,
   secrets: Secrets,
 ): string[] {
   const problems: string[] = [];
+  const fileSettings = adapter?.credentialFiles?.settings ?? [];
   for (const [name, value] of Object.entries(store)) {
-    if (SECRET_SETTING.test(name) && !CREDENTIAL_FILE_SETTINGS.includes(name)) secrets.add(value);
-    if (!CREDENTIAL_FILE_SETTINGS.includes(name) || value === undefined) continue;
+    if (SECRET_SETTING.test(name) && !fileSettings.includes(name)) secrets.add(value);
+    if (!fileSettings.includes(name) || value === undefined) continue;
     if (typeof value !== 'string') {
-      problems.push(`${what} setting "${name}" must be a file path`);
+      problems.push(`${what}: "${name}" must be a file path`);
       continue;
     }
     const problem = unreadableFile(value, `${what} credentials file`);
@@ -72,12 +72,22 @@ export function checkStoreCredentials(
   return problems;
 }
 
-/** Check `GOOGLE_APPLICATION_CREDENTIALS` when a Google store is used. */
-export function checkGoogleCredentials(env: NodeJS.ProcessEnv, secrets: Secrets): string[] {
-  const path = env.GOOGLE_APPLICATION_CREDENTIALS;
-  if (path === undefined || path === '') return [];
-  const problem = unreadableFile(path, 'GOOGLE_APPLICATION_CREDENTIALS file');
-  if (problem !== undefined) return [problem];
-  addFileSecrets(path, secrets);
-  return [];
+/**
+ * Check the credential files named by the environment variables `adapter` registers (e.g.
+ * `GOOGLE_APPLICATION_CREDENTIALS`) and remember their secrets.
+ */
+export function checkEnvironmentCredentials(
+  adapter: AdapterRegistration,
+  env: NodeJS.ProcessEnv,
+  secrets: Secrets,
+): string[] {
+  const problems: string[] = [];
+  for (const name of adapter.credentialFiles?.env ?? []) {
+    const path = env[name];
+    if (path === undefined || path === '') continue;
+    const problem = unreadableFile(path, `${name} file`);
+    if (problem !== undefined) problems.push(problem);
+    else addFileSecrets(path, secrets);
+  }
+  return problems;
 }

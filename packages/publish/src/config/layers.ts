@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { isJsonObject, parseJson } from '@som/core';
 import { dasherSecretsPathFromEnv } from '@som/identifiers';
+import { ADAPTERS } from '../adapters';
 import { CONFIG_FILE_NAME, type ConfigFlags, type DasherSettings } from './types';
 
 /** Store settings as one source gives them (a bare type is `{type}`). */
@@ -30,8 +31,13 @@ export interface ConfigLayer {
   dasher?: Partial<DasherSettings>;
 }
 
-/** Store settings that name files or directories: resolved against the source's base directory. */
-const PATH_SETTINGS = new Set(['root', 'path', 'keyFilename']);
+/**
+ * Store settings that name files or directories (the local paths and credential files the
+ * adapters register): resolved against the source's base directory.
+ */
+const PATH_SETTINGS = new Set(
+  ADAPTERS.flatMap((a) => [...(a.localPaths ?? []), ...(a.credentialFiles?.settings ?? [])]),
+);
 
 const FILE_SETTINGS = new Set([
   'objectStore',

@@ -143,6 +143,21 @@ describe('loadConfig', () => {
     ]);
   });
 
+  it('names the store, the type and the setting of a bad store setting, in one format for every adapter', () => {
+    const problems = problemsOf(() =>
+      load({
+        env: {
+          SOM_OBJECT_STORE: '{"type":"gcs","bucket":"radiology","maxRetries":-1}',
+          SOM_METADATA_STORE: '{"type":"sqlite","path":"som.db","busyTimeoutMs":"soon"}',
+        },
+      }),
+    );
+    expect(problems).toEqual([
+      'object store gcs: "maxRetries" must be an integer of at least 0 (set by SOM_OBJECT_STORE)',
+      'metadata store sqlite: "busyTimeoutMs" must be a non-negative integer (set by SOM_METADATA_STORE)',
+    ]);
+  });
+
   it('checks credential files and never shows their content', () => {
     const secrets = new Secrets();
     writeFileSync(
@@ -154,24 +169,38 @@ describe('loadConfig', () => {
       chmodSync(join(dir, 'key.json'), 0o000);
       const unreadable = problemsOf(() =>
         load({
-          flags: { objectStore: JSON.stringify({ type: 'memory', keyFilename: 'key.json' }) },
+          flags: {
+            objectStore: JSON.stringify({
+              type: 'gcs',
+              bucket: 'radiology',
+              keyFilename: 'key.json',
+            }),
+          },
         }),
       );
       expect(unreadable).toEqual([
-        `object store memory credentials file ${join(dir, 'key.json')} cannot be read (permission denied)`,
+        `object store gcs credentials file ${join(dir, 'key.json')} cannot be read (permission denied)`,
       ]);
       chmodSync(join(dir, 'key.json'), 0o600);
     }
     const missing = problemsOf(() =>
       load({
-        flags: { objectStore: JSON.stringify({ type: 'memory', keyFilename: 'nope.json' }) },
+        flags: {
+          objectStore: JSON.stringify({
+            type: 'gcs',
+            bucket: 'radiology',
+            keyFilename: 'nope.json',
+          }),
+        },
       }),
     );
     expect(missing).toEqual([
-      `object store memory credentials file ${join(dir, 'nope.json')} does not exist`,
+      `object store gcs credentials file ${join(dir, 'nope.json')} does not exist`,
     ]);
     load({
-      flags: { objectStore: JSON.stringify({ type: 'memory', keyFilename: 'key.json' }) },
+      flags: {
+        objectStore: JSON.stringify({ type: 'gcs', bucket: 'radiology', keyFilename: 'key.json' }),
+      },
       secrets,
     });
     expect(secrets.redact('leak: -----BEGIN PRIVATE KEY-----xyz')).toBe('leak: [redacted]');

@@ -4,11 +4,11 @@
  * reported at once. Secret values are registered for redaction as soon as they are seen.
  */
 import { join } from 'node:path';
-import { SomError, type StoreConfig } from '@som/core';
+import { InvalidSettingError, SomError, validateStoreConfig, type StoreConfig } from '@som/core';
 import { adapterTypes, findAdapter } from '../adapters';
 import { Secrets } from './secrets';
 import { SecretValue } from './secret-value';
-import { checkGoogleCredentials, checkStoreCredentials, unreadableFile } from './checks';
+import { checkEnvironmentCredentials, checkStoreCredentials, unreadableFile } from './checks';
 import { envLayer, fileLayer, flagLayer, type ConfigLayer, type StoreLayer } from './layers';
 import {
   DEFAULT_CONCURRENCY,
@@ -108,18 +108,22 @@ function checkStore(
   if (typeof settings.type !== 'string' || settings.type === '')
     return [`${what} has no "type"${from}: use one of ${adapterTypes(store).join(', ')}`];
   const config = settings as StoreConfig;
-  const problems = checkStoreCredentials(`${what} ${config.type}`, config, secrets);
   const adapter = findAdapter(store, config.type);
+  const problems = checkStoreCredentials(`${what} ${config.type}`, config, adapter, secrets);
   if (adapter === undefined)
     return [
       `unknown ${what} type ${JSON.stringify(config.type)}${from}: use one of ${adapterTypes(store).join(', ')}`,
     ];
-  if (config.type === 'gcs' || config.type === 'datastore')
-    problems.push(...checkGoogleCredentials(env, secrets));
+  problems.push(...checkEnvironmentCredentials(adapter, env, secrets));
   try {
-    adapter.load().validate?.(config);
+    validateStoreConfig(adapter, config);
   } catch (err) {
-    problems.push(`${what} ${config.type}${from}: ${secrets.redact((err as Error).message)}`);
+    const message = secrets.redact((err as Error).message);
+    problems.push(
+      err instanceof InvalidSettingError
+        ? `${message}${from}`
+        : `${what} ${config.type}${from}: ${message}`,
+    );
   }
   return problems;
 }

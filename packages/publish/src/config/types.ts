@@ -49,12 +49,6 @@ export interface SomConfig {
   configFile?: string;
 }
 
-/** The root directory of the configured object store when it is the local-disk (`fs`) one. */
-export function fsObjectRoot(config: SomConfig): string | undefined {
-  const { type, root } = config.objectStore;
-  return type === 'fs' && typeof root === 'string' ? root : undefined;
-}
-
 /**
  * Explicit settings, over the configuration file and the environment: the command line's
  * flags (strings, as typed), or a program's settings (store settings may be objects).

@@ -8,6 +8,6 @@ const dir = mkdtempSync(join(tmpdir(), 'som-sqlite-conformance-'));
 
 runMetadataStoreConformance({
   name: 'sqlite',
-  makeDriver: async () => new SqliteMetadataDriver({ path: join(dir, 'som.db') }),
+  makeDriver: async (group) => new SqliteMetadataDriver({ path: join(dir, `${group}.db`) }),
   teardown: async () => rmSync(dir, { recursive: true, force: true }),
 });
