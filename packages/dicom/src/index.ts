@@ -4,7 +4,7 @@ export { CharacterSet } from './charset';
 export { type DictionaryEntry, keywordOf, lookupTag, tagOfKeyword } from './dictionary';
 export { DicomHeader, readDicomHeader } from './header';
 export { isDicom, sniffDicomFile, SNIFF_BYTES } from './sniff';
-export { MAX_SEQUENCE_DEPTH } from './reader';
+export { MAX_SEQUENCE_DEPTH, MAX_STRUCTURES } from './reader';
 export { formatTag, type Tag } from './tags';
 export { type Encoding, type TransferSyntax } from './transfer-syntax';
 export * from './recipe/types';
