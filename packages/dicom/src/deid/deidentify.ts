@@ -11,6 +11,8 @@ import { compileRecipe } from '../recipe/compile';
 import { RECIPE_VARIABLES, type Recipe, type RecipeFunction } from '../recipe/types';
 import { Tags } from '../tags';
 import { remapUidValues } from '../uids';
+import { identifyingValues, type IdentifyingValues } from '../validate/leaks';
+import { validatePlan } from '../validate/structure';
 import { writeDataset } from '../writer';
 import { Engine } from './engine';
 import { buildMeta } from './meta';
@@ -83,6 +85,27 @@ export function deidentify(bytes: Buffer, options: DeidOptions): DeidResult {
 }
 
 function run(bytes: Buffer, options: DeidOptions): DeidResult {
+  // The input's parse is garbage once written: the output's parse never adds to it.
+  const written = write(bytes, options);
+  const output = readBack(written.head, options.source);
+  written.identifying.scan(output);
+  return new DeidOutput(written.parts, new DicomHeader(output), written.sopInstanceUid);
+}
+
+/** A file written but not yet checked. */
+interface Written {
+  /** The file as consecutive parts. */
+  readonly parts: readonly Buffer[];
+  /** The first part: everything before the top-level pixel data, or the whole file. */
+  readonly head: Buffer;
+  /** The input's identifying values, to search the output for. */
+  readonly identifying: IdentifyingValues;
+  /** The output's SOP Instance UID. */
+  readonly sopInstanceUid: string;
+}
+
+/** Parse, plan, validate and write one file. */
+function write(bytes: Buffer, options: DeidOptions): Written {
   const { source } = options;
   const parsed = parseDicom(bytes, source);
   checkSupported(parsed);
@@ -98,6 +121,13 @@ function run(bytes: Buffer, options: DeidOptions): DeidResult {
     uidKey: options.uidKey,
   });
   const plans = engine.planTopLevel(parsed.dataset);
+  validatePlan(plans, parsed);
+  const jitter = variables.jitter;
+  const identifying = identifyingValues(parsed, plans, {
+    jitter: typeof jitter === 'number' ? jitter : undefined,
+    recipe: options.recipe,
+    variables,
+  });
 
   const metaClass = header.string(Tags.MediaStorageSOPClassUID);
   const metaInstance = header.string(Tags.MediaStorageSOPInstanceUID);
@@ -118,16 +148,13 @@ function run(bytes: Buffer, options: DeidOptions): DeidResult {
   // Deflated files, and files with elements after the pixel data, are read back whole.
   const split = plans.findIndex((p) => p.op === 'copy' && p.element.tag === Tags.PixelData);
   const fast = !syntax.deflated && split >= 0 && split === plans.length - 1;
-  const head = writeDataset(fast ? plans.slice(0, split) : plans, parsed.dataset);
+  const body = writeDataset(fast ? plans.slice(0, split) : plans, parsed.dataset);
   const headBody = syntax.deflated
-    ? [deflateRawSync(Buffer.concat(head.parts, head.length))]
-    : head.parts;
-  const headBytes = Buffer.concat([PREFIX, meta, ...headBody]);
-  const parts = fast
-    ? [headBytes, ...writeDataset(plans.slice(split), parsed.dataset).parts]
-    : [headBytes];
-  const outHeader = new DicomHeader(readBack(headBytes, source));
-  return new DeidOutput(parts, outHeader, sopInstanceUid);
+    ? [deflateRawSync(Buffer.concat(body.parts, body.length))]
+    : body.parts;
+  const head = Buffer.concat([PREFIX, meta, ...headBody]);
+  const parts = fast ? [head, ...writeDataset(plans.slice(split), parsed.dataset).parts] : [head];
+  return { parts, head, identifying, sopInstanceUid };
 }
 
 /** Parse what was written; a failure is a bug of this package, reported as Internal. */
