@@ -14,3 +14,5 @@ export { deidentify, type DeidAliases, type DeidOptions, type DeidResult } from 
 export * from './identifiers';
 export { SEARCHABLE_FIELDS, searchableFields } from './deid/searchable';
 export { IMPLEMENTATION_CLASS_UID, IMPLEMENTATION_VERSION_NAME } from './deid/meta';
+export { DicomValidationError } from './validate/structure';
+export { PhiLeakError } from './validate/leaks';
