@@ -4,7 +4,7 @@
  * removed or replaced: person names and their parts, IDs and accession numbers, addresses,
  * telephone numbers, institution and station names, AE titles, the original dates of
  * shifted or removed dates and the original UIDs of remapped or removed ones. Any hit
- * refuses the file.
+ * refuses the file. The search is built once per file (see multi-search.ts).
  *
  * What is searched, and what is not (to keep false alarms away from real files):
  * - text is matched byte for byte as stored in the input (and each person-name part in
@@ -33,7 +33,7 @@ import type { Recipe } from '../recipe/types';
 import { formatTag, type Tag, Tags } from '../tags';
 import { isStandardUid } from '../uids';
 import type { ElementPlan, ItemPlan } from '../writer';
-import { MultiPatternSearch } from './multi-search';
+import { MIN_PATTERN_BYTES, MultiPatternSearch } from './multi-search';
 import { PIXEL_DATA_TAGS } from './structure';
 
 /** A file refused because its output would hold an identifying value of its input. */
@@ -259,7 +259,7 @@ function isWholeValue(dataset: DicomDataset, element: DicomElement, pattern: Uin
   return value.split('\\').some((v) => v.trim() === wanted);
 }
 
-const MIN_TEXT_BYTES = 4;
+const MIN_TEXT_BYTES = MIN_PATTERN_BYTES;
 const MIN_ID_DIGITS = 5;
 
 /** Gathers the patterns of one input. */
@@ -270,19 +270,13 @@ class Collector {
   private readonly uids = new Map<string, string>();
   /** Dates and UIDs the output keeps as they are. */
   private readonly keptValues = new Set<string>();
+  /** The variables' values (lower case): the recipe's own output. */
   private readonly notIdentifying = new Set<string>();
+  /** The recipe's literal texts (lower case). */
+  private readonly literals: ReadonlySet<string>;
 
   constructor(private readonly options: LeakScanOptions) {
-    for (const layer of options.recipe.layers) {
-      for (const rule of layer.rules) {
-        const value = rule.value;
-        if (value?.kind === 'literal') this.notIdentifying.add(value.text.toLowerCase());
-        if (value?.kind === 'items') {
-          for (const item of value.items)
-            for (const text of Object.values(item)) this.notIdentifying.add(text.toLowerCase());
-        }
-      }
-    }
+    this.literals = literalsOf(options.recipe);
     for (const value of Object.values(options.variables))
       this.notIdentifying.add(String(value).toLowerCase());
   }
@@ -330,7 +324,7 @@ class Collector {
     }
     const vr = effectiveVr(element);
     if (vr === 'UI' || vr === 'DA' || vr === 'DT') {
-      for (const value of dataset.texts(element))
+      for (const value of asciiValues(dataset, element))
         this.keptValues.add(vr === 'UI' ? value : value.slice(0, 8));
     }
   }
@@ -344,14 +338,17 @@ class Collector {
     }
     if (PIXEL_DATA_TAGS.has(element.tag) || element.encapsulated) return;
     const vr = effectiveVr(element);
+    const identifying = isIdentifying(element.tag);
+    if (vr !== 'PN' && vr !== 'DA' && vr !== 'DT' && vr !== 'UI' && !identifying) return;
     const attribute = lookupTag(element.tag)?.keyword ?? formatTag(element.tag);
     if (vr === 'PN') this.name(element, dataset, attribute);
     else if (vr === 'DA' || vr === 'DT') {
-      for (const value of dataset.texts(element)) this.dates.set(value.slice(0, 8), attribute);
+      for (const value of asciiValues(dataset, element))
+        this.dates.set(value.slice(0, 8), attribute);
     } else if (vr === 'UI') {
-      for (const uid of dataset.texts(element))
+      for (const uid of asciiValues(dataset, element))
         if (!isStandardUid(uid)) this.uids.set(uid, attribute);
-    } else if (isIdentifying(element.tag)) {
+    } else {
       for (const value of dataset.texts(element)) this.text(value, attribute, dataset, element);
     }
   }
@@ -409,10 +406,46 @@ class Collector {
     if (bytes.length < MIN_TEXT_BYTES) return;
     const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('latin1');
     const key = text.toLowerCase();
-    if (this.notIdentifying.has(key) || this.seen.has(key)) return;
+    if (this.notIdentifying.has(key) || this.literals.has(key) || this.seen.has(key)) return;
     this.seen.add(key);
     this.patterns.push({ bytes, kind, attribute, part });
   }
+}
+
+const literalsByRecipe = new WeakMap<Recipe, ReadonlySet<string>>();
+
+/** The literal texts a recipe writes (lower case), gathered once per recipe. */
+function literalsOf(recipe: Recipe): ReadonlySet<string> {
+  let literals = literalsByRecipe.get(recipe);
+  if (!literals) {
+    const texts = new Set<string>();
+    for (const layer of recipe.layers) {
+      for (const { value } of layer.rules) {
+        if (value?.kind === 'literal') texts.add(value.text.toLowerCase());
+        if (value?.kind === 'items')
+          for (const item of value.items)
+            for (const text of Object.values(item)) texts.add(text.toLowerCase());
+      }
+    }
+    literals = texts;
+    literalsByRecipe.set(recipe, literals);
+  }
+  return literals;
+}
+
+/** The values of an element of a default-repertoire VR (UI, DA, DT), trimmed. */
+function asciiValues(dataset: DicomDataset, element: DicomElement): string[] {
+  const text = dataset.buffer.toString(
+    'latin1',
+    element.valueOffset,
+    element.valueOffset + element.length,
+  );
+  const out: string[] = [];
+  for (const raw of text.split('\\')) {
+    const value = raw.replace(/[\0 ]+$/, '').trim();
+    if (value !== '') out.push(value);
+  }
+  return out;
 }
 
 /** `bytes` without the NULs and spaces that pad its end. */
