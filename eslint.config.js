@@ -11,6 +11,8 @@ module.exports = tseslint.config(
       '**/*.generated.ts',
       'coverage/**',
       '.bench-data/**',
+      '.ohif/**',
+      'test-artifacts/**',
     ],
   },
   js.configs.recommended,

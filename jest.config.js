@@ -1,4 +1,8 @@
 // Root jest configuration: one project per package plus the cross-package end-to-end tests.
+// Test tiers: `*.test.ts` unit (no server, no Debian package or file, no build),
+// `*.server.test.ts` against a real server, a Debian tool or file, or built output, and
+// `test/*.e2e.test.ts` through the `som` command. SOM_TESTS=unit (`npm run test:unit`)
+// runs the unit tier alone.
 const fs = require('node:fs');
 const path = require('node:path');
 
@@ -8,7 +12,8 @@ const packages = fs
   .filter((dir) => fs.existsSync(path.join(dir, 'jest.config.js')));
 
 module.exports = {
-  projects: [...packages, path.join(__dirname, 'test')],
+  projects:
+    process.env.SOM_TESTS === 'unit' ? packages : [...packages, path.join(__dirname, 'test')],
   maxWorkers: 2,
   reporters: ['default', '<rootDir>/test/unsupported-reporter.js'],
 };

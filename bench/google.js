@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 // Benchmark of the Google adapters against their emulators (started on 127.0.0.1 by
-// @som/test-servers), each figure with a baseline measured in the same run.
+// @som/testing), each figure with a baseline measured in the same run.
 //
-//   npx tsc -b packages/gcs packages/datastore packages/test-servers && node bench/google.js [--images N] [--records N] [--concurrency N]
+//   npx tsc -b packages/gcs packages/datastore packages/testing && node bench/google.js [--images N] [--records N] [--concurrency N]
 //
 // - GCS: --images (default 2,000) images of 0.5 MB (distinct bytes, md5 given, content type
 //   application/dicom) put through the GcsObjectDriver --concurrency (default 8) at a time,
@@ -24,7 +24,7 @@ const { ObjectStore, MetadataStore, mapBounded } = require(path.join(ROOT, 'pack
 const { GcsObjectDriver } = require(path.join(ROOT, 'packages/gcs/dist'));
 const { DatastoreMetadataDriver } = require(path.join(ROOT, 'packages/datastore/dist'));
 const { startGcsEmulator, startDatastoreEmulator } = require(
-  path.join(ROOT, 'packages/test-servers/dist'),
+  path.join(ROOT, 'packages/testing/dist'),
 );
 
 function option(name, fallback) {

@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 // Benchmark of the MinIO/S3 adapter against the bare minio client, in the same run, on
-// the same real S3 server (Swift s3api started on 127.0.0.1 by @som/test-servers).
+// the same real S3 server (Swift s3api started on 127.0.0.1 by @som/testing).
 //
-//   npx tsc -b packages/minio packages/test-servers && node bench/minio.js [--rounds N]
+//   npx tsc -b packages/minio packages/testing && node bench/minio.js [--rounds N]
 //
 // Cases (each timed for the adapter and for the baseline, alternating, best of N rounds):
 // - small: 300 objects of 40 KB, 8 at a time: the driver's put (md5 given, kept in
@@ -24,7 +24,7 @@ const ROOT = path.join(__dirname, '..');
 const { Client } = require('minio');
 const { ObjectStore } = require(path.join(ROOT, 'packages/core/dist'));
 const { MinioObjectDriver } = require(path.join(ROOT, 'packages/minio/dist'));
-const { startSwiftS3 } = require(path.join(ROOT, 'packages/test-servers/dist'));
+const { startSwiftS3 } = require(path.join(ROOT, 'packages/testing/dist'));
 
 const MB = 1024 * 1024;
 const PART = 16 * MB;

@@ -12,7 +12,7 @@ import {
   type DatastoreEmulator,
   type GcsEmulator,
   type SwiftS3Server,
-} from '@som/test-servers';
+} from '@som/testing';
 import {
   SAMPLE,
   json,

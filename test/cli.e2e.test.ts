@@ -5,7 +5,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { FakeDasher, fakeSuid } from '../packages/identifiers/src/__tests__/fake-dasher';
+import { FakeDasher, fakeSuid } from '@som/testing';
 import {
   PYDICOM_FILES,
   SAMPLE,
@@ -352,7 +352,9 @@ describe('som on the embedded default', () => {
       cwd,
     });
     expect(bad.code).toBe(2);
-    expect(bad.stderr).toMatch(/bad-ids\.json is not valid JSON \(line 1, column \d+\)/);
+    expect(bad.stderr).toMatch(
+      /bad-ids\.json is not valid JSON: unexpected end of input at line 1, column \d+/,
+    );
   });
 
   it('takes aliases from the DASHER service when configured, refreshing its token, never printing it', async () => {

@@ -12,8 +12,6 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { readAll } from '@som/conformance';
 import {
-  TOKENS,
-  createContainer,
   entityImagesPrefix,
   sanitizeUid,
   type Client,
@@ -22,6 +20,7 @@ import {
   type ObjectStoreDriver,
   type StoresConfig,
 } from '@som/core';
+import { TOKENS, createContainer } from '@som/core/di';
 import { datastoreMetadataStoreAdapter } from '@som/datastore';
 import { gcsObjectStoreAdapter } from '@som/gcs';
 import {
@@ -29,7 +28,7 @@ import {
   startGcsEmulator,
   type DatastoreEmulator,
   type GcsEmulator,
-} from '@som/test-servers';
+} from '@som/testing';
 
 const DICOM_DIR = '/usr/lib/python3/dist-packages/pydicom/data/test_files';
 

@@ -9,18 +9,17 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
-  TOKENS,
-  createContainer,
   entityImagesPrefix,
   sanitizeUid,
   type Client,
   type ImageInput,
   type StoresConfig,
 } from '@som/core';
+import { TOKENS, createContainer } from '@som/core/di';
 import { readAll } from '@som/conformance';
 import { MIN_PART_SIZE, minioObjectStoreAdapter } from '@som/minio';
 import { sqliteMetadataStoreAdapter } from '@som/sqlite';
-import { startSwiftS3, type SwiftS3Server } from '@som/test-servers';
+import { startSwiftS3, type SwiftS3Server } from '@som/testing';
 
 // A real Python server on a shared 2-core machine: a single request may take a while.
 jest.setTimeout(30_000);

@@ -4,8 +4,7 @@
  */
 import { Command, CommanderError, Option } from 'commander';
 import { SomError, errorMessage } from '@som/core';
-import { ADAPTERS } from './adapters';
-import { ENVIRONMENT, CONFIG_FILE_NAME } from './config/types';
+import { ADAPTERS, ENVIRONMENT, CONFIG_FILE_NAME } from '@som/publish';
 import { Output } from './io/output';
 import { EXIT, Interrupts, type Runtime } from './runtime';
 import { registerDeid } from './commands/deid';

@@ -6,4 +6,4 @@
 export * from './harness';
 export * from './object-store';
 export * from './metadata-store';
-export { expectSomError, md5Hex, readAll } from './support';
+export { md5Hex, readAll } from './support';

@@ -15,7 +15,8 @@ import {
   type StoredRecord,
 } from '@som/core';
 import type { MetadataStoreFeature, MetadataStoreHarness } from './harness';
-import { expectSomError, featureTest } from './support';
+import { expectSomError } from '@som/testing';
+import { featureTest } from './support';
 
 const image = (c: string, e: string, i: string): KeyPath => [
   'Collection',

@@ -12,7 +12,8 @@ import {
   type ObjectStoreDriver,
 } from '@som/core';
 import type { ObjectStoreFeature, ObjectStoreHarness } from './harness';
-import { expectSomError, featureTest, md5Hex, readAll, sampleArrayBuffers } from './support';
+import { expectSomError } from '@som/testing';
+import { featureTest, md5Hex, readAll, sampleArrayBuffers } from './support';
 
 /** A stream of `total` pseudo-random bytes made lazily in fresh chunks of `chunkSize`. */
 export function lazyStream(total: number, seed: number, chunkSize = 1 << 20): Readable {

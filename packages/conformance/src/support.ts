@@ -3,7 +3,6 @@
  */
 import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
-import { SomError, type ErrorCode } from '@som/core';
 
 /** MD5 of bytes, lowercase hex. */
 export function md5Hex(bytes: Buffer): string {
@@ -15,18 +14,6 @@ export async function readAll(stream: Readable): Promise<Buffer> {
   const chunks: Buffer[] = [];
   for await (const chunk of stream) chunks.push(chunk as Buffer);
   return Buffer.concat(chunks);
-}
-
-/** Expect `promise` to reject with a SomError of `code`. */
-export async function expectSomError(promise: Promise<unknown>, code: ErrorCode): Promise<void> {
-  const error = await promise.then(
-    () => undefined,
-    (err: unknown) => err,
-  );
-  expect(error).toBeInstanceOf(SomError);
-  expect({ code: (error as SomError).code, message: (error as SomError).message }).toMatchObject({
-    code,
-  });
 }
 
 /** A test body with an optional timeout, as jest's `it` takes it. */

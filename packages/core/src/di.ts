@@ -13,18 +13,9 @@ import { MemoryMetadataDriver } from './metadata-store/memory';
 import { ObjectStore } from './object-store/object-store';
 import type { ObjectStoreDriver } from './object-store/driver';
 import { MemoryObjectDriver } from './object-store/memory';
+import type { StoreConfig, StoresConfig } from './store-config';
 
-/** Configuration of one store: its adapter `type` and that adapter's settings. */
-export interface StoreConfig {
-  type: string;
-  [setting: string]: unknown;
-}
-
-/** Which adapters a deployment uses. */
-export interface StoresConfig {
-  objectStore: StoreConfig;
-  metadataStore: StoreConfig;
-}
+export type { StoreConfig, StoresConfig } from './store-config';
 
 /** Typed service identifiers of the container. */
 export const TOKENS = {

@@ -1,5 +1,5 @@
 /**
- * The model (DESIGN.md): a Collection holds Entities, an Entity holds Images. Each has a
+ * The model: a Collection holds Entities, an Entity holds Images. Each has a
  * record in the metadata store; an Image also has an object in the object store.
  */
 import { SomError } from './errors';
@@ -10,7 +10,7 @@ import type { ObjectAttributes } from './object-store/driver';
 /** Content type of DICOM objects. */
 export const DICOM_CONTENT_TYPE = 'application/dicom';
 
-/** The searchable DICOM fields DESIGN.md names for Image records; stores index at least these. */
+/** The searchable DICOM fields of Image records; stores index at least these. */
 export const SEARCHABLE_IMAGE_FIELDS = [
   'Modality',
   'BodyPartExamined',
@@ -53,7 +53,7 @@ export interface ModelRecord {
   data: RecordData;
 }
 
-/** An image record: the fields every Image has (CONTRACT). */
+/** An image record: the fields every Image has (stable: searches depend on them). */
 export interface ImageRecord extends ModelRecord {
   entity: string;
   data: RecordData & {

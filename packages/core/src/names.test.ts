@@ -7,6 +7,8 @@ import {
   parseImageObjectKey,
   refOfKey,
   sanitizeUid,
+  seriesKey,
+  studyKey,
   validateUid,
 } from './names';
 
@@ -59,7 +61,7 @@ describe('uids', () => {
 describe('object keys and record keys', () => {
   const ref = { collection: 'IRB41449', entity: 'SUID123', image: 'suid123-1.dcm' };
 
-  it('builds the CONTRACT object key', () => {
+  it('builds the object key Collection/<c>/Entity/<e>/Images/<i>', () => {
     expect(imageObjectKey(ref)).toBe('Collection/IRB41449/Entity/SUID123/Images/suid123-1.dcm');
   });
 
@@ -86,5 +88,17 @@ describe('object keys and record keys', () => {
   it('validates every part before building a key', () => {
     expect(() => imageObjectKey({ ...ref, entity: '..' })).toThrow(/invalid entity uid/);
     expect(() => imageKey({ ...ref, image: 'a/b' })).toThrow(/invalid image uid/);
+    expect(() => studyKey(ref, '1.2/3')).toThrow(/invalid study uid/);
+    expect(() => seriesKey(ref, '')).toThrow(/invalid series uid/);
+  });
+
+  it('keys study and series summaries under their entity, and addresses them by it', () => {
+    const study = studyKey(ref, '1.2.3');
+    const series = seriesKey(ref, '1.2.3.4');
+    expect(study).toEqual(['Collection', 'IRB41449', 'Entity', 'SUID123', 'Study', '1.2.3']);
+    expect(series).toEqual(['Collection', 'IRB41449', 'Entity', 'SUID123', 'Series', '1.2.3.4']);
+    for (const key of [study, series])
+      expect(refOfKey(key)).toEqual({ collection: 'IRB41449', entity: 'SUID123' });
+    expect(refOfKey(['Collection', 'c', 'Entity', 'e', 'Other', 'x'])).toBeUndefined();
   });
 });

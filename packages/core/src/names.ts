@@ -1,13 +1,14 @@
 /**
- * Names of the model (CONTRACT, DESIGN.md): uid rules, object keys and record key paths.
+ * Names of the model (stable: stored data depends on them): uid rules, object keys and
+ * record key paths.
  */
 import { SomError } from './errors';
 
-/** The three kinds of the model. */
-export type Kind = 'Collection' | 'Entity' | 'Image';
+/** The kinds of the model: the three of its layout, and the study and series summaries of an entity. */
+export type Kind = 'Collection' | 'Entity' | 'Image' | 'Study' | 'Series';
 
 /** Which part of a name a uid is, for error messages. */
-export type UidRole = 'collection' | 'entity' | 'image';
+export type UidRole = 'collection' | 'entity' | 'image' | 'study' | 'series';
 
 const UID_PATTERN = /^[A-Za-z0-9._-]{1,128}$/;
 
@@ -63,7 +64,7 @@ export function entityImagesPrefix(ref: EntityRef): string {
   return `${collectionPrefix(ref.collection)}Entity/${validateUid('entity', ref.entity)}/Images/`;
 }
 
-/** Object key of an image (CONTRACT): `Collection/<c>/Entity/<e>/Images/<i>`. */
+/** Object key of an image (stable): `Collection/<c>/Entity/<e>/Images/<i>`. */
 export function imageObjectKey(ref: ImageRef): string {
   return `${entityImagesPrefix(ref)}${validateUid('image', ref.image)}`;
 }
@@ -106,6 +107,16 @@ export function imageKey(ref: ImageRef): KeyPath {
   return [...entityKey(ref), 'Image', validateUid('image', ref.image)];
 }
 
+/** Key path of the summary record of a study (by its StudyInstanceUID) of an entity. */
+export function studyKey(ref: EntityRef, study: string): KeyPath {
+  return [...entityKey(ref), 'Study', validateUid('study', study)];
+}
+
+/** Key path of the summary record of a series (by its SeriesInstanceUID) of an entity. */
+export function seriesKey(ref: EntityRef, series: string): KeyPath {
+  return [...entityKey(ref), 'Series', validateUid('series', series)];
+}
+
 /** The kind of the record a key path names (its last kind). */
 export function keyKind(key: KeyPath): string {
   const kind = key[key.length - 2];
@@ -113,14 +124,19 @@ export function keyKind(key: KeyPath): string {
   return kind;
 }
 
-/** The model address a key path names, for a path of the model's shape; else undefined. */
+/**
+ * The model address a key path names, for a path of the model's shape; else undefined. A
+ * study or series summary record is addressed by its entity.
+ */
 export function refOfKey(key: KeyPath): Partial<ImageRef> | undefined {
   const [k0, collection, k1, entity, k2, image] = key;
   if (k0 !== 'Collection' || collection === undefined) return undefined;
   if (key.length === 2) return { collection };
   if (k1 !== 'Entity' || entity === undefined) return undefined;
   if (key.length === 4) return { collection, entity };
-  if (k2 !== 'Image' || image === undefined || key.length !== 6) return undefined;
+  if (image === undefined || key.length !== 6) return undefined;
+  if (k2 === 'Study' || k2 === 'Series') return { collection, entity };
+  if (k2 !== 'Image') return undefined;
   return { collection, entity, image };
 }
 

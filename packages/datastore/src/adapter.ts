@@ -2,7 +2,7 @@
  * The `datastore` metadata store adapter: `"metadataStore": {"type": "datastore", ...}`.
  */
 import { ContainerModule } from 'inversify';
-import { TOKENS, type AdapterRegistration } from '@som/core';
+import { TOKENS, type AdapterRegistration } from '@som/core/di';
 import { datastoreConfigOf } from './config';
 import { DatastoreMetadataDriver } from './driver';
 

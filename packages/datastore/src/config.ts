@@ -1,8 +1,7 @@
 /**
  * Settings of the Google Cloud Datastore adapter (`"metadataStore": {"type": "datastore", ...}`).
  */
-import { SomError, type StoreConfig } from '@som/core';
-import { integerSetting, stringSetting } from '@som/gcs';
+import { SomError, integerSetting, stringSetting, type StoreConfig } from '@som/core';
 
 /** Settings of a {@link DatastoreMetadataDriver}. */
 export interface DatastoreConfig {

@@ -1,9 +1,9 @@
 /**
  * The Google Cloud Datastore MetadataStore driver (`@google-cloud/datastore`).
  */
-import { setTimeout as sleep } from 'node:timers/promises';
 import { Datastore, type DatastoreOptions, type Key } from '@google-cloud/datastore';
 import {
+  withRetries,
   SomError,
   formatKey,
   type ErrorCode,
@@ -13,7 +13,7 @@ import {
   type QueryPage,
   type StoredRecord,
 } from '@som/core';
-import { googleCredentials } from '@som/gcs';
+import { googleCredentials } from '@som/google';
 import { commitBatches } from './batches';
 import type { DatastoreConfig } from './config';
 import { RETRYABLE_GRPC_CODES, datastoreErrorCode, grpcCode } from './errors';
@@ -26,8 +26,11 @@ const DEFAULT_TIMEOUT_MS = 60_000;
 /** Most keys in one lookup. */
 const MAX_LOOKUP = 1000;
 
-/** First wait before retrying a commit; doubled each time. */
+/** First wait before retrying a commit (doubling, with jitter, up to {@link RETRY_MAX_MS}). */
 const RETRY_BASE_MS = 100;
+
+/** Longest wait between two attempts of a commit. */
+const RETRY_MAX_MS = 5_000;
 
 /** A mutation of a commit. */
 type Mutation = { upsert: StoredRecord } | { delete: KeyPath };
@@ -175,8 +178,8 @@ export class DatastoreMetadataDriver implements MetadataStoreDriver {
         : [],
     );
     const deletes = mutations.flatMap((m) => ('delete' in m ? [this.keyOf(m.delete)] : []));
-    for (let attempt = 0; ; attempt++) {
-      try {
+    await withRetries(
+      async () => {
         if (mutations.length === 1) {
           await (upserts.length
             ? this.datastore.save(upserts, this.gaxOptions)
@@ -184,14 +187,19 @@ export class DatastoreMetadataDriver implements MetadataStoreDriver {
         } else {
           await this.inTransaction(upserts, deletes);
         }
-        return;
-      } catch (err) {
-        const code = grpcCode(err);
-        if (attempt >= this.maxRetries || code === undefined || !RETRYABLE_GRPC_CODES.has(code))
-          throw err;
-        await sleep(RETRY_BASE_MS * 2 ** attempt * (0.5 + Math.random()));
-      }
-    }
+      },
+      {
+        policy: {
+          maxAttempts: this.maxRetries + 1,
+          baseDelayMs: RETRY_BASE_MS,
+          maxDelayMs: RETRY_MAX_MS,
+        },
+        retryable: (err) => {
+          const code = grpcCode(err);
+          return code !== undefined && RETRYABLE_GRPC_CODES.has(code);
+        },
+      },
+    );
   }
 
   private async inTransaction(upserts: readonly object[], deletes: readonly Key[]): Promise<void> {

@@ -13,7 +13,7 @@ import { SomError, FIELD_NAME, SEARCHABLE_IMAGE_FIELDS } from '@som/core';
 /** Most composite indexes a Datastore database may have. */
 export const MAX_COMPOSITE_INDEXES = 200;
 
-/** The DICOM fields DESIGN.md names as searchable, for a default plan. */
+/** The searchable DICOM fields of image records, for a default plan. */
 export const DEFAULT_SEARCHABLE_FIELDS = SEARCHABLE_IMAGE_FIELDS;
 
 /** One property of a composite index. */

@@ -3,12 +3,14 @@
  * as DASHER request bodies, and the aliases of one file in a DASHER response.
  */
 import { SomError } from '@som/core';
-import type {
-  DasherRequest,
-  DasherRequestIdentifier,
-  DasherRequestItem,
-  DasherResponse,
-  DasherResponseItem,
+import {
+  DEFAULT_ID_SOURCES,
+  type DasherRequest,
+  type DasherRequestIdentifier,
+  type DasherRequestItem,
+  type DasherResponse,
+  type DasherResponseItem,
+  type FileIdentifiers,
 } from '@som/identifiers';
 import type { DeidAliases } from './deid/deidentify';
 import type { DicomHeader } from './header';
@@ -17,11 +19,11 @@ import type { DicomHeader } from './header';
 export type ItemLevel = 'study' | 'image';
 
 /** `id_source` of an entity: the file's Patient ID. */
-export const ENTITY_ID_SOURCE = 'DICOM PatientID';
+export const ENTITY_ID_SOURCE = DEFAULT_ID_SOURCES.entity;
 /** `id_source` of a study item. */
-export const STUDY_ID_SOURCE = 'DICOM StudyInstanceUID';
+export const STUDY_ID_SOURCE = DEFAULT_ID_SOURCES.study;
 /** `id_source` of an image item. */
-export const IMAGE_ID_SOURCE = 'DICOM SOPInstanceUID';
+export const IMAGE_ID_SOURCE = DEFAULT_ID_SOURCES.image;
 
 /** Options of {@link getIdentifiers}. */
 export interface IdentifierOptions {
@@ -132,6 +134,35 @@ function required(header: DicomHeader, keyword: string): string {
   return value;
 }
 
+/**
+ * Every identifier of the file of `header` that its aliases may be requested and looked up
+ * by (PatientID, AccessionNumber, StudyInstanceUID, SOPInstanceUID), with the timestamps and
+ * extra fields a DASHER request sends for its patient, study and image.
+ * @throws SomError InvalidArgument when it has no PatientID.
+ */
+export function fileIdentifiersOf(header: DicomHeader): FileIdentifiers {
+  const offset = header.string('TimezoneOffsetFromUTC');
+  const optional = (keyword: string): string | undefined => header.string(keyword) || undefined;
+  return {
+    entityId: required(header, 'PatientID'),
+    accessionNumber: optional('AccessionNumber'),
+    studyInstanceUid: optional('StudyInstanceUID'),
+    sopInstanceUid: optional('SOPInstanceUID'),
+    entity: {
+      timestamp: isoTimestamp(header.string('PatientBirthDate')),
+      fields: fieldsOf(header, ENTITY_FIELDS),
+    },
+    study: {
+      timestamp: isoTimestamp(header.string('StudyDate'), header.string('StudyTime'), offset),
+      fields: fieldsOf(header, STUDY_FIELDS),
+    },
+    image: {
+      timestamp: isoTimestamp(header.string('ContentDate'), header.string('ContentTime'), offset),
+      fields: fieldsOf(header, IMAGE_FIELDS),
+    },
+  };
+}
+
 /** The entity id and item id of one file. */
 export function identifiersOf(
   header: DicomHeader,
@@ -163,27 +194,25 @@ export function getIdentifiers(
       continue;
     }
     let entity = entities.get(ids.entityId);
+    const details = entity?.items.has(ids.itemId) ? undefined : fileIdentifiersOf(header);
     if (!entity) {
       entity = {
         id: ids.entityId,
         idSource: ENTITY_ID_SOURCE,
-        timestamp: isoTimestamp(header.string('PatientBirthDate')),
-        fields: fieldsOf(header, ENTITY_FIELDS),
+        timestamp: details?.entity?.timestamp,
+        fields: details?.entity?.fields ?? {},
         items: new Map(),
       };
       entities.set(ids.entityId, entity);
     }
     let item = entity.items.get(ids.itemId);
     if (!item) {
-      const offset = header.string('TimezoneOffsetFromUTC');
+      const itemDetails = itemLevel === 'study' ? details?.study : details?.image;
       item = {
         id: ids.itemId,
         idSource: itemLevel === 'study' ? STUDY_ID_SOURCE : IMAGE_ID_SOURCE,
-        timestamp:
-          itemLevel === 'study'
-            ? isoTimestamp(header.string('StudyDate'), header.string('StudyTime'), offset)
-            : isoTimestamp(header.string('ContentDate'), header.string('ContentTime'), offset),
-        fields: fieldsOf(header, itemLevel === 'study' ? STUDY_FIELDS : IMAGE_FIELDS),
+        timestamp: itemDetails?.timestamp,
+        fields: itemDetails?.fields ?? {},
         sources: [],
       };
       entity.items.set(ids.itemId, item);

@@ -3,6 +3,13 @@ export { type AttributeKey, DicomDataset, type DicomElement, type DicomItem } fr
 export { CharacterSet } from './charset';
 export { type DictionaryEntry, keywordOf, lookupTag, tagOfKeyword } from './dictionary';
 export { DicomHeader, readDicomHeader } from './header';
+export {
+  FIRST_PREFIX_BYTES,
+  readFileHeader,
+  readHeaderFromPrefixes,
+  readHeaderIfDicom,
+  readStreamHeader,
+} from './header-file';
 export { isDicom, sniffDicomFile, SNIFF_BYTES } from './sniff';
 export { MAX_SEQUENCE_DEPTH, MAX_STRUCTURES } from './reader';
 export { formatTag, type Tag } from './tags';
@@ -16,3 +23,5 @@ export { SEARCHABLE_FIELDS, searchableFields } from './deid/searchable';
 export { IMPLEMENTATION_CLASS_UID, IMPLEMENTATION_VERSION_NAME } from './deid/meta';
 export { DicomValidationError } from './validate/structure';
 export { PhiLeakError } from './validate/leaks';
+export { fieldType } from './field-types';
+export { parseDicom, type ParsedDicom } from './reader';

@@ -2,7 +2,8 @@
  * The DI registration of the fs object store: `{"type": "fs", "root": ...}`.
  */
 import { ContainerModule } from 'inversify';
-import { TOKENS, type AdapterRegistration, type StoreConfig } from '@som/core';
+import { type StoreConfig } from '@som/core';
+import { TOKENS, type AdapterRegistration } from '@som/core/di';
 import { FsObjectDriver, validateFsConfig, type FsObjectConfig } from './driver';
 
 /** Selects {@link FsObjectDriver} for `objectStore.type === "fs"`. */

@@ -81,7 +81,12 @@ interface Prepared {
 /** Objects as files under one directory, attributes in sidecars beside them. */
 export class FsObjectDriver implements ObjectStoreDriver {
   readonly name: string;
-  readonly capabilities = { signedUrls: false, ifNotExists: true, copy: true };
+  readonly capabilities = {
+    signedUrls: false,
+    ifNotExists: true,
+    copy: true,
+    md5FromCaller: false,
+  };
   private readonly root: string;
   private preparing?: Promise<Prepared>;
   private readonly locks = new KeyLocks();

@@ -2,7 +2,7 @@
  * The `gcs` object store adapter: `"objectStore": {"type": "gcs", "bucket": "..."}`.
  */
 import { ContainerModule } from 'inversify';
-import { TOKENS, type AdapterRegistration } from '@som/core';
+import { TOKENS, type AdapterRegistration } from '@som/core/di';
 import { gcsConfigOf } from './config';
 import { GcsObjectDriver } from './driver';
 

@@ -2,22 +2,10 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  Client,
-  MemoryMetadataDriver,
-  SomError,
-  createContainer,
-  memoryMetadataStoreAdapter,
-  TOKENS,
-} from '@som/core';
-import {
-  gcsConfigOf,
-  gcsObjectStoreAdapter,
-  GcsObjectDriver,
-  googleCredentials,
-  loadGoogleCredentials,
-  validateBucketName,
-} from '.';
+import { Client, MemoryMetadataDriver, SomError } from '@som/core';
+import { createContainer, memoryMetadataStoreAdapter, TOKENS } from '@som/core/di';
+import { gcsConfigOf, gcsObjectStoreAdapter, GcsObjectDriver, validateBucketName } from '.';
+import { googleCredentials, loadGoogleCredentials } from '@som/google';
 
 let dir: string;
 beforeAll(() => {
@@ -190,7 +178,7 @@ describe('credentials files', () => {
 });
 
 describe('naming', () => {
-  it('names a client by its bucket as the seed does', () => {
+  it('names a client storage.google.<bucket>', () => {
     const driver = new GcsObjectDriver({ bucket: 'radiology', apiEndpoint: 'http://127.0.0.1:1' });
     expect(
       new Client({ objectStore: driver, metadataStore: new MemoryMetadataDriver() }).toString(),

@@ -1,8 +1,7 @@
 /**
  * Settings of the Google Cloud Storage adapter (`"objectStore": {"type": "gcs", ...}`).
  */
-import { SomError, type StoreConfig } from '@som/core';
-import { integerSetting, stringSetting } from './settings';
+import { SomError, integerSetting, stringSetting, type StoreConfig } from '@som/core';
 
 /** Default size from which uploads are resumable (smaller ones go in one request). */
 export const DEFAULT_RESUMABLE_THRESHOLD = 8 * 1024 * 1024;

@@ -25,7 +25,7 @@ import {
   type SignedUrlOptions,
 } from '@som/core';
 import { DEFAULT_RESUMABLE_THRESHOLD, type GcsConfig } from './config';
-import { googleCredentials } from './credentials';
+import { googleCredentials } from '@som/google';
 import { gcsError, gcsErrorCode } from './errors';
 import { decodePageToken, encodePageToken } from './page-token';
 import { runUpload, splitHead } from './upload';
@@ -78,9 +78,14 @@ function opened(stream: Readable): Promise<void> {
  * Only idempotent requests are retried.
  */
 export class GcsObjectDriver implements ObjectStoreDriver {
-  /** `storage.google.<bucket>`, as the seed names its client. */
+  /** `storage.google.<bucket>`: a client is named by its bucket. */
   readonly name: string;
-  readonly capabilities = { signedUrls: true, ifNotExists: true, copy: true };
+  readonly capabilities = {
+    signedUrls: true,
+    ifNotExists: true,
+    copy: true,
+    md5FromCaller: true,
+  };
   /** The bucket handle (for tests and tools). */
   readonly bucket: Bucket;
   private readonly threshold: number;

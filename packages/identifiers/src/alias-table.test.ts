@@ -1,5 +1,6 @@
-import { isSomError, SomError } from '@som/core';
+import { isSomError } from '@som/core';
 import { AliasTable } from './alias-table';
+import { thrown } from './__tests__/thrown';
 
 const response = {
   results: [
@@ -23,16 +24,6 @@ const response = {
     { id: 'p2', id_source: 'MRN', suid: 'zz', jitter: -3, items: [] },
   ],
 };
-
-function thrown(fn: () => unknown): SomError {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof SomError) return err;
-    throw err;
-  }
-  throw new Error('expected a SomError');
-}
 
 describe('AliasTable', () => {
   const table = new AliasTable(response, 'ids.json');

@@ -5,6 +5,7 @@ import { SomError } from '@som/core';
 import { parseDasherResponse } from './response';
 import type {
   AliasSource,
+  AliasSourceKind,
   DasherRequest,
   DasherResponse,
   DasherResponseItem,
@@ -33,14 +34,22 @@ export class AliasTable {
 
   /** Names the response in NotFound errors (a file path, a URL or a description). */
   readonly source: string;
+  /** Where the aliases come from. */
+  readonly aliasSource: AliasSourceKind;
 
   /**
-   * @param response the response; it is validated with {@link parseDasherResponse}
-   *   (duplicate ids, missing suids, ... throw InvalidArgument).
+   * @param response the response (a DasherResponse or parsed JSON); it is validated with
+   *   {@link parseDasherResponse} (duplicate ids, missing suids, ... throw InvalidArgument).
    * @param source names the response in errors.
+   * @param aliasSource where the aliases come from (a response file's are DASHER's).
    */
-  constructor(response: DasherResponse, source = 'DASHER response') {
+  constructor(
+    response: unknown,
+    source = 'DASHER response',
+    aliasSource: AliasSourceKind = 'dasher',
+  ) {
     this.source = source;
+    this.aliasSource = aliasSource;
     for (const result of parseDasherResponse(response, source).results) {
       const items = result.items.map((item) => freezeItem(item, result.jitter));
       const entity: EntityAlias = Object.freeze({ ...result, items: Object.freeze(items) });
@@ -53,7 +62,11 @@ export class AliasTable {
 
   /** Ask `aliasSource` for the aliases of `request` and index the answer. */
   static async fromSource(aliasSource: AliasSource, request: DasherRequest): Promise<AliasTable> {
-    return new AliasTable(await aliasSource.aliasesFor(request), aliasSource.description);
+    return new AliasTable(
+      await aliasSource.aliasesFor(request),
+      aliasSource.description,
+      aliasSource.kind,
+    );
   }
 
   /** How many entities the table holds. */

@@ -7,11 +7,14 @@ import { join } from 'node:path';
 import { inspect } from 'node:util';
 import { SomError, type ErrorCode } from '@som/core';
 import { AliasTable } from './alias-table';
+import { FileAliasLookup } from './file-aliases';
+import { DasherRequestBuilder } from './request-builder';
 import { DasherClient, type DasherClientOptions } from './dasher-client';
 import { dasherSecretsPathFromEnv } from './dasher-secrets';
 import { normaliseDasherRequest } from './request';
+import { parseDasherResponse } from './response';
 import type { DasherRequest } from './types';
-import { fakeAnswer, fakeJitter, fakeSuid, FakeDasher } from './__tests__/fake-dasher';
+import { fakeAnswer, fakeJitter, fakeSuid, FakeDasher } from '@som/testing';
 
 const ACCESS = `ACCESS-${randomBytes(8).toString('hex')}`;
 const REFRESH = `REFRESH-${randomBytes(8).toString('hex')}`;
@@ -104,7 +107,9 @@ describe('DasherClient against a local DASHER', () => {
   it('gets deterministic aliases with the bearer token from the secrets file', async () => {
     const c = client();
     const response = await c.aliasesFor(request);
-    expect(response).toEqual(fakeAnswer(normaliseDasherRequest(request)));
+    expect(response).toEqual(
+      parseDasherResponse(fakeAnswer(normaliseDasherRequest(request)), 'fake'),
+    );
     expect(fake.authorizations).toEqual([`Bearer ${ACCESS}`]);
     const table = new AliasTable(response);
     expect(table.entity('14953772').suid).toBe(fakeSuid('e', '14953772'));
@@ -181,7 +186,9 @@ describe('DasherClient against a local DASHER', () => {
     fake.script = [{ status: 503 }, { status: 503 }];
     const c = client();
     const response = await c.aliasesFor(request);
-    expect(response).toEqual(fakeAnswer(normaliseDasherRequest(request)));
+    expect(response).toEqual(
+      parseDasherResponse(fakeAnswer(normaliseDasherRequest(request)), 'fake'),
+    );
     expect(fake.uidHits).toBe(3);
     expect(c.stats).toMatchObject({ requests: 3, retries: 2 });
     expect(
@@ -238,7 +245,7 @@ describe('DasherClient against a local DASHER', () => {
     fake.script = ['malformed'];
     const err = await failure(client().aliasesFor(request), 'InvalidArgument');
     expect(err.message).toBe(
-      `DASHER response from ${fake.baseUrl}/identifiers/api/v1/uid/test is not valid JSON`,
+      `DASHER response from ${fake.baseUrl}/identifiers/api/v1/uid/test is not valid JSON: expected a value (object, array, string, number, true, false or null) at line 1, column 1`,
     );
     expect(fake.uidHits).toBe(1);
   });
@@ -349,6 +356,61 @@ describe('DasherClient against a local DASHER', () => {
     await chmod(secretsPath, 0o644);
     await client().aliasesFor(request);
     expect(logs.some((line) => line.includes('readable by group or others'))).toBe(true);
+  });
+
+  it('asks sendit-style (patients by MRN, items by accession number) and every file gets its aliases', async () => {
+    fake.style = { jitterAsText: true };
+    const builder = new DasherRequestBuilder({
+      itemLevel: 'accession',
+      entitySource: 'Stanford MRN',
+      itemSource: 'DCM Accession #',
+    });
+    const files = ['11111111', '22222222', '33333333'].flatMap((mrn, p) =>
+      [0, 1, 2, 3].map((i) => ({
+        entityId: mrn,
+        // Two accessions per patient, two images each; the third patient's last images have none.
+        ...(p === 2 && i >= 2 ? {} : { accessionNumber: `54${p}000${i >> 1}` }),
+        studyInstanceUid: `1.2.840.99.${p}.${i >> 1}`,
+        sopInstanceUid: `1.2.840.99.${p}.${i >> 1}.${i}`,
+        entity: { timestamp: '1961-07-27T00:00:00Z' },
+        study: { timestamp: `2010-02-0${i + 1}T11:50:00-0700` },
+      })),
+    );
+    for (const file of files) builder.add(file);
+    const c = client();
+    const table = await AliasTable.fromSource(c, builder.request());
+    expect(fake.answered).toHaveLength(1);
+    expect(fake.answered[0]?.identifiers.map((i) => i.items.map((x) => x.id_source))).toEqual([
+      ['DCM Accession #', 'DCM Accession #'],
+      ['DCM Accession #', 'DCM Accession #'],
+      ['DCM Accession #'],
+    ]);
+    const lookup = new FileAliasLookup(table, files);
+    for (const file of files) {
+      const aliases = lookup.aliasesOf(file);
+      expect(aliases.entity.suid).toBe(fakeSuid('e', file.entityId));
+      expect(aliases.entity.jitter).toBe(fakeJitter(file.entityId));
+      if (file.accessionNumber === undefined) {
+        expect(aliases.item).toBeUndefined();
+        continue;
+      }
+      expect(aliases.matchedBy).toBe('accession');
+      expect(aliases.item?.suid).toBe(fakeSuid('i', `${file.entityId}/${file.accessionNumber}`));
+      expect(aliases.item?.jitter).toBe(fakeJitter(file.entityId));
+      // The accession's first file gave its timestamp: 2010-02-01 or 2010-02-03, 11:50 -0700.
+      const day = file.accessionNumber.endsWith('0') ? 1 : 3;
+      const shifted = new Date(Date.UTC(2010, 1, day + fakeJitter(file.entityId)));
+      expect(aliases.item?.jittered_timestamp).toBe(
+        `${shifted.toISOString().slice(0, 10)}T11:50:00-0700`,
+      );
+    }
+  });
+
+  it('is refused by DASHER for a request it would not take (the fake checks like DASHER)', async () => {
+    const noSource = { identifiers: [{ id: 'p1', id_source: '', items: [] }] };
+    const err = await failure(client().aliasesFor(noSource), 'InvalidArgument');
+    expect(err.message).toContain('HTTP 400');
+    expect(err.message).toContain('without id or id_source');
   });
 
   it('validates its options', () => {

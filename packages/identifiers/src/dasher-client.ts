@@ -5,7 +5,18 @@
  * answer validated. Tokens never appear in errors or logs.
  */
 import { inspect } from 'node:util';
-import { errorMessage, SomError, type ErrorCode } from '@som/core';
+import {
+  backoffDelay,
+  DEFAULT_RETRY_POLICY,
+  type ErrorCode,
+  errorMessage,
+  isJsonObject,
+  parseJson,
+  parseRetryAfter,
+  type RetryPolicy,
+  sleep,
+  SomError,
+} from '@som/core';
 import {
   DEFAULT_BATCH_LIMITS,
   mergeDasherResponses,
@@ -13,16 +24,8 @@ import {
   type BatchLimits,
 } from './batch';
 import { DasherCredentials } from './dasher-secrets';
-import { isJsonObject, parseJsonText } from './json';
 import { normaliseDasherRequest } from './request';
 import { parseDasherResponse } from './response';
-import {
-  backoffDelay,
-  DEFAULT_RETRY_POLICY,
-  parseRetryAfter,
-  sleep,
-  type RetryPolicy,
-} from './retry';
 import { redact } from './secret';
 import type { AliasSource, DasherRequest, DasherResponse } from './types';
 
@@ -130,6 +133,8 @@ export class DasherClient implements AliasSource {
 
   /** `DASHER <endpoint>`: safe to log. */
   readonly description: string;
+  /** Always `dasher`. */
+  readonly kind = 'dasher';
   /** The uid endpoint, `<baseUrl>/identifiers/api/v1/uid/<study>`. */
   readonly endpoint: string;
 
@@ -245,7 +250,7 @@ export class DasherClient implements AliasSource {
         continue;
       }
       if (outcome.status >= 200 && outcome.status < 300) {
-        return parseJsonText(outcome.text, `DASHER response from ${label}`);
+        return parseJson(outcome.text, `DASHER response from ${label}`);
       }
       const why =
         outcome.status === 401
@@ -284,7 +289,7 @@ export class DasherClient implements AliasSource {
         `refreshing the DASHER access token at ${tokenEndpoint} failed: HTTP ${outcome.status}`,
       );
     }
-    const json = parseJsonText(outcome.text, `answer of token endpoint ${tokenEndpoint}`);
+    const json = parseJson(outcome.text, `answer of token endpoint ${tokenEndpoint}`);
     const field = (a: string, b: string): string | undefined => {
       const value = isJsonObject(json) ? (json[a] ?? json[b]) : undefined;
       return typeof value === 'string' && value !== '' ? value : undefined;

@@ -6,9 +6,8 @@
  */
 import { readFile, stat } from 'node:fs/promises';
 import { inspect } from 'node:util';
-import { SomError } from '@som/core';
+import { isJsonObject, parseJson, SomError } from '@som/core';
 import { fileReadError, writeFileAtomic } from './files';
-import { isJsonObject, parseJsonText } from './json';
 
 /**
  * Environment variables naming the secrets file, first found wins: `SOM_DASHER_SECRETS`,
@@ -70,7 +69,7 @@ export class DasherCredentials {
     } catch (err) {
       throw fileReadError(path, WHAT, err);
     }
-    const json = parseJsonText(text, `${WHAT} ${path}`);
+    const json = parseJson(text, `${WHAT} ${path}`);
     if (!isJsonObject(json))
       throw new SomError('InvalidArgument', `${WHAT} ${path} is not a JSON object`);
     const problems: string[] = [];
@@ -130,7 +129,7 @@ export class DasherCredentials {
   ): Promise<DasherCredentials> {
     let json: Record<string, unknown> = {};
     try {
-      const current = parseJsonText(await readFile(this.path, 'utf8'), `${WHAT} ${this.path}`);
+      const current = parseJson(await readFile(this.path, 'utf8'), `${WHAT} ${this.path}`);
       if (isJsonObject(current)) json = current;
     } catch {
       // Rewrite from what we hold.

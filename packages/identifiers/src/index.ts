@@ -1,7 +1,7 @@
 /** @packageDocumentation Aliases for identifiers: DASHER shapes, the DASHER client and a local keyed pseudonymiser. */
 export * from './types';
 export * from './keyed';
-export { SecretKey, redact, REDACTED } from './secret';
+export { KeyTooShortError, MIN_KEY_LENGTH, SecretKey, redact, REDACTED } from './secret';
 export {
   InvalidDasherResponseError,
   MAX_JITTER_DAYS,
@@ -11,8 +11,31 @@ export {
 } from './response';
 export { normaliseDasherRequest } from './request';
 export { AliasTable, type EntityAlias, type ItemAlias } from './alias-table';
-export { shiftTimestamp } from './timestamp';
-export { loadOrCreateKey, MIN_KEY_FILE_LENGTH, type LoadKeyOptions } from './key-file';
+export { isIsoTimestamp, shiftTimestamp } from './timestamp';
+export { itemLevelOfSource, ITEM_LEVELS, type FileKeys, type ItemLevel } from './file-keys';
+export {
+  AmbiguousItemError,
+  FileAliasLookup,
+  type FileAliases,
+  type FileAliasLookupOptions,
+} from './file-aliases';
+export {
+  DasherRequestBuilder,
+  DEFAULT_ID_SOURCES,
+  DEFAULT_ITEM_LEVEL,
+  type DasherRequestBuilderOptions,
+  type FileIdentifiers,
+  type IdentifierDetails,
+} from './request-builder';
+export {
+  checkCollectionKey,
+  CollectionKeyMismatchError,
+  collectionKeyStamp,
+  keyFingerprint,
+  type CollectionKeyDifference,
+  type CollectionKeyStamp,
+} from './collection-key';
+export { loadOrCreateKey, type LoadKeyOptions } from './key-file';
 export {
   ALIAS_LENGTH,
   DEFAULT_JITTER_DAYS,
@@ -21,7 +44,7 @@ export {
   type LocalPseudonymiserOptions,
 } from './pseudonymiser';
 export { DASHER_SECRETS_ENV, dasherSecretsPathFromEnv } from './dasher-secrets';
-export { DEFAULT_RETRY_POLICY, type RetryPolicy } from './retry';
+export { DEFAULT_RETRY_POLICY, type RetryPolicy } from '@som/core';
 export {
   DEFAULT_BATCH_LIMITS,
   mergeDasherResponses,

@@ -8,10 +8,7 @@ import { mkdir, open } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { SomError } from '@som/core';
 import { createFileExclusive, fileReadError } from './files';
-import { SecretKey } from './secret';
-
-/** The shortest key (in characters) a key file may hold. */
-export const MIN_KEY_FILE_LENGTH = 32;
+import { MIN_KEY_LENGTH, SecretKey } from './secret';
 
 /** Options of {@link loadOrCreateKey}. */
 export interface LoadKeyOptions {
@@ -48,11 +45,11 @@ async function readKeyFile(path: string): Promise<SecretKey | undefined> {
     throw fileReadError(path, WHAT, err);
   }
   const key = text.trim();
-  if (key.length < MIN_KEY_FILE_LENGTH) {
+  if (key.length < MIN_KEY_LENGTH) {
     const length = key.length === 0 ? 'is empty' : `holds a key of ${key.length} characters`;
     throw new SomError(
       'FailedPrecondition',
-      `${WHAT} ${path} ${length}; at least ${MIN_KEY_FILE_LENGTH} are required (restore it from your backup)`,
+      `${WHAT} ${path} ${length}; at least ${MIN_KEY_LENGTH} are required (restore it from your backup)`,
     );
   }
   return SecretKey.from(key);
@@ -67,7 +64,7 @@ async function readKeyFile(path: string): Promise<SecretKey | undefined> {
  * created atomically and exclusively, so concurrent first runs agree on one key.
  *
  * @throws SomError FailedPrecondition when the file is readable or writable by group or
- *   others (on POSIX systems), or holds fewer than {@link MIN_KEY_FILE_LENGTH} characters;
+ *   others (on POSIX systems), or holds fewer than {@link MIN_KEY_LENGTH} characters;
  *   PermissionDenied when it cannot be read; InvalidArgument when it is not a regular file.
  *   No message ever contains the key.
  */

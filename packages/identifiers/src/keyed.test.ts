@@ -2,7 +2,7 @@ import { createHmac } from 'node:crypto';
 import { inspect } from 'node:util';
 import { isSomError } from '@som/core';
 import { keyedDigest, remapUid } from './keyed';
-import { redact, SecretKey } from './secret';
+import { KeyTooShortError, MIN_KEY_LENGTH, redact, SecretKey } from './secret';
 
 const KEY = 'a-test-key-that-is-long-enough-0123456789';
 
@@ -44,6 +44,27 @@ describe('SecretKey', () => {
     expect(key.fingerprint).toMatch(/^[0-9a-f]{8}$/);
     expect(SecretKey.from(KEY).fingerprint).toBe(key.fingerprint);
     expect(SecretKey.from(`${KEY}x`).fingerprint).not.toBe(key.fingerprint);
+  });
+
+  it('takes a secret of at least 32 characters, and refuses a shorter one without showing it', () => {
+    const secret = 'x'.repeat(MIN_KEY_LENGTH);
+    expect(SecretKey.fromSecret(secret, '--secret').fingerprint).toBe(
+      SecretKey.from(secret).fingerprint,
+    );
+    for (const short of ['s3cret', 'x'.repeat(MIN_KEY_LENGTH - 1), `  ${'y'.repeat(30)}  `]) {
+      let error: unknown;
+      try {
+        SecretKey.fromSecret(short, '--secret/SOM_SECRET');
+      } catch (err) {
+        error = err;
+      }
+      expect(error).toBeInstanceOf(KeyTooShortError);
+      expect(isSomError(error, 'InvalidArgument')).toBe(true);
+      expect((error as Error).message).toBe(
+        'the pseudonymisation key from --secret/SOM_SECRET is shorter than 32 characters; use a random one (e.g. the output of: openssl rand -hex 32)',
+      );
+      expect(inspect(error)).not.toContain(short.trim());
+    }
   });
 
   it('rejects an empty key', () => {

@@ -56,6 +56,27 @@ describe('LocalPseudonymiser', () => {
     await expect(source.aliasesFor(bad)).rejects.toThrow('id_timestamp of "p9"');
   });
 
+  it('answers with ISO 8601 timestamps only: a DICOM-form id_timestamp is refused', async () => {
+    const source = new LocalPseudonymiser({ key: KEY, jitterDays: { min: -2, max: -2 } });
+    const offsets = {
+      identifiers: [
+        { id: 'p1', id_source: 'x', id_timestamp: '2010-02-04T11:50:00-0700', items: [] },
+      ],
+    };
+    const [result] = (await source.aliasesFor(offsets)).results;
+    expect(result?.jittered_timestamp).toBe('2010-02-02T11:50:00-0700');
+    const dicom = {
+      identifiers: [{ id: 'p9', id_source: 'x', id_timestamp: '20100204', items: [] }],
+    };
+    await expect(source.aliasesFor(dicom)).rejects.toThrow(
+      'id_timestamp of "p9": not an ISO 8601 date or date-time',
+    );
+  });
+
+  it('says it is a local source', () => {
+    expect(new LocalPseudonymiser({ key: KEY }).kind).toBe('local');
+  });
+
   it('is stable across instances with the same key, in any form', () => {
     const a = new LocalPseudonymiser({ key: KEY });
     const b = new LocalPseudonymiser({ key: Buffer.from(KEY) });

@@ -8,7 +8,7 @@ import { keyedDigest, type PseudonymKey } from './keyed';
 import { normaliseDasherRequest } from './request';
 import { MAX_JITTER_DAYS, parseDasherResponse } from './response';
 import { SecretKey } from './secret';
-import { shiftTimestamp } from './timestamp';
+import { isIsoTimestamp, shiftTimestamp } from './timestamp';
 import type {
   AliasSource,
   DasherRequest,
@@ -96,6 +96,8 @@ export class LocalPseudonymiser implements AliasSource {
 
   /** `local pseudonymiser (key <fingerprint>)`: safe to log. */
   readonly description: string;
+  /** Always `local`. */
+  readonly kind = 'local';
   /** The range of date shifts in days. */
   readonly jitterDays: Readonly<JitterRange>;
   /** What every alias starts with. */
@@ -213,7 +215,11 @@ function withTimestamp(
 ): DasherResponseItem {
   if (idTimestamp === undefined || item.jitter === undefined) return item;
   try {
-    return { ...item, jittered_timestamp: shiftTimestamp(idTimestamp, item.jitter) };
+    // Answers carry ISO 8601 timestamps only: DICOM's forms would reach DA/TM elements unconverted.
+    if (!isIsoTimestamp(idTimestamp.trim())) {
+      throw new SomError('InvalidArgument', 'not an ISO 8601 date or date-time');
+    }
+    return { ...item, jittered_timestamp: shiftTimestamp(idTimestamp.trim(), item.jitter) };
   } catch (err) {
     throw new SomError(
       'InvalidArgument',

@@ -2,8 +2,7 @@
  * Checking and normalising a DASHER request before it is answered: every alias source
  * answers one result per distinct entity id, with each distinct item id once.
  */
-import { SomError } from '@som/core';
-import { isJsonObject } from './json';
+import { isJsonObject, SomError } from '@som/core';
 import type { DasherRequest, DasherRequestIdentifier, DasherRequestItem } from './types';
 
 function checkItemShape(

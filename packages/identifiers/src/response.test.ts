@@ -9,28 +9,9 @@ import {
 } from './response';
 import { fileReadError } from './files';
 import type { DasherRequest } from './types';
+import { SEED_RESPONSE } from './__tests__/seed-response';
 
-/** The response of the original documentation (shared/seed). */
-const seed = {
-  results: [
-    {
-      id: '14953772',
-      id_source: 'Stanford MRN',
-      items: [
-        {
-          id: 'MCH',
-          id_source: 'Lab Result',
-          jitter: 5,
-          jittered_timestamp: '2010-02-09T11:50:00-0800',
-          suid: '12fb',
-        },
-      ],
-      jitter: 5,
-      jittered_timestamp: '1961-08-01T00:00:00-0700',
-      suid: '12fa',
-    },
-  ],
-};
+const seed = SEED_RESPONSE;
 
 const seedRequest: DasherRequest = {
   identifiers: [
@@ -83,7 +64,7 @@ describe('parseDasherResponse', () => {
       results: [
         { id: 'p1', id_source: 'MRN', jitter: 1, items: [] }, // no suid
         { id: 'p2', id_source: 'MRN', suid: 's2', jitter: 2.5, items: [] }, // non-integer jitter
-        { id: 'p3', id_source: 'MRN', suid: 's3', jitter: '4', items: [] }, // string jitter
+        { id: 'p3', id_source: 'MRN', suid: 's3', jitter: 'four', items: [] }, // not a number
         { id: 'p4', id_source: 'MRN', suid: 's4', items: [] }, // no jitter
         { id: 'p1', id_source: 'MRN', suid: 's1b', jitter: 1, items: [] }, // duplicate id
         { id_source: 'MRN', suid: 's6', jitter: 1 }, // no id
@@ -107,7 +88,7 @@ describe('parseDasherResponse', () => {
     expect(lines.slice(1)).toEqual([
       '  - result "p1": missing suid',
       '  - result "p2": jitter 2.5 is not a whole number of days',
-      '  - result "p3": jitter "4" is not a whole number of days',
+      '  - result "p3": jitter "four" is not a whole number of days',
       '  - result "p4": missing jitter',
       '  - result "p1": duplicate result id (results 0 and 4)',
       '  - result 5: missing id',
@@ -187,6 +168,120 @@ describe('parseDasherResponse', () => {
       parseDasherResponse({ results: [{ id: 'p', suid: 's', jitter: 1e9 }] }, 'j.json'),
     );
     expect(err.problems).toEqual(['result "p": jitter 1000000000 is more than 36525 days']);
+    const text = problemsOf(() =>
+      parseDasherResponse({ results: [{ id: 'p', suid: 's', jitter: '99999' }] }, 'j.json'),
+    );
+    expect(text.problems).toEqual(['result "p": jitter 99999 is more than 36525 days']);
+  });
+
+  it('accepts a whole-number jitter written as a number or as a numeric string', () => {
+    const parsed = parseDasherResponse(
+      {
+        results: [
+          { id: 'p1', suid: 's1', jitter: 5, items: [{ id: 'i1', suid: 'x1', jitter: '5' }] },
+          { id: 'p2', suid: 's2', jitter: '-12' },
+          { id: 'p3', suid: 's3', jitter: ' +3 ' },
+          { id: 'p4', suid: 's4', jitter: '0' },
+        ],
+      },
+      'ids.json',
+    );
+    expect(parsed.results.map((r) => r.jitter)).toEqual([5, -12, 3, 0]);
+    expect(parsed.results[0]?.items[0]?.jitter).toBe(5);
+  });
+
+  it.each([['5.5'], ['five'], [''], ['1e3'], ['0x10'], [true], [[5]], [{ days: 5 }], [2.5]])(
+    'rejects the jitter %j naming the entity',
+    (jitter) => {
+      const err = problemsOf(() =>
+        parseDasherResponse({ results: [{ id: 'p1', suid: 's1', jitter }] }, 'ids.json'),
+      );
+      expect(err.problems).toEqual([
+        `result "p1": jitter ${JSON.stringify(jitter)} is not a whole number of days`,
+      ]);
+    },
+  );
+
+  it.each([
+    ['1961-08-01T00:00:00-0700'],
+    ['1961-08-01T00:00:00-07:00'],
+    ['1961-08-01T00:00:00+0530'],
+    ['1961-08-01T00:00:00Z'],
+    ['1961-08-01T00:00:00'],
+    ['1961-08-01T00:00'],
+    ['1961-08-01 00:00:00Z'],
+    ['2010-02-09T11:50:00.123456-0800'],
+    ['1961-08-01'],
+    ['2016-12-31T23:59:60Z'],
+  ])('accepts the jittered_timestamp %s', (timestamp) => {
+    const parsed = parseDasherResponse(
+      {
+        results: [
+          {
+            id: 'p1',
+            suid: 's1',
+            jitter: 1,
+            jittered_timestamp: timestamp,
+            items: [{ id: 'i1', suid: 'x1', jittered_timestamp: ` ${timestamp} ` }],
+          },
+        ],
+      },
+      'ids.json',
+    );
+    expect(parsed.results[0]?.jittered_timestamp).toBe(timestamp);
+    expect(parsed.results[0]?.items[0]?.jittered_timestamp).toBe(timestamp);
+  });
+
+  it('takes a blank jittered_timestamp for none', () => {
+    const parsed = parseDasherResponse(
+      { results: [{ id: 'p1', suid: 's1', jitter: 1, jittered_timestamp: '', items: [] }] },
+      'ids.json',
+    );
+    expect(parsed.results[0]).not.toHaveProperty('jittered_timestamp');
+  });
+
+  it.each([
+    ['yesterday'],
+    ['1961-13-01T00:00:00Z'],
+    ['1961-02-30'],
+    ['1961-08-01T24:00:00Z'],
+    ['1961-08-01T00:61:00Z'],
+    ['1961-08-01T00:00:00+1500'],
+    ['1961-08-01T00:00:00-07'],
+    ['1961-08-01Z'],
+    ['19610801'],
+    ['1961-08-01T00:00:00Z trailing'],
+  ])('rejects the jittered_timestamp %j naming the entity or item, not the value', (timestamp) => {
+    const err = problemsOf(() =>
+      parseDasherResponse(
+        {
+          results: [
+            {
+              id: 'p1',
+              suid: 's1',
+              jitter: 1,
+              jittered_timestamp: timestamp,
+              items: [{ id: 'i1', suid: 'x1', jittered_timestamp: timestamp }],
+            },
+          ],
+        },
+        'ids.json',
+      ),
+    );
+    const why =
+      'jittered_timestamp is not an ISO 8601 date or date-time (e.g. 2010-02-09T11:50:00-0800)';
+    expect(err.problems).toEqual([`result "p1": ${why}`, `result "p1" item "i1": ${why}`]);
+    expect(err.message).not.toContain(timestamp);
+  });
+
+  it('rejects a jittered_timestamp that is not a string', () => {
+    const err = problemsOf(() =>
+      parseDasherResponse(
+        { results: [{ id: 'p1', suid: 's1', jitter: 1, jittered_timestamp: 19610801 }] },
+        'ids.json',
+      ),
+    );
+    expect(err.problems).toEqual(['result "p1": jittered_timestamp is not a string']);
   });
 });
 
@@ -226,12 +321,14 @@ describe('readDasherResponseFile', () => {
     const err = await readDasherResponseFile(path).catch((e: unknown) => e);
     expect(isSomError(err, 'InvalidArgument')).toBe(true);
     expect((err as SomError).message).toBe(
-      `DASHER response file ${path} is not valid JSON (line 2, column 27)`,
+      `DASHER response file ${path} is not valid JSON: expected "," or "}" at line 2, column 27`,
     );
 
     await writeFile(path, 'MRN-SECRET-123 is not json');
     const err2 = await readDasherResponseFile(path).catch((e: unknown) => e);
-    expect((err2 as SomError).message).toBe(`DASHER response file ${path} is not valid JSON`);
+    expect((err2 as SomError).message).toBe(
+      `DASHER response file ${path} is not valid JSON: expected a value (object, array, string, number, true, false or null) at line 1, column 1`,
+    );
     expect((err2 as SomError).cause).toBeUndefined();
   });
 

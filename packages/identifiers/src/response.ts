@@ -3,9 +3,9 @@
  * service. Every problem is collected and reported together, one per line, naming the id.
  */
 import { readFile } from 'node:fs/promises';
-import { isValidUid, SomError } from '@som/core';
+import { isJsonObject, isValidUid, parseJson, SomError } from '@som/core';
 import { fileReadError } from './files';
-import { isJsonObject, parseJsonText } from './json';
+import { isIsoTimestamp } from './timestamp';
 import type {
   DasherRequest,
   DasherResponse,
@@ -49,6 +49,16 @@ export class InvalidDasherResponseError extends SomError {
 
 const quote = (value: string): string => JSON.stringify(value);
 
+/**
+ * A jitter as a whole number of days: a JSON integer, or a string of one (`"5"`, `"-3"`),
+ * as some DASHER deployments write it; undefined for anything else.
+ */
+function jitterDays(jitter: unknown): number | undefined {
+  if (typeof jitter === 'number') return Number.isInteger(jitter) ? jitter : undefined;
+  if (typeof jitter === 'string' && /^\s*[+-]?\d+\s*$/.test(jitter)) return Number(jitter);
+  return undefined;
+}
+
 /** Checks shared by results and items; returns the normalised fields or undefined. */
 function checkAlias(
   raw: Record<string, unknown>,
@@ -65,17 +75,26 @@ function checkAlias(
       `${where}: suid ${quote(String(suid).slice(0, 140))} is not a valid uid (1-128 of A-Z a-z 0-9 . _ -)`,
     );
   }
+  const days = jitterDays(jitter);
   if (jitter === undefined || jitter === null) {
     if (jitterRequired) problems.push(`${where}: missing jitter`);
-  } else if (typeof jitter !== 'number' || !Number.isInteger(jitter)) {
+  } else if (days === undefined) {
     problems.push(`${where}: jitter ${JSON.stringify(jitter)} is not a whole number of days`);
-  } else if (Math.abs(jitter) > MAX_JITTER_DAYS) {
-    problems.push(`${where}: jitter ${jitter} is more than ${MAX_JITTER_DAYS} days`);
+  } else if (Math.abs(days) > MAX_JITTER_DAYS) {
+    problems.push(`${where}: jitter ${days} is more than ${MAX_JITTER_DAYS} days`);
   }
   if (idSource !== undefined && typeof idSource !== 'string')
     problems.push(`${where}: id_source is not a string`);
-  if (jittered !== undefined && jittered !== null && typeof jittered !== 'string') {
-    problems.push(`${where}: jittered_timestamp is not a string`);
+  // A blank jittered_timestamp is none (the answer for an item sent without id_timestamp).
+  const timestamp = typeof jittered === 'string' ? jittered.trim() : jittered;
+  if (timestamp !== undefined && timestamp !== null && timestamp !== '') {
+    if (typeof timestamp !== 'string')
+      problems.push(`${where}: jittered_timestamp is not a string`);
+    else if (!isIsoTimestamp(timestamp)) {
+      problems.push(
+        `${where}: jittered_timestamp is not an ISO 8601 date or date-time (e.g. 2010-02-09T11:50:00-0800)`,
+      );
+    }
   }
   if (problems.length > before) return undefined;
   const out: DasherResponseItem = {
@@ -83,8 +102,8 @@ function checkAlias(
     id_source: (idSource as string | undefined) ?? '',
     suid: suid as string,
   };
-  if (typeof jitter === 'number') out.jitter = jitter;
-  if (typeof jittered === 'string') out.jittered_timestamp = jittered;
+  if (days !== undefined) out.jitter = days;
+  if (typeof timestamp === 'string' && timestamp !== '') out.jittered_timestamp = timestamp;
   return out;
 }
 
@@ -238,5 +257,5 @@ export async function readDasherResponseFile(
   } catch (err) {
     throw fileReadError(path, what, err);
   }
-  return parseDasherResponse(parseJsonText(text, `${what} ${path}`), path, request);
+  return parseDasherResponse(parseJson(text, `${what} ${path}`), path, request);
 }

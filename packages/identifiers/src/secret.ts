@@ -7,6 +7,32 @@ import { inspect } from 'node:util';
 import { SomError } from '@som/core';
 
 /**
+ * The shortest pseudonymisation key, in characters, som accepts from a key file or a
+ * secret: a shorter one could be guessed, and with the key anyone holding an original id
+ * can find its alias.
+ */
+export const MIN_KEY_LENGTH = 32;
+
+/**
+ * A secret given for the pseudonymisation key (e.g. `--secret`) is shorter than
+ * {@link MIN_KEY_LENGTH}: code InvalidArgument. The message never holds the secret.
+ */
+export class KeyTooShortError extends SomError {
+  /** Where the secret came from, e.g. `--secret/SOM_SECRET`. */
+  readonly origin: string;
+
+  /** @param origin where the secret came from. */
+  constructor(origin: string) {
+    super(
+      'InvalidArgument',
+      `the pseudonymisation key from ${origin} is shorter than ${MIN_KEY_LENGTH} characters; use a random one (e.g. the output of: openssl rand -hex 32)`,
+    );
+    this.name = 'KeyTooShortError';
+    this.origin = origin;
+  }
+}
+
+/**
  * The key of every local alias and remapped UID. Construct with {@link SecretKey.from}
  * (a `--secret` value) or {@link loadOrCreateKey} (a key file).
  */
@@ -39,6 +65,19 @@ export class SecretKey {
     if (bytes.length === 0)
       throw new SomError('InvalidArgument', 'the pseudonymisation key is empty');
     return new SecretKey(bytes);
+  }
+
+  /**
+   * A key from a secret a person gave (e.g. `--secret` or `SOM_SECRET`), used exactly as
+   * given, like {@link SecretKey.from}.
+   * @param secret the secret.
+   * @param origin where it came from, for the error message.
+   * @throws KeyTooShortError when it has fewer than {@link MIN_KEY_LENGTH} characters
+   *   (surrounding white space not counted).
+   */
+  static fromSecret(secret: string, origin: string): SecretKey {
+    if (secret.trim().length < MIN_KEY_LENGTH) throw new KeyTooShortError(origin);
+    return SecretKey.from(secret);
   }
 
   /** A fresh HMAC-SHA256 under this key; the key bytes themselves never leave the object. */

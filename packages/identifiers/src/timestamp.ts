@@ -8,6 +8,32 @@ import { SomError } from '@som/core';
 const DATE = /^(\d{4})(-?)(\d{2})\2(\d{2})(.*)$/s;
 const TIME_AND_ZONE =
   /^(?:[T ]?\d{2}(?::?\d{2}(?::?\d{2}(?:[.,]\d+)?)?)?)?(?:Z|[+-]\d{2}(?::?\d{2})?)?$/;
+const ISO_DATE_TIME =
+  /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,6})?)?(?:Z|[+-](\d{2}):?(\d{2}))?)?$/;
+
+/** True when year-month-day is a date of the (proleptic Gregorian) calendar. */
+function isCalendarDate(year: number, month: number, day: number): boolean {
+  const date = new Date(0);
+  date.setUTCFullYear(year, month - 1, day);
+  return (
+    date.getUTCFullYear() === year && date.getUTCMonth() === month - 1 && date.getUTCDate() === day
+  );
+}
+
+/**
+ * True when `text` is an ISO 8601 date or date-time as DASHER writes them: `YYYY-MM-DD`,
+ * optionally followed by `T` (or a space) and `HH:MM`, `HH:MM:SS` or `HH:MM:SS.ffffff`,
+ * optionally followed by `Z` or a UTC offset (`-0700`, `-07:00`); a real calendar date, a
+ * time of day (a leap second allowed) and an offset of at most 14 hours.
+ */
+export function isIsoTimestamp(text: string): boolean {
+  const m = ISO_DATE_TIME.exec(text);
+  if (m === null || !isCalendarDate(Number(m[1]), Number(m[2]), Number(m[3]))) return false;
+  const [hour, minute, second, offsetHours, offsetMinutes] = [4, 5, 6, 7, 8].map((i) =>
+    Number(m[i] ?? 0),
+  ) as [number, number, number, number, number];
+  return hour < 24 && minute < 60 && second <= 60 && offsetHours <= 14 && offsetMinutes < 60;
+}
 
 /**
  * `timestamp` moved by `days` calendar days (negative: earlier).
@@ -28,18 +54,14 @@ export function shiftTimestamp(timestamp: string, days: number): string {
     );
   }
   const [year, month, day] = [Number(match[1]), Number(match[3]), Number(match[4])];
-  const date = new Date(0);
-  date.setUTCFullYear(year, month - 1, day);
-  if (
-    date.getUTCFullYear() !== year ||
-    date.getUTCMonth() !== month - 1 ||
-    date.getUTCDate() !== day
-  ) {
+  if (!isCalendarDate(year, month, day)) {
     throw new SomError(
       'InvalidArgument',
       `timestamp ${JSON.stringify(timestamp)} is not a valid calendar date`,
     );
   }
+  const date = new Date(0);
+  date.setUTCFullYear(year, month - 1, day);
   date.setUTCDate(date.getUTCDate() + days);
   const shiftedYear = date.getUTCFullYear();
   if (shiftedYear < 1 || shiftedYear > 9999) {

@@ -56,10 +56,18 @@ export interface DasherResponse {
   results: DasherResponseResult[];
 }
 
+/**
+ * Where aliases come from: `dasher` (the DASHER service or a response file from it) or
+ * `local` (the local pseudonymiser, keyed).
+ */
+export type AliasSourceKind = 'dasher' | 'local';
+
 /** Anything that turns a DASHER request into a DASHER response. */
 export interface AliasSource {
   /** A short description for logs (never a secret). */
   readonly description: string;
+  /** What kind of source it is. */
+  readonly kind: AliasSourceKind;
   /** The aliases for every identifier and item of `request`. */
   aliasesFor(request: DasherRequest): Promise<DasherResponse>;
 }

@@ -2,7 +2,8 @@
  * The adapter registration: `"objectStore": {"type": "minio", ...}` in som's configuration.
  */
 import { ContainerModule } from 'inversify';
-import { TOKENS, type AdapterRegistration, type StoreConfig } from '@som/core';
+import { type StoreConfig } from '@som/core';
+import { TOKENS, type AdapterRegistration } from '@som/core/di';
 import { resolveCredentials, resolveMinioConfig } from './config';
 import { MinioObjectDriver } from './driver';
 

@@ -1,10 +1,5 @@
-import {
-  SomError,
-  createContainer,
-  memoryMetadataStoreAdapter,
-  TOKENS,
-  type StoreConfig,
-} from '@som/core';
+import { SomError, type StoreConfig } from '@som/core';
+import { createContainer, memoryMetadataStoreAdapter, TOKENS } from '@som/core/di';
 import {
   DEFAULT_PART_SIZE,
   MinioObjectDriver,
@@ -153,6 +148,7 @@ describe('minioObjectStoreAdapter', () => {
       signedUrls: true,
       ifNotExists: false,
       copy: true,
+      md5FromCaller: true,
     });
   });
 });

@@ -3,7 +3,14 @@
  * them from a store configuration with one InvalidArgument per bad setting, and the
  * credentials from the configuration or the environment. No message ever shows a secret.
  */
-import { SomError, type StoreConfig } from '@som/core';
+import {
+  SomError,
+  booleanSetting,
+  integerSetting,
+  invalidSetting,
+  stringSetting,
+  type StoreConfig,
+} from '@som/core';
 
 /** Smallest part of a multipart upload S3 accepts (except the last). */
 export const MIN_PART_SIZE = 5 * 1024 * 1024;
@@ -97,38 +104,6 @@ const SETTINGS = new Set([
   'maxRetries',
 ]);
 
-function invalid(name: string, want: string): SomError {
-  return new SomError('InvalidArgument', `minio setting "${name}" must be ${want}`);
-}
-
-function stringSetting(config: StoreConfig, name: string): string | undefined {
-  const value = config[name];
-  if (value === undefined) return undefined;
-  if (typeof value !== 'string' || value === '') throw invalid(name, 'a non-empty string');
-  return value;
-}
-
-function booleanSetting(config: StoreConfig, name: string): boolean | undefined {
-  const value = config[name];
-  if (value === undefined) return undefined;
-  if (typeof value !== 'boolean') throw invalid(name, 'true or false');
-  return value;
-}
-
-function integerSetting(
-  config: StoreConfig,
-  name: string,
-  min: number,
-  max: number,
-): number | undefined {
-  const value = config[name];
-  if (value === undefined) return undefined;
-  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < min || value > max) {
-    throw invalid(name, `an integer from ${min} to ${max}`);
-  }
-  return value;
-}
-
 /**
  * Throw InvalidArgument unless `name` is a valid S3 bucket name: 3-63 characters of
  * lowercase letters, digits, `.` and `-`, starting and ending with a letter or digit, not
@@ -154,10 +129,14 @@ export function validateBucketName(name: unknown): string {
 function endpointOf(config: StoreConfig): { host: string; port?: number; useSSL?: boolean } {
   const endPoint = config.endPoint;
   if (typeof endPoint !== 'string' || endPoint === '')
-    throw invalid('endPoint', 'the server host name, e.g. "s3.amazonaws.com" (required)');
+    throw invalidSetting(
+      config,
+      'endPoint',
+      'the server host name, e.g. "s3.amazonaws.com" (required)',
+    );
   if (!endPoint.includes('://')) {
     if (!/^[A-Za-z0-9.-]+$|^\[[0-9A-Fa-f:.]+\]$/.test(endPoint))
-      throw invalid('endPoint', 'a host name or IP address without a path');
+      throw invalidSetting(config, 'endPoint', 'a host name or IP address without a path');
     return { host: endPoint };
   }
   const url = URL.canParse(endPoint) ? new URL(endPoint) : undefined;
@@ -169,7 +148,8 @@ function endpointOf(config: StoreConfig): { host: string; port?: number; useSSL?
     url.username ||
     url.password
   ) {
-    throw invalid(
+    throw invalidSetting(
+      config,
       'endPoint',
       'a host name, or an http(s) URL with no path or credentials, e.g. "http://127.0.0.1:9000"',
     );

@@ -77,7 +77,12 @@ export class MinioObjectDriver implements ObjectStoreDriver {
     this.#requests = new BucketRequests(client, settings.bucket, settings.region ?? DEFAULT_REGION);
     this.#closeConnections = () => agent.destroy();
     this.name = `minio:${settings.useSSL ? 'https' : 'http'}://${settings.host}:${settings.port}/${settings.bucket}`;
-    this.capabilities = { signedUrls: true, ifNotExists: settings.conditionalWrites, copy: true };
+    this.capabilities = {
+      signedUrls: true,
+      ifNotExists: settings.conditionalWrites,
+      copy: true,
+      md5FromCaller: true,
+    };
   }
 
   /** Shows the name only (`util.inspect`, `console.log`). */

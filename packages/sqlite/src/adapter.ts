@@ -2,7 +2,8 @@
  * The DI registration of the SQLite metadata store: `{"type": "sqlite", "path": ...}`.
  */
 import { ContainerModule } from 'inversify';
-import { TOKENS, type AdapterRegistration, type StoreConfig } from '@som/core';
+import { type StoreConfig } from '@som/core';
+import { TOKENS, type AdapterRegistration } from '@som/core/di';
 import { SqliteMetadataDriver, validateSqliteConfig, type SqliteMetadataConfig } from './driver';
 
 /** Selects {@link SqliteMetadataDriver} for `metadataStore.type === "sqlite"`. */

@@ -1,63 +1,19 @@
 /**
- * `som deid <paths...> --out <dir>` (CONTRACT): de-identify files into `<dir>`, mirroring
- * paths relative to each input directory (a file given directly lands at `<dir>/<name>`),
- * and write `<dir>/som-report.json` naming every input file with its outcome. A file that
- * fails is never written (fail closed: temporary name, then rename).
+ * `som deid <paths...> --out <dir>`: de-identify files into `<dir>`, mirroring paths
+ * relative to each input directory, with `<dir>/som-report.json` naming every input file
+ * with its outcome (see `deidentifyTree` of @som/publish).
  */
-import { mkdir } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { mapBounded } from '@som/core';
-import { ByteBudget, FILE_BYTES_IN_MEMORY } from '../pipeline/byte-budget';
-import type { Deidentifier } from '../pipeline/deid-pool';
-import { prepareRun } from '../pipeline/prepare';
-import { JsonReportFile, type FileReport } from '../pipeline/report';
-import { RunOutput } from '../pipeline/run-output';
-import { reasonFor, type ScannedFile } from '../pipeline/scan';
+import { DEID_REPORT_NAME, deidentifyTree } from '@som/publish';
+import { RunOutput } from '../io/run-output';
 import { EXIT, type Runtime } from '../runtime';
 import { configFor, type GlobalOptions } from './common';
+import { addRunFlags, type RunFlags } from './flags';
 
-/** The report `som deid` writes into its output directory. */
-export const DEID_REPORT_NAME = 'som-report.json';
-
-interface DeidCommandOptions extends GlobalOptions {
+interface DeidCommandOptions extends GlobalOptions, RunFlags {
   out: string;
-  recipe?: string;
-  ids?: string;
-  concurrency?: string;
   json?: boolean;
-  secret?: string;
-}
-
-/** De-identify one file into `out`, unless another input already claimed its output path. */
-async function deidOne(
-  file: ScannedFile,
-  out: string,
-  deidentifier: Deidentifier,
-  claimed: Map<string, string>,
-): Promise<FileReport> {
-  const owner = claimed.get(file.relative);
-  if (owner !== undefined)
-    return {
-      path: file.path,
-      outcome: 'failed',
-      reason: `its output ${file.relative} is already taken by ${owner}`,
-    };
-  claimed.set(file.relative, file.path);
-  try {
-    const written = await deidentifier.deidentifyInto(file, join(out, file.relative));
-    return {
-      path: file.path,
-      outcome: written.outcome,
-      entity: written.entity,
-      item: written.item,
-      image: written.image,
-      output: file.relative,
-      size: written.size,
-    };
-  } catch (err) {
-    return { path: file.path, outcome: 'failed', reason: reasonFor(file.path, err) };
-  }
 }
 
 async function deid(
@@ -65,45 +21,21 @@ async function deid(
   inputs: string[],
   options: DeidCommandOptions,
 ): Promise<number> {
-  const { output } = runtime;
   const config = configFor(runtime, options, { stores: false });
   const out = resolve(runtime.cwd, options.out);
-  await mkdir(out, { recursive: true });
-  const reportFile = new JsonReportFile(join(out, DEID_REPORT_NAME), { command: 'deid', out });
-  const run = new RunOutput(output, options.json === true, { command: 'deid', out }, [reportFile]);
-  const { scan, deidentifier } = await prepareRun(inputs, config, output, run.report, {
-    cwd: runtime.cwd,
-    env: runtime.env,
-    createKey: true,
-    mainThreadBusy: false,
-    exclude: [out],
-    signal: runtime.signal,
-    ...(options.ids ? { ids: options.ids } : {}),
-  });
-  const claimed = new Map<string, string>([[DEID_REPORT_NAME, 'the report of som deid']]);
-  const done = new Set<string>();
+  const run = new RunOutput(runtime.output, options.json === true, { command: 'deid', out });
   try {
-    await run.withProgress('deid', scan.files, async (progress) => {
-      const budget = new ByteBudget(FILE_BYTES_IN_MEMORY);
-      const work = (file: ScannedFile): Promise<FileReport> =>
-        budget.with(file.size, () => deidOne(file, out, deidentifier, claimed));
-      for await (const entry of mapBounded(scan.files, config.concurrency, work, runtime.signal)) {
-        done.add(entry.path);
-        run.report.add(entry);
-        progress.advance(entry.size ?? 0);
-      }
+    await deidentifyTree(inputs, {
+      out,
+      config,
+      cwd: runtime.cwd,
+      env: runtime.env,
+      signal: runtime.signal,
+      ...(options.ids !== undefined ? { ids: options.ids } : {}),
+      ...run.hooks('deid'),
     });
   } finally {
-    await deidentifier.close();
-  }
-  for (const file of scan.files) {
-    if (!done.has(file.path)) {
-      run.report.add({
-        path: file.path,
-        outcome: 'interrupted',
-        reason: 'not started: the run was interrupted',
-      });
-    }
+    run.stopProgress();
   }
   const headline = `deid into ${out} (report: ${DEID_REPORT_NAME})`;
   const summary = await run.finish(runtime.signal.aborted, headline, 'written');
@@ -116,7 +48,7 @@ export function registerDeid(
   runtime: Runtime,
   done: (code: number) => void,
 ): void {
-  program
+  const command = program
     .command('deid')
     .description(
       `de-identify DICOM files into a directory, mirroring their paths; writes <dir>/${DEID_REPORT_NAME}`,
@@ -128,21 +60,9 @@ export function registerDeid(
     .requiredOption(
       '--out <dir>',
       'output directory (created when missing); a file given directly lands at <dir>/<its name>',
-    )
-    .option(
-      '--recipe <file>',
-      'a deid recipe whose rules decide before the default PS3.15 profile (env SOM_RECIPE)',
-    )
-    .option(
-      '--ids <file>',
-      'a DASHER response (JSON) with the aliases; default: the DASHER service when configured, else the local pseudonymiser',
-    )
-    .option('--concurrency <n>', 'files processed at once (default 8; env SOM_CONCURRENCY)')
+    );
+  addRunFlags(command)
     .option('--json', `also print the report (as in ${DEID_REPORT_NAME}) on stdout`)
-    .option(
-      '--secret <key>',
-      'the pseudonymisation key (env SOM_SECRET; default: the key file, created on first use)',
-    )
     .action(async (inputs: string[], _options: DeidCommandOptions, command: Command) => {
       done(await deid(runtime, inputs, command.optsWithGlobals<DeidCommandOptions>()));
     });

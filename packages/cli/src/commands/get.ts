@@ -14,7 +14,7 @@ import {
   type Client,
   type ImageRecord,
 } from '@som/core';
-import { md5OfFile, writeFileAtomically } from '../io/atomic-file';
+import { md5OfFile, writeFileAtomically } from '@som/publish';
 import { startProgress } from '../io/progress';
 import { EXIT, type Runtime } from '../runtime';
 import { configFor, withClient, type GlobalOptions } from './common';

@@ -3,11 +3,11 @@
  * studies), printed as a DASHER request body. Only headers are read.
  */
 import type { Command } from 'commander';
-import { Report, entryLine } from '../pipeline/report';
-import { scanInputs } from '../pipeline/scan';
-import { ProblemSink } from '../pipeline/sinks';
+import { Report, entryLine, scanInputs } from '@som/publish';
+import { ProblemSink } from '../io/sinks';
 import { EXIT, type Runtime } from '../runtime';
 import { configFor, type GlobalOptions } from './common';
+import { concurrencyOption } from './flags';
 
 interface IdentifiersOptions extends GlobalOptions {
   concurrency?: string;
@@ -52,7 +52,7 @@ export function registerIdentifiers(
       'print the identifiers found (patients and their studies) as a DASHER request body (JSON)',
     )
     .argument('<paths...>', 'files and directories (walked; DICOM is recognised by content)')
-    .option('--concurrency <n>', 'files read at once (default 8; env SOM_CONCURRENCY)')
+    .addOption(concurrencyOption('files read at once'))
     .addHelpText(
       'after',
       '\nThe output holds original identifiers (PHI): send it to DASHER only, never publish it.',

@@ -4,25 +4,20 @@
  */
 import type { Command } from 'commander';
 import { FIELD_NAME, RESERVED_FIELDS, SomError, validateUid, type RecordData } from '@som/core';
-import { findAdapter } from '../adapters';
+import { openClient, publish } from '@som/publish';
+import { GarbageCollector } from '../collect-garbage';
 import { fieldType } from '../field-types';
-import { imageFieldsReader } from '../pipeline/searchable';
-import { prepareRun } from '../pipeline/prepare';
-import { RunOutput } from '../pipeline/run-output';
-import { uploadFiles } from '../pipeline/upload';
+import { RunOutput } from '../io/run-output';
 import { EXIT, type Runtime } from '../runtime';
 import { parseAssignment } from '../search-terms';
-import { checkReachable, configFor, openClient, type GlobalOptions } from './common';
+import { configFor, type GlobalOptions } from './common';
+import { addRunFlags, type RunFlags } from './flags';
 
-interface UploadCommandOptions extends GlobalOptions {
+interface UploadCommandOptions extends GlobalOptions, RunFlags {
   collection: string;
-  recipe?: string;
-  ids?: string;
-  concurrency?: string;
   dryRun?: boolean;
   metadata?: string[];
   json?: boolean;
-  secret?: string;
 }
 
 /** The `--metadata` fields, checked before anything is read. */
@@ -46,42 +41,33 @@ async function upload(
   inputs: string[],
   options: UploadCommandOptions,
 ): Promise<number> {
-  const { output } = runtime;
   const config = configFor(runtime, options);
   const collection = validateUid('collection', options.collection);
   const metadata = metadataFields(options.metadata ?? []);
   const dryRun = options.dryRun === true;
-  const run = new RunOutput(output, options.json === true, {
+  const run = new RunOutput(runtime.output, options.json === true, {
     command: 'upload',
     collection,
     dryRun,
   });
-  const client = dryRun ? undefined : openClient(config, { imageFields: imageFieldsReader });
+  const client = dryRun ? undefined : await openClient({ config });
+  const garbage = new GarbageCollector();
   try {
-    if (client) await checkReachable(client);
-    const { scan, deidentifier } = await prepareRun(inputs, config, output, run.report, {
+    await publish(inputs, {
+      ...(client !== undefined ? { client } : {}),
+      config,
+      collection,
+      metadata,
+      dryRun,
       cwd: runtime.cwd,
       env: runtime.env,
-      createKey: !dryRun,
-      mainThreadBusy: !dryRun,
       signal: runtime.signal,
-      ...(options.ids ? { ids: options.ids } : {}),
+      ...(options.ids !== undefined ? { ids: options.ids } : {}),
+      ...run.hooks(dryRun ? 'dry run' : 'upload'),
+      onBytesReleased: (bytes) => garbage.letGo(bytes),
     });
-    const settings = {
-      collection,
-      concurrency: config.concurrency,
-      metadata,
-      signal: runtime.signal,
-      sendMd5: findAdapter('objectStore', config.objectStore.type)?.remote === true,
-    };
-    try {
-      await run.withProgress(dryRun ? 'dry run' : 'upload', scan.files, (progress) =>
-        uploadFiles(client, scan.files, deidentifier, settings, run.report, progress),
-      );
-    } finally {
-      await deidentifier.close();
-    }
   } finally {
+    run.stopProgress();
     await client?.close().catch(() => undefined);
   }
   const headline = `${dryRun ? 'dry run of ' : ''}upload to collection ${collection}`;
@@ -99,7 +85,7 @@ export function registerUpload(
   runtime: Runtime,
   done: (code: number) => void,
 ): void {
-  program
+  const command = program
     .command('upload')
     .description(
       'de-identify DICOM files in memory and upload them: one entity per (aliased) patient; re-running is safe',
@@ -108,16 +94,8 @@ export function registerUpload(
       '<paths...>',
       'files and directories (walked; DICOM is recognised by content, not extension)',
     )
-    .requiredOption('--collection <uid>', 'the collection to upload into (created when absent)')
-    .option(
-      '--recipe <file>',
-      'a deid recipe whose rules decide before the default PS3.15 profile (env SOM_RECIPE)',
-    )
-    .option(
-      '--ids <file>',
-      'a DASHER response (JSON) with the aliases; default: the DASHER service when configured, else the local pseudonymiser',
-    )
-    .option('--concurrency <n>', 'files processed at once (default 8; env SOM_CONCURRENCY)')
+    .requiredOption('--collection <uid>', 'the collection to upload into (created when absent)');
+  addRunFlags(command)
     .option('--dry-run', 'de-identify in memory and report what would be stored; write nothing')
     .option(
       '--metadata <field=value...>',
@@ -126,10 +104,6 @@ export function registerUpload(
     .option(
       '--json',
       'print a JSON report: per file its path, outcome (written, unchanged, failed, skipped-not-DICOM, interrupted), reason, entity, image',
-    )
-    .option(
-      '--secret <key>',
-      'the pseudonymisation key (env SOM_SECRET; default: the key file beside the data, created on first use)',
     )
     .action(async (inputs: string[], _options: UploadCommandOptions, command: Command) => {
       done(await upload(runtime, inputs, command.optsWithGlobals<UploadCommandOptions>()));

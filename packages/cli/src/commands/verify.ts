@@ -5,8 +5,6 @@
  */
 import type { Command } from 'commander';
 import type { VerifyProblem } from '@som/core';
-import { refreshEntitySummary } from '../pipeline/entity-summary';
-import { imageFieldsReader } from '../pipeline/searchable';
 import { EXIT, type Runtime } from '../runtime';
 import { configFor, withClient, type GlobalOptions } from './common';
 
@@ -23,29 +21,24 @@ function problemLine(problem: VerifyProblem): string {
 
 async function verify(runtime: Runtime, options: VerifyCommandOptions): Promise<number> {
   const config = configFor(runtime, options);
-  return withClient(
-    config,
-    async (client) => {
-      const report = await client.verify({
-        ...(options.repair ? { repair: true } : {}),
-        ...(options.deep ? { deep: true } : {}),
-        ...(options.collection !== undefined ? { collection: options.collection } : {}),
-        onProblem: (problem) => {
-          if (!options.json) runtime.output.line(problemLine(problem));
-        },
-        onEntityRepaired: (ref) => refreshEntitySummary(client, ref),
-      });
-      const remaining = report.problems.filter((p) => !p.repaired).length;
-      if (options.json)
-        runtime.output.json({ images: report.images, problems: report.problems, remaining });
-      const repaired = report.problems.length - remaining;
-      runtime.output.message(
-        `som: verified ${report.images} images: ${report.problems.length === 0 ? 'no problems' : `${report.problems.length} problems, ${repaired} repaired, ${remaining} remaining`}`,
-      );
-      return remaining > 0 ? EXIT.failed : EXIT.ok;
-    },
-    { imageFields: imageFieldsReader },
-  );
+  return withClient(config, async (client) => {
+    const report = await client.verify({
+      ...(options.repair ? { repair: true } : {}),
+      ...(options.deep ? { deep: true } : {}),
+      ...(options.collection !== undefined ? { collection: options.collection } : {}),
+      onProblem: (problem) => {
+        if (!options.json) runtime.output.line(problemLine(problem));
+      },
+    });
+    const remaining = report.problems.filter((p) => !p.repaired).length;
+    if (options.json)
+      runtime.output.json({ images: report.images, problems: report.problems, remaining });
+    const repaired = report.problems.length - remaining;
+    runtime.output.message(
+      `som: verified ${report.images} images: ${report.problems.length === 0 ? 'no problems' : `${report.problems.length} problems, ${repaired} repaired, ${remaining} remaining`}`,
+    );
+    return remaining > 0 ? EXIT.failed : EXIT.ok;
+  });
 }
 
 /** Add `som verify` to `program`; `done` receives the exit code. */

@@ -3,7 +3,7 @@
  * redacted (see {@link Secrets}) before it is written.
  */
 import type { Writable } from 'node:stream';
-import { Secrets } from './secrets';
+import { Secrets } from '@som/publish';
 
 /** A writable stream that may be a terminal. */
 export type Stream = Writable & { isTTY?: boolean; columns?: number };

@@ -1,6 +1,6 @@
 import { PassThrough } from 'node:stream';
 import { Output } from './output';
-import { Secrets } from './secrets';
+import { Secrets } from '@som/publish';
 
 describe('Secrets', () => {
   it('redacts every secret, nested ones included, longest first', () => {

@@ -322,6 +322,24 @@ describe('Client', () => {
     expect(report.problems.map((p) => p.type)).toEqual(['orphan-object']);
   });
 
+  it('searches all pages with searchAll, page after page', async () => {
+    const client = makeClient();
+    const images = Array.from({ length: 5 }, (_, i) => ({
+      uid: `img${i}`,
+      bytes: Buffer.from(`image ${i}`),
+      metadata: { Modality: i % 2 === 0 ? 'CT' : 'MR' },
+    }));
+    await client.uploadDataset({ collection, uid: 'e1', images });
+    const filters = [{ field: 'Modality', op: '=' as const, value: 'CT' }];
+    const first = await client.search({ collection, filters, limit: 2 });
+    expect(first.records).toHaveLength(2);
+    expect(first.nextPageToken).toBeDefined();
+    const all: string[] = [];
+    for await (const record of client.searchAll({ collection, filters, limit: 2 }))
+      all.push(record.uid);
+    expect(all.sort()).toEqual(['img0', 'img2', 'img4']);
+  });
+
   it('deletes an entity: objects and records gone, others untouched', async () => {
     const client = makeClient();
     await client.uploadDataset({

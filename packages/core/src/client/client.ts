@@ -1,9 +1,10 @@
 /**
- * The Client: the seed's API in TypeScript. Collections hold entities, entities hold
+ * The Client: collections, entities and images. Collections hold entities, entities hold
  * images; objects go to the object store first, records to the metadata store second.
  */
 import type { Readable } from 'node:stream';
 import { mapBounded } from '../concurrency';
+import { allPages } from '../paging';
 import { SomError, toSomError } from '../errors';
 import type { MetadataStoreDriver, OrderBy, Filter, RecordData } from '../metadata-store/driver';
 import { MetadataStore } from '../metadata-store/metadata-store';
@@ -77,6 +78,12 @@ export const RECORD_BATCH_SIZE = 250;
 /** Longest a stored object waits for its record batch (so progress and records keep up). */
 export const RECORD_BATCH_MAX_WAIT_MS = 1000;
 
+/**
+ * Computes an entity's aggregate fields (e.g. its modalities and counts of studies) from its
+ * image records, for the entity record.
+ */
+export type EntityAggregates = (images: AsyncIterable<ImageRecord>) => Promise<RecordData>;
+
 /** Options of a {@link Client}. */
 export interface ClientOptions {
   /** Where image objects go. */
@@ -85,6 +92,11 @@ export interface ClientOptions {
   metadataStore: MetadataStore | MetadataStoreDriver;
   /** Rebuilds an image's searchable fields from its bytes, for `verify({repair})`. */
   imageFields?: ImageFieldsReader;
+  /**
+   * Recomputes an entity's aggregate fields from its images: `verify({repair})` refreshes
+   * them for every entity whose images it repaired (unless its options say otherwise).
+   */
+  entityAggregates?: EntityAggregates;
   /** The clock (for tests). */
   now?: () => Date;
 }
@@ -181,13 +193,14 @@ export interface SearchPage {
   nextPageToken?: string;
 }
 
-/** The seed's client: collections, entities, images over an object store and a metadata store. */
+/** Collections, entities and images over an object store and a metadata store. */
 export class Client {
   /** The object store. */
   readonly objects: ObjectStore;
   /** The metadata store. */
   readonly records: MetadataStore;
   private readonly imageFields: ImageFieldsReader | undefined;
+  private readonly entityAggregates: EntityAggregates | undefined;
   private readonly now: () => Date;
 
   /** @param options the two stores (portable or bare drivers) and options. */
@@ -201,6 +214,7 @@ export class Client {
         ? options.metadataStore
         : new MetadataStore(options.metadataStore);
     this.imageFields = options.imageFields;
+    this.entityAggregates = options.entityAggregates;
     this.now = options.now ?? (() => new Date());
   }
 
@@ -281,7 +295,7 @@ export class Client {
   }
 
   /**
-   * Upload a dataset: one entity with its images and metadata (the seed's `upload_dataset`).
+   * Upload a dataset: one entity with its images and metadata (`upload_dataset` of the Python client this follows).
    * The collection and entity are created when absent. Every image is tried; failures are
    * returned with their reasons, never skipped silently.
    */
@@ -396,33 +410,57 @@ export class Client {
     };
   }
 
+  /** Every record a search finds, page after page of `input.limit` (default 100) records. */
+  searchAll(input: Omit<SearchInput, 'pageToken'>): AsyncGenerator<ModelRecord> {
+    return allPages((pageToken) => this.search({ ...input, ...(pageToken ? { pageToken } : {}) }));
+  }
+
   /** Delete an image: its object first, then its record. */
   async deleteImage(ref: ImageRef): Promise<void> {
     await this.objects.delete(imageObjectKey(ref), { ignoreMissing: true });
     await this.records.delete(imageKey(ref));
   }
 
-  /** Delete an entity: every image object first, then the image records, then the entity record. */
+  /**
+   * Delete an entity: every image object first, then the image records and the study and
+   * series summaries, then the entity record.
+   */
   async deleteEntity(ref: EntityRef): Promise<void> {
     await this.getEntity(ref);
     for await (const object of this.objects.listAll(entityImagesPrefix(ref))) {
       await this.objects.delete(object.key, { ignoreMissing: true });
     }
-    const keys: KeyPath[] = [];
-    for await (const image of this.listImages(ref)) {
-      keys.push(image.key);
-      if (keys.length === RECORD_BATCH_SIZE) await this.records.deleteMany(keys.splice(0));
+    for (const kind of ['Image', 'Study', 'Series']) {
+      const keys: KeyPath[] = [];
+      const query = { kind, ancestor: entityKey(ref), limit: 500 };
+      for await (const record of this.records.queryAll(query)) {
+        keys.push(record.key);
+        if (keys.length === RECORD_BATCH_SIZE) await this.records.deleteMany(keys.splice(0));
+      }
+      await this.records.deleteMany(keys);
     }
-    await this.records.deleteMany(keys);
     await this.records.delete(entityKey(ref));
   }
 
   /** Check that objects and records agree (and optionally repair); see {@link VerifyOptions}. */
   async verify(options: VerifyOptions = {}): Promise<VerifyReport> {
+    const aggregates = this.entityAggregates;
     return verifyStores(this, {
-      ...options,
       ...(this.imageFields ? { imageFields: this.imageFields } : {}),
+      ...(aggregates ? { onEntityRepaired: (ref) => this.refreshEntityAggregates(ref) } : {}),
+      ...options,
     });
+  }
+
+  /**
+   * Rewrite the aggregate fields of an entity record from its images with the
+   * {@link ClientOptions.entityAggregates} of this client (nothing without them; a no-op
+   * when they are unchanged).
+   */
+  async refreshEntityAggregates(ref: EntityRef): Promise<void> {
+    if (this.entityAggregates === undefined) return;
+    const metadata = await this.entityAggregates(this.listImages(ref));
+    await this.createEntity({ collection: ref.collection, uid: ref.entity, metadata });
   }
 
   /** Release both stores. */

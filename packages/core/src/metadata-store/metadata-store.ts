@@ -2,6 +2,7 @@
  * The portable MetadataStore: validates keys, records and queries before any I/O and maps
  * every driver error to a {@link SomError} (the native error kept as `cause`).
  */
+import { allPages } from '../paging';
 import { SomError, errorMessage } from '../errors';
 import { formatKey, type KeyPath } from '../names';
 import type {
@@ -259,13 +260,8 @@ export class MetadataStore {
   }
 
   /** Every record matching `query` (its `limit` is the page size), page after page. */
-  async *queryAll(query: Omit<Query, 'pageToken'>): AsyncGenerator<StoredRecord> {
-    let pageToken: string | undefined;
-    do {
-      const page = await this.query({ ...query, ...(pageToken ? { pageToken } : {}) });
-      yield* page.records;
-      pageToken = page.nextPageToken;
-    } while (pageToken !== undefined);
+  queryAll(query: Omit<Query, 'pageToken'>): AsyncGenerator<StoredRecord> {
+    return allPages((pageToken) => this.query({ ...query, ...(pageToken ? { pageToken } : {}) }));
   }
 
   /** Release the driver's connections. */

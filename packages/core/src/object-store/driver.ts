@@ -116,6 +116,12 @@ export interface ObjectStoreCapabilities {
   ifNotExists: boolean;
   /** `copy` works server side. */
   copy: boolean;
+  /**
+   * A put should carry the MD5 of its bytes, computed by the caller: the store is reached over
+   * a network and checks what it received against it. (A store in this process computes the
+   * MD5 of what it writes itself: hashing beforehand would only cost time.)
+   */
+  md5FromCaller: boolean;
 }
 
 /** What an object store adapter implements. */

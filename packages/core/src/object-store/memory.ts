@@ -24,7 +24,12 @@ interface StoredObject {
 /** Objects in a Map. */
 export class MemoryObjectDriver implements ObjectStoreDriver {
   readonly name = 'memory';
-  readonly capabilities = { signedUrls: false, ifNotExists: true, copy: true };
+  readonly capabilities = {
+    signedUrls: false,
+    ifNotExists: true,
+    copy: true,
+    md5FromCaller: false,
+  };
   private readonly objects = new Map<string, StoredObject>();
 
   async put(key: string, body: Readable, options: PutOptions): Promise<ObjectAttributes> {

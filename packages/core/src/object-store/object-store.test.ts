@@ -11,7 +11,7 @@ function failingDriver(native: Error): ObjectStoreDriver {
   };
   return {
     name: 'failing',
-    capabilities: { signedUrls: false, ifNotExists: false, copy: false },
+    capabilities: { signedUrls: false, ifNotExists: false, copy: false, md5FromCaller: false },
     put: fail,
     get: fail,
     head: fail,

@@ -1,6 +1,6 @@
 /** Test helpers: drivers on fresh namespaces of a Datastore emulator. */
 import { randomUUID } from 'node:crypto';
-import type { DatastoreEmulator } from '@som/test-servers';
+import type { DatastoreEmulator } from '@som/testing';
 import { DatastoreMetadataDriver, type DatastoreConfig } from '..';
 
 /** Settings for a fresh namespace on `emulator`. */

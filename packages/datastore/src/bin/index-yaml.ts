@@ -2,7 +2,7 @@
 /**
  * `som-datastore-indexes [--fields A,B,...] [--kinds Image,Entity] [--descending] [--no-pairs] [--out index.yaml]`:
  * write the composite indexes som's searches need (default fields: the searchable DICOM
- * fields of DESIGN.md; default output: stdout). Deploy with `gcloud datastore indexes create index.yaml`.
+ * searchable fields of image records; default output: stdout). Deploy with `gcloud datastore indexes create index.yaml`.
  */
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';

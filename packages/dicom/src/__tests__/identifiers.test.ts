@@ -1,6 +1,13 @@
 import { isSomError } from '@som/core';
-import type { DasherResponse } from '@som/identifiers';
-import { aliasesFor, getIdentifiers, isoTimestamp, readDicomHeader, toDasherRequest } from '..';
+import { DasherRequestBuilder, type DasherResponse } from '@som/identifiers';
+import {
+  aliasesFor,
+  fileIdentifiersOf,
+  getIdentifiers,
+  isoTimestamp,
+  readDicomHeader,
+  toDasherRequest,
+} from '..';
 import { EXPLICIT_LE, part10, type Spec } from './builder';
 
 let counter = 0;
@@ -123,6 +130,35 @@ describe('identifiers', () => {
     expect(() => aliasesFor(response, file('P9', '1.1').header)).toThrow(
       /no entity for this file's Patient ID/,
     );
+  });
+
+  it("collects a file's AccessionNumber, StudyInstanceUID and SOPInstanceUID for request and lookup", () => {
+    const f = file('P1', '1.1', [
+      { tag: 0x00080023, vr: 'DA', value: '20200316' },
+      { tag: 0x00080033, vr: 'TM', value: '0930' },
+      { tag: 0x00080201, vr: 'SH', value: '-0700' },
+    ]);
+    const ids = fileIdentifiersOf(f.header);
+    expect(ids).toMatchObject({
+      entityId: 'P1',
+      accessionNumber: 'ACC1.1',
+      studyInstanceUid: '1.1',
+      sopInstanceUid: `1.2.3.${counter}`,
+      entity: { timestamp: '1961-08-01T00:00:00', fields: { PatientName: 'Name^P1' } },
+      study: { timestamp: '2020-03-15T10:11:12-0700', fields: { AccessionNumber: 'ACC1.1' } },
+      image: { timestamp: '2020-03-16T09:30:00-0700', fields: { StudyInstanceUID: '1.1' } },
+    });
+    const builder = new DasherRequestBuilder({ itemLevel: 'accession' });
+    builder.add(ids);
+    expect(builder.request().identifiers[0]?.items).toEqual([
+      {
+        id: 'ACC1.1',
+        id_source: 'DICOM AccessionNumber',
+        id_timestamp: '2020-03-15T10:11:12-0700',
+        custom_fields: ids.study?.fields,
+      },
+    ]);
+    expect(() => fileIdentifiersOf(file(undefined, '3.1').header)).toThrow(/no PatientID/);
   });
 
   it('writes ISO timestamps with the UTC offset', () => {

@@ -2,13 +2,8 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  SomError,
-  TOKENS,
-  createContainer,
-  memoryMetadataStoreAdapter,
-  type StoresConfig,
-} from '@som/core';
+import { SomError, type StoresConfig } from '@som/core';
+import { TOKENS, createContainer, memoryMetadataStoreAdapter } from '@som/core/di';
 import { FsObjectDriver, fsObjectStoreAdapter } from '@som/fs';
 
 const dir = mkdtempSync(join(tmpdir(), 'som-fs-adapter-'));

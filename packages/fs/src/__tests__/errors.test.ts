@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { ObjectStore, SomError } from '@som/core';
 import { FsObjectDriver } from '@som/fs';
 import { fsErrorCode } from '../errors';
-import { asUnprivileged } from './support/unprivileged';
+import { asUnprivileged } from '@som/testing';
 
 const native = (code: string, message = code): Error => Object.assign(new Error(message), { code });
 

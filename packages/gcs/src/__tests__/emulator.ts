@@ -6,7 +6,7 @@ import { generateKeyPairSync, randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startGcsEmulator, type GcsEmulator } from '@som/test-servers';
+import { startGcsEmulator, type GcsEmulator } from '@som/testing';
 import { GcsObjectDriver, type GcsConfig } from '..';
 
 /** A running emulator, a key file for it, and a way to make drivers on fresh buckets. */

@@ -2,13 +2,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  SomError,
-  TOKENS,
-  createContainer,
-  memoryObjectStoreAdapter,
-  type StoresConfig,
-} from '@som/core';
+import { SomError, type StoresConfig } from '@som/core';
+import { TOKENS, createContainer, memoryObjectStoreAdapter } from '@som/core/di';
 import { SqliteMetadataDriver, sqliteMetadataStoreAdapter } from '@som/sqlite';
 
 const dir = mkdtempSync(join(tmpdir(), 'som-sqlite-adapter-'));

@@ -18,9 +18,9 @@ import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { MetadataStore, SomError, type StoredRecord } from '@som/core';
+import { MetadataStore, type StoredRecord } from '@som/core';
 import { SqliteMetadataDriver } from '@som/sqlite';
-import { asUnprivileged } from '../../../fs/src/__tests__/support/unprivileged';
+import { asUnprivileged, somErrorOf } from '@som/testing';
 
 const base = mkdtempSync(join(tmpdir(), 'som-sqlite-failures-'));
 chmodSync(base, 0o755);
@@ -56,22 +56,13 @@ async function readBack(path: string): Promise<unknown> {
   }
 }
 
-async function failure(promise: Promise<unknown>): Promise<SomError> {
-  const err = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(SomError);
-  return err as SomError;
-}
-
 describe('SQLite store failures', () => {
   it('answers FailedPrecondition for a file of garbage, and leaves it as it was', async () => {
     const path = join(freshDir(), 'garbage.db');
     const garbage = randomBytes(8192);
     writeFileSync(path, garbage);
     const store = new MetadataStore(new SqliteMetadataDriver({ path }));
-    const err = await failure(store.get(record.key));
+    const err = await somErrorOf(store.get(record.key));
     expect(err.code).toBe('FailedPrecondition');
     expect(err.message).toMatch(/garbage\.db: cannot open: .*not a SQLite database or is damaged/);
     await store.close();
@@ -87,7 +78,7 @@ describe('SQLite store failures', () => {
       writeSync(fd, randomBytes(pageSize), 0, pageSize, offset);
     closeSync(fd);
     const store = new MetadataStore(new SqliteMetadataDriver({ path }));
-    const err = await failure(
+    const err = await somErrorOf(
       store.query({ kind: 'Image', filters: [{ field: 'Modality', op: '=', value: 'CT' }] }),
     );
     expect(err.code).toBe('FailedPrecondition');
@@ -105,7 +96,7 @@ describe('SQLite store failures', () => {
     let ticks = 0;
     const ticker = setInterval(() => ticks++, 20);
     const started = Date.now();
-    const err = await failure(store.put(record.key, { Modality: 'MR' }));
+    const err = await somErrorOf(store.put(record.key, { Modality: 'MR' }));
     clearInterval(ticker);
     expect(err.code).toBe('Unavailable');
     expect(err.message).toMatch(/locked\.db.*locked by another connection/);
@@ -146,7 +137,7 @@ describe('SQLite store failures', () => {
       const store = new MetadataStore(new SqliteMetadataDriver({ path }));
       try {
         expect((await store.get(record.key))?.data).toEqual(record.data);
-        const err = await failure(store.put(record.key, { Modality: 'MR' }));
+        const err = await somErrorOf(store.put(record.key, { Modality: 'MR' }));
         expect(err.code).toBe('PermissionDenied');
         expect(err.message).toMatch(
           /readonly\.db: put Collection\/c\/Entity\/e\/Image\/i: .*attempt to write a readonly database/,
@@ -166,7 +157,7 @@ describe('SQLite store failures', () => {
     chmodSync(dir, 0o555);
     await asUnprivileged(async () => {
       const store = new MetadataStore(new SqliteMetadataDriver({ path }));
-      const err = await failure(store.put(record.key, { Modality: 'MR' }));
+      const err = await somErrorOf(store.put(record.key, { Modality: 'MR' }));
       expect(err.code).toBe('PermissionDenied');
       expect(err.message).toMatch(/in-readonly-dir\.db: cannot open: .*write access/);
       await store.close();
@@ -179,7 +170,7 @@ describe('SQLite store failures', () => {
     chmodSync(dir, 0o555);
     await asUnprivileged(async () => {
       const store = new MetadataStore(new SqliteMetadataDriver({ path: join(dir, 'new.db') }));
-      const err = await failure(store.get(record.key));
+      const err = await somErrorOf(store.get(record.key));
       expect(err.code).toBe('PermissionDenied');
       expect(err.message).toMatch(
         /new\.db: cannot open: .*EACCES: permission denied.*write access/,
@@ -200,12 +191,12 @@ describe('SQLite store failures', () => {
     const blocked = new MetadataStore(
       new SqliteMetadataDriver({ path: join(dir, 'plain-file', 'som.db') }),
     );
-    const err = await failure(blocked.get(record.key));
+    const err = await somErrorOf(blocked.get(record.key));
     expect(err.code).toBe('FailedPrecondition');
     expect(err.message).toMatch(/cannot open: .*a file stands where a directory/);
     await blocked.close();
     const directory = new MetadataStore(new SqliteMetadataDriver({ path: dir }));
-    const err2 = await failure(directory.get(record.key));
+    const err2 = await somErrorOf(directory.get(record.key));
     expect(err2.code).toBe('FailedPrecondition');
     expect(err2.message).toMatch(/is a directory/);
     await directory.close();

@@ -1,8 +1,0 @@
-/**
- * @packageDocumentation Start the real servers the adapter tests need on 127.0.0.1:
- * each module exports a `start...()` returning its address and a `stop()`.
- */
-export * from './ports';
-export * from './datastore';
-export * from './gcs';
-export * from './swift';
