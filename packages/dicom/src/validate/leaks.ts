@@ -112,7 +112,10 @@ const META_KEPT = new Set<Tag>([
 type Kind = 'text' | 'number';
 
 interface Pattern {
+  /** The bytes of a text pattern (empty for a digits-only one). */
   readonly bytes: Uint8Array;
+  /** The pattern as text (Latin-1 of its bytes). */
+  readonly text: string;
   readonly kind: Kind;
   /** A part of a person name: a whole value that is just this part is not a hit. */
   readonly part: boolean;
@@ -144,10 +147,26 @@ export function identifyingValues(
 
 /** The identifying values of one input, ready to search its output with. */
 export class IdentifyingValues {
+  /** The text patterns. */
+  private readonly texts: readonly Pattern[];
   private readonly search: MultiPatternSearch;
+  /**
+   * The digits-only patterns (dates, UIDs, numeric IDs) by their text: a hit may not touch
+   * digits or dots, so it is a whole run of digits and dots of the output, looked up here
+   * (UIDs share long prefixes, which no prefix-indexed search handles well).
+   */
+  private readonly numbers = new Map<string, Pattern>();
+  private readonly numberLengths: { min: number; max: number } = { min: Infinity, max: 0 };
 
   constructor(private readonly patterns: readonly Pattern[]) {
-    this.search = new MultiPatternSearch(patterns.map((p) => p.bytes));
+    this.texts = patterns.filter((p) => p.kind === 'text');
+    this.search = new MultiPatternSearch(this.texts.map((p) => p.bytes));
+    for (const p of patterns) {
+      if (p.kind !== 'number') continue;
+      this.numbers.set(p.text, p);
+      this.numberLengths.min = Math.min(this.numberLengths.min, p.text.length);
+      this.numberLengths.max = Math.max(this.numberLengths.max, p.text.length);
+    }
   }
 
   /** The number of patterns (for tests and figures). */
@@ -190,9 +209,9 @@ export class IdentifyingValues {
     to: number,
     counts: (pattern: Pattern, start: number) => boolean = () => true,
   ): { attribute: string; offset: number } | undefined {
-    let hit: { attribute: string; offset: number } | undefined;
-    this.search.search(bytes, from, to, (index, start) => {
-      const pattern = this.patterns[index];
+    let hit: { attribute: string; offset: number } | undefined = this.firstNumber(bytes, from, to);
+    this.search.search(bytes, from, hit ? hit.offset : to, (index, start) => {
+      const pattern = this.texts[index];
       if (!pattern) return false;
       const end = start + pattern.bytes.length;
       if (touches(bytes[start - 1], pattern.kind) || touches(bytes[end], pattern.kind))
@@ -202,6 +221,35 @@ export class IdentifyingValues {
       return true;
     });
     return hit;
+  }
+
+  /** The first run of digits and dots in `bytes[from, to)` that is a digits-only pattern. */
+  private firstNumber(
+    bytes: Buffer,
+    from: number,
+    to: number,
+  ): { attribute: string; offset: number } | undefined {
+    if (this.numbers.size === 0) return undefined;
+    const { min, max } = this.numberLengths;
+    let start = -1;
+    for (let i = from; i <= to; i++) {
+      const b = i < to ? (bytes[i] ?? 0) : 0;
+      const numeric = (b >= 0x30 && b <= 0x39) || b === 0x2e;
+      if (numeric) {
+        if (start < 0) start = i;
+        continue;
+      }
+      if (start < 0) continue;
+      const length = i - start;
+      // A run at the edge of the range may go on outside it: it is not whole there.
+      const whole = !touches(bytes[start - 1], 'number') && !touches(bytes[i], 'number');
+      if (whole && length >= min && length <= max) {
+        const pattern = this.numbers.get(bytes.toString('latin1', start, i));
+        if (pattern) return { attribute: pattern.attribute, offset: start };
+      }
+      start = -1;
+    }
+    return undefined;
   }
 }
 
@@ -402,13 +450,18 @@ class Collector {
   }
 
   private add(value: string | Uint8Array, kind: Kind, attribute: string, part = false): void {
-    const bytes = typeof value === 'string' ? Buffer.from(value, 'latin1') : value;
-    if (bytes.length < MIN_TEXT_BYTES) return;
-    const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('latin1');
-    const key = text.toLowerCase();
+    if (value.length < MIN_TEXT_BYTES) return;
+    // Digits-only patterns are kept as text (they are looked up as text), others as bytes.
+    const text =
+      typeof value === 'string'
+        ? value
+        : Buffer.from(value.buffer, value.byteOffset, value.length).toString('latin1');
+    const key = kind === 'number' ? text : text.toLowerCase();
     if (this.notIdentifying.has(key) || this.literals.has(key) || this.seen.has(key)) return;
     this.seen.add(key);
-    this.patterns.push({ bytes, kind, attribute, part });
+    const bytes =
+      kind === 'number' ? EMPTY : typeof value === 'string' ? Buffer.from(value, 'latin1') : value;
+    this.patterns.push({ bytes, text, kind, attribute, part });
   }
 }
 
@@ -435,18 +488,24 @@ function literalsOf(recipe: Recipe): ReadonlySet<string> {
 
 /** The values of an element of a default-repertoire VR (UI, DA, DT), trimmed. */
 function asciiValues(dataset: DicomDataset, element: DicomElement): string[] {
-  const text = dataset.buffer.toString(
-    'latin1',
-    element.valueOffset,
-    element.valueOffset + element.length,
-  );
+  const { buffer } = dataset;
+  const end = element.valueOffset + element.length;
   const out: string[] = [];
-  for (const raw of text.split('\\')) {
-    const value = raw.replace(/[\0 ]+$/, '').trim();
-    if (value !== '') out.push(value);
+  let start = element.valueOffset;
+  for (let i = start; i <= end; i++) {
+    if (i < end && buffer[i] !== 0x5c) continue;
+    // Trim spaces and NULs at both ends of the value between start and i.
+    let a = start;
+    let b = i;
+    while (a < b && (buffer[a] === 0x20 || buffer[a] === 0x00)) a++;
+    while (b > a && (buffer[b - 1] === 0x20 || buffer[b - 1] === 0x00)) b--;
+    if (b > a) out.push(buffer.toString('latin1', a, b));
+    start = i + 1;
   }
   return out;
 }
+
+const EMPTY = new Uint8Array(0);
 
 /** `bytes` without the NULs and spaces that pad its end. */
 function trimBytes(bytes: Buffer): Buffer {

@@ -72,6 +72,26 @@ function isDateTime(value: string): boolean {
   return hours <= 14 && minutes <= 59;
 }
 
+/** True when every value of `bytes[0, end)` has at most `max` bytes, all `allowed`. */
+function fits(
+  bytes: Uint8Array,
+  end: number,
+  max: number,
+  allowed: (b: number) => boolean,
+): boolean {
+  let length = 0;
+  for (let i = 0; i < end; i++) {
+    const b = bytes[i] ?? 0;
+    if (b === 0x5c) length = 0;
+    else if (!allowed(b) || ++length > max) return false;
+  }
+  return true;
+}
+
+const isUidByte = (b: number): boolean => (b >= 0x30 && b <= 0x39) || b === 0x2e;
+const isCodeByte = (b: number): boolean =>
+  (b >= 0x41 && b <= 0x5a) || (b >= 0x30 && b <= 0x39) || b === 0x20 || b === 0x5f;
+
 const ESC = 0x1b;
 
 /** Control characters a text VR may hold besides ESC: CR, LF, FF and TAB in the free-text VRs. */
@@ -122,6 +142,9 @@ function asciiProblem(
     if (b < 0x20 || b > 0x7e)
       return `a byte outside the default character repertoire at value byte ${i}`;
   }
+  // The most frequent kept values, UIDs and code strings, are checked byte by byte.
+  if (vr === 'UI' && fits(bytes, end, 64, isUidByte)) return undefined;
+  if (vr === 'CS' && fits(bytes, end, 16, isCodeByte)) return undefined;
   const text = Buffer.from(bytes.buffer, bytes.byteOffset, end).toString('latin1');
   const values = vr === 'UR' ? [text] : text.split('\\');
   for (const raw of values) {
