@@ -237,22 +237,6 @@ class Parser {
     untilItemDelimiter: boolean,
   ): number {
     const found: DicomElement[] = [];
-    const end = this.readElements(buf, start, limit, dataset, depth, untilItemDelimiter, found);
-    // An exact-size copy: a grown array keeps room for more elements, which adds up to
-    // most of the memory of a file of many small items.
-    dataset.elements = found.slice();
-    return end;
-  }
-
-  private readElements(
-    buf: Buffer,
-    start: number,
-    limit: number,
-    dataset: DicomDataset,
-    depth: number,
-    untilItemDelimiter: boolean,
-    found: DicomElement[],
-  ): number {
     const le = dataset.encoding.littleEndian;
     let pos = start;
     while (pos < limit) {
@@ -261,14 +245,14 @@ class Parser {
       if (tag === Tags.ItemDelimitationItem) {
         if (!untilItemDelimiter)
           this.fail('item delimitation item outside an item of undefined length', pos);
-        return pos + 8;
+        return this.done(dataset, found, pos + 8);
       }
       if (tag === Tags.Item || tag === Tags.SequenceDelimitationItem) {
         this.fail(`unexpected ${formatTag(tag)} among the elements of a data set`, pos);
       }
       if (depth === 0 && this.stopAtPixelData && tag === Tags.PixelData) {
         this.stopped = true;
-        return pos;
+        return this.done(dataset, found, pos);
       }
       const element = this.readElement(buf, pos, limit, dataset.encoding, depth, dataset);
       found.push(element);
@@ -276,7 +260,17 @@ class Parser {
     }
     if (untilItemDelimiter)
       this.fail('item of undefined length without its item delimitation item (truncated)', pos);
-    return pos;
+    return this.done(dataset, found, pos);
+  }
+
+  /**
+   * Give `dataset` the elements `found`, as an exact-size copy (a grown array keeps room for
+   * more elements, which adds up to most of the memory of a file of many small items), and
+   * return `end`.
+   */
+  private done(dataset: DicomDataset, found: DicomElement[], end: number): number {
+    dataset.elements = found.slice();
+    return end;
   }
 
   /** Count one more element or item; past {@link MAX_STRUCTURES} the file is refused. */
