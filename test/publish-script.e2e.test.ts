@@ -4,11 +4,12 @@
  * same entity aggregates, and the same repairs by `verify({repair})` and `som verify --repair`.
  */
 import { execFile } from 'node:child_process';
-import { cpSync, readdirSync, readFileSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { cpSync } from 'node:fs';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { entityKey, imageKey, type ModelRecord, type RecordData } from '@som/core';
+import { entityKey, imageKey } from '@som/core';
 import { openClient } from '@som/publish';
+import { storedObjects, storedRecords } from './fixtures/dataset';
 import { ROOT, makeFixtures, removeDir, som, tempDir } from './fixtures/som';
 
 const SCRIPT = join(ROOT, 'examples', 'dist', 'publish-folder.js');
@@ -28,44 +29,6 @@ beforeAll(() => {
     cpSync(fixtures, join(dir, 'studies'), { recursive: true });
 });
 afterAll(() => [fixtures, viaScript, viaCli].forEach(removeDir));
-
-/** Every object file of the fs store under `dir` (relative path -> bytes), sidecars left out. */
-function objects(dir: string): Map<string, Buffer> {
-  const root = join(dir, 'som-data', 'objects', 'Collection');
-  const found = new Map<string, Buffer>();
-  const walk = (at: string): void => {
-    for (const entry of readdirSync(at, { withFileTypes: true })) {
-      const path = join(at, entry.name);
-      if (entry.isDirectory()) walk(path);
-      else if (entry.name.endsWith('.obj')) found.set(relative(root, path), readFileSync(path));
-    }
-  };
-  walk(root);
-  return found;
-}
-
-/** A record without the times it was written. */
-function fields(record: ModelRecord): RecordData {
-  const { created: _created, updated: _updated, ...rest } = record.data;
-  return rest;
-}
-
-/** Every record of the collection under `dir`, by uid path, without times. */
-async function records(dir: string): Promise<Record<string, RecordData>> {
-  const client = await openClient({ cwd: dir, env: {}, existingData: true });
-  try {
-    const all: Record<string, RecordData> = {};
-    all[COLLECTION] = fields(await client.getCollection(COLLECTION));
-    for await (const entity of client.listEntities(COLLECTION)) {
-      all[`${COLLECTION}/${entity.uid}`] = fields(entity);
-      for await (const image of client.listImages({ collection: COLLECTION, entity: entity.uid }))
-        all[`${COLLECTION}/${entity.uid}/${image.uid}`] = fields(image);
-    }
-    return all;
-  } finally {
-    await client.close();
-  }
-}
 
 /** Lose the record of one image and the record of its entity (what a crash can leave). */
 async function loseRecords(dir: string, entity: string, image: string): Promise<void> {
@@ -95,12 +58,12 @@ describe('publish() from a script and som upload', () => {
     expect(counts.written).toBeGreaterThan(0);
     expect(counts.failed).toBeGreaterThan(0); // the mixed set holds files that must fail
 
-    const stored = objects(viaScript);
+    const stored = storedObjects(viaScript);
     expect(stored.size).toBe(counts.written);
-    expect(objects(viaCli)).toEqual(stored);
+    expect(storedObjects(viaCli)).toEqual(stored);
 
-    const fromScript = await records(viaScript);
-    expect(await records(viaCli)).toEqual(fromScript);
+    const fromScript = await storedRecords(viaScript, COLLECTION);
+    expect(await storedRecords(viaCli, COLLECTION)).toEqual(fromScript);
     const entities = Object.entries(fromScript).filter(([path]) => path.split('/').length === 2);
     expect(entities.length).toBeGreaterThan(0);
     for (const [, entity] of entities) {
@@ -110,7 +73,7 @@ describe('publish() from a script and som upload', () => {
   });
 
   it('repair the same way: client.verify({repair}) from openClient as som verify --repair', async () => {
-    const before = await records(viaScript);
+    const before = await storedRecords(viaScript, COLLECTION);
     const image = Object.keys(before).find((path) => path.split('/').length === 3) as string;
     const [, entity, uid] = image.split('/') as [string, string, string];
     await loseRecords(viaScript, entity, uid);
@@ -125,8 +88,8 @@ describe('publish() from a script and som upload', () => {
     expect(report.problems.map((p) => p.type).sort()).toEqual(['missing-parent', 'orphan-object']);
 
     // The entity record came back with its aggregates, the image record with its DICOM fields.
-    const repaired = await records(viaScript);
+    const repaired = await storedRecords(viaScript, COLLECTION);
     expect(repaired).toEqual(before);
-    expect(await records(viaCli)).toEqual(before);
+    expect(await storedRecords(viaCli, COLLECTION)).toEqual(before);
   });
 });

@@ -7,16 +7,18 @@ import { SomError, errorMessage } from '@som/core';
 import { ADAPTERS, ENVIRONMENT, CONFIG_FILE_NAME } from '@som/publish';
 import { Output } from './io/output';
 import { EXIT, Interrupts, type Runtime } from './runtime';
+import { VERSION } from './version';
 import { registerDeid } from './commands/deid';
+import { registerFinalize } from './commands/finalize';
 import { registerGet } from './commands/get';
 import { registerIdentifiers } from './commands/identifiers';
 import { registerLs } from './commands/ls';
+import { registerPlan } from './commands/plan';
 import { registerSearch } from './commands/search';
 import { registerUpload } from './commands/upload';
 import { registerVerify } from './commands/verify';
 
-/** The version printed by `som --version`. */
-export const VERSION = '0.1.0';
+export { VERSION } from './version';
 
 function configurationHelp(): string {
   const env = Object.entries(ENVIRONMENT).map(([name, what]) => `  ${name.padEnd(20)} ${what}`);
@@ -81,6 +83,8 @@ export function buildProgram(runtime: Runtime, done: (code: number) => void): Co
     });
   for (const register of [
     registerUpload,
+    registerPlan,
+    registerFinalize,
     registerDeid,
     registerIdentifiers,
     registerLs,

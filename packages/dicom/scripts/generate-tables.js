@@ -4,6 +4,8 @@
  * (innolitics/dicom-standard extracts, 2024b):
  *
  *   attributes.json                          -> src/profile/dictionary.generated.ts (PS3.6)
+ *                                               src/profile/names.generated.ts (attribute names,
+ *                                               `Patient's Name`, which deid's selectors match)
  *   confidentiality_profile_attributes.json  -> src/profile/table.generated.ts (PS3.15 Table E.1-1)
  *
  * Usage: node packages/dicom/scripts/generate-tables.js [--data DIR]
@@ -120,6 +122,26 @@ function generateTable() {
 }
 
 fs.mkdirSync(outDir, { recursive: true });
+function generateNames() {
+  const lines = [];
+  for (const row of readJson('attributes.json')) {
+    if (!row.keyword || !row.name) continue;
+    const name = row.name.replace(/\s+/g, ' ').trim();
+    if (name.includes('\t') || name.includes('`') || name.includes('\\')) continue;
+    lines.push(`${row.keyword}\t${name}`);
+  }
+  lines.sort();
+  const text =
+    HEADER('attributes.json') +
+    '/** The name of each standard attribute, one a line: `Keyword<TAB>Name`. */\n' +
+    `export const ELEMENT_NAMES_TEXT = \`\n${lines.join('\n')}\n\`;\n`;
+  fs.writeFileSync(path.join(outDir, 'names.generated.ts'), text);
+  return lines.length;
+}
+
 const attributes = generateDictionary();
+const names = generateNames();
 const profileRows = generateTable();
-console.log(`dictionary: ${attributes} attributes; Table E.1-1: ${profileRows} rows -> ${outDir}`);
+console.log(
+  `dictionary: ${attributes} attributes (${names} names); Table E.1-1: ${profileRows} rows -> ${outDir}`,
+);

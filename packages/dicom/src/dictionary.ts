@@ -54,6 +54,8 @@ function buildIndex(): Index {
       const value = parseInt(tagText.replace(/X/g, '0'), 16) >>> 0;
       const mask = parseInt(tagText.replace(/[0-9A-F]/g, 'F').replace(/X/g, '0'), 16) >>> 0;
       masked.push({ value, mask, entry });
+      // As in pydicom, the keyword of a repeating group names its first group (60xx -> 6000).
+      if (!byKeyword.has(keyword.toLowerCase())) byKeyword.set(keyword.toLowerCase(), value);
     } else {
       const tag = parseInt(tagText, 16) >>> 0;
       byTag.set(tag, entry);

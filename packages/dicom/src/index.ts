@@ -16,6 +16,13 @@ export { formatTag, type Tag } from './tags';
 export { type Encoding, type TransferSyntax } from './transfer-syntax';
 export * from './recipe/types';
 export { parseRecipe } from './recipe/parse';
+export { SelectorTally } from './recipe/tally';
+export {
+  loadRecipeFunctions,
+  loadRecipeVariables,
+  type RecipeVariableTable,
+  variablesFor,
+} from './recipe/loaders';
 export { defaultRecipe, type ProfileOptions } from './profile/profile';
 export { deidentify, type DeidAliases, type DeidOptions, type DeidResult } from './deid/deidentify';
 export * from './identifiers';
@@ -25,3 +32,22 @@ export { DicomValidationError } from './validate/structure';
 export { PhiLeakError } from './validate/leaks';
 export { fieldType } from './field-types';
 export { parseDicom, type ParsedDicom } from './reader';
+export * from './pixels/filter-types';
+export { defaultPixelFilter, NO_PIXEL_FILTER } from './pixels/default-filter';
+export { screenHeader, type ScreenVerdict } from './pixels/screen';
+export type { PixelCleaning } from './pixels/step';
+export {
+  isQuarantine,
+  type PixelQuarantine,
+  QuarantineError,
+  type QuarantineReason,
+} from './pixels/quarantine';
+export {
+  findBurnedInText,
+  findTextInDataset,
+  type TextBox,
+  textQuarantine,
+  textRegions,
+  type TextSearch,
+  type TextSearchOptions,
+} from './pixels/ocr';

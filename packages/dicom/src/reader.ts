@@ -95,6 +95,16 @@ function readU32(buf: Buffer, pos: number, le: boolean): number {
 }
 
 /** The VR of an element in an implicit VR data set. */
+/** A private data element whose value begins with an item tag (FFFE,E000): perhaps a sequence. */
+function privateItems(buf: Buffer, tag: Tag, valueOffset: number, length: number): boolean {
+  return (
+    isPrivateTag(tag) &&
+    !isPrivateCreatorTag(tag) &&
+    length >= 8 &&
+    buf.readUInt32LE(valueOffset) === 0xe000fffe
+  );
+}
+
 function implicitVr(tag: Tag): string {
   if (isPrivateTag(tag)) return isPrivateCreatorTag(tag) ? 'LO' : 'UN';
   if (isGroupLengthTag(tag)) return 'UL';
@@ -357,8 +367,13 @@ class Parser {
       const { items } = this.parseItems(buf, valueOffset, end, end, encoding, depth + 1, parent);
       return { ...element, items };
     }
-    if (vr === 'UN' && length > 0 && lookupTag(tag)?.vr === 'SQ') {
-      // A sequence sent as UN with a defined length: its items are implicit VR LE.
+    if (
+      vr === 'UN' &&
+      length > 0 &&
+      (lookupTag(tag)?.vr === 'SQ' || privateItems(buf, tag, valueOffset, length))
+    ) {
+      // A sequence sent as UN with a defined length (a standard one, or a private one whose
+      // value starts with an item, as implicit VR writes them): its items are implicit VR LE.
       const items = this.tryParseItems(buf, valueOffset, end, depth + 1, parent);
       if (items) return { ...element, items };
     }

@@ -18,6 +18,8 @@ export type ElementPlan =
   | { readonly op: 'value'; readonly tag: Tag; readonly vr: string; readonly value: Buffer }
   /** A kept sequence whose items changed. */
   | { readonly op: 'sequence'; readonly element: DicomElement; readonly items: readonly ItemPlan[] }
+  /** An element already encoded (header, value and any delimiter), e.g. cleaned encapsulated pixel data. */
+  | { readonly op: 'encoded'; readonly tag: Tag; readonly bytes: Buffer }
   /** A new sequence of defined length, one element list per item. */
   | {
       readonly op: 'new-sequence';
@@ -106,6 +108,10 @@ class Sizes {
         size = element.valueOffset - element.offset + this.content(plan, encoding) + delimiter;
         break;
       }
+      case 'encoded':
+        size = plan.bytes.length;
+        if (size >= SLICE_BYTES) this.sliced += size;
+        break;
       case 'new-sequence':
         size = headerLength('SQ', encoding) + this.content(plan, encoding);
         break;
@@ -240,6 +246,9 @@ function writeElements(
       case 'value':
         out.header(plan.tag, plan.vr, plan.value.length, encoding);
         out.copy(plan.value);
+        break;
+      case 'encoded':
+        out.copy(plan.bytes);
         break;
       case 'sequence':
         writeSequence(plan, dataset, out, sizes);

@@ -2,7 +2,8 @@
  * @packageDocumentation Publishing DICOM folders as a library: `openClient()` from
  * `som.config.json` / `SOM_*`, `publish(paths, options)` (what `som upload` does) and
  * `deidentifyTree(paths, { out })` (what `som deid` does). The stages, in order: scan ->
- * aliases -> de-identify -> store -> summarise.
+ * aliases -> de-identify -> store -> summarise. Distributed runs: `planRun` once,
+ * `runShard` per task of an engine's array job, `finalizePlan` after.
  */
 export { publish, type PublishOptions } from './publish';
 export { deidentifyTree, DEID_REPORT_NAME, type DeidentifyTreeOptions } from './deidentify-tree';
@@ -44,3 +45,39 @@ export {
   type RunSummary,
   type OutcomeCounts,
 } from './5-summarise/report';
+export { planRun, MAX_SHARDS, type PlanOptions, type PlanResult } from './scale-out/plan';
+export {
+  checkShard,
+  runShard,
+  readPlan,
+  type ShardCheck,
+  type ShardOptions,
+  type ShardResult,
+} from './scale-out/shard';
+export {
+  finalizePlan,
+  type FinalizeOptions,
+  type FinalizeResult,
+  type ShardReportSummary,
+} from './scale-out/finalize';
+export {
+  ENGINES,
+  resolveShard,
+  type EngineVariables,
+  type ShardChoice,
+} from './scale-out/shard-index';
+export {
+  assignShards,
+  type PatientTotals,
+  type ShardAssignment,
+  type ShardTotals,
+} from './scale-out/assign';
+export {
+  PLAN_FORMAT,
+  PlanDirectory,
+  parsePlan,
+  readShardFile,
+  recipeDigest,
+  type Plan,
+  type PlannedFile,
+} from './scale-out/plan-files';

@@ -37,7 +37,7 @@ export interface PreparedRun {
 }
 
 /** Where som keeps its own data (directories and the key file): never walked as input. */
-function dataDirectories(config: SomConfig): string[] {
+export function dataDirectories(config: SomConfig): string[] {
   const root = fsObjectRoot(config);
   return [config.dataDir, config.keyFile, ...(root !== undefined ? [root] : [])];
 }

@@ -12,9 +12,12 @@ import { EXIT, type Runtime } from '../runtime';
 import { parseAssignment } from '../search-terms';
 import { configFor, type GlobalOptions } from './common';
 import { addRunFlags, type RunFlags } from './flags';
+import { uploadShard, type ShardCommandOptions } from './shard';
 
 interface UploadCommandOptions extends GlobalOptions, RunFlags {
-  collection: string;
+  collection?: string;
+  plan?: string;
+  shard?: string;
   dryRun?: boolean;
   metadata?: string[];
   json?: boolean;
@@ -36,11 +39,32 @@ export function metadataFields(assignments: readonly string[]): RecordData {
   return fields;
 }
 
+/** The options of a shard upload, refusing what the plan decides (paths, collection, aliases). */
+function planOptions(
+  inputs: readonly string[],
+  options: UploadCommandOptions & { plan: string },
+): ShardCommandOptions {
+  const given = [
+    ...(inputs.length > 0 ? ['paths'] : []),
+    ...(['collection', 'ids', 'dryRun'] as const).filter((flag) => options[flag] !== undefined),
+  ];
+  if (given.length > 0)
+    throw new SomError(
+      'InvalidArgument',
+      `--plan takes the files, collection and aliases from the plan: not with ${given.map((g) => (g === 'paths' ? 'paths' : g === 'dryRun' ? '--dry-run' : `--${g}`)).join(', ')}`,
+    );
+  return options;
+}
+
 async function upload(
   runtime: Runtime,
   inputs: string[],
   options: UploadCommandOptions,
 ): Promise<number> {
+  if (inputs.length === 0)
+    throw new SomError('InvalidArgument', 'give the paths to upload (or --plan <plan-dir>)');
+  if (options.collection === undefined)
+    throw new SomError('InvalidArgument', "required option '--collection <uid>' not specified");
   const config = configFor(runtime, options);
   const collection = validateUid('collection', options.collection);
   const metadata = metadataFields(options.metadata ?? []);
@@ -91,10 +115,18 @@ export function registerUpload(
       'de-identify DICOM files in memory and upload them: one entity per (aliased) patient; re-running is safe',
     )
     .argument(
-      '<paths...>',
+      '[paths...]',
       'files and directories (walked; DICOM is recognised by content, not extension)',
     )
-    .requiredOption('--collection <uid>', 'the collection to upload into (created when absent)');
+    .option('--collection <uid>', 'the collection to upload into (created when absent)')
+    .option(
+      '--plan <plan-dir>',
+      "upload one shard of a plan (made by som plan) instead of paths: the plan's collection, aliases and files",
+    )
+    .option(
+      '--shard <i>',
+      'with --plan: the shard index (default: the engine task index, e.g. SLURM_ARRAY_TASK_ID, JOB_COMPLETION_INDEX)',
+    );
   addRunFlags(command)
     .option('--dry-run', 'de-identify in memory and report what would be stored; write nothing')
     .option(
@@ -106,6 +138,11 @@ export function registerUpload(
       'print a JSON report: per file its path, outcome (written, unchanged, failed, skipped-not-DICOM, interrupted), reason, entity, image',
     )
     .action(async (inputs: string[], _options: UploadCommandOptions, command: Command) => {
-      done(await upload(runtime, inputs, command.optsWithGlobals<UploadCommandOptions>()));
+      const options = command.optsWithGlobals<UploadCommandOptions>();
+      done(
+        options.plan !== undefined
+          ? await uploadShard(runtime, planOptions(inputs, { ...options, plan: options.plan }))
+          : await upload(runtime, inputs, options),
+      );
     });
 }

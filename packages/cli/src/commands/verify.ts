@@ -15,7 +15,8 @@ interface VerifyCommandOptions extends GlobalOptions {
   json?: boolean;
 }
 
-function problemLine(problem: VerifyProblem): string {
+/** One line for a problem verify found. */
+export function problemLine(problem: VerifyProblem): string {
   return `${problem.repaired ? 'repaired' : 'problem'}  ${problem.type}  ${problem.subject}: ${problem.detail}`;
 }
 

@@ -114,19 +114,36 @@ REMOVE ReferringPhysicianName
       ['%header\nREMOVE\n', /^my\.recipe line 2: REMOVE needs a field/],
       ['%header\nJITTER StudyDate soon\n', /^my\.recipe line 2: JITTER needs a whole number/],
       [
-        '%header\n\nREMOVE PatientNme\n',
+        '%header\n\nREPLACE PatientNme X\n',
         /^my\.recipe line 3: unknown attribute keyword "PatientNme"/,
       ],
+      ['%header\nADD PatientsName X\n', /^my\.recipe line 2: unknown attribute keyword/],
       [
         '%header\nREMOVE contains:(\n',
         /^my\.recipe line 2: "\(" is not a valid regular expression/,
       ],
+      ['FORMAT dicom\n%filter\n', /^my\.recipe line 2: %filter needs a name/],
+      ['FORMAT dicom\n%pixels x\n', /^my\.recipe line 2: unknown section %pixels/],
       [
-        'FORMAT dicom\n%filter dangerouscookie\n',
-        /^my\.recipe line 2: section %filter is not supported/,
+        '%filter graylist\ncontains Modality CT\n',
+        /^my\.recipe line 2: criteria before the first LABEL/,
       ],
+      [
+        '%filter graylist\nLABEL x\n  contains Modality\n',
+        /^my\.recipe line 3: contains needs a value/,
+      ],
+      [
+        '%filter graylist\nLABEL x\n  matches Modality CT\n',
+        /^my\.recipe line 3: unknown filter test "matches"/,
+      ],
+      [
+        '%filter graylist\nLABEL x\n  coordinates 0,0,10\n',
+        /^my\.recipe line 3: coordinates need four whole numbers/,
+      ],
+      ['%values names\nSPLIT PatientName by=^;min=2\n', /^my\.recipe line 2: unknown SPLIT option/],
+      ['%fields f\nSPLIT PatientName\n', /^my\.recipe line 2: %fields takes only FIELD lines/],
       ['FORMAT nifti\n', /^my\.recipe line 1: unsupported FORMAT "nifti"/],
-      ['REMOVE PatientName\n', /^my\.recipe line 1: REMOVE outside a %header section/],
+      ['REMOVE PatientName\n', /^my\.recipe line 1: a line outside any section/],
       [
         '%header\nREPLACE PatientID deid_func:nope\n',
         /^my\.recipe line 2: unknown deid_func "nope"/,
@@ -139,15 +156,146 @@ REMOVE ReferringPhysicianName
       ['%header\nADD contains:Name X\n', /^my\.recipe line 2: ADD needs a keyword or a tag/],
       [
         '%header\nREMOVE values:cookie_names\n',
-        /^my\.recipe line 2: values: lists .* are not supported/,
+        /^my\.recipe line 2: values:cookie_names names no %values cookie_names section/,
       ],
       ['%header\nREMOVE select:VR:ZZ\n', /^my\.recipe line 2: unknown VR "ZZ"/],
-      ['%header\nREMOVE Sequence__Child\n', /^my\.recipe line 2: nested field names/],
+      [
+        '%header\nREMOVE 0__PatientName\n',
+        /^my\.recipe line 2: .*an item index must follow a sequence/,
+      ],
       [
         '%header\nREMOVE (0010,"CREATOR",10)\n',
         /^my\.recipe line 2: .* private creator in the even group/,
       ],
     ];
     for (const [text, pattern] of cases) expect(error(text)).toMatch(pattern);
+  });
+
+  it('warns once, naming the line, for a REMOVE, BLANK, KEEP or JITTER of an unknown keyword', () => {
+    const recipe = parseRecipe(
+      '%header\nREMOVE PatientsName\nBLANK jitter\nREMOVE PatientName\n',
+      'my.recipe',
+    );
+    expect(recipe.warnings).toEqual([
+      'my.recipe line 2: REMOVE PatientsName: no attribute has this name; the line does nothing',
+      'my.recipe line 3: BLANK jitter: no attribute has this name; the line does nothing',
+    ]);
+    expect(recipe.layers[0]?.rules.map((r) => r.field.kind)).toEqual(['nothing', 'nothing', 'tag']);
+  });
+
+  it('reads nested names, %values and %fields groups', () => {
+    const recipe = parseRecipe(
+      `%values names
+SPLIT PatientName by="^";minlength=3
+FIELD startswith:Operator
+%fields ids
+FIELD contains:Instance
+%header
+REPLACE values:names X
+REMOVE fields:ids
+REMOVE ReferencedImageSequence__ReferencedSOPInstanceUID
+REMOVE (0008,1140)__0__(0008,1155)
+`,
+      'g.recipe',
+    );
+    const layer = recipe.layers[0];
+    expect(layer?.order).toBe('file-order');
+    expect(layer?.lists?.values.names).toEqual([
+      {
+        action: 'SPLIT',
+        field: { kind: 'tag', tag: 0x00100010 },
+        by: '^',
+        minLength: 3,
+        origin: 'g.recipe line 2',
+      },
+      {
+        action: 'FIELD',
+        field: { kind: 'pattern', mode: 'startswith', pattern: 'Operator' },
+        origin: 'g.recipe line 3',
+      },
+    ]);
+    expect(layer?.rules.map((r) => r.field)).toEqual([
+      { kind: 'list', list: 'values', name: 'names' },
+      { kind: 'list', list: 'fields', name: 'ids' },
+      { kind: 'path', steps: [{ tag: 0x00081140 }, { tag: 0x00081155 }] },
+      { kind: 'path', steps: [{ tag: 0x00081140, item: 0 }, { tag: 0x00081155 }] },
+    ]);
+  });
+
+  it('reads %filter sections: labels, joins, coordinates', () => {
+    const recipe = parseRecipe(
+      `%filter graylist
+LABEL Dose # (CTP)
+  contains Modality CT
+  + contains ImageType DERIVED+SECONDARY || missing ImageType
+  || equals 0x00280010 512|1024
+  coordinates 0,0,512,121
+  ctpcoordinates 10,20,30,40
+  keepcoordinates from:SequenceOfUltrasoundRegions
+LABEL Everything
+  coordinates all
+%filter blacklist
+LABEL b
+  notequals Manufacturer GE
+`,
+      'f.recipe',
+    );
+    const [gray, black] = recipe.pixelFilter?.sections ?? [];
+    expect(gray?.kind).toBe('graylist');
+    expect(black?.kind).toBe('blacklist');
+    expect(gray?.labels[0]).toEqual({
+      name: 'Dose',
+      origin: 'f.recipe line 2',
+      clauses: [
+        {
+          join: 'and',
+          conditions: [
+            {
+              join: 'and',
+              condition: { test: 'contains', tag: 0x00080060, field: 'Modality', value: 'CT' },
+            },
+          ],
+        },
+        {
+          join: 'and',
+          conditions: [
+            {
+              join: 'and',
+              condition: {
+                test: 'contains',
+                tag: 0x00080008,
+                field: 'ImageType',
+                value: 'DERIVED+SECONDARY',
+              },
+            },
+            { join: 'or', condition: { test: 'missing', tag: 0x00080008, field: 'ImageType' } },
+          ],
+        },
+        {
+          join: 'or',
+          conditions: [
+            {
+              join: 'and',
+              condition: {
+                test: 'equals',
+                tag: 0x00280010,
+                field: '0x00280010',
+                value: '512|1024',
+              },
+            },
+          ],
+        },
+      ],
+      regions: [
+        { keep: false, shape: { kind: 'rect', x0: 0, y0: 0, x1: 512, y1: 121 } },
+        { keep: false, shape: { kind: 'rect', x0: 10, y0: 20, x1: 40, y1: 60 } },
+        { keep: true, shape: { kind: 'from', tag: 0x00186011 } },
+      ],
+    });
+    expect(gray?.labels[1]).toMatchObject({
+      name: 'Everything',
+      clauses: [],
+      regions: [{ keep: false, shape: { kind: 'all' } }],
+    });
   });
 });

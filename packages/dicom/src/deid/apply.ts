@@ -9,6 +9,7 @@ import type { DicomDataset } from '../dataset';
 import type { DicomHeader } from '../header';
 import { BUILTIN_FUNCTIONS, type BuiltinContext } from '../recipe/builtins';
 import type {
+  RecipeField,
   RecipeFunction,
   RecipeFunctionContext,
   RecipeRule,
@@ -187,7 +188,7 @@ export class RuleApplier {
 class FunctionCall implements RecipeFunctionContext {
   readonly action: RecipeRule['action'];
   readonly header: DicomHeader;
-  readonly variables: Readonly<Record<string, string | number>>;
+  readonly item: Readonly<Record<string, string | number>>;
 
   constructor(
     protected readonly rule: RecipeRule,
@@ -196,19 +197,11 @@ class FunctionCall implements RecipeFunctionContext {
   ) {
     this.action = rule.action;
     this.header = context.header;
-    this.variables = context.variables;
+    this.item = context.variables;
   }
 
-  get tag(): number {
-    return this.subject.target.tag;
-  }
-
-  get keyword(): string | undefined {
-    return this.subject.target.keyword;
-  }
-
-  get vr(): string {
-    return this.subject.target.vr;
+  get field(): RecipeField {
+    return this.subject.field;
   }
 
   get value(): string {

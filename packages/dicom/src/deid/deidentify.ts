@@ -14,6 +14,8 @@ import { remapUidValues } from '../uids';
 import { identifyingValues, type IdentifyingValues } from '../validate/leaks';
 import { validatePlan } from '../validate/structure';
 import { writeDataset } from '../writer';
+import type { PixelFilter, PixelRegion } from '../pixels/filter-types';
+import { applyPixelStep, type PixelCleaning, pixelStep } from '../pixels/step';
 import { Engine } from './engine';
 import { buildMeta } from './meta';
 import { searchableFields } from './searchable';
@@ -43,6 +45,15 @@ export interface DeidOptions {
   readonly functions?: Readonly<Record<string, RecipeFunction>>;
   /** More variables for `var:<name>` (the alias variables cannot be overridden). */
   readonly variables?: Readonly<Record<string, string | number>>;
+  /** Variable names a recipe may use although this file has no value for them (the rules decline), e.g. `RecipeVariableTable.names`. */
+  readonly variableNames?: readonly string[];
+  /**
+   * The pixel filter that screens the file for burned-in identity (see `DEFAULT_PIXEL_FILTER`);
+   * undefined: the recipe's own `%filter` sections, if it has any; null: no screening.
+   */
+  readonly pixelFilter?: PixelFilter | null;
+  /** Regions to blank in every frame besides the filter's (e.g. text found by OCR). */
+  readonly redactRegions?: readonly PixelRegion[];
 }
 
 /** The result of {@link deidentify}. */
@@ -62,6 +73,13 @@ export interface DeidResult {
   readonly searchable: Record<string, string | number>;
   /** The output's SOP Instance UID (remapped unless the recipe keeps UIDs). */
   readonly sopInstanceUid: string;
+  /** What was blanked in the pixel data; absent when the pixel data is the input's, byte for byte. */
+  readonly pixelCleaning?: PixelCleaning;
+  /**
+   * The origins (`my.recipe line 12`) of the recipe rules whose field selected something in
+   * this file (rules of parsed recipes, not the default profile's), for {@link SelectorTally}.
+   */
+  readonly matchedRules: readonly string[];
 }
 
 /** The 128-byte preamble (zeros: the input's may hold anything) and `DICM`. */
@@ -89,7 +107,13 @@ function run(bytes: Buffer, options: DeidOptions): DeidResult {
   const written = write(bytes, options);
   const output = readBack(written.head, options.source);
   written.identifying.scan(output);
-  return new DeidOutput(written.parts, new DicomHeader(output), written.sopInstanceUid);
+  return new DeidOutput(
+    written.parts,
+    new DicomHeader(output),
+    written.sopInstanceUid,
+    written.matchedRules,
+    written.pixelCleaning,
+  );
 }
 
 /** A file written but not yet checked. */
@@ -102,6 +126,10 @@ interface Written {
   readonly identifying: IdentifyingValues;
   /** The output's SOP Instance UID. */
   readonly sopInstanceUid: string;
+  /** See {@link DeidResult.matchedRules}. */
+  readonly matchedRules: readonly string[];
+  /** See {@link DeidResult.pixelCleaning}. */
+  readonly pixelCleaning: PixelCleaning | undefined;
 }
 
 /** Parse, plan, validate and write one file. */
@@ -120,7 +148,14 @@ function write(bytes: Buffer, options: DeidOptions): Written {
     functions: options.functions ?? {},
     uidKey: options.uidKey,
   });
+  const pixels = pixelStep(
+    parsed,
+    header,
+    options.pixelFilter === null ? undefined : (options.pixelFilter ?? options.recipe.pixelFilter),
+    options.redactRegions,
+  );
   const plans = engine.planTopLevel(parsed.dataset);
+  if (pixels) applyPixelStep(plans, pixels);
   validatePlan(plans, parsed);
   const jitter = variables.jitter;
   const identifying = identifyingValues(parsed, plans, {
@@ -154,7 +189,14 @@ function write(bytes: Buffer, options: DeidOptions): Written {
     : body.parts;
   const head = Buffer.concat([PREFIX, meta, ...headBody]);
   const parts = fast ? [head, ...writeDataset(plans.slice(split), parsed.dataset).parts] : [head];
-  return { parts, head, identifying, sopInstanceUid };
+  return {
+    parts,
+    head,
+    identifying,
+    sopInstanceUid,
+    matchedRules: [...engine.matched].map((r) => r.origin),
+    pixelCleaning: pixels?.cleaning,
+  };
 }
 
 /** Parse what was written; a failure is a bug of this package, reported as Internal. */
@@ -182,6 +224,8 @@ class DeidOutput implements DeidResult {
     readonly parts: readonly Buffer[],
     readonly header: DicomHeader,
     readonly sopInstanceUid: string,
+    readonly matchedRules: readonly string[],
+    readonly pixelCleaning: PixelCleaning | undefined,
   ) {
     this.byteLength = parts.reduce((n, p) => n + p.length, 0);
   }
@@ -256,6 +300,10 @@ function aliasVariables(
   set('item_timestamp', item?.jittered_timestamp);
   return {
     variables,
-    known: new Set([...RECIPE_VARIABLES, ...Object.keys(options.variables ?? {})]),
+    known: new Set([
+      ...RECIPE_VARIABLES,
+      ...Object.keys(options.variables ?? {}),
+      ...(options.variableNames ?? []),
+    ]),
   };
 }

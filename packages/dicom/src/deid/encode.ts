@@ -51,6 +51,10 @@ export function encodeValue(
     }
     return bytes.length % 2 === 0 ? bytes : Buffer.concat([bytes, Buffer.of(paddingByte(vr))]);
   }
+  if (vr === 'UN') return encodeUnknown(text, dataset, describe);
+  if (vr === 'AT') return encodeTags(text, dataset.encoding.littleEndian, describe);
+  if (vr === 'SV' || vr === 'UV')
+    return encodeBig(text, vr, dataset.encoding.littleEndian, describe);
   const writer = NUMBER_WRITERS[vr];
   if (!writer)
     throw new SomError('InvalidArgument', `${describe()}: cannot write a text value into VR ${vr}`);
@@ -63,5 +67,67 @@ export function encodeValue(
   }
   const out = Buffer.alloc(values.length * writer.size);
   values.forEach((v, i) => writer.write(out, v, i * writer.size, dataset.encoding.littleEndian));
+  return out;
+}
+
+/** A UN value (a private element of an implicit VR file): the text in the character set, padded with a space. */
+function encodeUnknown(text: string, dataset: DicomDataset, describe: () => string): Buffer {
+  const bytes = dataset.characterSet.encode(text);
+  if (!bytes) {
+    throw new SomError(
+      'InvalidArgument',
+      `${describe()}: the new value cannot be written in the data set's character set`,
+    );
+  }
+  return bytes.length % 2 === 0 ? bytes : Buffer.concat([bytes, Buffer.of(0x20)]);
+}
+
+/** AT values: `(gggg,eeee)`, `gggg,eeee`, `ggggeeee` or `0xggggeeee`, separated by `\`. */
+function encodeTags(text: string, le: boolean, describe: () => string): Buffer {
+  const values = text === '' ? [] : text.split('\\');
+  const out = Buffer.alloc(values.length * 4);
+  values.forEach((v, i) => {
+    const m = /^\(?(?:0x)?([0-9a-f]{4}),?\s*([0-9a-f]{4})\)?$/i.exec(v.trim());
+    if (!m)
+      throw new SomError('InvalidArgument', `${describe()}: the new value is not a tag for VR AT`);
+    const group = parseInt(m[1] ?? '', 16);
+    const element = parseInt(m[2] ?? '', 16);
+    if (le) {
+      out.writeUInt16LE(group, i * 4);
+      out.writeUInt16LE(element, i * 4 + 2);
+    } else {
+      out.writeUInt16BE(group, i * 4);
+      out.writeUInt16BE(element, i * 4 + 2);
+    }
+  });
+  return out;
+}
+
+/** SV and UV values: whole numbers of 64 bits (as BigInt, exactly). */
+function encodeBig(text: string, vr: 'SV' | 'UV', le: boolean, describe: () => string): Buffer {
+  const values = text === '' ? [] : text.split('\\').map((v) => v.trim());
+  const out = Buffer.alloc(values.length * 8);
+  values.forEach((v, i) => {
+    let n: bigint;
+    try {
+      n = BigInt(v);
+    } catch {
+      throw new SomError(
+        'InvalidArgument',
+        `${describe()}: the new value is not a whole number for VR ${vr}`,
+      );
+    }
+    const ok = vr === 'UV' ? n >= 0n && n < 1n << 64n : n >= -(1n << 63n) && n < 1n << 63n;
+    if (!ok)
+      throw new SomError(
+        'InvalidArgument',
+        `${describe()}: the new value is out of range for VR ${vr}`,
+      );
+    if (vr === 'UV') {
+      if (le) out.writeBigUInt64LE(n, i * 8);
+      else out.writeBigUInt64BE(n, i * 8);
+    } else if (le) out.writeBigInt64LE(n, i * 8);
+    else out.writeBigInt64BE(n, i * 8);
+  });
   return out;
 }

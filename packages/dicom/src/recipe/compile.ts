@@ -1,10 +1,19 @@
 /**
  * A recipe compiled for fast lookup: per layer, rules indexed by tag plus the rules with
- * expanders, each list in precedence order. Compiled once per recipe object and cached.
+ * expanders, each list in rank order (action precedence, or file order for recipes applied
+ * as deid applies them); rules that depend on where an element is or on its value apart.
+ * Compiled once per recipe object and cached.
  */
 import type { Tag } from '../tags';
 import { compileSelector, type CompiledSelector, type SelectorTarget } from './selectors';
-import { RECIPE_ACTIONS, type Recipe, type RecipeRule } from './types';
+import {
+  type FieldSelector,
+  type LayerOrder,
+  type ListAction,
+  RECIPE_ACTIONS,
+  type Recipe,
+  type RecipeRule,
+} from './types';
 
 /** A rule with its compiled selector and its rank (precedence, then order). */
 export interface CompiledRule {
@@ -16,8 +25,22 @@ export interface CompiledRule {
   readonly rank: number;
 }
 
+/** A `%values` line compiled: the elements it reads and how. */
+export interface CompiledListAction {
+  /** The line. */
+  readonly action: ListAction;
+  /** Its selector. */
+  readonly selector: CompiledSelector;
+}
+
 /** One layer, indexed. */
 export interface CompiledLayer {
+  /** How its rules combine. */
+  readonly order: LayerOrder;
+  /** Rules whose selector depends on where the element is or on its value, tested per element. */
+  readonly contextual: readonly CompiledRule[];
+  /** The layer's `%values` lists, by name. */
+  readonly valueLists: ReadonlyMap<string, readonly CompiledListAction[]>;
   /** Rules naming exactly one tag, by tag. */
   readonly byTag: ReadonlyMap<Tag, readonly CompiledRule[]>;
   /** `select:VR:` rules, by VR. */
@@ -41,7 +64,7 @@ const MEMO_LIMIT = 50_000;
 
 const cache = new WeakMap<Recipe, CompiledRecipe>();
 
-/** Compile (or fetch the cached compilation of) `recipe`. */
+/** Compile (or fetch the cached compilation of) `recipe`; `fields:` lists resolve within their layer. */
 export function compileRecipe(recipe: Recipe): CompiledRecipe {
   let compiled = cache.get(recipe);
   if (!compiled) {
@@ -60,17 +83,31 @@ function push<K>(map: Map<K, CompiledRule[]>, key: K, rule: CompiledRule): void 
 function build(recipe: Recipe): CompiledRecipe {
   const additions: { tag: Tag; rule: RecipeRule }[] = [];
   const layers = recipe.layers.map((layer): CompiledLayer => {
+    const order = layer.order ?? 'precedence';
     const byTag = new Map<Tag, CompiledRule[]>();
     const byVr = new Map<string, CompiledRule[]>();
     const generic: CompiledRule[] = [];
+    const contextual: CompiledRule[] = [];
+    const fields = layer.lists?.fields ?? {};
+    const fieldsList = (name: string): readonly FieldSelector[] =>
+      (Object.hasOwn(fields, name) ? (fields[name] ?? []) : []).map((a) => a.field);
+    const valueLists = new Map<string, readonly CompiledListAction[]>(
+      Object.entries(layer.lists?.values ?? {}).map(([name, actions]) => [
+        name,
+        actions.map((action) => ({ action, selector: compileSelector(action.field, fieldsList) })),
+      ]),
+    );
     layer.rules.forEach((rule, index) => {
-      const selector = compileSelector(rule.field);
+      const selector = compileSelector(rule.field, fieldsList);
       const compiled: CompiledRule = {
         rule,
         selector,
-        rank: RECIPE_ACTIONS.indexOf(rule.action) * 1_000_000 + index,
+        rank:
+          order === 'file-order' ? index : RECIPE_ACTIONS.indexOf(rule.action) * 1_000_000 + index,
       };
-      if (selector.tag !== undefined) {
+      if (selector.contextual) {
+        contextual.push(compiled);
+      } else if (selector.tag !== undefined) {
         push(byTag, selector.tag, compiled);
         if (rule.action === 'ADD' && !additions.some((a) => a.tag === selector.tag))
           additions.push({ tag: selector.tag, rule });
@@ -81,13 +118,14 @@ function build(recipe: Recipe): CompiledRecipe {
       }
     });
     for (const list of [...byTag.values(), ...byVr.values(), generic]) list.sort(byRank);
-    return { byTag, byVr, generic };
+    return { order, contextual, valueLists, byTag, byVr, generic };
   });
   additions.sort((a, b) => a.tag - b.tag);
   return { layers, additions, memo: new Map() };
 }
 
-function byRank(a: CompiledRule, b: CompiledRule): number {
+/** Compares compiled rules by rank (lower first). */
+export function byRank(a: CompiledRule, b: CompiledRule): number {
   return a.rank - b.rank;
 }
 

@@ -80,8 +80,14 @@ class Validator {
   run(plans: readonly ElementPlan[]): void {
     this.list(plans, this.parsed.dataset, undefined);
     const pixels = plans.find((p) => PIXEL_DATA_TAGS.has(planTag(p)));
-    if (pixels?.op === 'copy') this.pixelEncoding(pixels.element);
-    else if (!pixels) this.notCut();
+    if (!pixels) this.notCut();
+    else if (pixels.op === 'copy')
+      this.pixelEncoding(
+        pixels.element.tag,
+        pixels.element.offset,
+        pixels.element.encapsulated === true,
+      );
+    else this.pixelEncoding(planTag(pixels), undefined, pixels.op === 'encoded');
   }
 
   private fail(tag: Tag, offset: number | undefined, reason: string): never {
@@ -107,10 +113,17 @@ class Validator {
           this.element(plan.element, dataset);
           break;
         case 'value': {
-          const problem = valueProblem(plan.vr, plan.value, dataset.characterSet);
+          // A value the recipe wrote: what it holds is the recipe's (deid's recipes write
+          // `Yes` into a CS); its characters and size are still checked.
+          const problem = valueProblem(plan.vr, plan.value, dataset.characterSet, false);
           if (problem) this.fail(tag, undefined, problem);
           break;
         }
+        case 'encoded':
+          // Pixel data the pixel step cleaned (encoded by this package, never copied).
+          if (!PIXEL_DATA_TAGS.has(tag))
+            this.fail(tag, undefined, 'an encoded value that is not pixel data');
+          break;
         case 'sequence':
           this.header(plan.element, dataset);
           for (const { item, elements } of plan.items) {
@@ -204,16 +217,16 @@ class Validator {
   }
 
   /** The top-level pixel data is encapsulated exactly when the transfer syntax says so. */
-  private pixelEncoding(pixels: DicomElement): void {
+  private pixelEncoding(tag: Tag, offset: number | undefined, encapsulated: boolean): void {
     const { uid } = this.parsed.transferSyntax;
     const native = NATIVE_SYNTAXES.has(uid);
-    if (pixels.encapsulated && native) {
-      this.fail(pixels.tag, pixels.offset, 'encapsulated pixel data in a native transfer syntax');
+    if (encapsulated && native) {
+      this.fail(tag, offset, 'encapsulated pixel data in a native transfer syntax');
     }
-    if (!pixels.encapsulated && !native) {
+    if (!encapsulated && !native) {
       this.fail(
-        pixels.tag,
-        pixels.offset,
+        tag,
+        offset,
         uid.startsWith('1.2.840.10008.1.2.')
           ? 'native pixel data where the transfer syntax declares encapsulated (compressed) pixel data'
           : 'a transfer syntax that is not the standard’s: how the pixel data is encoded is unknown',

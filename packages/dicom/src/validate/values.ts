@@ -111,13 +111,15 @@ function paddedEnd(bytes: Uint8Array): number {
 
 /**
  * The problem of the value `bytes` of an element of `vr` in a data set of character set
- * `charset`, or undefined when it is valid. VRs without
+ * `charset`, or undefined when it is valid. Without `grammar`, the characters and sizes
+ * only (not the grammar of CS, DA, DS, IS, TM, UI, ...). VRs without
  * rules here (OB, UN, SQ) are always valid.
  */
 export function valueProblem(
   vr: string,
   bytes: Uint8Array,
   charset: CharacterSet,
+  grammar = true,
 ): string | undefined {
   const size = VALUE_SIZE[vr];
   if (size !== undefined) {
@@ -125,8 +127,8 @@ export function valueProblem(
       ? undefined
       : `a length of ${bytes.length} bytes, not a multiple of ${size} as VR ${vr} needs`;
   }
-  const grammar = GRAMMAR[vr];
-  if (grammar) return asciiProblem(vr, bytes, grammar);
+  const rules = GRAMMAR[vr];
+  if (rules) return asciiProblem(vr, bytes, grammar ? rules : () => undefined);
   return usesCharacterSet(vr) ? textProblem(vr, bytes, charset) : undefined;
 }
 

@@ -34,9 +34,10 @@ export class IdentifierCollector {
       throw new SomError('Internal', `${source}: no identifiers read`);
     const known = this.all.entities.get(entity.id);
     const knownItem = known?.items.get(item.id);
+    // Only an item's first file is kept in its sources (the request needs none): the
+    // identifiers of a million files take the memory of their patients and studies.
     if (known === undefined) this.all.entities.set(entity.id, entity);
     else if (knownItem === undefined) known.items.set(item.id, item);
-    else knownItem.sources.push(source);
     return {
       entityId: entity.id,
       itemId: item.id,

@@ -40,10 +40,12 @@ export function reasonFor(path: string, err: unknown): string {
   return message.startsWith(`${path}: `) ? message.slice(path.length + 2) : message;
 }
 
-type Examined =
+/** What reading one file's header gave: a usable DICOM file, not DICOM, or why it cannot be used. */
+export type Examined =
   { file: ScannedFile } | { skip: true; path: string } | { fail: string; path: string };
 
-async function examine(
+/** Read the header of `file` (the `index`-th of the walk) and add its identifiers to `collector`. */
+export async function examine(
   file: InputFile,
   index: number,
   collector: IdentifierCollector,

@@ -1,0 +1,184 @@
+/**
+ * Screening a file's header with a pixel filter: which section flags it first, and what
+ * that means for its pixel data (pass, quarantine, or blank these regions).
+ */
+import type { DicomHeader } from '../header';
+import { type Tag, tagGroup } from '../tags';
+import type {
+  FilterClause,
+  FilterCondition,
+  FilterLabel,
+  FilterSection,
+  PixelFilter,
+  PixelRegion,
+} from './filter-types';
+
+/** What a filter decided for one file. */
+export type ScreenVerdict =
+  /** No section flagged the file, or a whitelist did: its pixel data is kept as it is. */
+  | { readonly kind: 'pass'; readonly section?: string; readonly label?: string }
+  /** A blacklist flagged it, or a graylist that gives no region to blank. */
+  | {
+      readonly kind: 'quarantine';
+      readonly section: string;
+      readonly label: string;
+      readonly detail: string;
+    }
+  /** A graylist flagged it: blank these regions (in order: later ones overwrite earlier ones). */
+  | {
+      readonly kind: 'clean';
+      readonly section: string;
+      readonly labels: readonly string[];
+      readonly regions: readonly PixelRegion[];
+    };
+
+const PASS: ScreenVerdict = { kind: 'pass' };
+
+/**
+ * Screen `header` with `filter`: the first section (in order) with a label whose criteria
+ * hold decides. A whitelist passes the file; a blacklist quarantines it (naming the first
+ * matching label); any other section blanks the regions of every matching label, or
+ * quarantines the file when they name no region to blank.
+ */
+export function screenHeader(filter: PixelFilter, header: DicomHeader): ScreenVerdict {
+  const values = new HeaderValues(header);
+  for (const section of filter.sections) {
+    const labels = section.labels.filter((label) => labelMatches(label, values));
+    const first = labels[0];
+    if (!first) continue;
+    return verdictOf(section, labels, first);
+  }
+  return PASS;
+}
+
+function verdictOf(
+  section: FilterSection,
+  labels: readonly FilterLabel[],
+  first: FilterLabel,
+): ScreenVerdict {
+  switch (section.kind) {
+    case 'whitelist':
+      return { kind: 'pass', section: section.name, label: first.name };
+    case 'blacklist':
+      return {
+        kind: 'quarantine',
+        section: section.name,
+        label: first.name,
+        detail: `flagged by the pixel filter's ${section.name}, label "${first.name}" (${first.origin})`,
+      };
+    case 'graylist': {
+      const regions = labels.flatMap((l) => l.regions);
+      if (!regions.some((r) => !r.keep)) {
+        return {
+          kind: 'quarantine',
+          section: section.name,
+          label: first.name,
+          detail:
+            `flagged by the pixel filter's ${section.name}, label "${first.name}" (${first.origin}), ` +
+            'which names no region to blank: the pixels need a review',
+        };
+      }
+      return { kind: 'clean', section: section.name, labels: labels.map((l) => l.name), regions };
+    }
+  }
+}
+
+/** A label without criteria holds when it has regions (deid: a label of coordinates only applies to every file). */
+function labelMatches(label: FilterLabel, values: HeaderValues): boolean {
+  if (label.clauses.length === 0) return label.regions.length > 0;
+  return chain(label.clauses, (clause) => clauseHolds(clause, values));
+}
+
+function clauseHolds(clause: FilterClause, values: HeaderValues): boolean {
+  return chain(clause.conditions, ({ condition }) => conditionHolds(condition, values));
+}
+
+/** What the criteria read of a header, each attribute decoded once per screening. */
+class HeaderValues {
+  private readonly texts = new Map<Tag, Attribute | null>();
+
+  constructor(private readonly header: DicomHeader) {}
+
+  /** The top-level (or file meta) attribute: its text, values and emptiness; null when absent. */
+  get(tag: Tag): Attribute | null {
+    let found = this.texts.get(tag);
+    if (found === undefined) {
+      const dataset = tagGroup(tag) === 0x0002 ? this.header.meta : this.header.dataset;
+      const element = dataset.get(tag);
+      found = element
+        ? {
+            text: dataset.text(element).trim(),
+            values: dataset.texts(element).map((v) => v.trim().toLowerCase()),
+            empty: element.items
+              ? element.items.length === 0
+              : element.length === 0 || dataset.text(element) === '',
+          }
+        : null;
+      this.texts.set(tag, found);
+    }
+    return found;
+  }
+}
+
+interface Attribute {
+  readonly text: string;
+  readonly values: readonly string[];
+  readonly empty: boolean;
+}
+
+/** Left to right, without precedence, as deid evaluates `+` (and) and `||` (or). */
+function chain<T extends { readonly join: 'and' | 'or' }>(
+  parts: readonly T[],
+  holds: (part: T) => boolean,
+): boolean {
+  let result = false;
+  parts.forEach((part, i) => {
+    if (i === 0) result = holds(part);
+    else if (part.join === 'and') result = result && holds(part);
+    else result = result || holds(part);
+  });
+  return result;
+}
+
+function conditionHolds(condition: FilterCondition, values: HeaderValues): boolean {
+  const attribute = condition.tag === undefined ? null : values.get(condition.tag);
+  switch (condition.test) {
+    case 'missing':
+      return attribute === null;
+    case 'present':
+      return attribute !== null;
+    case 'empty':
+      return attribute !== null && attribute.empty;
+    case 'contains':
+    case 'notcontains': {
+      const hit = attribute !== null && expressionOf(condition).test(attribute.text);
+      return condition.test === 'contains' ? hit : !hit;
+    }
+    case 'equals':
+    case 'notequals': {
+      const hit = attribute !== null && equalsAny(attribute, condition.value ?? '');
+      return condition.test === 'equals' ? hit : !hit;
+    }
+  }
+}
+
+const expressions = new WeakMap<FilterCondition, RegExp>();
+
+/** The compiled (case-insensitive) expression of a `contains` condition, compiled once. */
+function expressionOf(condition: FilterCondition): RegExp {
+  let regex = expressions.get(condition);
+  if (!regex) {
+    regex = new RegExp(condition.value ?? '', 'i');
+    expressions.set(condition, regex);
+  }
+  return regex;
+}
+
+/** The value (or one of its values) equals one of the `|`-separated terms, ignoring case and surrounding spaces. */
+function equalsAny(attribute: Attribute, terms: string): boolean {
+  const whole = attribute.text.toLowerCase();
+  return terms.split('|').some((t) => {
+    const term = t.trim().toLowerCase();
+    return term === whole || attribute.values.includes(term);
+  });
+}

@@ -1,0 +1,187 @@
+/**
+ * `runShard`: one task of a distributed run uploads the files of its shard with the same
+ * pipeline as `publish` (the same per-patient upload, the same aliases and key), after
+ * checking that it runs what the plan was made for: the same som, the same key, the same
+ * recipe, as many tasks as shards. Its report goes to `<plan>/reports/<i>.json`, written
+ * whole or not at all, so that a shard may run again after a kill, or twice at once.
+ */
+import { open, readFile } from 'node:fs/promises';
+import { hostname } from 'node:os';
+import { join, resolve } from 'node:path';
+import { SomError, type Client, type RecordData } from '@som/core';
+import { LocalPseudonymiser, keyFingerprint, type SecretKey } from '@som/identifiers';
+import { runKey } from '../2-aliases/aliases';
+import type { FileReport, RunSummary } from '../5-summarise/report';
+import { publish } from '../publish';
+import type { SomConfig } from '../config/types';
+import { runConfig, type RunOptions } from '../run-options';
+import {
+  PLAN_FILE_MODE,
+  PlanDirectory,
+  makePrivateDirectory,
+  parsePlan,
+  readShardFile,
+  recipeDigest,
+  reportText,
+  writePrivateFile,
+  type Plan,
+} from './plan-files';
+import { resolveShard } from './shard-index';
+
+/** Options of {@link runShard}. */
+export interface ShardOptions extends Omit<RunOptions, 'ids' | 'aliases'> {
+  /** Where to store. */
+  client: Client;
+  /** The plan directory. */
+  plan: string;
+  /** The shard index as given (`--shard`); default: the engine's variables. */
+  shard?: string;
+  /** The version of this som: the plan's must be the same. */
+  somVersion: string;
+  /** Fields added to every image record. */
+  metadata?: RecordData;
+  /** As in `publish`. */
+  memoryBudget?: number;
+  /** As in `publish`. */
+  onBytesReleased?: (bytes: number) => void;
+}
+
+/** What one run of a shard did. */
+export interface ShardResult {
+  /** The plan. */
+  plan: Plan;
+  /** The shard index. */
+  index: number;
+  /** What gave the index (`--shard` or an engine variable). */
+  source: string;
+  /** This run's attempt number at the shard (1 for the first run, counting runs that were killed). */
+  attempt: number;
+  /** Every file's outcome. */
+  summary: RunSummary;
+  /** The report file, or undefined when the run was interrupted (no report is written). */
+  reportFile?: string;
+}
+
+/** Read the plan of `dir`. */
+export async function readPlan(paths: PlanDirectory): Promise<Plan> {
+  let text: string;
+  try {
+    text = await readFile(paths.planFile, 'utf8');
+  } catch (err) {
+    const missing = (err as NodeJS.ErrnoException).code === 'ENOENT';
+    throw new SomError(
+      'InvalidArgument',
+      missing
+        ? `${paths.dir} is not a plan (no plan.json): make one with som plan, and wait for it to finish`
+        : `${paths.planFile} cannot be read (${(err as NodeJS.ErrnoException).code ?? 'error'})`,
+    );
+  }
+  return parsePlan(text, paths.planFile);
+}
+
+const mismatch = (what: string): SomError =>
+  new SomError('InvalidArgument', `${what}: nothing was stored`);
+
+/**
+ * Claim this run's attempt number: the first n for which `attempts/<i>.<n>.json` can be
+ * created (it records host, process and start), so that runs at once get different numbers.
+ */
+async function claimAttempt(paths: PlanDirectory, index: number, start: string): Promise<number> {
+  const dir = join(paths.dir, 'attempts');
+  await makePrivateDirectory(dir);
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const handle = await open(join(dir, `${index}.${attempt}.json`), 'wx', PLAN_FILE_MODE);
+      await handle.writeFile(JSON.stringify({ host: hostname(), pid: process.pid, start }));
+      await handle.close();
+      return attempt;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    }
+  }
+}
+
+/** What {@link checkShard} found: the plan, the shard, and the key its aliases are made with. */
+export interface ShardCheck {
+  paths: PlanDirectory;
+  plan: Plan;
+  index: number;
+  source: string;
+  key: SecretKey;
+  config: SomConfig;
+}
+
+/**
+ * Check that this process may run a shard of the plan in `options.plan`, touching no store.
+ * @throws SomError InvalidArgument when the plan cannot be read, the shard index is missing
+ *   or out of range, the engine's task count is not the plan's, or the som version, the
+ *   key's fingerprint or the recipe's digest differ from the plan's.
+ */
+export async function checkShard(options: Omit<ShardOptions, 'client'>): Promise<ShardCheck> {
+  const paths = new PlanDirectory(resolve(options.cwd ?? process.cwd(), options.plan));
+  const plan = await readPlan(paths);
+  if (plan.som !== options.somVersion)
+    throw mismatch(
+      `the plan was made by som ${plan.som} and this is som ${options.somVersion}: run the shards with the som that planned, or plan again`,
+    );
+  const { index, source } = resolveShard(options.shard, options.env ?? process.env, plan.shards);
+  const config = runConfig(options);
+  const { key, origin } = await runKey(config, (text) => options.onMessage?.(text), false);
+  if (keyFingerprint(key) !== plan.keyFingerprint)
+    throw mismatch(
+      `the pseudonymisation key (${origin}, fingerprint ${keyFingerprint(key)}) is not the one the plan was made with (fingerprint ${plan.keyFingerprint}): give the same key, e.g. as SOM_SECRET`,
+    );
+  const recipe = config.recipe !== undefined ? await readFile(config.recipe) : undefined;
+  if (recipeDigest(recipe) !== plan.recipeDigest)
+    throw mismatch(
+      `the recipe (${config.recipe ?? 'none: the default profile'}) is not the one the plan was made with (${plan.recipeDigest ?? 'none: the default profile'})`,
+    );
+  return { paths, plan, index, source, key, config };
+}
+
+/**
+ * Upload shard `i` of the plan in `options.plan` (see the module comment), after
+ * {@link checkShard} (done here unless `checked` is given).
+ * @throws SomError InvalidArgument as {@link checkShard}, before anything is stored. Errors
+ *   of the stores propagate as from `publish`.
+ */
+export async function runShard(options: ShardOptions, checked?: ShardCheck): Promise<ShardResult> {
+  const { paths, plan, index, source, key, config } = checked ?? (await checkShard(options));
+  const cwd = options.cwd ?? process.cwd();
+  const env = options.env ?? process.env;
+  const start = new Date().toISOString();
+  const attempt = await claimAttempt(paths, index, start);
+  const files: string[] = [];
+  for await (const file of readShardFile(paths.shardFile(index), paths.shardFile(index)))
+    files.push(file.path);
+  const entries: FileReport[] = [];
+  const summary = await publish(files, {
+    ...options,
+    config,
+    cwd,
+    env,
+    collection: plan.collection,
+    ...(plan.aliasSource === 'dasher'
+      ? { ids: paths.aliasesFile }
+      : { aliases: new LocalPseudonymiser({ key }) }),
+    onFile: (entry) => {
+      entries.push(entry);
+      options.onFile?.(entry);
+    },
+  });
+  if (summary.stopped) return { plan, index, source, attempt, summary };
+  await makePrivateDirectory(paths.reportsDir);
+  const header = {
+    command: 'upload',
+    collection: plan.collection,
+    shard: index,
+    shards: plan.shards,
+    attempt,
+    host: hostname(),
+    start,
+    end: new Date().toISOString(),
+  };
+  const reportFile = paths.reportFile(index);
+  await writePrivateFile(reportFile, reportText(header, entries, summary));
+  return { plan, index, source, attempt, summary, reportFile };
+}

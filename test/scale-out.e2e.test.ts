@@ -1,0 +1,191 @@
+/**
+ * The sharded upload through the `som` command on the embedded default: processes given
+ * each engine's task variables (Cloud Run, Kubernetes, Cloud Batch, AWS Batch) write one
+ * SQLite database at once and leave the dataset a single `som upload` leaves; a shard
+ * killed mid-run and run again, or run twice at once, changes nothing; a wrong task count
+ * or key is refused before anything is stored; a file added after planning is not uploaded.
+ */
+import { copyFileSync, existsSync, readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { storedObjects, storedRecords } from './fixtures/dataset';
+import { makeFixtures, removeDir, som, startSom, tempDir, type SomResult } from './fixtures/som';
+
+jest.setTimeout(180_000);
+
+const SECRET = 'the pseudonymisation key of the scale-out tests';
+const COLLECTION = 'IRB-scale-out';
+
+let inputs: string;
+let single: string;
+
+/** `som args...` with the test's key in `cwd`. */
+const run = (cwd: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<SomResult> =>
+  som(args, { cwd, env: { SOM_SECRET: SECRET, ...env } });
+
+const plan = (cwd: string, shards: number, from = inputs): Promise<SomResult> =>
+  run(cwd, ['plan', from, '--collection', COLLECTION, '--shards', String(shards), '--out', 'plan']);
+
+/** The shard reports of the plan in `cwd`, by index. */
+function reports(
+  cwd: string,
+): Map<number, { attempt: number; files: { path: string; entity?: string; outcome: string }[] }> {
+  const dir = join(cwd, 'plan', 'reports');
+  const found = new Map();
+  for (const name of existsSync(dir) ? readdirSync(dir) : [])
+    if (/^\d+\.json$/.test(name))
+      found.set(Number.parseInt(name, 10), JSON.parse(readFileSync(join(dir, name), 'utf8')));
+  return found;
+}
+
+/** The planned files of every shard: shard index -> patients. */
+function plannedPatients(cwd: string, shards: number): Set<string>[] {
+  return Array.from({ length: shards }, (_, i) => {
+    const lines = readFileSync(join(cwd, 'plan', 'shards', `${i}.jsonl`), 'utf8').split('\n');
+    return new Set(
+      lines.filter(Boolean).map((line) => (JSON.parse(line) as { patient: string }).patient),
+    );
+  });
+}
+
+beforeAll(async () => {
+  inputs = tempDir('scale-out-inputs');
+  makeFixtures('many', join(inputs, 'many'), 60);
+  makeFixtures('mixed', join(inputs, 'mixed'));
+  single = tempDir('scale-out-single');
+  const once = await run(single, ['upload', inputs, '--collection', COLLECTION]);
+  expect(once.stdout).toMatch(/upload to collection/);
+});
+afterAll(() => [inputs, single].forEach(removeDir));
+
+describe('som plan, som upload --plan, som finalize on the embedded default', () => {
+  let cwd: string;
+  beforeEach(() => {
+    cwd = tempDir('scale-out');
+  });
+  afterEach(() => removeDir(cwd));
+
+  it("runs four shards at once under four engines' variables as one upload would", async () => {
+    expect((await plan(cwd, 4)).stdout).toMatch(/planned 6\d files of 6 patients/);
+    const patients = plannedPatients(cwd, 4);
+    const all = patients.flatMap((set) => [...set]);
+    expect(new Set(all).size).toBe(all.length); // each patient in one shard
+    const engines: NodeJS.ProcessEnv[] = [
+      { CLOUD_RUN_TASK_INDEX: '0', CLOUD_RUN_TASK_COUNT: '4' },
+      { JOB_COMPLETION_INDEX: '1' },
+      { BATCH_TASK_INDEX: '2', BATCH_TASK_COUNT: '4' },
+      { AWS_BATCH_JOB_ARRAY_INDEX: '3' },
+    ];
+    const results = await Promise.all(
+      engines.map((env) => run(cwd, ['upload', '--plan', 'plan'], env)),
+    );
+    for (const result of results) {
+      expect(result.stderr).not.toMatch(/locked|busy/i);
+      expect(result.code).toBe(0);
+    }
+    expect(storedObjects(cwd)).toEqual(storedObjects(single));
+    expect(await storedRecords(cwd, COLLECTION)).toEqual(await storedRecords(single, COLLECTION));
+
+    // Each entity was written by one shard only.
+    const shardOfEntity = new Map<string, number>();
+    for (const [index, report] of reports(cwd))
+      for (const file of report.files)
+        if (file.entity !== undefined) {
+          expect(shardOfEntity.get(file.entity) ?? index).toBe(index);
+          shardOfEntity.set(file.entity, index);
+        }
+
+    const finalize = await run(cwd, ['finalize', '--plan', 'plan', '--json']);
+    const result = JSON.parse(finalize.stdout);
+    expect(result.missing).toEqual([]);
+    expect(result.verify.remaining).toBe(0);
+    // The files planning could not use are the ones the single upload failed.
+    const failedOnce = (await run(single, ['upload', inputs, '--collection', COLLECTION, '--json']))
+      .stdout;
+    const expected = JSON.parse(failedOnce)
+      .files.filter((f: { outcome: string }) => f.outcome === 'failed')
+      .map((f: { path: string }) => f.path);
+    expect(result.failed.map((f: { path: string }) => f.path).sort()).toEqual(expected.sort());
+    expect(finalize.code).toBe(1);
+  });
+
+  it('a shard killed mid-run and run again, and a shard run twice at once, leave the same dataset', async () => {
+    expect((await plan(cwd, 2)).code).toBe(1); // the mixed fixtures' bad files
+    const killed = startSom(['upload', '--plan', 'plan', '--shard', '0'], {
+      cwd,
+      env: { SOM_SECRET: SECRET, SOM_CONCURRENCY: '1' },
+    });
+    await new Promise<void>((resolve) => {
+      let written = 0;
+      killed.child.stdout?.on('data', (chunk: Buffer) => {
+        written += (chunk.toString().match(/^written/gm) ?? []).length;
+        if (written >= 3) resolve();
+      });
+    });
+    killed.child.kill('SIGKILL');
+    expect((await killed.done).signal).toBe('SIGKILL');
+    expect(reports(cwd).has(0)).toBe(false);
+
+    const again = await run(cwd, ['upload', '--plan', 'plan', '--shard', '0']);
+    expect(again.code).toBe(0);
+    expect(reports(cwd).get(0)?.attempt).toBe(2);
+    const [first, second] = await Promise.all([
+      run(cwd, ['upload', '--plan', 'plan', '--shard', '1']),
+      run(cwd, ['upload', '--plan', 'plan', '--shard', '1']),
+    ]);
+    expect([first.code, second.code]).toEqual([0, 0]);
+    expect([1, 2]).toContain(reports(cwd).get(1)?.attempt);
+
+    expect(storedObjects(cwd)).toEqual(storedObjects(single));
+    expect(await storedRecords(cwd, COLLECTION)).toEqual(await storedRecords(single, COLLECTION));
+    const finalize = await run(cwd, ['finalize', '--plan', 'plan', '--json']);
+    expect(JSON.parse(finalize.stdout)).toMatchObject({ missing: [], verify: { remaining: 0 } });
+  });
+
+  it('refuses a wrong task count or another key before storing anything', async () => {
+    await plan(cwd, 4);
+    const count = await run(cwd, ['upload', '--plan', 'plan'], {
+      SLURM_ARRAY_TASK_ID: '0',
+      SLURM_ARRAY_TASK_COUNT: '3',
+    });
+    expect(count.code).toBe(2);
+    expect(count.stderr).toMatch(
+      /Slurm runs "3" tasks \(SLURM_ARRAY_TASK_COUNT\) but the plan has 4 shards/,
+    );
+    const key = await som(['upload', '--plan', 'plan', '--shard', '0'], {
+      cwd,
+      env: { SOM_SECRET: `another ${SECRET}` },
+    });
+    expect(key.code).toBe(2);
+    expect(key.stderr).toMatch(/is not the one the plan was made with/);
+    expect(key.stderr).not.toContain(SECRET);
+    const none = await run(cwd, ['upload', '--plan', 'plan']);
+    expect(none.code).toBe(2);
+    expect(none.stderr).toMatch(/no shard index: give --shard/);
+    expect(existsSync(join(cwd, 'som-data', 'objects'))).toBe(false);
+  });
+
+  it('does not upload a file added after planning; a new plan does', async () => {
+    const source = tempDir('scale-out-late');
+    try {
+      makeFixtures('many', join(source, 'many'), 8);
+      await plan(cwd, 2, source);
+      copyFileSync(join(inputs, 'mixed', 'good', 'a1.dcm'), join(source, 'many', 'late.dcm'));
+      for (const shard of ['0', '1'])
+        expect((await run(cwd, ['upload', '--plan', 'plan', '--shard', shard])).code).toBe(0);
+      const uploaded = [...reports(cwd).values()].flatMap((r) => r.files.map((f) => f.path));
+      expect(uploaded).toHaveLength(8);
+      expect(uploaded.some((path) => path.endsWith('late.dcm'))).toBe(false);
+      expect(storedObjects(cwd).size).toBe(8);
+
+      removeDir(join(cwd, 'plan'));
+      await plan(cwd, 2, source);
+      for (const shard of ['0', '1'])
+        await run(cwd, ['upload', '--plan', 'plan', '--shard', shard]);
+      const again = [...reports(cwd).values()].flatMap((r) => r.files);
+      expect(again.filter((f) => f.outcome === 'unchanged')).toHaveLength(8);
+      expect(again.find((f) => f.path.endsWith('late.dcm'))?.outcome).toBe('written');
+    } finally {
+      removeDir(source);
+    }
+  });
+});
