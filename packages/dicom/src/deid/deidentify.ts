@@ -188,7 +188,14 @@ function write(bytes: Buffer, options: DeidOptions): Written {
     ? [deflateRawSync(Buffer.concat(body.parts, body.length))]
     : body.parts;
   const head = Buffer.concat([PREFIX, meta, ...headBody]);
-  const parts = fast ? [head, ...writeDataset(plans.slice(split), parsed.dataset).parts] : [head];
+  const pixelPlan = plans[split];
+  // The pixel data as a slice of the input, whatever its size (callers may assemble the
+  // output in the input's memory: see DeidResult.parts).
+  const tail =
+    fast && pixelPlan?.op === 'copy'
+      ? [parsed.dataset.buffer.subarray(pixelPlan.element.offset, pixelPlan.element.end)]
+      : [];
+  const parts = [head, ...tail];
   return {
     parts,
     head,
