@@ -288,6 +288,13 @@ describe('outputs other readers can parse', () => {
     }
   });
 
+  it('a value the recipe rewrites keeps no corrupt VR (a shifted DT written as IS)', () => {
+    const list = specs().map((s) => (s.tag === 0x0008002a ? { ...s, vr: 'IS' } : s));
+    expect(refusal(file(list)).message).toMatch(
+      /AcquisitionDateTime \(0008,002A\) \(a new value\): VR IS where the dictionary has DT/,
+    );
+  });
+
   it('a binary value whose length is not a multiple of its size is refused', () => {
     const list = specs().map((s) =>
       s.tag === 0x00280011 ? { ...s, value: Buffer.of(4, 0, 0) } : s,

@@ -115,6 +115,8 @@ class Validator {
         case 'value': {
           // A value the recipe wrote: what it holds is the recipe's (deid's recipes write
           // `Yes` into a CS); its characters and size are still checked.
+          // Its VR is the input element's: a corrupt one is refused as for a kept element.
+          if (dataset.encoding.explicitVr) this.vr(tag, plan.vr, undefined);
           const problem = valueProblem(plan.vr, plan.value, dataset.characterSet, false);
           if (problem) this.fail(tag, undefined, problem);
           break;
@@ -189,16 +191,20 @@ class Validator {
   /** The VR written for a standard attribute, and the length of a closing delimiter. */
   private header(element: DicomElement, dataset: DicomDataset): void {
     const { tag, vr } = element;
-    if (dataset.encoding.explicitVr && vr !== 'UN') {
-      const allowed = allowedVrs(tag);
-      if (allowed && !allowed.includes(vr))
-        this.fail(tag, element.offset, `VR ${vr} where the dictionary has ${allowed.join(' or ')}`);
-    }
+    if (dataset.encoding.explicitVr) this.vr(tag, vr, element.offset);
     if (element.undefinedLength) {
       const le = vr === 'UN' || dataset.encoding.littleEndian;
       if (this.u32(dataset.buffer, element.end - 4, le) !== 0)
         this.fail(tag, element.offset, 'a sequence delimitation item with a non-zero length');
     }
+  }
+
+  /** An explicit VR: the dictionary's for a standard attribute (or UN). */
+  private vr(tag: Tag, vr: string, offset: number | undefined): void {
+    if (vr === 'UN') return;
+    const allowed = allowedVrs(tag);
+    if (allowed && !allowed.includes(vr))
+      this.fail(tag, offset, `VR ${vr} where the dictionary has ${allowed.join(' or ')}`);
   }
 
   private itemDelimiter(
