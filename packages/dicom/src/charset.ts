@@ -158,6 +158,24 @@ export class CharacterSet {
     this.initial = ISO2022_TERMS[first] ?? { g0: ASCII, g1: LATIN1 };
   }
 
+  /**
+   * The length of the escape sequence at `bytes[at]` (the ESC included) when it designates
+   * one of the character sets this Specific Character Set declares with code extensions
+   * (ISO 2022), else 0: a value may hold no other escape.
+   */
+  escapeLength(bytes: Uint8Array, at: number): number {
+    if (this.plain) return 0;
+    const esc = ESCAPES.find((e) => e.bytes.every((x, k) => bytes[at + 1 + k] === x));
+    if (!esc) return 0;
+    const declared = this.terms.map((t) => ISO2022_TERMS[t === '' ? 'ISO 2022 IR 6' : t]);
+    const same = (c: Charset | undefined): boolean =>
+      c !== undefined &&
+      c.kind === esc.charset.kind &&
+      ('label' in c ? c.label : '') === ('label' in esc.charset ? esc.charset.label : '');
+    const ok = esc.charset.kind === 'ascii' || declared.some((d) => same(d?.g0) || same(d?.g1));
+    return ok ? 1 + esc.bytes.length : 0;
+  }
+
   /** Decode the bytes of a text value; `pn` makes `^` and `=` delimiters (PS3.5 6.2.1). */
   decode(bytes: Uint8Array, pn = false): string {
     if (this.plain) return decodeRun(this.plain, bytes);

@@ -70,10 +70,12 @@ export function effectiveVr(element: DicomElement): string {
 
 /** A data set (the main one, the file meta group, or a sequence item). */
 export class DicomDataset {
-  /** The elements, in file order. */
-  readonly elements: DicomElement[] = [];
+  /** The elements, in file order (set by the reader). */
+  elements: DicomElement[] = [];
   private charset: CharacterSet | undefined;
+  /** The first element of each tag, for the elements before {@link indexed}. */
   private index: Map<Tag, DicomElement> | undefined;
+  private indexed = 0;
 
   /**
    * @param buffer the bytes the element offsets index.
@@ -92,9 +94,12 @@ export class DicomDataset {
       for (const e of this.elements) if (e.tag === tag) return e;
       return undefined;
     }
-    if (this.index?.size !== this.elements.length) {
-      this.index = new Map();
-      for (const e of this.elements) if (!this.index.has(e.tag)) this.index.set(e.tag, e);
+    // Elements are only ever appended: index the new ones (a data set with repeated tags
+    // must not be indexed again on every call).
+    this.index ??= new Map();
+    for (; this.indexed < this.elements.length; this.indexed++) {
+      const e = this.elements[this.indexed] as DicomElement;
+      if (!this.index.has(e.tag)) this.index.set(e.tag, e);
     }
     return this.index.get(tag);
   }

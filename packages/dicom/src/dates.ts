@@ -23,17 +23,24 @@ function shiftParts(
   day: number | undefined,
   days: number,
 ): string | undefined {
-  if (month !== undefined && (month < 1 || month > 12)) return undefined;
+  if (year < 1 || (month !== undefined && (month < 1 || month > 12))) return undefined;
   const m = month ?? 7;
-  const lastDay = new Date(Date.UTC(year, m, 0)).getUTCDate();
+  const lastDay = utc(year, m, 0).getUTCDate();
   if (day !== undefined && (day < 1 || day > lastDay)) return undefined;
   const d = day ?? (month === undefined ? 2 : Math.ceil(lastDay / 2));
-  const shifted = new Date(Date.UTC(year, m - 1, d) + days * 86_400_000);
+  const shifted = new Date(utc(year, m - 1, d).getTime() + days * 86_400_000);
   const y = shifted.getUTCFullYear();
-  if (y < 0 || y > 9999) return undefined;
+  if (y < 1 || y > 9999) return undefined;
   if (month === undefined) return pad(y, 4);
   if (day === undefined) return pad(y, 4) + pad(shifted.getUTCMonth() + 1, 2);
   return pad(y, 4) + pad(shifted.getUTCMonth() + 1, 2) + pad(shifted.getUTCDate(), 2);
+}
+
+/** A UTC date of any year (`Date.UTC` takes the years 0-99 for 1900-1999). */
+function utc(year: number, month: number, day: number): Date {
+  const date = new Date(0);
+  date.setUTCFullYear(year, month, day);
+  return date;
 }
 
 function num(text: string | undefined): number | undefined {

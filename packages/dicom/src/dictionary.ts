@@ -13,6 +13,8 @@ export interface DictionaryEntry {
   readonly vr: string;
   /** True when the dictionary allows more than one VR (`US or SS`, `OB or OW`). */
   readonly ambiguousVr: boolean;
+  /** Every VR the dictionary allows (one, or the alternatives of `US or SS`). */
+  readonly vrs: readonly string[];
   /** The value multiplicity, e.g. `1`, `1-n`. */
   readonly vm: string;
   /** True for a retired attribute. */
@@ -44,6 +46,7 @@ function buildIndex(): Index {
       keyword,
       vr: vrs.slice(0, 2),
       ambiguousVr: vrs.length > 2,
+      vrs: vrs.split('/'),
       vm,
       retired: retired === 'R',
     };
@@ -71,6 +74,7 @@ const GROUP_LENGTH: DictionaryEntry = {
   keyword: 'GroupLength',
   vr: 'UL',
   ambiguousVr: false,
+  vrs: ['UL'],
   vm: '1',
   retired: true,
 };

@@ -21,7 +21,9 @@ function fieldsOf(header: DicomHeader, keywords: readonly string[]): Record<stri
 
 /**
  * An ISO 8601 timestamp from DICOM DA, TM and a UTC offset (`+hhmm`), in DASHER's form
- * `YYYY-MM-DDTHH:MM:SS[+hhmm]`; undefined without a valid date.
+ * `YYYY-MM-DDTHH:MM:SS[+hhmm]`; undefined without a valid date. A date that does not exist
+ * (`00000000`, `19000229`, `20231345`) or lies in the first or last year of 0001-9999 (a
+ * jitter could move it out) is no date; a time or offset that does not exist is left out.
  */
 export function isoTimestamp(
   date: string | undefined,
@@ -29,10 +31,26 @@ export function isoTimestamp(
   offset?: string,
 ): string | undefined {
   const d = /^(\d{4})(\d{2})(\d{2})$/.exec(date?.trim() ?? '');
-  if (!d) return undefined;
+  if (!d || !isCalendarDate(Number(d[1]), Number(d[2]), Number(d[3]))) return undefined;
   const t = /^(\d{2})(\d{2})?(\d{2})?/.exec(time?.trim() ?? '');
-  const zone = /^[+-]\d{4}$/.test(offset?.trim() ?? '') ? offset?.trim() : '';
-  return `${d[1]}-${d[2]}-${d[3]}T${t?.[1] ?? '00'}:${t?.[2] ?? '00'}:${t?.[3] ?? '00'}${zone}`;
+  const [hh = '00', mm = '00', ss = '00'] = t ? [t[1], t[2], t[3]] : [];
+  const validTime = Number(hh) < 24 && Number(mm) < 60 && Number(ss) < 60;
+  const [h, m, s] = validTime ? [hh, mm, ss] : ['00', '00', '00'];
+  const z = /^[+-](\d{2})(\d{2})$/.exec(offset?.trim() ?? '');
+  const zone = z && Number(z[1]) <= 14 && Number(z[2]) < 60 ? z[0] : '';
+  return `${d[1]}-${d[2]}-${d[3]}T${h}:${m}:${s}${zone}`;
+}
+
+/** True for a date of the calendar within the years 0002-9998. */
+function isCalendarDate(year: number, month: number, day: number): boolean {
+  if (year < 2 || year > 9998 || month < 1 || month > 12 || day < 1) return false;
+  return (
+    day <= new Date(Date.UTC(2000, month, 0)).getUTCDate() - (month === 2 && !isLeap(year) ? 1 : 0)
+  );
+}
+
+function isLeap(year: number): boolean {
+  return (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;
 }
 
 function required(header: DicomHeader, keyword: string): string {

@@ -11,7 +11,7 @@ export {
   readStreamHeader,
 } from './header-file';
 export { isDicom, sniffDicomFile, SNIFF_BYTES } from './sniff';
-export { MAX_SEQUENCE_DEPTH } from './reader';
+export { MAX_SEQUENCE_DEPTH, MAX_STRUCTURES } from './reader';
 export { formatTag, type Tag } from './tags';
 export { type Encoding, type TransferSyntax } from './transfer-syntax';
 export * from './recipe/types';
@@ -28,6 +28,8 @@ export { deidentify, type DeidAliases, type DeidOptions, type DeidResult } from 
 export * from './identifiers';
 export { SEARCHABLE_FIELDS, searchableFields } from './deid/searchable';
 export { IMPLEMENTATION_CLASS_UID, IMPLEMENTATION_VERSION_NAME } from './deid/meta';
+export { DicomValidationError } from './validate/structure';
+export { PhiLeakError } from './validate/leaks';
 export { fieldType } from './field-types';
 export { parseDicom, type ParsedDicom } from './reader';
 export * from './pixels/filter-types';

@@ -34,6 +34,12 @@ export const MAX_SEQUENCE_DEPTH = 64;
 /** A deflated data set may not inflate to more than this many bytes. */
 export const MAX_INFLATED_BYTES = 1 << 30;
 
+/**
+ * A file may hold at most this many elements and sequence items (at every depth, file meta
+ * group included): every one costs memory, however few bytes it takes in the file.
+ */
+export const MAX_STRUCTURES = 1_000_000;
+
 const UNDEFINED_LENGTH = 0xffffffff;
 
 /** Nesting past {@link MAX_SEQUENCE_DEPTH}: never taken back, even where a parse is only tried. */
@@ -112,6 +118,8 @@ function vrAt(buf: Buffer, pos: number): string | undefined {
 
 class Parser {
   private stopped = false;
+  /** Elements and items read so far (see {@link MAX_STRUCTURES}). */
+  private structures = 0;
   /** Where offsets are counted, for messages. */
   private where = '';
 
@@ -238,6 +246,7 @@ class Parser {
     depth: number,
     untilItemDelimiter: boolean,
   ): number {
+    const found: DicomElement[] = [];
     const le = dataset.encoding.littleEndian;
     let pos = start;
     while (pos < limit) {
@@ -246,22 +255,38 @@ class Parser {
       if (tag === Tags.ItemDelimitationItem) {
         if (!untilItemDelimiter)
           this.fail('item delimitation item outside an item of undefined length', pos);
-        return pos + 8;
+        return this.done(dataset, found, pos + 8);
       }
       if (tag === Tags.Item || tag === Tags.SequenceDelimitationItem) {
         this.fail(`unexpected ${formatTag(tag)} among the elements of a data set`, pos);
       }
       if (depth === 0 && this.stopAtPixelData && tag === Tags.PixelData) {
         this.stopped = true;
-        return pos;
+        return this.done(dataset, found, pos);
       }
       const element = this.readElement(buf, pos, limit, dataset.encoding, depth, dataset);
-      dataset.elements.push(element);
+      found.push(element);
       pos = element.end;
     }
     if (untilItemDelimiter)
       this.fail('item of undefined length without its item delimitation item (truncated)', pos);
-    return pos;
+    return this.done(dataset, found, pos);
+  }
+
+  /**
+   * Give `dataset` the elements `found`, as an exact-size copy (a grown array keeps room for
+   * more elements, which adds up to most of the memory of a file of many small items), and
+   * return `end`.
+   */
+  private done(dataset: DicomDataset, found: DicomElement[], end: number): number {
+    dataset.elements = found.slice();
+    return end;
+  }
+
+  /** Count one more element or item; past {@link MAX_STRUCTURES} the file is refused. */
+  private count(pos: number): void {
+    if (++this.structures > MAX_STRUCTURES)
+      this.fail(`more than ${MAX_STRUCTURES} elements and items in one file`, pos);
   }
 
   private readElement(
@@ -274,16 +299,14 @@ class Parser {
   ): DicomElement {
     const le = encoding.littleEndian;
     if (pos + 8 > limit) this.fail('truncated element header', pos);
+    this.count(pos);
     const tag = readTag(buf, pos, le);
     let vr: string;
     let length: number;
     let valueOffset: number;
     if (encoding.explicitVr) {
       const written = vrAt(buf, pos + 4);
-      if (written === undefined) {
-        const bytes = buf.toString('latin1', pos + 4, pos + 6);
-        this.fail(`invalid VR ${JSON.stringify(bytes)} for ${formatTag(tag)}`, pos);
-      }
+      if (written === undefined) this.fail(`invalid VR for ${formatTag(tag)}`, pos);
       vr = written;
       if (hasLongLength(vr)) {
         if (pos + 12 > limit) this.fail('truncated element header', pos);
@@ -392,6 +415,8 @@ class Parser {
     const le = encoding.littleEndian;
     const end = sequenceEnd ?? limit;
     const items: DicomItem[] = [];
+    // Empty items share one data set: a file of many empty items costs little memory.
+    let empty: DicomDataset | undefined;
     let pos = start;
     for (;;) {
       if (sequenceEnd !== undefined && pos === sequenceEnd) return { items, end: pos };
@@ -412,7 +437,15 @@ class Parser {
       }
       if (tag !== Tags.Item)
         this.fail(`expected an item in a sequence, found ${formatTag(tag)}`, pos);
-      const dataset = new DicomDataset(buf, encoding, parent);
+      this.count(pos);
+      const isEmpty =
+        length === 0 ||
+        (length === UNDEFINED_LENGTH &&
+          pos + 16 <= end &&
+          readTag(buf, pos + 8, le) === Tags.ItemDelimitationItem);
+      const dataset = isEmpty
+        ? (empty ??= new DicomDataset(buf, encoding, parent))
+        : new DicomDataset(buf, encoding, parent);
       let itemEnd: number;
       if (length === UNDEFINED_LENGTH) {
         itemEnd = this.parseElements(buf, pos + 8, end, dataset, depth, true);

@@ -35,22 +35,6 @@ export interface ItemPlan {
   readonly elements: readonly ElementPlan[];
 }
 
-/** Bytes being assembled: slices and new buffers, concatenated once. */
-class Chunks {
-  readonly parts: Buffer[] = [];
-  length = 0;
-
-  push(part: Buffer): void {
-    this.parts.push(part);
-    this.length += part.length;
-  }
-
-  append(other: Chunks): void {
-    for (const p of other.parts) this.parts.push(p);
-    this.length += other.length;
-  }
-}
-
 function writeTag(out: Buffer, pos: number, tag: Tag, le: boolean): void {
   if (le) {
     out.writeUInt16LE(tag >>> 16, pos);
@@ -60,23 +44,174 @@ function writeTag(out: Buffer, pos: number, tag: Tag, le: boolean): void {
   }
 }
 
-/** The header of an element with `length` value bytes, in `encoding`. */
-export function encodeHeader(tag: Tag, vr: string, length: number, encoding: Encoding): Buffer {
-  const le = encoding.littleEndian;
-  if (!encoding.explicitVr) {
-    const out = Buffer.alloc(8);
-    writeTag(out, 0, tag, le);
-    if (le) out.writeUInt32LE(length, 4);
-    else out.writeUInt32BE(length, 4);
-    return out;
+/**
+ * Copied elements at least this long are handed on as slices of the input instead of being
+ * copied (the pixel data, large binary values); everything else is copied into one buffer,
+ * so that a file of many small items does not become as many small buffers.
+ */
+const SLICE_BYTES = 64 * 1024;
+
+/** The encoded size of every plan of a tree, computed once (sequence lengths need them). */
+class Sizes {
+  /** The bytes of the values that are written as slices (see {@link SLICE_BYTES}). */
+  sliced = 0;
+  private readonly known = new Map<ElementPlan, number>();
+  private readonly items = new Map<readonly ElementPlan[], number>();
+
+  /** The bytes of `plans`, written as elements of `encoding`. */
+  of(plans: readonly ElementPlan[], encoding: Encoding): number {
+    let size = this.items.get(plans);
+    if (size === undefined) {
+      size = 0;
+      for (const plan of plans) size += this.element(plan, encoding);
+      this.items.set(plans, size);
+    }
+    return size;
   }
+
+  /** The bytes of the value (items with their headers) of a written sequence. */
+  content(plan: ElementPlan, encoding: Encoding): number {
+    switch (plan.op) {
+      case 'sequence': {
+        let size = 0;
+        for (const { item, elements } of plan.items) {
+          const delimiter = item.undefinedLength ? 8 : 0;
+          size += 8 + this.of(elements, item.dataset.encoding) + delimiter;
+        }
+        return size;
+      }
+      case 'new-sequence': {
+        let size = 0;
+        for (const elements of plan.items) size += 8 + this.of(elements, encoding);
+        return size;
+      }
+      default:
+        return 0;
+    }
+  }
+
+  private element(plan: ElementPlan, encoding: Encoding): number {
+    let size = this.known.get(plan);
+    if (size !== undefined) return size;
+    switch (plan.op) {
+      case 'copy':
+        size = plan.element.end - plan.element.offset;
+        if (size >= SLICE_BYTES) this.sliced += size;
+        break;
+      case 'value':
+        size = headerLength(plan.vr, encoding) + plan.value.length;
+        if (plan.value.length >= SLICE_BYTES) this.sliced += plan.value.length;
+        break;
+      case 'sequence': {
+        const { element } = plan;
+        const delimiter = element.undefinedLength ? 8 : 0;
+        size = element.valueOffset - element.offset + this.content(plan, encoding) + delimiter;
+        break;
+      }
+      case 'encoded':
+        size = plan.bytes.length;
+        if (size >= SLICE_BYTES) this.sliced += size;
+        break;
+      case 'new-sequence':
+        size = headerLength('SQ', encoding) + this.content(plan, encoding);
+        break;
+    }
+    this.known.set(plan, size);
+    return size;
+  }
+}
+
+/** The length of an element header of `vr` in `encoding`. */
+function headerLength(vr: string, encoding: Encoding): number {
+  return encoding.explicitVr && hasLongLength(vr) ? 12 : 8;
+}
+
+/** The output being written: one buffer of the known total size, and slices for large copies. */
+class Output {
+  private readonly parts: Buffer[] = [];
+  private readonly buffer: Buffer;
+  /** Where the next byte goes in {@link buffer}. */
+  private pos = 0;
+  /** Where the piece of {@link buffer} not yet in {@link parts} starts. */
+  private partStart = 0;
+
+  /** @param copied the bytes to copy: all but the slices. */
+  constructor(private readonly copied: number) {
+    this.buffer = Buffer.allocUnsafe(copied);
+  }
+
+  /** Copy `bytes`, or hand them on as a slice when they are large. */
+  copy(bytes: Buffer): void {
+    if (bytes.length < SLICE_BYTES) {
+      bytes.copy(this.buffer, this.pos);
+      this.pos += bytes.length;
+      return;
+    }
+    this.cut();
+    this.parts.push(bytes);
+  }
+
+  /** An element header. */
+  header(tag: Tag, vr: string, length: number, encoding: Encoding): void {
+    this.pos = encodeHeaderInto(this.buffer, this.pos, tag, vr, length, encoding);
+  }
+
+  /** An item header `(FFFE,E000)` with `length`. */
+  item(length: number, le: boolean): void {
+    writeTag(this.buffer, this.pos, Tags.Item, le);
+    this.u32(this.pos + 4, length, le);
+    this.pos += 8;
+  }
+
+  /** A copy of the header bytes `header` with the 4-byte length at its end set to `length`. */
+  headerWithLength(header: Buffer, length: number, le: boolean): void {
+    header.copy(this.buffer, this.pos);
+    this.pos += header.length;
+    this.u32(this.pos - 4, length, le);
+  }
+
+  /** The parts written: the pieces of the one buffer between the large slices. */
+  finish(): Buffer[] {
+    this.cut();
+    if (this.pos !== this.copied)
+      throw new SomError('Internal', `the writer copied ${this.pos} of ${this.copied} bytes`);
+    return this.parts;
+  }
+
+  private u32(at: number, value: number, le: boolean): void {
+    if (le) this.buffer.writeUInt32LE(value, at);
+    else this.buffer.writeUInt32BE(value, at);
+  }
+
+  /** Close the piece of the one buffer written since the last slice. */
+  private cut(): void {
+    if (this.pos > this.partStart) this.parts.push(this.buffer.subarray(this.partStart, this.pos));
+    this.partStart = this.pos;
+  }
+}
+
+/** Encode an element header at `pos` of `out`; returns the offset after it. */
+function encodeHeaderInto(
+  out: Buffer,
+  pos: number,
+  tag: Tag,
+  vr: string,
+  length: number,
+  encoding: Encoding,
+): number {
+  const le = encoding.littleEndian;
+  writeTag(out, pos, tag, le);
+  if (!encoding.explicitVr) {
+    if (le) out.writeUInt32LE(length, pos + 4);
+    else out.writeUInt32BE(length, pos + 4);
+    return pos + 8;
+  }
+  out.write(vr, pos + 4, 'latin1');
   if (hasLongLength(vr)) {
-    const out = Buffer.alloc(12);
-    writeTag(out, 0, tag, le);
-    out.write(vr, 4, 'latin1');
-    if (le) out.writeUInt32LE(length, 8);
-    else out.writeUInt32BE(length, 8);
-    return out;
+    out.writeUInt16LE(0, pos + 6);
+    if (le) out.writeUInt32LE(length, pos + 8);
+    else out.writeUInt32BE(length, pos + 8);
+    return pos + 12;
   }
   if (length > 0xffff) {
     throw new SomError(
@@ -84,105 +219,87 @@ export function encodeHeader(tag: Tag, vr: string, length: number, encoding: Enc
       `a value of ${length} bytes does not fit VR ${vr} (at most 65535)`,
     );
   }
-  const out = Buffer.alloc(8);
-  writeTag(out, 0, tag, le);
-  out.write(vr, 4, 'latin1');
-  if (le) out.writeUInt16LE(length, 6);
-  else out.writeUInt16BE(length, 6);
+  if (le) out.writeUInt16LE(length, pos + 6);
+  else out.writeUInt16BE(length, pos + 6);
+  return pos + 8;
+}
+
+/** The header of an element with `length` value bytes, in `encoding`. */
+export function encodeHeader(tag: Tag, vr: string, length: number, encoding: Encoding): Buffer {
+  const out = Buffer.alloc(headerLength(vr, encoding));
+  encodeHeaderInto(out, 0, tag, vr, length, encoding);
   return out;
 }
 
-/** An item header (FFFE,E000) with a defined length. */
-function itemHeader(length: number, encoding: Encoding): Buffer {
-  const out = Buffer.alloc(8);
-  writeTag(out, 0, Tags.Item, encoding.littleEndian);
-  if (encoding.littleEndian) out.writeUInt32LE(length, 4);
-  else out.writeUInt32BE(length, 4);
-  return out;
-}
-
-/** A copy of the 4-byte length field at `pos` of `header`, set to `length`. */
-function withLength(header: Buffer, pos: number, length: number, le: boolean): Buffer {
-  const out = Buffer.from(header);
-  if (le) out.writeUInt32LE(length, pos);
-  else out.writeUInt32BE(length, pos);
-  return out;
-}
-
-function writeElements(plans: readonly ElementPlan[], dataset: DicomDataset): Chunks {
-  const out = new Chunks();
+function writeElements(
+  plans: readonly ElementPlan[],
+  dataset: DicomDataset,
+  out: Output,
+  sizes: Sizes,
+): void {
   const { buffer, encoding } = dataset;
   for (const plan of plans) {
     switch (plan.op) {
       case 'copy':
-        out.push(buffer.subarray(plan.element.offset, plan.element.end));
+        out.copy(buffer.subarray(plan.element.offset, plan.element.end));
         break;
       case 'value':
-        out.push(encodeHeader(plan.tag, plan.vr, plan.value.length, encoding));
-        out.push(plan.value);
+        out.header(plan.tag, plan.vr, plan.value.length, encoding);
+        out.copy(plan.value);
         break;
       case 'encoded':
-        out.push(plan.bytes);
+        out.copy(plan.bytes);
         break;
       case 'sequence':
-        out.append(writeSequence(plan.element, plan.items, dataset));
+        writeSequence(plan, dataset, out, sizes);
         break;
-      case 'new-sequence': {
-        const items = new Chunks();
+      case 'new-sequence':
+        out.header(plan.tag, 'SQ', sizes.content(plan, encoding), encoding);
         for (const elements of plan.items) {
-          const content = writeElements(elements, dataset);
-          items.push(itemHeader(content.length, encoding));
-          items.append(content);
+          out.item(sizes.of(elements, encoding), encoding.littleEndian);
+          writeElements(elements, dataset, out, sizes);
         }
-        out.push(encodeHeader(plan.tag, 'SQ', items.length, encoding));
-        out.append(items);
         break;
-      }
     }
   }
-  return out;
 }
 
 function writeSequence(
-  element: DicomElement,
-  items: readonly ItemPlan[],
+  plan: Extract<ElementPlan, { op: 'sequence' }>,
   dataset: DicomDataset,
-): Chunks {
-  const content = new Chunks();
-  for (const { item, elements } of items) {
-    const inner = writeElements(elements, item.dataset);
-    const itemLe = item.dataset.encoding.littleEndian;
-    const header = dataset.buffer.subarray(item.offset, item.offset + 8);
-    if (item.undefinedLength) {
-      content.push(header);
-      content.append(inner);
-      content.push(dataset.buffer.subarray(item.end - 8, item.end));
-    } else {
-      content.push(withLength(header, 4, inner.length, itemLe));
-      content.append(inner);
-    }
+  out: Output,
+  sizes: Sizes,
+): void {
+  const { element } = plan;
+  const { buffer, encoding } = dataset;
+  const header = buffer.subarray(element.offset, element.valueOffset);
+  // SQ and UN headers end with a 4-byte length in both explicit and implicit VR; an
+  // undefined length stays undefined, with its delimitation item copied.
+  if (element.undefinedLength) out.copy(header);
+  else out.headerWithLength(header, sizes.content(plan, encoding), encoding.littleEndian);
+  for (const { item, elements } of plan.items) {
+    const itemHeader = buffer.subarray(item.offset, item.offset + 8);
+    const itemEncoding = item.dataset.encoding;
+    if (item.undefinedLength) out.copy(itemHeader);
+    else
+      out.headerWithLength(itemHeader, sizes.of(elements, itemEncoding), itemEncoding.littleEndian);
+    writeElements(elements, item.dataset, out, sizes);
+    if (item.undefinedLength) out.copy(buffer.subarray(item.end - 8, item.end));
   }
-  const out = new Chunks();
-  const header = dataset.buffer.subarray(element.offset, element.valueOffset);
-  if (element.undefinedLength) {
-    out.push(header);
-    out.append(content);
-    out.push(dataset.buffer.subarray(element.end - 8, element.end));
-  } else {
-    // SQ and UN headers end with a 4-byte length in both explicit and implicit VR.
-    out.push(withLength(header, header.length - 4, content.length, dataset.encoding.littleEndian));
-    out.append(content);
-  }
-  return out;
+  if (element.undefinedLength) out.copy(buffer.subarray(element.end - 8, element.end));
 }
 
 /**
- * Write the elements of `plans`, belonging to `dataset`: the parts to concatenate (slices
- * of the input for untouched elements, new buffers for the rest) and their total length.
+ * Write the elements of `plans`, belonging to `dataset`: the parts to concatenate (one new
+ * buffer, and slices of the input for large untouched elements) and their total length.
  */
 export function writeDataset(
   plans: readonly ElementPlan[],
   dataset: DicomDataset,
 ): { parts: Buffer[]; length: number } {
-  return writeElements(plans, dataset);
+  const sizes = new Sizes();
+  const length = sizes.of(plans, dataset.encoding);
+  const out = new Output(length - sizes.sliced);
+  writeElements(plans, dataset, out, sizes);
+  return { parts: out.finish(), length };
 }

@@ -189,10 +189,10 @@ describe('values', () => {
     const seen: RecipeFunctionContext[] = [];
     const result = run(
       identified(),
-      recipeOf('REPLACE PatientName func:upper\nREPLACE PatientID func:skip', 'KEEP ALL'),
+      recipeOf('REPLACE PatientName func:length\nREPLACE PatientID func:skip', 'KEEP ALL'),
       {
         functions: {
-          upper: (c) => {
+          length: (c) => {
             seen.push({
               ...c,
               action: c.action,
@@ -201,13 +201,13 @@ describe('values', () => {
               field: c.field,
               header: c.header,
             });
-            return c.value.toUpperCase();
+            return `NAME-${c.value.length}`;
           },
           skip: () => undefined,
         },
       },
     );
-    expect(str(result, T.PatientName)).toBe('DOE^JOHN');
+    expect(str(result, T.PatientName)).toBe('NAME-8');
     expect(str(result, T.PatientID)).toBe(ORIGINAL.patientId);
     expect(seen[0]).toMatchObject({
       action: 'REPLACE',
@@ -261,12 +261,11 @@ describe('values', () => {
 describe('JITTER', () => {
   const jitter = (value: string, vr: string, days = 'var:jitter'): string | undefined => {
     const result = run(
-      [{ tag: 0x00181202, vr, value } /* DateOfLastCalibration or other */, ...identified()].sort(
-        (a, b) => a.tag - b.tag,
-      ),
-      recipeOf(`JITTER (0018,1202) ${days}`, 'KEEP ALL'),
+      // A private element: any VR may hold a date (a standard attribute must have its own VR).
+      [{ tag: 0x00191202, vr, value }, ...identified()].sort((a, b) => a.tag - b.tag),
+      recipeOf(`JITTER (0019,1202) ${days}`, 'KEEP ALL'),
     );
-    return str(result, 0x00181202);
+    return str(result, 0x00191202);
   };
 
   it('shifts DA, partial and multi-valued dates by the entity jitter; keeps empty values', () => {
@@ -340,7 +339,7 @@ describe('fails closed', () => {
       s.tag === T.SpecificCharacterSet ? { ...s, value: '\\ISO 2022 IR 87' } : s,
     );
     expect(failure(() => run(specs, recipeOf('REPLACE PatientName 山田')))).toMatch(
-      /the new value cannot be written in the character set \\ISO 2022 IR 87/,
+      /the new value cannot be written in the data set's Specific Character Set/,
     );
     const latin = run(identified(), recipeOf('REPLACE PatientName Müller'));
     expect(latin.header.element(T.PatientName)?.length).toBe(6);

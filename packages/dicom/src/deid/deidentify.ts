@@ -11,6 +11,8 @@ import { compileRecipe } from '../recipe/compile';
 import { RECIPE_VARIABLES, type Recipe, type RecipeFunction } from '../recipe/types';
 import { Tags } from '../tags';
 import { remapUidValues } from '../uids';
+import { identifyingValues, type IdentifyingValues } from '../validate/leaks';
+import { validatePlan } from '../validate/structure';
 import { writeDataset } from '../writer';
 import type { PixelFilter, PixelRegion } from '../pixels/filter-types';
 import { applyPixelStep, type PixelCleaning, pixelStep } from '../pixels/step';
@@ -102,6 +104,37 @@ export function deidentify(bytes: Buffer, options: DeidOptions): DeidResult {
 }
 
 function run(bytes: Buffer, options: DeidOptions): DeidResult {
+  // The input's parse is garbage once written: the output's parse never adds to it.
+  const written = write(bytes, options);
+  const output = readBack(written.head, options.source);
+  written.identifying.scan(output);
+  return new DeidOutput(
+    written.parts,
+    new DicomHeader(output),
+    written.sopInstanceUid,
+    written.matchedRules,
+    written.pixelCleaning,
+  );
+}
+
+/** A file written but not yet checked. */
+interface Written {
+  /** The file as consecutive parts. */
+  readonly parts: readonly Buffer[];
+  /** The first part: everything before the top-level pixel data, or the whole file. */
+  readonly head: Buffer;
+  /** The input's identifying values, to search the output for. */
+  readonly identifying: IdentifyingValues;
+  /** The output's SOP Instance UID. */
+  readonly sopInstanceUid: string;
+  /** See {@link DeidResult.matchedRules}. */
+  readonly matchedRules: readonly string[];
+  /** See {@link DeidResult.pixelCleaning}. */
+  readonly pixelCleaning: PixelCleaning | undefined;
+}
+
+/** Parse, plan, validate and write one file. */
+function write(bytes: Buffer, options: DeidOptions): Written {
   const { source } = options;
   const parsed = parseDicom(bytes, source);
   checkSupported(parsed);
@@ -124,6 +157,13 @@ function run(bytes: Buffer, options: DeidOptions): DeidResult {
   );
   const plans = engine.planTopLevel(parsed.dataset);
   if (pixels) applyPixelStep(plans, pixels);
+  validatePlan(plans, parsed);
+  const jitter = variables.jitter;
+  const identifying = identifyingValues(parsed, plans, {
+    jitter: typeof jitter === 'number' ? jitter : undefined,
+    recipe: options.recipe,
+    variables,
+  });
 
   const metaClass = header.string(Tags.MediaStorageSOPClassUID);
   const metaInstance = header.string(Tags.MediaStorageSOPInstanceUID);
@@ -144,22 +184,27 @@ function run(bytes: Buffer, options: DeidOptions): DeidResult {
   // Deflated files, and files with elements after the pixel data, are read back whole.
   const split = plans.findIndex((p) => p.op === 'copy' && p.element.tag === Tags.PixelData);
   const fast = !syntax.deflated && split >= 0 && split === plans.length - 1;
-  const head = writeDataset(fast ? plans.slice(0, split) : plans, parsed.dataset);
+  const body = writeDataset(fast ? plans.slice(0, split) : plans, parsed.dataset);
   const headBody = syntax.deflated
-    ? [deflateRawSync(Buffer.concat(head.parts, head.length))]
-    : head.parts;
-  const headBytes = Buffer.concat([PREFIX, meta, ...headBody]);
-  const parts = fast
-    ? [headBytes, ...writeDataset(plans.slice(split), parsed.dataset).parts]
-    : [headBytes];
-  const outHeader = new DicomHeader(readBack(headBytes, source));
-  return new DeidOutput(
+    ? [deflateRawSync(Buffer.concat(body.parts, body.length))]
+    : body.parts;
+  const head = Buffer.concat([PREFIX, meta, ...headBody]);
+  const pixelPlan = plans[split];
+  // The pixel data as a slice of the input, whatever its size (callers may assemble the
+  // output in the input's memory: see DeidResult.parts).
+  const tail =
+    fast && pixelPlan?.op === 'copy'
+      ? [parsed.dataset.buffer.subarray(pixelPlan.element.offset, pixelPlan.element.end)]
+      : [];
+  const parts = [head, ...tail];
+  return {
     parts,
-    outHeader,
+    head,
+    identifying,
     sopInstanceUid,
-    [...engine.matched].map((r) => r.origin),
-    pixels?.cleaning,
-  );
+    matchedRules: [...engine.matched].map((r) => r.origin),
+    pixelCleaning: pixels?.cleaning,
+  };
 }
 
 /** Parse what was written; a failure is a bug of this package, reported as Internal. */

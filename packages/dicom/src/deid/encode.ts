@@ -34,10 +34,9 @@ export function encodeValue(
     if (usesCharacterSet(vr)) {
       const encoded = dataset.characterSet.encode(value);
       if (!encoded) {
-        const charset = dataset.characterSet.terms.join('\\') || 'ISO_IR 6';
         throw new SomError(
           'InvalidArgument',
-          `${describe()}: the new value cannot be written in the character set ${charset}`,
+          `${describe()}: the new value cannot be written in the data set's Specific Character Set`,
         );
       }
       bytes = encoded;
