@@ -10,12 +10,11 @@ import {
   defaultRecipe,
   deidentify,
   DicomValidationError,
-  getIdentifiers,
+  fileIdentifiersOf,
   isoTimestamp,
   MAX_STRUCTURES,
   PhiLeakError,
   readDicomHeader,
-  toDasherRequest,
   type DeidOptions,
   type DeidResult,
 } from '..';
@@ -344,9 +343,9 @@ describe('impossible dates', () => {
     expect(isoTimestamp('20231345')).toBeUndefined();
     expect(isoTimestamp('20000229', '2561', '+2500')).toBe('2000-02-29T00:00:00');
     const header = readDicomHeader(file(dated('00000000', '20231345')), 'x.dcm');
-    const identifiers = getIdentifiers([{ source: 'x.dcm', header }]);
-    const request = JSON.stringify(toDasherRequest(identifiers));
-    expect(request).not.toContain('id_timestamp');
+    const identifiers = fileIdentifiersOf(header);
+    expect(identifiers.entity?.timestamp).toBeUndefined();
+    expect(identifiers.study?.timestamp).toBeUndefined();
   });
 
   it('kept by a recipe, it refuses the file without printing the date or any identifier', () => {
