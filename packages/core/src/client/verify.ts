@@ -200,7 +200,11 @@ class Verifier {
         async () => {
           const { metadata } = await this.objects.head(first.key);
           const fields = keptFieldsOf(metadata, first.key).entity;
-          await this.catalog.createEntity({ collection: ref.collection, uid: ref.entity, metadata: fields });
+          await this.catalog.createEntity({
+            collection: ref.collection,
+            uid: ref.entity,
+            metadata: fields,
+          });
         },
       );
     }
