@@ -218,11 +218,8 @@ export function addMetadataFlags(command: Command, whose: string): Command {
     );
 }
 
-/** The fields of `--metadata` (or `flag`) assignments, checked before anything is read. */
-export function metadataFields(
-  assignments: readonly string[] = [],
-  flag = '--metadata',
-): RecordData {
+/** The fields of `flag`'s assignments, checked before anything is read. */
+function fieldsOf(assignments: readonly string[], flag: string): RecordData {
   const fields: RecordData = {};
   for (const text of assignments) {
     const [field, value] = parseAssignment(text, fieldType);
@@ -235,4 +232,15 @@ export function metadataFields(
     fields[field] = value;
   }
   return fields;
+}
+
+/** The record fields of `--metadata` and `--entity-metadata`, checked before anything is read. */
+export function metadataOptions(flags: MetadataFlags): {
+  metadata: RecordData;
+  entityMetadata: RecordData;
+} {
+  return {
+    metadata: fieldsOf(flags.metadata ?? [], '--metadata'),
+    entityMetadata: fieldsOf(flags.entityMetadata ?? [], '--entity-metadata'),
+  };
 }

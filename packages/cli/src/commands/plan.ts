@@ -12,7 +12,7 @@ import { configFor, positiveInteger, type GlobalOptions } from './common';
 import {
   addMetadataFlags,
   addRunFlags,
-  metadataFields,
+  metadataOptions,
   runOptionsOf,
   type MetadataFlags,
   type RunFlags,
@@ -44,8 +44,7 @@ async function plan(
 ): Promise<number> {
   const shards = positiveInteger(options.shards, '--shards', MAX_SHARDS);
   const config = configFor(runtime, options, { stores: false });
-  const metadata = metadataFields(options.metadata);
-  const entityMetadata = metadataFields(options.entityMetadata, '--entity-metadata');
+  const { metadata, entityMetadata } = metadataOptions(options);
   const run = new RunOutput(runtime.output, options.json === true, {
     command: 'plan',
     collection: options.collection,

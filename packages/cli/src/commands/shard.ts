@@ -12,7 +12,7 @@ import { RunOutput } from '../io/run-output';
 import { EXIT, type Runtime } from '../runtime';
 import { VERSION } from '../version';
 import { configFor, type GlobalOptions } from './common';
-import { metadataFields, runOptionsOf, type MetadataFlags, type RunFlags } from './flags';
+import { metadataOptions, runOptionsOf, type MetadataFlags, type RunFlags } from './flags';
 
 /** The exit code of a shard stopped by something a retry may fix (EX_TEMPFAIL). */
 export const EXIT_TRANSIENT = 75;
@@ -35,8 +35,7 @@ export interface ShardCommandOptions extends GlobalOptions, RunFlags, MetadataFl
 
 async function runOneShard(runtime: Runtime, options: ShardCommandOptions): Promise<number> {
   const config = configFor(runtime, options);
-  const metadata = metadataFields(options.metadata);
-  const entityMetadata = metadataFields(options.entityMetadata, '--entity-metadata');
+  const { metadata, entityMetadata } = metadataOptions(options);
   const run = new RunOutput(runtime.output, options.json === true, {
     command: 'upload',
     plan: options.plan,

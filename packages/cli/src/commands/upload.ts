@@ -13,7 +13,7 @@ import { configFor, type GlobalOptions } from './common';
 import {
   addMetadataFlags,
   addRunFlags,
-  metadataFields,
+  metadataOptions,
   runOptionsOf,
   type MetadataFlags,
   type RunFlags,
@@ -61,8 +61,7 @@ async function upload(
     throw new SomError('InvalidArgument', "required option '--collection <uid>' not specified");
   const config = configFor(runtime, options);
   const collection = validateUid('collection', options.collection);
-  const metadata = metadataFields(options.metadata);
-  const entityMetadata = metadataFields(options.entityMetadata, '--entity-metadata');
+  const { metadata, entityMetadata } = metadataOptions(options);
   const dryRun = options.dryRun === true;
   const run = new RunOutput(
     runtime.output,
