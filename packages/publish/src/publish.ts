@@ -15,6 +15,7 @@ import { collectionKeyStamp } from '@som/identifiers';
 import { claimCollection } from './4-store/collection-key';
 import { uploadFiles } from './4-store/upload';
 import { Report, type RunSummary } from './5-summarise/report';
+import { keepPlannedFiles } from './scale-out/plan-files';
 import { loadSettings, scanRun, startRun } from './prepare';
 import {
   callbackSink,
@@ -47,6 +48,12 @@ export interface PublishOptions extends RunOptions {
   newKey?: boolean;
   /** De-identify in memory and report `would-write` for each file; store nothing. */
   dryRun?: boolean;
+  /**
+   * Upload only the files listed here (absolute path -> original PatientID), each only if
+   * its header still names that patient; any other file fails with the reason. A shard of
+   * a plan uploads its files so: a file changed since planning may be another shard's.
+   */
+  planned?: ReadonlyMap<string, string>;
   /** Bytes of files held in memory at once (default 64 MiB; a larger file runs alone). */
   memoryBudget?: number;
   /**
@@ -89,6 +96,8 @@ export async function publish(
     cwd: options.cwd ?? process.cwd(),
     signal,
   });
+  if (options.planned !== undefined)
+    scan.files = keepPlannedFiles(scan.files, options.planned, report);
   if (scan.files.length === 0)
     return report.result(signal.aborted, {
       recipeWarnings: loaded.recipeWarnings,

@@ -12,7 +12,7 @@ import {
   type Md5Need,
   type RecordData,
 } from '@som/core';
-import { reasonFor, type ScannedFile } from '../1-scan/scan';
+import type { ScannedFile } from '../1-scan/scan';
 import { ByteBudget, FILE_BYTES_IN_MEMORY } from '../3-deidentify/byte-budget';
 import type { DeidentifiedFile } from '../3-deidentify/deid-file';
 import type { Deidentifier } from '../3-deidentify/deid-pool';
@@ -170,8 +170,7 @@ async function uploadEntity(
   try {
     entity = deidentifier.entityUid(files[0] as ScannedFile);
   } catch (err) {
-    for (const file of files)
-      tracker.add(file, { outcome: 'failed', reason: reasonFor(file.path, err) });
+    for (const file of files) tracker.add(file, failureEntry(file.path, err));
     return;
   }
   const ref = { collection: options.collection, entity };
@@ -219,11 +218,7 @@ async function uploadEntity(
     if (file === undefined) return;
     const where = { entity, image: result.image.image };
     if (result.outcome === 'failed') {
-      tracker.add(file, {
-        outcome: 'failed',
-        reason: reasonFor(file.path, result.error),
-        ...where,
-      });
+      tracker.add(file, { ...failureEntry(file.path, result.error), ...where });
     } else {
       const outcome = result.outcome === 'unchanged' ? 'unchanged' : 'written';
       tracker.add(file, {
@@ -258,8 +253,8 @@ async function uploadEntity(
     });
     await refreshEntitySummary(client, ref);
   } catch (err) {
-    const reason = toSomError(err, `entity ${entity}`).message;
-    for (const file of files) tracker.add(file, { outcome: 'failed', reason, entity });
+    const { message: reason, code } = toSomError(err, `entity ${entity}`);
+    for (const file of files) tracker.add(file, { outcome: 'failed', reason, code, entity });
   }
   tracker.interrupted(files);
 }

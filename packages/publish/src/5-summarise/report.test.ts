@@ -97,7 +97,7 @@ describe('Report', () => {
     );
   });
 
-  it('tells a quarantine from a failure, naming the filter section and label', () => {
+  it('tells a quarantine from a failure, naming the filter section and label, or the code of the error', () => {
     const quarantine = new QuarantineError('a.dcm', {
       reason: 'blacklisted',
       section: 'blacklist',
@@ -112,6 +112,12 @@ describe('Report', () => {
     expect(failureEntry('a.dcm', new SomError('InvalidArgument', 'a.dcm: truncated'))).toEqual({
       outcome: 'failed',
       reason: 'truncated',
+      code: 'InvalidArgument',
+    });
+    expect(failureEntry('a.dcm', new Error('a.dcm: something unforeseen'))).toEqual({
+      outcome: 'failed',
+      reason: 'something unforeseen',
+      code: 'Internal',
     });
   });
 

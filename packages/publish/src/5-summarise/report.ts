@@ -6,6 +6,7 @@
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { rename, unlink } from 'node:fs/promises';
 import { once } from 'node:events';
+import { errorCode, type ErrorCode } from '@som/core';
 import { isQuarantine, type PixelCleaning, type QuarantineReason } from '@som/dicom';
 import { reasonFor } from '../1-scan/scan';
 import { temporaryPathFor } from '../3-deidentify/atomic-file';
@@ -69,6 +70,11 @@ export interface FileReport {
   outcome: FileOutcome;
   /** Why it failed or was skipped. */
   reason?: string;
+  /**
+   * The kind of error a `failed` file met while being de-identified or stored (a
+   * `SomError` code: `InvalidArgument`, `Unavailable`, ...): whether a retry may help.
+   */
+  code?: ErrorCode;
   /** The entity uid (the patient's alias). */
   entity?: string;
   /** The image uid (upload) or item alias (deid). */
@@ -94,8 +100,9 @@ export interface FileReport {
 export function failureEntry(
   path: string,
   err: unknown,
-): Pick<FileReport, 'outcome' | 'reason' | 'quarantine'> {
-  if (!isQuarantine(err)) return { outcome: 'failed', reason: reasonFor(path, err) };
+): Pick<FileReport, 'outcome' | 'reason' | 'code' | 'quarantine'> {
+  if (!isQuarantine(err))
+    return { outcome: 'failed', reason: reasonFor(path, err), code: errorCode(err) };
   const { reason: why, section, label, detail } = err.quarantine;
   return {
     outcome: 'quarantined',
