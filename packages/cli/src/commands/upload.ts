@@ -89,6 +89,7 @@ async function upload(
       onBytesReleased: (bytes) => garbage.letGo(bytes),
     });
   } catch (err) {
+    await run.abort(err);
     if (err instanceof CollectionKeyMismatchError)
       throw new SomError(err.code, `${err.message}; ${NEW_KEY_HINT}`);
     throw err;

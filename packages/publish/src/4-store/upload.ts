@@ -13,7 +13,7 @@ import {
   type RecordData,
 } from '@som/core';
 import type { ScannedFile } from '../1-scan/scan';
-import { ByteBudget, FILE_BYTES_IN_MEMORY } from '../3-deidentify/byte-budget';
+import { ByteBudget, FILE_BYTES_IN_MEMORY, memoryCost } from '../3-deidentify/byte-budget';
 import type { DeidentifiedFile } from '../3-deidentify/deid-file';
 import type { Deidentifier } from '../3-deidentify/deid-pool';
 import {
@@ -45,7 +45,8 @@ export interface UploadOptions {
   signal: AbortSignal;
   /**
    * The bytes of files held in memory at once (default {@link FILE_BYTES_IN_MEMORY}): a file
-   * holds its size from the start of its de-identification until its outcome is reported.
+   * holds its cost (see `memoryCost`) from the start of its de-identification until its
+   * outcome is reported.
    */
   memoryBudget?: number;
   /**
@@ -103,7 +104,7 @@ function deidentifyAll(
     files,
     options.concurrency,
     async (file): Promise<Attempt> => {
-      await tracker.budget.acquire(file, file.size);
+      await tracker.budget.acquire(file, memoryCost(file));
       return deidentifier.deidentify(file, md5).then(
         (deid) => ({ file, deid }),
         (error: unknown) => ({ file, error }),

@@ -177,6 +177,7 @@ describe('keepPlannedFiles', () => {
     size: 1,
     index: 0,
     entityId,
+    headerBytes: 0,
   });
 
   it('keeps the files planned with the patient they name now; fails the others without naming a patient', () => {
