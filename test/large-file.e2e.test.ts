@@ -38,7 +38,10 @@ function filesUnder(dir: string): string[] {
     .map((e) => join(e.parentPath, e.name));
 }
 
-/** `som args...` with its peak resident memory (VmHWM, written by bench/upload.rss.js as it exits). */
+/**
+ * `som args...` with its peak resident memory (VmHWM, written by bench/upload.rss.js as it
+ * exits), de-identifying in a worker thread (as runs of many files do) rather than inline.
+ */
 async function measured(
   args: readonly string[],
   cwd: string,
@@ -49,6 +52,7 @@ async function measured(
     env: {
       NODE_OPTIONS: `--require ${join(ROOT, 'bench', 'upload.rss.js')}`,
       SOM_BENCH_RSS_FILE: rssFile,
+      SOM_WORKERS: '1',
     },
   });
   return { run, peak: Number(readFileSync(rssFile, 'utf8')) };

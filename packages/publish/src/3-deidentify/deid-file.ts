@@ -214,7 +214,7 @@ async function deidentifyFile(
   const { size } = await stat(path).catch((err: unknown) => {
     throw unreadable(err);
   });
-  if (size >= STREAM_FROM_BYTES) {
+  if (size >= (settings.streamFromBytes ?? STREAM_FROM_BYTES)) {
     const streamed = await deidentifyAroundPixels(path, source, aliases, settings);
     if (typeof streamed !== 'string') return streamed;
     if (size > MAX_FILE_BYTES_IN_MEMORY)
