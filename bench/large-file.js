@@ -47,13 +47,19 @@ function make(file, frameCount, ...flags) {
   return JSON.parse(out);
 }
 
-/** A plain streaming copy of `from` to `to` in a child process (the floor), and its time. */
+/**
+ * A plain streaming copy of `from` to `to` in a child process (the floor of `som deid`), and
+ * its time; then `sync` (the copy plus it is the floor of `som upload`, whose store makes
+ * what it writes durable).
+ */
 function copy(from, to) {
   const script = `require('node:stream/promises').pipeline(require('node:fs').createReadStream(process.argv[1]), require('node:fs').createWriteStream(process.argv[2]))`;
   execFileSync('sync');
   const start = process.hrtime.bigint();
   execFileSync(process.execPath, ['-e', script, from, to]);
-  return seconds(start);
+  const copied = seconds(start);
+  execFileSync('sync');
+  return { copied, synced: seconds(start) };
 }
 
 /** `som args...` in `cwd`: its time and peak RSS; throws when it fails. */
@@ -88,10 +94,12 @@ function wholeProcesses(dir) {
     `file: ${(size / 1e9).toFixed(2)} GB, ${frames} frames, elements after its pixel data`,
   );
   const work = path.join(dir, 'work');
-  const times = { copy: [], deid: [], upload: [] };
+  const times = { copy: [], copySync: [], deid: [], upload: [] };
   const rss = { deid: [], upload: [] };
   for (let round = 0; round < rounds; round++) {
-    times.copy.push(copy(file, path.join(fresh(work), 'copy.dcm')));
+    const copied = copy(file, path.join(fresh(work), 'copy.dcm'));
+    times.copy.push(copied.copied);
+    times.copySync.push(copied.synced);
     const deid = som(['deid', input, '--out', path.join(fresh(work), 'out')], fresh(work));
     times.deid.push(deid.time);
     rss.deid.push(deid.rss);
@@ -100,19 +108,24 @@ function wholeProcesses(dir) {
     rss.upload.push(upload.rss);
     fresh(work);
     console.log(
-      `round ${round + 1}: copy ${times.copy[round].toFixed(2)} s, som deid ${deid.time.toFixed(2)} s (${(deid.rss / MB).toFixed(0)} MB), ` +
+      `round ${round + 1}: copy ${copied.copied.toFixed(2)} s (+sync ${copied.synced.toFixed(2)} s), som deid ${deid.time.toFixed(2)} s (${(deid.rss / MB).toFixed(0)} MB), ` +
         `som upload ${upload.time.toFixed(2)} s (${(upload.rss / MB).toFixed(0)} MB)`,
     );
   }
-  const floor = median(times.copy);
   console.log(`\nmedians of ${rounds} (file ${made.size} bytes):`);
-  console.log(
-    `  streaming copy (the floor)  ${floor.toFixed(2)} s  ${(size / MB / floor).toFixed(0)} MiB/s`,
-  );
+  const floors = {
+    deid: ['copy', median(times.copy)],
+    upload: ['copy+sync', median(times.copySync)],
+  };
+  for (const [name, floor] of Object.values(floors))
+    console.log(
+      `  streaming ${name.padEnd(17)} ${floor.toFixed(2)} s  ${(size / MB / floor).toFixed(0)} MiB/s`,
+    );
   for (const name of ['deid', 'upload']) {
     const t = median(times[name]);
+    const [floorName, floor] = floors[name];
     console.log(
-      `  som ${name.padEnd(22)} ${t.toFixed(2)} s  ${(size / MB / t).toFixed(0)} MiB/s  ${(floor / t).toFixed(2)}x the copy  peak RSS ${(median(rss[name]) / MB).toFixed(0)} MB (max ${(Math.max(...rss[name]) / MB).toFixed(0)} MB)`,
+      `  som ${name.padEnd(22)} ${t.toFixed(2)} s  ${(size / MB / t).toFixed(0)} MiB/s  ${(floor / t).toFixed(2)}x the ${floorName}  peak RSS ${(median(rss[name]) / MB).toFixed(0)} MB (max ${(Math.max(...rss[name]) / MB).toFixed(0)} MB)`,
     );
   }
 }

@@ -11,8 +11,12 @@ import { open, type FileHandle } from 'node:fs/promises';
 import { locatePixelData, parseDicom, type ParsedDicom } from '@som/dicom';
 import type { FileSpan } from './output-parts';
 
-/** Files at least this large (32 MiB) are de-identified around their pixel data. */
-export const STREAM_FROM_BYTES = 32 * 1024 * 1024;
+/**
+ * Files at least this large (8 MiB) are de-identified around their pixel data: from this
+ * size on that is faster than reading them whole (bench/large-file.js), and smaller files
+ * (CT and MR slices) keep the path they were measured on.
+ */
+export const STREAM_FROM_BYTES = 8 * 1024 * 1024;
 
 /** The largest header read to de-identify a file around its pixel data (64 MiB). */
 export const MAX_STREAMED_HEADER_BYTES = 64 * 1024 * 1024;

@@ -37,20 +37,33 @@ function changed(): SomError {
   );
 }
 
-/** The bytes of `span`, a fresh buffer of at most `chunk` bytes at a time. */
+/**
+ * The bytes of `span`, a fresh buffer of at most `chunk` bytes at a time; the next chunk is
+ * read while the caller uses the one before (two chunks in memory at most).
+ */
 async function* readSpan(span: FileSpan, chunk: number): AsyncGenerator<Buffer> {
   const handle = await open(span.path, 'r');
+  const readFrom = async (position: number): Promise<Buffer> => {
+    const buffer = Buffer.allocUnsafe(Math.min(chunk, span.end - position));
+    const { bytesRead } = await handle.read(buffer, 0, buffer.length, position);
+    if (bytesRead === 0) throw changed(); // it shrank meanwhile
+    return buffer.subarray(0, bytesRead);
+  };
+  let next: Promise<Buffer> | undefined;
   try {
     const stat = await handle.stat();
     if (stat.size !== span.fileSize || stat.mtimeMs !== span.modifiedMs) throw changed();
-    for (let position = span.start; position < span.end;) {
-      const buffer = Buffer.allocUnsafe(Math.min(chunk, span.end - position));
-      const { bytesRead } = await handle.read(buffer, 0, buffer.length, position);
-      if (bytesRead === 0) throw changed(); // it shrank meanwhile
-      position += bytesRead;
-      yield buffer.subarray(0, bytesRead);
+    let position = span.start;
+    if (position < span.end) next = readFrom(position);
+    while (next !== undefined) {
+      const bytes = await next;
+      position += bytes.length;
+      next = position < span.end ? readFrom(position) : undefined;
+      yield bytes;
     }
   } finally {
+    // A read still in flight (the caller stopped early) settles before the file is closed.
+    await next?.catch(() => undefined);
     await handle.close();
   }
 }
