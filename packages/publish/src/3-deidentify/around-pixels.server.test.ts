@@ -1,6 +1,14 @@
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { appendFileSync, existsSync, mkdtempSync, readFileSync, rmSync, utimesSync } from 'node:fs';
+import {
+  appendFileSync,
+  existsSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { deidentify, refusalOf } from '@som/dicom';
@@ -134,6 +142,22 @@ describe('de-identifying a large file around its pixel data', () => {
       /bad\.dcm/,
     );
     expect(existsSync(target)).toBe(false);
+  });
+
+  it('reads a file whose pixels must be cleaned whole (the filter needs them), and cleans them', async () => {
+    const made = make('to-clean.dcm');
+    const recipe = join(dir, 'clean.deid');
+    writeFileSync(
+      recipe,
+      'FORMAT dicom\n\n%filter graylist\n\nLABEL Corner of every CT\n  contains Modality CT\n  coordinates 0,0,16,16\n',
+    );
+    const { file, collector } = await scanned(made.path);
+    const c = await context('the key of the around-pixels test', collector, recipe);
+    const deid = await deidentifyPath(made.path, 'clean.dcm', aliasesOf(file, c.aliases), c);
+    expect(deid.parts).toBeUndefined();
+    expect(deid.bytes?.length).toBe(deid.size);
+    expect(deid.pixelCleaning).toMatchObject({ labels: ['Corner of every CT'] });
+    expect((deid.bytes as Buffer).includes(Buffer.from(IDENTITY, 'latin1'))).toBe(false);
   });
 
   it('copies nothing of a file changed after it was de-identified', async () => {
