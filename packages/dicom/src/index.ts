@@ -36,7 +36,8 @@ export { parseDicom, type ParsedDicom } from './reader';
 export * from './pixels/filter-types';
 export { defaultPixelFilter, NO_PIXEL_FILTER } from './pixels/default-filter';
 export { screenHeader, type ScreenVerdict } from './pixels/screen';
-export type { PixelCleaning } from './pixels/step';
+export { type PixelCleaning, PixelsNeededError } from './pixels/step';
+export { locatePixelData, type PixelDataExtent, type ReadAt } from './pixel-extent';
 export {
   isQuarantine,
   type PixelQuarantine,

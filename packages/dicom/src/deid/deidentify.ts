@@ -55,6 +55,12 @@ export interface DeidOptions {
   readonly pixelFilter?: PixelFilter | null;
   /** Regions to blank in every frame besides the filter's (e.g. text found by OCR). */
   readonly redactRegions?: readonly PixelRegion[];
+  /**
+   * The input's top-level Pixel Data is a stand-in with an empty value (see
+   * `locatePixelData`): the caller copies the real one in its place. A file whose pixels
+   * would be cleaned is refused then with a `PixelsNeededError`.
+   */
+  readonly pixelsElsewhere?: boolean;
 }
 
 /** The result of {@link deidentify}. */
@@ -68,6 +74,12 @@ export interface DeidResult {
   readonly parts: readonly Buffer[];
   /** The length of the file in bytes. */
   readonly byteLength: number;
+  /**
+   * The index in {@link parts} of the input's top-level Pixel Data element, a slice of the
+   * input copied byte for byte; absent when there is none, it was changed, or the data set
+   * is deflated.
+   */
+  readonly pixelDataPart?: number;
   /** The header of the output (for its searchable fields). */
   readonly header: DicomHeader;
   /** The searchable fields of the output (never of the original). */
@@ -112,10 +124,11 @@ export function deidentify(bytes: Buffer, options: DeidOptions): DeidResult {
 function run(bytes: Buffer, options: DeidOptions): DeidResult {
   // The input's parse is garbage once written: the output's parse never adds to it.
   const written = write(bytes, options);
-  const output = readBack(written.head, options.source);
+  const output = readBack(written.checked, options.source);
   written.identifying.scan(output);
   return new DeidOutput(
     written.parts,
+    written.pixelDataPart,
     new DicomHeader(output),
     written.sopInstanceUid,
     written.matchedRules,
@@ -127,8 +140,10 @@ function run(bytes: Buffer, options: DeidOptions): DeidResult {
 interface Written {
   /** The file as consecutive parts. */
   readonly parts: readonly Buffer[];
-  /** The first part: everything before the top-level pixel data, or the whole file. */
-  readonly head: Buffer;
+  /** What to read back: everything before the top-level pixel data, or the whole file. */
+  readonly checked: Buffer;
+  /** See {@link DeidResult.pixelDataPart}. */
+  readonly pixelDataPart?: number;
   /** The input's identifying values, to search the output for. */
   readonly identifying: IdentifyingValues;
   /** The output's SOP Instance UID. */
@@ -160,6 +175,7 @@ function write(bytes: Buffer, options: DeidOptions): Written {
     header,
     options.pixelFilter === null ? undefined : (options.pixelFilter ?? options.recipe.pixelFilter),
     options.redactRegions,
+    options.pixelsElsewhere !== true,
   );
   const plans = engine.planTopLevel(parsed.dataset);
   if (pixels) applyPixelStep(plans, pixels);
@@ -186,26 +202,34 @@ function write(bytes: Buffer, options: DeidOptions): Written {
   const syntax = parsed.transferSyntax;
   const meta = buildMeta({ sopClassUid, sopInstanceUid, transferSyntaxUid: syntax.uid });
   // Everything before the top-level pixel data is assembled and read back (the output's
-  // header, and a check that it reads); the pixel data is handed on as a slice of the input.
-  // Deflated files, and files with elements after the pixel data, are read back whole.
-  const split = plans.findIndex((p) => p.op === 'copy' && p.element.tag === Tags.PixelData);
-  const fast = !syntax.deflated && split >= 0 && split === plans.length - 1;
-  const body = writeDataset(fast ? plans.slice(0, split) : plans, parsed.dataset);
+  // header, and a check that it reads); the pixel data is handed on as a slice of the input,
+  // and the elements after it are written on their own. Deflated files are written whole.
+  const split = syntax.deflated
+    ? -1
+    : plans.findIndex((p) => p.op === 'copy' && p.element.tag === Tags.PixelData);
+  const pixelPlan = plans[split];
+  const body = writeDataset(split >= 0 ? plans.slice(0, split) : plans, parsed.dataset);
   const headBody = syntax.deflated
     ? [deflateRawSync(Buffer.concat(body.parts, body.length))]
     : body.parts;
   const head = Buffer.concat([PREFIX, meta, ...headBody]);
-  const pixelPlan = plans[split];
   // The pixel data as a slice of the input, whatever its size (callers may assemble the
-  // output in the input's memory: see DeidResult.parts).
-  const tail =
-    fast && pixelPlan?.op === 'copy'
+  // output in the input's memory, or copy the pixel data from elsewhere: see DeidResult.parts).
+  const pixelData =
+    pixelPlan?.op === 'copy'
       ? [parsed.dataset.buffer.subarray(pixelPlan.element.offset, pixelPlan.element.end)]
       : [];
-  const parts = [head, ...tail];
+  const after = split >= 0 && split < plans.length - 1;
+  const trailer = after
+    ? [Buffer.concat(writeDataset(plans.slice(split + 1), parsed.dataset).parts)]
+    : [];
+  const parts = [head, ...pixelData, ...trailer];
+  // Read back: the header alone when nothing follows the pixel data, else the whole file.
+  const checked = after ? Buffer.concat(parts) : head;
   return {
     parts,
-    head,
+    checked,
+    ...(pixelData.length > 0 ? { pixelDataPart: 1 } : {}),
     identifying,
     sopInstanceUid,
     matchedRules: [...engine.matched].map((r) => r.origin),
@@ -236,6 +260,7 @@ class DeidOutput implements DeidResult {
 
   constructor(
     readonly parts: readonly Buffer[],
+    readonly pixelDataPart: number | undefined,
     readonly header: DicomHeader,
     readonly sopInstanceUid: string,
     readonly matchedRules: readonly string[],

@@ -2,6 +2,7 @@
  * The pixel step of de-identification: screen the original header with the pixel filter,
  * quarantine or clean, and put the cleaned pixel data and BurnedInAnnotation into the plan.
  */
+import { SomError } from '@som/core';
 import type { DicomHeader } from '../header';
 import type { ParsedDicom } from '../reader';
 import type { ElementPlan } from '../writer';
@@ -14,6 +15,20 @@ import { screenHeader } from './screen';
 const BURNED_IN_ANNOTATION = 0x00280301;
 
 /** What the pixel step did to a written file. */
+/**
+ * The error of a file whose pixels must be cleaned while they are not in memory (a file
+ * de-identified around its pixel data, see `DeidOptions.pixelsElsewhere`).
+ */
+export class PixelsNeededError extends SomError {
+  /** @param source the file name. */
+  constructor(source: string) {
+    super(
+      'FailedPrecondition',
+      `${source}: its pixels must be cleaned, which needs them in memory`,
+    );
+  }
+}
+
 export interface PixelCleaning {
   /** The filter section that flagged it (absent when only `redactRegions` were blanked). */
   readonly section?: string;
@@ -36,13 +51,15 @@ export interface PixelStep {
 /**
  * Screen and clean one file's pixels: undefined when the pixel data stays byte for byte
  * (no filter, not flagged, whitelisted, no pixel data); a {@link QuarantineError} when it
- * must not be written; else the cleaned pixel data.
+ * must not be written; else the cleaned pixel data. Without `pixelsInMemory` (the pixel data
+ * is a stand-in), a file whose pixels would be cleaned is a {@link PixelsNeededError}.
  */
 export function pixelStep(
   parsed: ParsedDicom,
   header: DicomHeader,
   filter: PixelFilter | undefined,
   redactRegions: readonly PixelRegion[] = [],
+  pixelsInMemory = true,
 ): PixelStep | undefined {
   const { source, dataset } = parsed;
   const verdict = filter ? screenHeader(filter, header) : { kind: 'pass' as const };
@@ -71,6 +88,7 @@ export function pixelStep(
       detail: `flagged by the pixel filter's ${verdict.section}, label "${verdict.labels[0] ?? ''}", whose regions blank nothing in this image: the pixels need a review`,
     });
   }
+  if (!pixelsInMemory) throw new PixelsNeededError(source);
   const plan = cleanPixelData(geometry, mask, dataset, parsed.transferSyntax.uid, source);
   return {
     plan,

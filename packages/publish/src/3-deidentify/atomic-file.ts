@@ -6,10 +6,11 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { createWriteStream, unlinkSync } from 'node:fs';
-import { mkdir, open, rename, unlink } from 'node:fs/promises';
+import { mkdir, open, rename, unlink, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { allInMemory, partsLength, readParts, type OutputPart } from './output-parts';
 
 /** Size and MD5 (lowercase hex) of written bytes. */
 export interface WrittenFile {
@@ -54,22 +55,32 @@ export function trackTemporary(temp: string): () => void {
 }
 
 /** Write `parts` one after the other into the new file `path`. */
-async function writeParts(path: string, parts: readonly Buffer[]): Promise<void> {
+async function writeParts(path: string, parts: readonly OutputPart[]): Promise<void> {
   const handle = await open(path, 'wx');
   try {
-    let pending = parts.filter((part) => part.length > 0);
-    while (pending.length > 0) {
-      // A write may take fewer bytes than given: go on from where it stopped.
-      let { bytesWritten } = await handle.writev(pending);
-      while (pending.length > 0 && bytesWritten >= (pending[0] as Buffer).length) {
-        bytesWritten -= (pending[0] as Buffer).length;
-        pending = pending.slice(1);
-      }
-      if (bytesWritten > 0)
-        pending = [(pending[0] as Buffer).subarray(bytesWritten), ...pending.slice(1)];
+    // Parts in memory go in one call; spans of a file are copied a window at a time.
+    if (!allInMemory(parts)) {
+      for await (const chunk of readParts(parts)) await writeAll(handle, [chunk]);
+      return;
     }
+    await writeAll(handle, parts);
   } finally {
     await handle.close();
+  }
+}
+
+/** Write all of `buffers` at the handle's position. */
+async function writeAll(handle: FileHandle, buffers: readonly Buffer[]): Promise<void> {
+  let pending = buffers.filter((part) => part.length > 0);
+  while (pending.length > 0) {
+    // A write may take fewer bytes than given: go on from where it stopped.
+    let { bytesWritten } = await handle.writev(pending);
+    while (pending.length > 0 && bytesWritten >= (pending[0] as Buffer).length) {
+      bytesWritten -= (pending[0] as Buffer).length;
+      pending = pending.slice(1);
+    }
+    if (bytesWritten > 0)
+      pending = [(pending[0] as Buffer).subarray(bytesWritten), ...pending.slice(1)];
   }
 }
 
@@ -100,7 +111,7 @@ async function writeChecked(
  */
 export async function writeFileAtomically(
   path: string,
-  source: Readable | readonly Buffer[],
+  source: Readable | readonly OutputPart[],
   check: (written: WrittenFile) => void = () => undefined,
   temp = temporaryPathFor(path),
 ): Promise<void> {
@@ -122,7 +133,7 @@ export async function writeFileAtomically(
  * True when the file at `path` holds exactly the bytes of `parts` (false when it does not
  * exist): compared as read, without hashing either.
  */
-export async function fileHolds(path: string, parts: readonly Buffer[]): Promise<boolean> {
+export async function fileHolds(path: string, parts: readonly OutputPart[]): Promise<boolean> {
   let handle;
   try {
     handle = await open(path, 'r');
@@ -131,11 +142,11 @@ export async function fileHolds(path: string, parts: readonly Buffer[]): Promise
     throw err;
   }
   try {
-    const size = parts.reduce((n, part) => n + part.length, 0);
+    const size = partsLength(parts);
     if ((await handle.stat()).size !== size) return false;
     const buffer = Buffer.allocUnsafe(Math.min(COMPARE_CHUNK, Math.max(size, 1)));
     let position = 0;
-    for (const part of parts) {
+    for await (const part of readParts(parts, COMPARE_CHUNK)) {
       for (let offset = 0; offset < part.length;) {
         const want = Math.min(buffer.length, part.length - offset);
         const { bytesRead } = await handle.read(buffer, 0, want, position);

@@ -1,9 +1,11 @@
 /**
- * A limit on the bytes of files held in memory at once. som reads each file whole (to
- * de-identify it and splice the result around its untouched pixel data), so a limit on the
- * number of files in flight alone does not bound memory: sixteen 300 MB multi-frame files
- * would need gigabytes. A file waits until its cost fits beside the files held; a file
- * costing more than the whole budget runs alone. Files are admitted in the order they asked.
+ * A limit on the bytes of files held in memory at once. som reads a file whole (to
+ * de-identify it and splice the result around its untouched pixel data) unless it is large
+ * enough to be de-identified around its pixel data, which it still may not be (see
+ * around-pixels.ts), so a limit on the number of files in flight alone does not bound
+ * memory: sixteen 300 MB multi-frame files would need gigabytes. A file waits until its
+ * cost fits beside the files held; a file costing more than the whole budget runs alone.
+ * Files are admitted in the order they asked.
  */
 
 /** The bytes of files `som upload` and `som deid` hold in memory at once (see {@link ByteBudget}). */

@@ -3,62 +3,30 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { deidentify, readDicomHeader } from '@som/dicom';
-import { AliasTable, FileAliasLookup, LocalPseudonymiser, SecretKey } from '@som/identifiers';
+import { AliasTable, FileAliasLookup } from '@som/identifiers';
 import { aliasesOf, deidentifyInto, deidentifyPath, type DeidentifiedFile } from './deid-file';
 import { loadRecipe } from './settings';
-import { readFileHeader } from '@som/dicom';
-import { IdentifierCollector } from '../1-scan/identity';
 import type { ScannedFile } from '../1-scan/scan';
 import { HEADROOM } from './in-place';
+import { context, scanned, type Context } from './__tests__/context';
 
 const SAMPLE = join(__dirname, '..', '..', '..', '..', 'sample', 'dicom');
 const FILE = join(SAMPLE, 'patient-c', 'IM0002.dcm');
 
-async function scanned(
-  path: string,
-): Promise<{ file: ScannedFile; collector: IdentifierCollector }> {
-  const size = statSync(path).size;
-  const collector = new IdentifierCollector();
-  const header = await readFileHeader(path, size);
-  const identity = collector.add(header);
-  const headerBytes = header.byteLength;
-  return {
-    file: {
-      path,
-      absolute: path,
-      relative: 'IM0002.dcm',
-      size,
-      index: 0,
-      headerBytes,
-      ...identity,
-    },
-    collector,
-  };
-}
-
-interface Context {
-  aliases: FileAliasLookup;
-  recipe: Awaited<ReturnType<typeof loadRecipe>>;
-  key: SecretKey;
-  hash: boolean;
-}
-
-async function context(
-  key: string,
-  collector: IdentifierCollector,
-  recipeFile?: string,
-): Promise<Context> {
-  const secret = SecretKey.from(key);
-  const table = await AliasTable.fromSource(
-    new LocalPseudonymiser({ key: secret }),
-    collector.request(),
+/** A small file de-identified: in memory. */
+async function deidentifyFile(
+  file: ScannedFile,
+  c: Context,
+): Promise<DeidentifiedFile & { bytes: Buffer }> {
+  const deid = await deidentifyPath(
+    file.absolute,
+    file.path,
+    aliasesOf(file, c.aliases),
+    c,
+    c.hash,
   );
-  const aliases = new FileAliasLookup(table, []);
-  return { recipe: await loadRecipe(recipeFile), aliases, key: secret, hash: true };
-}
-
-async function deidentifyFile(file: ScannedFile, c: Context): Promise<DeidentifiedFile> {
-  return deidentifyPath(file.absolute, file.path, aliasesOf(file, c.aliases), c, c.hash);
+  if (deid.bytes === undefined) throw new Error('a small file was not de-identified in memory');
+  return { ...deid, bytes: deid.bytes };
 }
 
 describe('deidentifyFile', () => {
@@ -125,7 +93,7 @@ describe('deidentifyFile', () => {
     ]) {
       expect(text).not.toContain(phi);
     }
-    const header = readDicomHeader(deid.bytes, 'out');
+    const header = readDicomHeader(deid.bytes as Buffer, 'out');
     expect(header.string('SOPInstanceUID')).toBe(deid.image);
     expect(header.string('PatientID')).toBe(deid.entity);
     expect(deid.searchable).toMatchObject({
@@ -199,7 +167,7 @@ describe('deidentifyFile', () => {
     const deid = await deidentifyPath(file.absolute, file.path, aliases, c);
     expect(deid.item).toBeUndefined();
     expect(deid.entity).toBe(entity.suid);
-    const header = readDicomHeader(deid.bytes, 'out');
+    const header = readDicomHeader(deid.bytes as Buffer, 'out');
     // 2010-06-11 moved 3 days back; no item alias for the accession number.
     expect(header.string('StudyDate')).toBe('20100608');
     expect(header.string('AccessionNumber') ?? '').toBe('');
@@ -213,7 +181,7 @@ describe('deidentifyFile', () => {
       ...c,
       recipe: await loadRecipe(undefined, options),
     });
-    const header = readDicomHeader(kept.bytes, 'out');
+    const header = readDicomHeader(kept.bytes as Buffer, 'out');
     expect([header.string('PatientSex'), header.string('StationName')]).toEqual(['M', 'MR-ROOM-1']);
   });
 
@@ -229,7 +197,7 @@ describe('deidentifyFile', () => {
         file,
         await context('key one of the test', collector, join(dir, 'keep.recipe')),
       );
-      const header = readDicomHeader(deid.bytes, 'out');
+      const header = readDicomHeader(deid.bytes as Buffer, 'out');
       expect(header.string('StationName')).toBe('MR-ROOM-1');
       expect(header.string('SeriesDescription')).toBe('redacted series');
       expect(header.string('PatientName')).toBe(deid.entity);

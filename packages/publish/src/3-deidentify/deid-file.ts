@@ -1,12 +1,15 @@
 /**
- * The second pass for one file: read it into memory, de-identify it with its aliases (fail
- * closed: any problem is an error and nothing comes out; a file whose pixels may show
- * identity is quarantined), and either keep the result in memory (`som upload`, which never
- * writes DICOM to disk itself), hashing it when asked, or write it to the output file
- * `som deid` names. Runs in the main thread or in a worker thread (see deid-pool.ts).
+ * The second pass for one file: read it into memory (a large one only around its pixel
+ * data, see around-pixels.ts), de-identify it with its aliases (fail closed: any problem is
+ * an error and nothing comes out; a file whose pixels may show identity is quarantined),
+ * and either hand the result on (`som upload`, which never writes DICOM to disk itself),
+ * hashing it when asked, or write it to the output file `som deid` names. Runs in the main
+ * thread or in a worker thread (see deid-pool.ts).
  */
+import { stat } from 'node:fs/promises';
 import { SomError, isValidUid, md5Hex, sanitizeUid } from '@som/core';
 import {
+  PixelsNeededError,
   deidentify,
   findBurnedInText,
   readDicomHeader,
@@ -21,7 +24,14 @@ import {
 import type { FileAliasLookup } from '@som/identifiers';
 import type { ScannedFile } from '../1-scan/scan';
 import { fileHolds, writeFileAtomically } from './atomic-file';
-import { assembleInPlace, readWithHeadroom } from './in-place';
+import { STREAM_FROM_BYTES, readAroundPixels } from './around-pixels';
+import {
+  MAX_FILE_BYTES_IN_MEMORY,
+  assembleInPlace,
+  readWithHeadroom,
+  tooLargeForMemory,
+} from './in-place';
+import { md5OfParts, partsLength, type OutputPart } from './output-parts';
 import type { DeidSettings } from './settings';
 
 /** What de-identifying a file tells besides its bytes: for the report and the recipe's tally. */
@@ -32,10 +42,14 @@ export interface DeidNotes {
   pixelCleaning?: PixelCleaning;
 }
 
-/** A de-identified file, in memory. */
+/** A de-identified file: in memory, or as parts (its pixel data a span of the source file). */
 export interface DeidentifiedFile extends DeidNotes {
-  /** The de-identified Part 10 bytes. */
-  bytes: Buffer;
+  /** The de-identified Part 10 bytes, when they are held in memory. */
+  bytes?: Buffer;
+  /** Else the parts to write in order (see output-parts.ts). */
+  parts?: readonly OutputPart[];
+  /** Bytes of the de-identified file. */
+  size: number;
   /** Their MD5, lowercase hex, when {@link deidentifyPath} was asked for it. */
   md5?: string;
   /** Searchable fields of the de-identified header. */
@@ -64,10 +78,12 @@ export function entityUidOf(aliases: DeidAliases): string {
   return sanitizeUid(aliases.entity.suid);
 }
 
-/** A file de-identified in memory: the de-identifier's result and the names it goes by. */
+/** A file de-identified: the de-identifier's result and the names it goes by. */
 interface Deidentified {
-  /** The file as read (with room in front: see in-place.ts). */
-  input: Buffer;
+  /** The file as read (with room in front: see in-place.ts), when it was read whole. */
+  input?: Buffer;
+  /** The output's parts: the result's, its pixel data a span of the file when it was not read whole. */
+  parts: readonly OutputPart[];
   result: DeidResult;
   entity: string;
   image: string;
@@ -111,8 +127,9 @@ async function deidentifyBytes(
   source: string,
   aliases: DeidAliases,
   settings: DeidSettings,
+  pixelsElsewhere = false,
 ): Promise<DeidResult> {
-  const options = { ...deidOptions(bytes, source, settings), aliases };
+  const options = { ...deidOptions(bytes, source, settings), aliases, pixelsElsewhere };
   const result = deidentify(bytes, options);
   if (settings.pixelText === undefined) return result;
   const found = await findBurnedInText(result.bytes, source);
@@ -121,34 +138,96 @@ async function deidentifyBytes(
   return deidentify(bytes, { ...options, redactRegions: textRegions(found.boxes) });
 }
 
-/** Read the file at `path` (named `source` in errors) and de-identify it in memory. */
-async function deidentifyFile(
-  path: string,
-  source: string,
+/** The error of a file that cannot be read. */
+function unreadable(err: unknown): SomError {
+  if (err instanceof SomError) return err;
+  return new SomError(
+    'FailedPrecondition',
+    `cannot be read (${(err as NodeJS.ErrnoException).code ?? 'error'})`,
+    { cause: err },
+  );
+}
+
+/** The names of a file de-identified with `aliases` into `result`. */
+function namesOf(
   aliases: DeidAliases,
-  settings: DeidSettings,
-): Promise<Deidentified> {
-  let bytes: Buffer;
-  try {
-    bytes = await readWithHeadroom(path);
-  } catch (err) {
-    if (err instanceof SomError) throw err;
-    throw new SomError(
-      'FailedPrecondition',
-      `cannot be read (${(err as NodeJS.ErrnoException).code ?? 'error'})`,
-      { cause: err },
-    );
-  }
-  const result = await deidentifyBytes(bytes, source, aliases, settings);
+  result: DeidResult,
+): Pick<Deidentified, 'entity' | 'image' | 'item'> {
   return {
-    input: bytes,
-    result,
     entity: entityUidOf(aliases),
     image: isValidUid(result.sopInstanceUid)
       ? result.sopInstanceUid
       : sanitizeUid(result.sopInstanceUid),
     ...(aliases.item ? { item: aliases.item.suid } : {}),
   };
+}
+
+/**
+ * De-identify the file at `path` (named `source` in errors) around its pixel data, or say
+ * why it cannot be.
+ */
+async function deidentifyAroundPixels(
+  path: string,
+  source: string,
+  aliases: DeidAliases,
+  settings: DeidSettings,
+): Promise<Deidentified | string> {
+  // OCR reads the pixels themselves.
+  if (settings.pixelText !== undefined) return 'looking for text in its pixels';
+  const around = await readAroundPixels(path, source).catch((err: unknown) => {
+    throw unreadable(err);
+  });
+  if ('notStreamable' in around) return around.notStreamable;
+  let result: DeidResult;
+  try {
+    result = await deidentifyBytes(around.standIn, source, aliases, settings, true);
+  } catch (err) {
+    if (err instanceof PixelsNeededError) return 'its pixels must be cleaned';
+    throw err;
+  }
+  // The stand-in must have been copied as it is: then the real element goes in its place.
+  const at = result.pixelDataPart;
+  const copied = at === undefined ? undefined : result.parts[at];
+  const { standInElement: expected } = around;
+  if (
+    at === undefined ||
+    copied === undefined ||
+    copied.buffer !== expected.buffer ||
+    copied.byteOffset !== expected.byteOffset ||
+    copied.length !== expected.length
+  )
+    return 'its pixel data is not kept as it is';
+  const parts = result.parts.map((part, i) => (i === at ? around.pixelData : part));
+  return { parts, result, ...namesOf(aliases, result) };
+}
+
+/**
+ * De-identify the file at `path` (named `source` in errors): a large one around its pixel
+ * data when it can be, else in memory, unless it is larger than that allows.
+ */
+async function deidentifyFile(
+  path: string,
+  source: string,
+  aliases: DeidAliases,
+  settings: DeidSettings,
+): Promise<Deidentified> {
+  const { size } = await stat(path).catch((err: unknown) => {
+    throw unreadable(err);
+  });
+  if (size >= (settings.streamFromBytes ?? STREAM_FROM_BYTES)) {
+    const streamed = await deidentifyAroundPixels(path, source, aliases, settings);
+    if (typeof streamed !== 'string') return streamed;
+    if (size > MAX_FILE_BYTES_IN_MEMORY)
+      throw tooLargeForMemory(size, MAX_FILE_BYTES_IN_MEMORY, ` (${streamed})`);
+  }
+  let bytes: Buffer;
+  try {
+    bytes = await readWithHeadroom(path);
+  } catch (err) {
+    throw unreadable(err);
+  }
+  const result = await deidentifyBytes(bytes, source, aliases, settings);
+  return { input: bytes, parts: result.parts, result, ...namesOf(aliases, result) };
 }
 
 /** The notes of a result. */
@@ -160,8 +239,8 @@ function notesOf(result: DeidResult): DeidNotes {
 }
 
 /**
- * Read the file at `path` (named `source` in errors) and de-identify it in memory; with
- * `hash`, compute the MD5 of the result too.
+ * Read the file at `path` (named `source` in errors) and de-identify it (a large file around
+ * its pixel data, which stays on disk); with `hash`, compute the MD5 of the result too.
  * @throws SomError naming what is wrong (never an original identifier).
  */
 export async function deidentifyPath(
@@ -171,16 +250,18 @@ export async function deidentifyPath(
   settings: DeidSettings,
   hash = false,
 ): Promise<DeidentifiedFile> {
-  const { input, result, ...names } = await deidentifyFile(path, source, aliases, settings);
+  const { input, parts, result, ...names } = await deidentifyFile(path, source, aliases, settings);
   const { searchable } = result; // read before the input's memory is reused
+  const notes = { searchable, ...names, ...notesOf(result) };
+  if (input === undefined)
+    return {
+      parts,
+      size: partsLength(parts),
+      ...(hash ? { md5: await md5OfParts(parts) } : {}),
+      ...notes,
+    };
   const bytes = assembleInPlace(result.parts, input);
-  return {
-    bytes,
-    ...(hash ? { md5: md5Hex(bytes) } : {}),
-    searchable,
-    ...names,
-    ...notesOf(result),
-  };
+  return { bytes, size: bytes.length, ...(hash ? { md5: md5Hex(bytes) } : {}), ...notes };
 }
 
 /** What became of a file de-identified into an output file. */
@@ -199,7 +280,8 @@ export interface WrittenOutput extends DeidNotes {
 
 /**
  * De-identify the file at `path` (named `source` in errors) into the file `target`: written
- * atomically from the de-identifier's parts (the pixel data is never copied in memory) by
+ * atomically from the de-identifier's parts (the pixel data is never copied in memory, and
+ * a large file's is copied from its file a window at a time) by
  * way of the temporary file `temp` (default: a new name beside it), or left as it is when
  * it holds the same bytes already. Nothing is written for a file that fails.
  * @throws SomError naming what is wrong (never an original identifier).
@@ -212,12 +294,17 @@ export async function deidentifyInto(
   target: string,
   temp?: string,
 ): Promise<WrittenOutput> {
-  const { result, entity, image, item } = await deidentifyFile(path, source, aliases, settings);
-  const same = await fileHolds(target, result.parts);
-  if (!same) await writeFileAtomically(target, result.parts, undefined, temp);
+  const { parts, result, entity, image, item } = await deidentifyFile(
+    path,
+    source,
+    aliases,
+    settings,
+  );
+  const same = await fileHolds(target, parts);
+  if (!same) await writeFileAtomically(target, parts, undefined, temp);
   return {
     outcome: same ? 'unchanged' : 'written',
-    size: result.byteLength,
+    size: partsLength(parts),
     entity,
     image,
     ...(item !== undefined ? { item } : {}),

@@ -23,6 +23,7 @@ import {
   type WrittenOutput,
 } from './deid-file';
 import { FileFailure, type FileRefusal } from './failure';
+import { revivedParts } from './output-parts';
 import type { DeidChoices, DeidSettings } from './settings';
 import type { ScannedFile } from '../1-scan/scan';
 
@@ -52,7 +53,11 @@ export interface SentBytes {
 
 /** A worker's answer. */
 export type WorkerReply =
-  | { id: number; ok: true; file: Omit<DeidentifiedFile, 'bytes'> & { bytes: SentBytes } }
+  | {
+      id: number;
+      ok: true;
+      file: Omit<DeidentifiedFile, 'bytes'> & { bytes?: SentBytes };
+    }
   | { id: number; ok: true; output: WrittenOutput }
   | {
       id: number;
@@ -337,8 +342,15 @@ class DeidPool extends AliasedDeidentifier {
       hash: md5 === 'required' || (md5 === 'useful' && backlog <= BEHIND_AT),
     }));
     if (!('file' in reply)) throw new SomError('Internal', 'a worker answered out of turn');
-    const { memory, offset, length } = reply.file.bytes;
-    return this.tallied({ ...reply.file, bytes: Buffer.from(memory, offset, length) });
+    const { bytes, parts, ...done } = reply.file;
+    if (bytes !== undefined) {
+      const { memory, offset, length } = bytes;
+      return this.tallied({ ...done, bytes: Buffer.from(memory, offset, length) });
+    }
+    return this.tallied({
+      ...done,
+      ...(parts !== undefined ? { parts: revivedParts(parts) } : {}),
+    });
   }
 
   async deidentifyInto(file: ScannedFile, target: string): Promise<WrittenOutput> {

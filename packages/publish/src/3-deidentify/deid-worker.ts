@@ -47,9 +47,17 @@ async function answer(job: WorkerJob): Promise<[WorkerReply, ArrayBuffer[]]> {
     );
     return [{ id: job.id, ok: true, output }, []];
   }
-  const file = await deidentifyPath(job.path, job.source, job.aliases, await settings, job.hash);
-  const bytes = sendable(file.bytes);
-  return [{ id: job.id, ok: true, file: { ...file, bytes } }, [bytes.memory]];
+  const { bytes, ...file } = await deidentifyPath(
+    job.path,
+    job.source,
+    job.aliases,
+    await settings,
+    job.hash,
+  );
+  // A file de-identified around its pixel data goes as its parts (small: the pixel data is a span).
+  if (bytes === undefined) return [{ id: job.id, ok: true, file }, []];
+  const sent = sendable(bytes);
+  return [{ id: job.id, ok: true, file: { ...file, bytes: sent } }, [sent.memory]];
 }
 
 port?.on('message', (job: WorkerJob) => {

@@ -14,7 +14,8 @@ import { FileFailure } from './failure';
 export const HEADROOM = 64 * 1024;
 
 /**
- * The largest file read into memory whole (1 GiB): a larger one is refused as that file's
+ * The largest file read into memory whole (1 GiB): a larger one that cannot be
+ * de-identified around its pixel data (see around-pixels.ts) is refused as that file's
  * failure, before any of it is read.
  */
 export const MAX_FILE_BYTES_IN_MEMORY = 1024 * 1024 * 1024;

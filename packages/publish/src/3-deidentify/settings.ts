@@ -69,6 +69,11 @@ export interface RecipeSettings {
 export interface DeidSettings extends RecipeSettings {
   /** The key that remaps UIDs. */
   key: PseudonymKey;
+  /**
+   * Files at least this large are de-identified around their pixel data, not read whole
+   * (default `STREAM_FROM_BYTES`, see around-pixels.ts).
+   */
+  streamFromBytes?: number;
 }
 
 /**

@@ -36,10 +36,11 @@ describe('imageFieldsReader', () => {
       },
       true,
     );
-    const stream = Readable.from([deid.bytes.subarray(0, 1000), deid.bytes.subarray(1000)]);
+    const bytes = deid.bytes as Buffer;
+    const stream = Readable.from([bytes.subarray(0, 1000), bytes.subarray(1000)]);
     const fields = await imageFieldsReader(stream, {
       key: 'Collection/c/Entity/e/Images/i',
-      size: deid.bytes.length,
+      size: bytes.length,
       md5: deid.md5 as string,
       contentType: 'application/dicom',
       metadata: {},

@@ -12,10 +12,12 @@ import {
   type Md5Need,
   type RecordData,
 } from '@som/core';
+import { Readable } from 'node:stream';
 import type { ScannedFile } from '../1-scan/scan';
 import { ByteBudget, FILE_BYTES_IN_MEMORY, memoryCost } from '../3-deidentify/byte-budget';
 import type { DeidentifiedFile } from '../3-deidentify/deid-file';
 import type { Deidentifier } from '../3-deidentify/deid-pool';
+import { readParts } from '../3-deidentify/output-parts';
 import {
   failureEntry,
   pixelsEntry,
@@ -140,7 +142,7 @@ async function dryRunFiles(
         outcome: 'would-write',
         entity: attempt.deid.entity,
         image: attempt.deid.image,
-        size: attempt.deid.bytes.length,
+        size: attempt.deid.size,
         ...pixelsEntry(attempt.deid),
         ...noItem(attempt.deid),
       });
@@ -202,7 +204,11 @@ async function uploadEntity(
       if (deid.pixelCleaning !== undefined) cleaned.set(deid.image, pixelsEntry(deid));
       const input: ImageInput = {
         uid: deid.image,
-        bytes: deid.bytes,
+        // A file de-identified around its pixel data streams from its parts (its pixel data
+        // read from its file a window at a time on the way to the store).
+        ...(deid.bytes !== undefined
+          ? { bytes: deid.bytes }
+          : { stream: Readable.from(readParts(deid.parts ?? []), { objectMode: false }) }),
         metadata: deid.searchable,
         userMetadata: options.metadata,
         ...(deid.md5 !== undefined ? { md5: deid.md5 } : {}),
