@@ -35,6 +35,14 @@ describe('datastoreErrorCode', () => {
     );
   });
 
+  it('calls a stream reset before any status (a server gone mid-call) Unavailable', () => {
+    const reset = '13 INTERNAL: Received RST_STREAM with code 0 (Call ended without gRPC status)';
+    expect(datastoreErrorCode(grpcError(13, reset))).toBe('Unavailable');
+    expect(datastoreErrorCode(grpcError(13, '13 INTERNAL: a failure of the service'))).toBe(
+      'Internal',
+    );
+  });
+
   it('calls a client without credentials PermissionDenied, not Internal', () => {
     const err = new Error(
       'Could not load the default credentials. Browse to https://cloud.google.com/docs/authentication/getting-started for more information.',

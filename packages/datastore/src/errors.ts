@@ -36,7 +36,10 @@ export function grpcCode(err: unknown): number | undefined {
 
 /**
  * The portable code of an error from `@google-cloud/datastore`. A deadline reached while
- * retrying an unavailable server is Unavailable (the server was down, not slow).
+ * retrying an unavailable server is Unavailable (the server was down, not slow), and so is
+ * a call whose HTTP/2 stream was reset before the service gave a status (grpc-js reports
+ * INTERNAL "Received RST_STREAM ..." when a server goes away mid-call): the transport
+ * failed, not the service, and a retry may pass.
  */
 export function datastoreErrorCode(err: unknown): ErrorCode {
   const code = grpcCode(err);
@@ -55,6 +58,8 @@ export function datastoreErrorCode(err: unknown): ErrorCode {
     typeof message === 'string' &&
     /retrying error Error: 14 UNAVAILABLE/.test(message)
   )
+    return 'Unavailable';
+  if (code === 13 && typeof message === 'string' && /Received RST_STREAM/.test(message))
     return 'Unavailable';
   return BY_GRPC_STATUS[code] ?? 'Internal';
 }
