@@ -30,6 +30,37 @@ function recordingPuts(): { objects: MemoryObjectDriver; puts: (string | undefin
   return { objects, puts };
 }
 
+/**
+ * A memory object store that defers durability (capability `groupCommit`) and remembers what
+ * each put asked and which keys are durable: made so by a put `now` or by a flush.
+ */
+function deferringStore(): {
+  objects: MemoryObjectDriver;
+  durable: Set<string>;
+  asked: string[];
+  flushes: number[];
+} {
+  const objects = new MemoryObjectDriver();
+  objects.capabilities.groupCommit = true;
+  const durable = new Set<string>();
+  const waiting = new Set<string>();
+  const asked: string[] = [];
+  const flushes: number[] = [];
+  const put = objects.put.bind(objects);
+  objects.put = async (key, body, options) => {
+    const attributes = await put(key, body, options);
+    asked.push(options.durable ?? 'now');
+    (options.durable === 'deferred' ? waiting : durable).add(key);
+    return attributes;
+  };
+  objects.flush = async () => {
+    flushes.push(waiting.size);
+    for (const key of waiting) durable.add(key);
+    waiting.clear();
+  };
+  return { objects, durable, asked, flushes };
+}
+
 async function readAll(stream: Readable): Promise<string> {
   const chunks: Buffer[] = [];
   for await (const chunk of stream) chunks.push(chunk as Buffer);
@@ -338,6 +369,61 @@ describe('Client', () => {
     expect(result.failed[0]?.error?.message).toContain('database is locked');
     const report = await client.verify();
     expect(report.problems.map((p) => p.type)).toEqual(['orphan-object']);
+  });
+
+  it('defers the durability of uploaded objects and makes them durable before each batch of records names them', async () => {
+    const { objects, durable, asked, flushes } = deferringStore();
+    const metadata = new MemoryMetadataDriver();
+    const putMany = metadata.putMany.bind(metadata);
+    const named: string[] = [];
+    metadata.putMany = async (records) => {
+      for (const { data } of records) {
+        if (typeof data.objectName !== 'string') continue;
+        named.push(data.objectName);
+        expect(durable.has(data.objectName)).toBe(true);
+      }
+      return putMany(records);
+    };
+    const client = new Client({ objectStore: objects, metadataStore: metadata });
+    const images = Array.from({ length: 600 }, (_, i) => ({
+      uid: `i${i}`,
+      bytes: Buffer.from(`image ${i}`),
+    }));
+    const result = await client.uploadDataset({ collection, uid: 'e', images });
+    expect(result.counts.uploaded).toBe(600);
+    expect(named).toHaveLength(600);
+    expect(new Set(asked)).toEqual(new Set(['deferred']));
+    expect(flushes.length).toBeGreaterThanOrEqual(3); // a batch of at most 250 records per flush
+    expect(flushes.reduce((a, b) => a + b, 0)).toBe(600);
+    // A single image is durable before its record, without a flush.
+    await client.uploadImage({
+      collection,
+      entity: 'e',
+      image: { uid: 'one', bytes: Buffer.from('1') },
+    });
+    expect(asked.at(-1)).toBe('now');
+  });
+
+  it('writes no record of a batch whose objects could not be made durable, and fails its images', async () => {
+    const { objects } = deferringStore();
+    objects.flush = async () => {
+      throw Object.assign(new Error('fsync failed: EIO'), { code: 'EIO' });
+    };
+    const client = new Client({ objectStore: objects, metadataStore: new MemoryMetadataDriver() });
+    const result = await client.uploadDataset({
+      collection,
+      uid: 'e',
+      images: [
+        { uid: 'a', bytes: Buffer.from('A') },
+        { uid: 'b', bytes: Buffer.from('B') },
+      ],
+    });
+    expect(result.counts).toEqual({ uploaded: 0, unchanged: 0, recorded: 0, failed: 2 });
+    expect(result.failed[0]?.error?.message).toContain('making the objects durable');
+    expect(result.failed[0]?.error?.message).toContain('EIO');
+    const images = [];
+    for await (const image of client.listImages({ collection, entity: 'e' })) images.push(image);
+    expect(images).toEqual([]);
   });
 
   it('searches all pages with searchAll, page after page', async () => {

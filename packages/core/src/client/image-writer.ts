@@ -15,6 +15,7 @@ import {
   type ImageRef,
   type KeyPath,
 } from '../names';
+import type { Durability } from '../object-store/driver';
 import type { ObjectStore } from '../object-store/object-store';
 import type { Catalog } from './catalog';
 import { describeImage, md5OfImage, openImage, type ResolvedImage } from './image-source';
@@ -64,20 +65,33 @@ export async function md5Need(objects: ObjectStore, entity: EntityRef): Promise<
   return page.objects.length > 0 ? 'useful' : 'unneeded';
 }
 
+/** How {@link storeImage} stores an image. */
+export interface StoreImageOptions {
+  /** More fields of the image's record. */
+  extra?: RecordData;
+  /** Fields of its entity, kept with its object (so a lost entity record is rebuilt with them). */
+  entityFields?: RecordData;
+  /**
+   * When its object must be durable (default `now`): `deferred` when the caller passes the
+   * object store's durability point (`ObjectStore.flush`) before it writes the record.
+   */
+  durable?: Durability;
+}
+
 /**
  * Store one image's object into `entity` (unless the same bytes and kept fields are there)
- * and work out its record (returned, not written). `extra` are more fields of the image; its
- * `userMetadata` and `entityFields` (its entity's) are kept with the object, so that a lost
- * record is rebuilt with them. Never throws: a failure is the result's `error`.
+ * and work out its record (returned, not written). Its `userMetadata` and
+ * `options.entityFields` are kept with the object, so that a lost record is rebuilt with
+ * them. Never throws: a failure is the result's `error`.
  */
 export async function storeImage(
   objects: ObjectStore,
   catalog: Catalog,
   entity: EntityRef,
   image: ResolvedImage,
-  extra: RecordData,
-  entityFields: RecordData = {},
+  options: StoreImageOptions = {},
 ): Promise<StoredImage> {
+  const { extra = {}, entityFields = {}, durable = 'now' } = options;
   const source = describeImage(image);
   let ref: ImageRef = { ...entity, image: '?' };
   try {
@@ -107,6 +121,7 @@ export async function storeImage(
       ? existingObject
       : await objects.put(objectName, await openImage(image), {
           contentType,
+          durable,
           ...(md5 !== undefined ? { md5 } : {}),
           ...(Object.keys(kept).length > 0 ? { metadata: kept } : {}),
         });
