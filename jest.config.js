@@ -11,6 +11,14 @@ const packages = fs
   .map((name) => path.join(__dirname, 'packages', name))
   .filter((dir) => fs.existsSync(path.join(dir, 'jest.config.js')));
 
+// pydicom/deid's recipes, which the recipe tests read unedited, are in the project's shared
+// data beside the repository, not in it: found once here (SOM_SHARED, else ../shared, else
+// /work/shared) for every test process.
+const shared = [process.env.SOM_SHARED, path.join(__dirname, '..', 'shared'), '/work/shared'].find(
+  (dir) => dir !== undefined && fs.existsSync(path.join(dir, 'data', 'deid-recipes')),
+);
+if (shared !== undefined) process.env.SOM_SHARED = shared;
+
 module.exports = {
   projects:
     process.env.SOM_TESTS === 'unit' ? packages : [...packages, path.join(__dirname, 'test')],

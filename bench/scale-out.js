@@ -1,20 +1,25 @@
 #!/usr/bin/env node
 // Benchmark of the distributed upload (docs/scale-out.md), in two parts:
 //
-//   npm run build && node bench/scale-out.js [--plan-files 10000,100000] [--corpus DIR] [--skip-upload]
+//   npm run build && node bench/scale-out.js [--plan-files 10000,100000] [--corpus DIR]
+//                                            [--runs 3] [--skip-planning] [--skip-upload]
 //
-// 1. Planning: `som plan` over synthetic small files (copies of a sample file, each patched
-//    to one of files/100 patients), 10,000 then 100,000 of them: wall time, files/s, and the
-//    child's peak RSS (target < 300 MB, flat in the number of files). The floor, in the same
-//    run: a Node walk that opens every file and reads its first 8 KB.
-// 2. Sharded upload: the CT corpus of bench/upload.js (generated there on first use) planned
-//    into 8 shards and uploaded 2 shards at a time, against one `som upload` of the same files
-//    on the same machine: total CPU (user + system of every som process) and wall time, with
-//    their ratios (target for CPU at most 1.1).
+// 1. Planning: `som plan --shards 64` over synthetic small files (copies of a sample file,
+//    each patched to one of files/100 patients), 10,000 then 100,000 of them, then the
+//    largest count again with 10 files per patient (ten times the patients): wall time,
+//    files/s, the child's peak RSS (target < 300 MB, flat in the number of files and of
+//    patients) and its live heap at the end (after a full collection: what planning keeps).
+//    The floor, in the same run: a Node walk that opens every file and reads its first 8 KB.
+// 2. Sharded upload: the CT corpus of make_corpus.py (`--patients 20 --images 40`: 3,200 CT
+//    files of 512x512 and 200 MR files with large headers, 1.7 GB; generated into
+//    .bench-data/scale-out/corpus on first use) planned into 8 shards uploaded 2 shards at a
+//    time, against one `som upload` of the same files on the same machine: total CPU (user +
+//    system of every som process, the plan's included) and wall time, with their ratios
+//    (target for CPU at most 1.1). The two alternate `--runs` times; medians are printed.
 //
 // Every run writes into a temporary directory of its own, removed at the end.
 'use strict';
-const { spawn } = require('node:child_process');
+const { execFileSync, spawn } = require('node:child_process');
 const {
   existsSync,
   mkdirSync,
@@ -34,20 +39,31 @@ const SOM = path.join(ROOT, 'packages', 'cli', 'dist', 'bin', 'som.js');
 const USAGE = path.join(__dirname, 'scale-out.usage.js');
 const MB = 1024 * 1024;
 const SECRET = 'the pseudonymisation key of the scale-out bench';
+const SHARDS = 8;
+const AT_ONCE = 2;
 
 function option(name, fallback) {
   const i = process.argv.indexOf(name);
   return i >= 0 && process.argv[i + 1] !== undefined ? process.argv[i + 1] : fallback;
 }
 
-/** Run som with `args` in `cwd`; resolves with its wall time, CPU seconds and peak RSS. */
-function runSom(args, cwd, env = {}) {
+const median = (values) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+};
+
+/**
+ * Run som with `args` in `cwd`; resolves with its wall time, CPU seconds, peak RSS and live
+ * heap at the end (`nodeOptions` e.g. --expose-gc for the last).
+ */
+function runSom(args, cwd, nodeOptions = []) {
   const usageFile = path.join(cwd, `usage-${process.hrtime.bigint()}.json`);
   const started = process.hrtime.bigint();
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['-r', USAGE, SOM, ...args], {
+    const child = spawn(process.execPath, [...nodeOptions, '-r', USAGE, SOM, ...args], {
       cwd,
-      env: { ...process.env, SOM_SECRET: SECRET, SOM_BENCH_USAGE_FILE: usageFile, ...env },
+      env: { ...process.env, SOM_SECRET: SECRET, SOM_BENCH_USAGE_FILE: usageFile },
       stdio: ['ignore', 'ignore', 'pipe'],
     });
     let stderr = '';
@@ -57,8 +73,9 @@ function runSom(args, cwd, env = {}) {
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
       if (!existsSync(usageFile))
         return reject(new Error(`som ${args[0]} wrote no usage (exit ${code}):\n${stderr}`));
+      if (code !== 0) return reject(new Error(`som ${args[0]} exited ${code}:\n${stderr}`));
       const usage = JSON.parse(readFileSync(usageFile, 'utf8'));
-      resolve({ code, seconds, cpu: usage.cpu, rss: usage.rss });
+      resolve({ seconds, ...usage });
     });
   });
 }
@@ -70,12 +87,11 @@ async function patientIdOf(file) {
   return header.string('PatientID');
 }
 
-/** `count` copies of `template` under `dir`, each patched to one of count/100 patients. */
-async function makeSmallFiles(dir, count, template) {
+/** `count` copies of `template` under `dir`, each patched to one of `patients` patients. */
+async function makeSmallFiles(dir, count, patients, template) {
   const bytes = readFileSync(template);
   const id = await patientIdOf(template);
   const at = bytes.indexOf(Buffer.from(id, 'latin1'));
-  const patients = Math.max(1, Math.floor(count / 100));
   for (let i = 0; i < count; i++) {
     const patient = i % patients;
     const sub = path.join(dir, `p${String(patient).padStart(5, '0')}`);
@@ -107,86 +123,135 @@ async function walkAndRead(dir) {
 }
 
 async function benchPlanning(counts, work) {
-  const template = path.join(
+  const samples = path.join(
     ROOT,
     'sample',
     'dicom',
     readdirSync(path.join(ROOT, 'sample', 'dicom'))[0],
   );
-  const first = readdirSync(template, { recursive: true }).find((name) => name.endsWith('.dcm'));
-  const file = path.join(template, first);
-  console.log('Planning (som plan --shards 64) of small synthetic files:');
-  for (const count of counts) {
-    const dir = path.join(work, `small-${count}`);
-    await makeSmallFiles(dir, count, file);
+  const first = readdirSync(samples, { recursive: true }).find((name) => name.endsWith('.dcm'));
+  const template = path.join(samples, first);
+  const largest = Math.max(...counts);
+  const cases = [
+    ...counts.map((count) => ({ count, patients: Math.max(1, Math.floor(count / 100)) })),
+    { count: largest, patients: Math.max(1, Math.floor(largest / 10)) },
+  ];
+  console.log(
+    `Planning (som plan --shards 64) of small synthetic files (load ${os.loadavg()[0].toFixed(2)}):`,
+  );
+  for (const { count, patients } of cases) {
+    const dir = path.join(work, `small-${count}-${patients}`);
+    await makeSmallFiles(dir, count, patients, template);
     const floor = await walkAndRead(dir);
-    const plan = await runSom(
-      [
-        'plan',
-        dir,
-        '--collection',
-        'bench',
-        '--shards',
-        '64',
-        '--out',
-        path.join(work, `plan-${count}`),
-      ],
-      work,
-    );
+    const out = path.join(work, `plan-${count}-${patients}`);
+    const args = ['plan', dir, '--collection', 'bench', '--shards', '64', '--out', out];
+    const plan = await runSom(args, work, ['--expose-gc']);
     console.log(
-      `  ${String(count).padStart(7)} files: ${plan.seconds.toFixed(1)} s (${Math.round(count / plan.seconds)} files/s), ` +
-        `peak RSS ${(plan.rss / MB).toFixed(0)} MB (target < 300 MB); floor (walk + read 8 KB) ${floor.toFixed(1)} s, ratio ${(floor / plan.seconds).toFixed(2)}`,
+      `  ${String(count).padStart(7)} files of ${String(patients).padStart(6)} patients: ${plan.seconds.toFixed(1)} s (${Math.round(count / plan.seconds)} files/s), ` +
+        `peak RSS ${(plan.rss / MB).toFixed(0)} MB (target < 300 MB), live heap at the end ${(plan.live / MB).toFixed(1)} MB; ` +
+        `floor (walk + read 8 KB) ${floor.toFixed(1)} s, ratio ${(floor / plan.seconds).toFixed(2)}`,
     );
     rmSync(dir, { recursive: true, force: true });
+    rmSync(out, { recursive: true, force: true });
   }
 }
 
-async function benchSharded(corpus, work) {
-  if (!existsSync(corpus)) {
-    console.log(`Sharded upload: no corpus at ${corpus} (run bench/upload.js once to make it)`);
-    return;
+/** The corpus at `dir`, generated there with make_corpus.py on first use. */
+function ensureCorpus(dir) {
+  if (existsSync(path.join(dir, 'ct'))) return dir;
+  console.log(`generating the corpus into ${dir} (a few minutes) ...`);
+  const generator = path.join(ROOT, 'packages', 'dicom', 'test-fixtures', 'make_corpus.py');
+  execFileSync(
+    '/usr/bin/python3',
+    [generator, '--out', dir, '--patients', '20', '--images', '40'],
+    {
+      stdio: ['ignore', 'ignore', 'inherit'],
+    },
+  );
+  rmSync(path.join(dir, 'manifest.csv'), { force: true });
+  return dir;
+}
+
+/** One `som upload` of `corpus` in a new directory under `work`. */
+async function uploadOnce(corpus, work) {
+  const cwd = mkdtempSync(path.join(work, 'one-'));
+  try {
+    const run = await runSom(['upload', corpus, '--collection', 'bench'], cwd);
+    return { wall: run.seconds, cpu: run.cpu };
+  } finally {
+    rmSync(cwd, { recursive: true, force: true });
   }
-  const one = path.join(work, 'one');
-  const sharded = path.join(work, 'sharded');
-  mkdirSync(one);
-  mkdirSync(sharded);
-  const single = await runSom(['upload', corpus, '--collection', 'bench'], one);
-  const plan = await runSom(
-    ['plan', corpus, '--collection', 'bench', '--shards', '8', '--out', 'plan'],
-    sharded,
-  );
-  const started = process.hrtime.bigint();
-  const runs = [plan];
-  let next = 0;
-  const worker = async () => {
-    while (next < 8)
-      runs.push(await runSom(['upload', '--plan', 'plan', '--shard', String(next++)], sharded));
-  };
-  await Promise.all([worker(), worker()]);
-  const wall = plan.seconds + Number(process.hrtime.bigint() - started) / 1e9;
-  const cpu = runs.reduce((sum, r) => sum + r.cpu, 0);
+}
+
+/** `som plan` of `corpus` into {@link SHARDS} shards, run {@link AT_ONCE} at a time, in a new directory. */
+async function uploadSharded(corpus, work) {
+  const cwd = mkdtempSync(path.join(work, 'sharded-'));
+  try {
+    const started = process.hrtime.bigint();
+    const plan = await runSom(
+      ['plan', corpus, '--collection', 'bench', '--shards', String(SHARDS), '--out', 'plan'],
+      cwd,
+    );
+    const runs = [plan];
+    let next = 0;
+    const task = async () => {
+      while (next < SHARDS)
+        runs.push(await runSom(['upload', '--plan', 'plan', '--shard', String(next++)], cwd));
+    };
+    await Promise.all(Array.from({ length: AT_ONCE }, task));
+    const wall = Number(process.hrtime.bigint() - started) / 1e9;
+    return {
+      wall,
+      cpu: runs.reduce((sum, r) => sum + r.cpu, 0),
+      plan: plan.seconds,
+      planCpu: plan.cpu,
+    };
+  } finally {
+    rmSync(cwd, { recursive: true, force: true });
+  }
+}
+
+async function benchSharded(corpus, work, rounds) {
+  const files = readdirSync(corpus, { recursive: true }).filter((name) => name.endsWith('.dcm'));
   console.log(
-    'Sharded upload of the CT corpus: plan + 8 shards, 2 at a time, against one som upload:',
+    `Sharded upload of the corpus (${files.length} files): plan + ${SHARDS} shards, ${AT_ONCE} at a time, against one som upload, alternating ${rounds} times:`,
   );
-  console.log(`  one process: wall ${single.seconds.toFixed(1)} s, CPU ${single.cpu.toFixed(1)} s`);
+  const singles = [];
+  const sharded = [];
+  for (let round = 1; round <= rounds; round++) {
+    const load = os.loadavg()[0];
+    const one = await uploadOnce(corpus, work);
+    const many = await uploadSharded(corpus, work);
+    singles.push(one);
+    sharded.push(many);
+    console.log(
+      `  run ${round} (load ${load.toFixed(2)}): one process wall ${one.wall.toFixed(1)} s, CPU ${one.cpu.toFixed(1)} s; ` +
+        `sharded wall ${many.wall.toFixed(1)} s, CPU ${many.cpu.toFixed(1)} s (plan ${many.plan.toFixed(1)} s, CPU ${many.planCpu.toFixed(1)} s); ` +
+        `ratios CPU ${(many.cpu / one.cpu).toFixed(2)}, wall ${(many.wall / one.wall).toFixed(2)}`,
+    );
+  }
+  const cpuRatio = median(sharded.map((s, i) => s.cpu / singles[i].cpu));
+  const wallRatio = median(sharded.map((s, i) => s.wall / singles[i].wall));
   console.log(
-    `  sharded:     wall ${wall.toFixed(1)} s, CPU ${cpu.toFixed(1)} s (plan ${plan.seconds.toFixed(1)} s)`,
-  );
-  console.log(
-    `  ratios: CPU ${(cpu / single.cpu).toFixed(2)} (target <= 1.1), wall ${(wall / single.seconds).toFixed(2)} (${os.cpus().length} CPUs)`,
+    `  medians: one process wall ${median(singles.map((s) => s.wall)).toFixed(1)} s, CPU ${median(singles.map((s) => s.cpu)).toFixed(1)} s; ` +
+      `sharded wall ${median(sharded.map((s) => s.wall)).toFixed(1)} s, CPU ${median(sharded.map((s) => s.cpu)).toFixed(1)} s; ` +
+      `ratios CPU ${cpuRatio.toFixed(2)} (target <= 1.1), wall ${wallRatio.toFixed(2)} (${os.cpus().length} CPUs)`,
   );
 }
 
 async function main() {
   const work = mkdtempSync(path.join(os.tmpdir(), 'som-bench-scale-out-'));
   try {
-    const counts = option('--plan-files', '10000,100000').split(',').map(Number);
-    await benchPlanning(counts, work);
-    if (!process.argv.includes('--skip-upload'))
-      await benchSharded(
-        path.resolve(option('--corpus', path.join(ROOT, '.bench-data', 'upload', 'corpus'))),
-        work,
+    if (!process.argv.includes('--skip-planning')) {
+      const counts = option('--plan-files', '10000,100000').split(',').map(Number);
+      await benchPlanning(counts, work);
+    }
+    if (!process.argv.includes('--skip-upload')) {
+      const corpus = ensureCorpus(
+        path.resolve(option('--corpus', path.join(ROOT, '.bench-data', 'scale-out', 'corpus'))),
       );
+      await benchSharded(corpus, work, Number(option('--runs', '3')));
+    }
   } finally {
     rmSync(work, { recursive: true, force: true });
   }

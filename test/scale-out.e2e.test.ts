@@ -2,8 +2,9 @@
  * The sharded upload through the `som` command on the embedded default: processes given
  * each engine's task variables (Cloud Run, Kubernetes, Cloud Batch, AWS Batch) write one
  * SQLite database at once and leave the dataset a single `som upload` leaves; a shard
- * killed mid-run and run again, or run twice at once, changes nothing; a wrong task count
- * or key is refused before anything is stored; a file added after planning is not uploaded.
+ * killed mid-run and run again, or run twice at once, changes nothing; a wrong task count,
+ * key or setting is refused before anything is stored; a file whose patient changed since
+ * planning fails alone; a file added after planning is not uploaded.
  */
 import { copyFileSync, existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -26,9 +27,13 @@ const plan = (cwd: string, shards: number, from = inputs): Promise<SomResult> =>
   run(cwd, ['plan', from, '--collection', COLLECTION, '--shards', String(shards), '--out', 'plan']);
 
 /** The shard reports of the plan in `cwd`, by index. */
-function reports(
-  cwd: string,
-): Map<number, { attempt: number; files: { path: string; entity?: string; outcome: string }[] }> {
+function reports(cwd: string): Map<
+  number,
+  {
+    attempt: number;
+    files: { path: string; entity?: string; outcome: string; reason?: string; code?: string }[];
+  }
+> {
   const dir = join(cwd, 'plan', 'reports');
   const found = new Map();
   for (const name of existsSync(dir) ? readdirSync(dir) : [])
@@ -59,10 +64,19 @@ afterAll(() => [inputs, single].forEach(removeDir));
 
 describe('som plan, som upload --plan, som finalize on the embedded default', () => {
   let cwd: string;
+  const sources: string[] = [];
   beforeEach(() => {
     cwd = tempDir('scale-out');
   });
-  afterEach(() => removeDir(cwd));
+  afterEach(() => [cwd, ...sources.splice(0)].forEach(removeDir));
+
+  /** Eight small files of four patients in a new directory (removed after the test). */
+  function smallSource(): string {
+    const source = tempDir('scale-out-source');
+    sources.push(source);
+    makeFixtures('many', join(source, 'many'), 8);
+    return source;
+  }
 
   it("runs four shards at once under four engines' variables as one upload would", async () => {
     expect((await plan(cwd, 4)).stdout).toMatch(/planned 6\d files of 6 patients/);
@@ -80,7 +94,7 @@ describe('som plan, som upload --plan, som finalize on the embedded default', ()
     );
     for (const result of results) {
       expect(result.stderr).not.toMatch(/locked|busy/i);
-      expect(result.code).toBe(0);
+      expect({ code: result.code, stderr: result.stderr }).toMatchObject({ code: 0 });
     }
     expect(storedObjects(cwd)).toEqual(storedObjects(single));
     expect(await storedRecords(cwd, COLLECTION)).toEqual(await storedRecords(single, COLLECTION));
@@ -164,28 +178,98 @@ describe('som plan, som upload --plan, som finalize on the embedded default', ()
     expect(existsSync(join(cwd, 'som-data', 'objects'))).toBe(false);
   });
 
-  it('does not upload a file added after planning; a new plan does', async () => {
-    const source = tempDir('scale-out-late');
-    try {
-      makeFixtures('many', join(source, 'many'), 8);
-      await plan(cwd, 2, source);
-      copyFileSync(join(inputs, 'mixed', 'good', 'a1.dcm'), join(source, 'many', 'late.dcm'));
-      for (const shard of ['0', '1'])
-        expect((await run(cwd, ['upload', '--plan', 'plan', '--shard', shard])).code).toBe(0);
-      const uploaded = [...reports(cwd).values()].flatMap((r) => r.files.map((f) => f.path));
-      expect(uploaded).toHaveLength(8);
-      expect(uploaded.some((path) => path.endsWith('late.dcm'))).toBe(false);
-      expect(storedObjects(cwd).size).toBe(8);
+  it("refuses settings other than the plan's before storing anything, and runs with the plan's", async () => {
+    const source = smallSource();
+    const settings = ['--metadata', 'Site=north', 'Arm=2', '--retain', 'uids'];
+    const planned = await run(cwd, [
+      'plan',
+      source,
+      '--collection',
+      COLLECTION,
+      '--shards',
+      '1',
+      '--out',
+      'plan',
+      ...settings,
+    ]);
+    expect(planned.code).toBe(0);
+    const shard = ['upload', '--plan', 'plan', '--shard', '0'];
+    const none = await run(cwd, shard);
+    expect(none.code).toBe(2);
+    expect(none.stderr).toContain(
+      'the profile options (--retain, --clean-descriptors), the fields added to image records (--metadata) are not what the plan was made with: give every shard the settings of som plan: nothing was stored',
+    );
+    const other = await run(cwd, [
+      ...shard,
+      '--metadata',
+      'Site=south',
+      'Arm=2',
+      '--retain',
+      'uids',
+    ]);
+    expect(other.code).toBe(2);
+    expect(other.stderr).toMatch(
+      /^som: error: the fields added to image records \(--metadata\) is not/,
+    );
+    expect(other.stderr).not.toMatch(/north|south/);
+    const pixels = await run(cwd, [...shard, ...settings, '--pixel-filter', 'none']);
+    expect(pixels.code).toBe(2);
+    expect(pixels.stderr).toContain('the pixel filter (--pixel-filter) is not');
+    expect(existsSync(join(cwd, 'som-data', 'objects'))).toBe(false);
 
-      removeDir(join(cwd, 'plan'));
-      await plan(cwd, 2, source);
-      for (const shard of ['0', '1'])
-        await run(cwd, ['upload', '--plan', 'plan', '--shard', shard]);
-      const again = [...reports(cwd).values()].flatMap((r) => r.files);
-      expect(again.filter((f) => f.outcome === 'unchanged')).toHaveLength(8);
-      expect(again.find((f) => f.path.endsWith('late.dcm'))?.outcome).toBe('written');
-    } finally {
-      removeDir(source);
-    }
+    const same = await run(cwd, [
+      ...shard,
+      '--retain',
+      'uids',
+      '--metadata',
+      'Arm=2',
+      'Site=north',
+    ]);
+    expect({ code: same.code, stderr: same.stderr }).toMatchObject({ code: 0 });
+    const records = Object.values(await storedRecords(cwd, COLLECTION));
+    const images = records.filter((record) => 'objectName' in record);
+    expect(images).toHaveLength(8);
+    for (const image of images) expect(image).toMatchObject({ Site: 'north', Arm: 2 });
+  });
+
+  it('fails a file whose patient changed since planning, alone, with its reason', async () => {
+    const source = smallSource();
+    expect((await plan(cwd, 1, source)).code).toBe(0);
+    // A file of patient p00 is replaced by another image of patient p01 (in a plan of
+    // more shards, another shard's patient).
+    makeFixtures('many', join(source, 'more'), 12);
+    const changed = join(source, 'many', 'p00', 'IM00000.dcm');
+    copyFileSync(join(source, 'more', 'p01', 'IM00009.dcm'), changed);
+    const shard = await run(cwd, ['upload', '--plan', 'plan', '--shard', '0']);
+    expect(shard.code).toBe(1);
+    const files = reports(cwd).get(0)?.files ?? [];
+    expect(files.filter((f) => f.outcome === 'written')).toHaveLength(7);
+    expect(files.find((f) => f.path === changed)).toEqual({
+      path: changed,
+      outcome: 'failed',
+      reason:
+        'its patient is not the one it was planned with (the file changed since planning): plan again to upload it',
+      code: 'FailedPrecondition',
+    });
+    expect(shard.stderr).not.toMatch(/MANY-000/); // the fixtures' PatientIDs
+  });
+
+  it('does not upload a file added after planning; a new plan does', async () => {
+    const source = smallSource();
+    await plan(cwd, 2, source);
+    copyFileSync(join(inputs, 'mixed', 'good', 'a1.dcm'), join(source, 'many', 'late.dcm'));
+    for (const shard of ['0', '1'])
+      expect((await run(cwd, ['upload', '--plan', 'plan', '--shard', shard])).code).toBe(0);
+    const uploaded = [...reports(cwd).values()].flatMap((r) => r.files.map((f) => f.path));
+    expect(uploaded).toHaveLength(8);
+    expect(uploaded.some((path) => path.endsWith('late.dcm'))).toBe(false);
+    expect(storedObjects(cwd).size).toBe(8);
+
+    removeDir(join(cwd, 'plan'));
+    await plan(cwd, 2, source);
+    for (const shard of ['0', '1']) await run(cwd, ['upload', '--plan', 'plan', '--shard', shard]);
+    const again = [...reports(cwd).values()].flatMap((r) => r.files);
+    expect(again.filter((f) => f.outcome === 'unchanged')).toHaveLength(8);
+    expect(again.find((f) => f.path.endsWith('late.dcm'))?.outcome).toBe('written');
   });
 });

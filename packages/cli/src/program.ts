@@ -42,8 +42,8 @@ ${adapters.join('\n')}
 
 Exit codes: 0 everything asked succeeded; 1 something failed (each failure is named);
 2 bad command line or configuration; 3 (upload, deid) nothing failed but files were
-quarantined by the pixel safeguards (each is named); 130/143 stopped by Ctrl-C / SIGTERM
-(som serve: 0, its normal end).
+quarantined by the pixel safeguards (each is named); 75 (upload --plan) a store failed:
+retry the shard; 130/143 stopped by Ctrl-C / SIGTERM (som serve: 0, its normal end).
 Documentation: docs/cli.md and docs/configuration.md.`;
 }
 

@@ -69,6 +69,21 @@ export function errorMessage(err: unknown): string {
 }
 
 /**
+ * What kind of error `err` is, without its message (which may quote a value it was given):
+ * a SomError's code, else a Node error's code (`ENOENT`, `ERR_...`), else its class name.
+ */
+export function errorKind(err: unknown): string {
+  if (err instanceof SomError) return err.code;
+  const word = (value: unknown): string | undefined =>
+    typeof value === 'string' && /^[A-Za-z0-9_]{1,40}$/.test(value) ? value : undefined;
+  const { code, name } = (typeof err === 'object' && err !== null ? err : {}) as {
+    code?: unknown;
+    name?: unknown;
+  };
+  return word(code) ?? word(name) ?? typeof err;
+}
+
+/**
  * Wrap `err` as a {@link SomError}: a SomError passes through unchanged; anything else
  * gets `code` (default `Internal`), `context` prefixed to its message, and is kept as cause.
  */

@@ -26,11 +26,14 @@ const DEFAULT_TIMEOUT_MS = 60_000;
 /** Most keys in one lookup. */
 const MAX_LOOKUP = 1000;
 
-/** First wait before retrying a commit (doubling, with jitter, up to {@link RETRY_MAX_MS}). */
+/** First wait before retrying a call (doubling, with jitter, up to {@link RETRY_MAX_MS}). */
 const RETRY_BASE_MS = 100;
 
-/** Longest wait between two attempts of a commit. */
+/** Longest wait between two attempts of a call. */
 const RETRY_MAX_MS = 5_000;
+
+/** The gRPC code of contention (ABORTED): a read meeting it is retried. */
+const CONTENTION: ReadonlySet<number> = new Set([10]);
 
 /** A mutation of a commit. */
 type Mutation = { upsert: StoredRecord } | { delete: KeyPath };
@@ -42,7 +45,10 @@ const keyPathOf = (mutation: Mutation): KeyPath =>
  * Records as Datastore entities keyed by their key paths (`['Collection', c, 'Entity', e,
  * 'Image', i]`, names, never ids), in an optional namespace. Writes of several records
  * commit in transactions of at most 500 mutations (and 25 entity groups), retried on
- * contention; see `values.ts` for how fields are stored and indexed, `query.ts` for queries.
+ * contention or an unavailable server; reads are retried on contention too (an ancestor
+ * query meets it as a commit does, in the emulator and in Datastore's legacy mode), and
+ * on an unavailable server by the client library itself. See `values.ts` for how fields
+ * are stored and indexed, `query.ts` for queries.
  */
 export class DatastoreMetadataDriver implements MetadataStoreDriver {
   readonly name: string;
@@ -98,7 +104,10 @@ export class DatastoreMetadataDriver implements MetadataStoreDriver {
     const found = new Map<string, StoredRecord>();
     for (let start = 0; start < keys.length; start += MAX_LOOKUP) {
       const chunk = keys.slice(start, start + MAX_LOOKUP).map((key) => this.keyOf(key));
-      const [entities] = await this.datastore.get(chunk, { gaxOptions: this.gaxOptions });
+      const [entities] = await this.retried(
+        () => this.datastore.get(chunk, { gaxOptions: this.gaxOptions }),
+        CONTENTION,
+      );
       for (const entity of entities as Record<string | symbol, unknown>[]) {
         const record = this.recordOf(entity);
         found.set(formatKey(record.key), record);
@@ -136,9 +145,11 @@ export class DatastoreMetadataDriver implements MetadataStoreDriver {
     if (query.ancestor !== undefined) base = base.hasAncestor(this.keyOf(query.ancestor));
     let response;
     try {
-      response = await this.datastore.runQuery(refineQuery(base, query), {
-        gaxOptions: this.gaxOptions,
-      });
+      const refined = refineQuery(base, query);
+      response = await this.retried(
+        () => this.datastore.runQuery(refined, { gaxOptions: this.gaxOptions }),
+        CONTENTION,
+      );
     } catch (err) {
       if (grpcCode(err) === 9) {
         throw new SomError(
@@ -182,28 +193,30 @@ export class DatastoreMetadataDriver implements MetadataStoreDriver {
         : [],
     );
     const deletes = mutations.flatMap((m) => ('delete' in m ? [this.keyOf(m.delete)] : []));
-    await withRetries(
-      async () => {
-        if (mutations.length === 1) {
-          await (upserts.length
-            ? this.datastore.save(upserts, this.gaxOptions)
-            : this.datastore.delete(deletes, this.gaxOptions));
-        } else {
-          await this.inTransaction(upserts, deletes);
-        }
+    await this.retried(async () => {
+      if (mutations.length === 1) {
+        await (upserts.length
+          ? this.datastore.save(upserts, this.gaxOptions)
+          : this.datastore.delete(deletes, this.gaxOptions));
+      } else {
+        await this.inTransaction(upserts, deletes);
+      }
+    }, RETRYABLE_GRPC_CODES);
+  }
+
+  /** `call`, retried while it fails with one of the gRPC `codes` and attempts remain. */
+  private async retried<T>(call: () => Promise<T>, codes: ReadonlySet<number>): Promise<T> {
+    return withRetries(call, {
+      policy: {
+        maxAttempts: this.maxRetries + 1,
+        baseDelayMs: RETRY_BASE_MS,
+        maxDelayMs: RETRY_MAX_MS,
       },
-      {
-        policy: {
-          maxAttempts: this.maxRetries + 1,
-          baseDelayMs: RETRY_BASE_MS,
-          maxDelayMs: RETRY_MAX_MS,
-        },
-        retryable: (err) => {
-          const code = grpcCode(err);
-          return code !== undefined && RETRYABLE_GRPC_CODES.has(code);
-        },
+      retryable: (err) => {
+        const code = grpcCode(err);
+        return code !== undefined && codes.has(code);
       },
-    );
+    });
   }
 
   private async inTransaction(upserts: readonly object[], deletes: readonly Key[]): Promise<void> {

@@ -23,7 +23,7 @@ const BY_GRPC_STATUS: Record<number, ErrorCode> = {
   16: 'PermissionDenied', // UNAUTHENTICATED
 };
 
-/** gRPC codes worth retrying a commit of idempotent mutations (upserts, deletes) on. */
+/** gRPC codes worth retrying a read, or a commit of idempotent mutations (upserts, deletes), on. */
 export const RETRYABLE_GRPC_CODES: ReadonlySet<number> = new Set([10, 14]);
 
 /** The gRPC status code of an error, when it has one. */

@@ -32,6 +32,17 @@ export class DicomHeader {
     return this.parsed.dataset;
   }
 
+  /**
+   * The bytes of the header as parsed: the file up to its top-level Pixel Data (its data set
+   * inflated, when deflated). Parsing costs memory in proportion to them (more per byte the
+   * more items and elements they hold), whatever the size of the pixel data.
+   */
+  get byteLength(): number {
+    const { dataset, buffer, datasetOffset } = this.parsed;
+    if (dataset.buffer !== buffer) return datasetOffset + dataset.buffer.length;
+    return dataset.elements[dataset.elements.length - 1]?.end ?? datasetOffset;
+  }
+
   private datasetOf(key: AttributeKey): [DicomDataset, DicomElement | undefined] {
     const tag = resolveKey(key);
     const dataset = tagGroup(tag) === 0x0002 ? this.parsed.meta : this.parsed.dataset;

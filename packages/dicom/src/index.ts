@@ -30,6 +30,7 @@ export { SEARCHABLE_FIELDS, searchableFields } from './deid/searchable';
 export { IMPLEMENTATION_CLASS_UID, IMPLEMENTATION_VERSION_NAME } from './deid/meta';
 export { DicomValidationError } from './validate/structure';
 export { PhiLeakError } from './validate/leaks';
+export { DicomRefusal, REFUSAL_REASONS, type RefusalReason, refusalOf } from './refusal';
 export { fieldType } from './field-types';
 export { parseDicom, type ParsedDicom } from './reader';
 export * from './pixels/filter-types';

@@ -9,6 +9,7 @@ import { inflateRawSync } from 'node:zlib';
 import { SomError } from '@som/core';
 import { DicomDataset, type DicomElement, type DicomItem } from './dataset';
 import { lookupTag } from './dictionary';
+import { DicomRefusal } from './refusal';
 import {
   formatTag,
   isPrivateCreatorTag,
@@ -42,8 +43,12 @@ export const MAX_STRUCTURES = 1_000_000;
 
 const UNDEFINED_LENGTH = 0xffffffff;
 
-/** Nesting past {@link MAX_SEQUENCE_DEPTH}: never taken back, even where a parse is only tried. */
-class NestingError extends SomError {}
+/** A limit passed: never taken back, even where a parse is only tried. */
+class LimitError extends DicomRefusal {
+  constructor(message: string) {
+    super('over-limits', message);
+  }
+}
 const IMPLICIT_LE: Encoding = { littleEndian: true, explicitVr: false };
 
 /** A parsed DICOM file. */
@@ -129,10 +134,12 @@ class Parser {
   ) {}
 
   private fail(message: string, offset: number): never {
-    throw new SomError(
-      'InvalidArgument',
-      `${this.source}: ${message} at byte ${offset}${this.where}`,
-    );
+    throw new DicomRefusal('malformed', this.at(message, offset));
+  }
+
+  /** `message` about the byte at `offset`, naming the file. */
+  private at(message: string, offset: number): string {
+    return `${this.source}: ${message} at byte ${offset}${this.where}`;
   }
 
   parse(buffer: Buffer): ParsedDicom {
@@ -226,10 +233,13 @@ class Parser {
     try {
       return inflateRawSync(buffer.subarray(pos), { maxOutputLength: MAX_INFLATED_BYTES });
     } catch (err) {
-      throw new SomError(
-        'InvalidArgument',
+      if ((err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE')
+        throw new LimitError(
+          `${this.source}: the deflated data set inflates to more than ${MAX_INFLATED_BYTES} bytes`,
+        );
+      throw new DicomRefusal(
+        'malformed',
         `${this.source}: the deflated data set does not inflate: ${(err as Error).message}`,
-        { cause: err },
       );
     }
   }
@@ -286,7 +296,9 @@ class Parser {
   /** Count one more element or item; past {@link MAX_STRUCTURES} the file is refused. */
   private count(pos: number): void {
     if (++this.structures > MAX_STRUCTURES)
-      this.fail(`more than ${MAX_STRUCTURES} elements and items in one file`, pos);
+      throw new LimitError(
+        this.at(`more than ${MAX_STRUCTURES} elements and items in one file`, pos),
+      );
   }
 
   private readElement(
@@ -390,8 +402,8 @@ class Parser {
     try {
       return this.parseItems(buf, start, end, end, IMPLICIT_LE, depth, parent).items;
     } catch (err) {
-      // Not a sequence after all: keep the value as bytes. Too deep a nesting is hostile.
-      if (err instanceof SomError && !(err instanceof NestingError)) return undefined;
+      // Not a sequence after all: keep the value as bytes. A limit passed is hostile.
+      if (err instanceof SomError && !(err instanceof LimitError)) return undefined;
       throw err;
     }
   }
@@ -406,10 +418,8 @@ class Parser {
     parent: DicomDataset,
   ): { items: DicomItem[]; end: number } {
     if (depth > MAX_SEQUENCE_DEPTH) {
-      const message = `sequences nested deeper than ${MAX_SEQUENCE_DEPTH} levels`;
-      throw new NestingError(
-        'InvalidArgument',
-        `${this.source}: ${message} at byte ${start}${this.where}`,
+      throw new LimitError(
+        this.at(`sequences nested deeper than ${MAX_SEQUENCE_DEPTH} levels`, start),
       );
     }
     const le = encoding.littleEndian;

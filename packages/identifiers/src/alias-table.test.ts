@@ -48,15 +48,17 @@ describe('AliasTable', () => {
     expect(table.hasItem('p2', 'MCH')).toBe(false);
   });
 
-  it('throws NotFound naming the id and the source', () => {
+  it('throws NotFound naming the source, never the ids', () => {
     const e1 = thrown(() => table.entity('nobody'));
     expect(isSomError(e1, 'NotFound')).toBe(true);
-    expect(e1.message).toBe('no alias for entity "nobody" in ids.json');
+    expect(e1.message).toBe('ids.json has no alias for the entity asked (ids are not shown)');
     const e2 = thrown(() => table.item('p2', 'MCH'));
     expect(isSomError(e2, 'NotFound')).toBe(true);
-    expect(e2.message).toBe('no alias for item "MCH" of entity "p2" in ids.json');
+    expect(e2.message).toBe(
+      'ids.json has no alias for the item asked of this entity (ids are not shown)',
+    );
     const e3 = thrown(() => table.item('nobody', 'MCH'));
-    expect(e3.message).toBe('no alias for entity "nobody" in ids.json');
+    expect(e3.message).toBe(e1.message);
   });
 
   it('returns frozen aliases that cannot corrupt the table', () => {
@@ -68,7 +70,7 @@ describe('AliasTable', () => {
     const bad = { results: [response.results[1], response.results[1]] };
     const err = thrown(() => new AliasTable(bad as typeof response, 'dup.json'));
     expect(isSomError(err, 'InvalidArgument')).toBe(true);
-    expect(err.message).toContain('result "p2": duplicate result id');
+    expect(err.message).toContain('result 1: the same id as result 0');
   });
 
   it('round-trips through toResponse with effective item jitters', () => {

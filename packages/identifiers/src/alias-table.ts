@@ -91,7 +91,7 @@ export class AliasTable {
 
   /**
    * The aliases of entity `id` (its result: suid, jitter, jittered_timestamp, items).
-   * @throws SomError NotFound naming the id and the source.
+   * @throws SomError NotFound naming the source (never the id: it is an original identifier).
    */
   entity(id: string): EntityAlias {
     return this.#entry(id).entity;
@@ -100,14 +100,14 @@ export class AliasTable {
   /**
    * The aliases of item `itemId` of entity `entityId`, with the entity's jitter when the
    * item has none of its own.
-   * @throws SomError NotFound naming the entity or item id and the source.
+   * @throws SomError NotFound naming the source (never the ids: they are original identifiers).
    */
   item(entityId: string, itemId: string): ItemAlias {
     const item = this.#entry(entityId).items.get(itemId);
     if (item === undefined) {
       throw new SomError(
         'NotFound',
-        `no alias for item ${JSON.stringify(itemId)} of entity ${JSON.stringify(entityId)} in ${this.source}`,
+        `${this.source} has no alias for the item asked of this entity (ids are not shown)`,
       );
     }
     return item;
@@ -126,7 +126,10 @@ export class AliasTable {
   #entry(id: string): Entry {
     const entry = this.#entries.get(id);
     if (entry === undefined) {
-      throw new SomError('NotFound', `no alias for entity ${JSON.stringify(id)} in ${this.source}`);
+      throw new SomError(
+        'NotFound',
+        `${this.source} has no alias for the entity asked (ids are not shown)`,
+      );
     }
     return entry;
   }

@@ -92,12 +92,14 @@ describe('mergeDasherResponses', () => {
         { results: [result('p1', 's1', 3, [])] },
         { results: [result('p1', 's9', 3, [])] },
       ]),
-    ).toThrow('DASHER gave entity "p1" different aliases or jitters in different batches');
+    ).toThrow(
+      'DASHER gave result 0 of batch 1 other aliases or jitters than an earlier batch gave its entity',
+    );
     expect(() =>
       mergeDasherResponses([
         { results: [result('p1', 's1', 3, [])] },
         { results: [result('p1', 's1', 4, [])] },
       ]),
-    ).toThrow('different aliases or jitters');
+    ).toThrow('other aliases or jitters');
   });
 });

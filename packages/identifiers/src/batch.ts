@@ -85,21 +85,21 @@ export function splitDasherRequest(
  */
 export function mergeDasherResponses(responses: readonly DasherResponse[]): DasherResponse {
   const merged = new Map<string, DasherResponseResult>();
-  for (const response of responses) {
-    for (const result of response.results) {
+  responses.forEach((response, batch) => {
+    response.results.forEach((result, index) => {
       const seen = merged.get(result.id);
       if (seen === undefined) {
         merged.set(result.id, { ...result, items: [...result.items] });
-        continue;
+        return;
       }
       if (seen.suid !== result.suid || seen.jitter !== result.jitter) {
         throw new SomError(
           'InvalidArgument',
-          `DASHER gave entity ${JSON.stringify(result.id)} different aliases or jitters in different batches`,
+          `DASHER gave result ${index} of batch ${batch} other aliases or jitters than an earlier batch gave its entity`,
         );
       }
       seen.items.push(...result.items);
-    }
-  }
+    });
+  });
   return { results: [...merged.values()] };
 }

@@ -250,14 +250,15 @@ describe('DasherClient against a local DASHER', () => {
     expect(fake.uidHits).toBe(1);
   });
 
-  it('rejects a response missing a result or an item, naming the id', async () => {
+  it('rejects a response missing a result or an item, naming it by its position', async () => {
     fake.script = ['drop-result'];
     const err = await failure(client().aliasesFor(request), 'InvalidArgument');
-    expect(err.message).toContain('no result for requested entity "p2"');
+    expect(err.message).toContain('no result for identifier 1 of the request');
     expect(err.message).toContain(fake.baseUrl);
     fake.script = ['drop-item'];
     const err2 = await failure(client().aliasesFor(request), 'InvalidArgument');
-    expect(err2.message).toContain('result "14953772": no result for requested item "ACC2"');
+    expect(err2.message).toContain('result 0: no result for item 1 of identifier 0 of the request');
+    expect(err2.message).not.toContain('14953772');
   });
 
   it('maps 400 to InvalidArgument without retrying, redacting a token the server echoes', async () => {

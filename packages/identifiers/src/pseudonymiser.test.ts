@@ -48,12 +48,15 @@ describe('LocalPseudonymiser', () => {
     expect(second).not.toHaveProperty('jittered_timestamp');
   });
 
-  it('rejects an unparseable id_timestamp naming the id', async () => {
+  it('rejects an unparseable id_timestamp naming its position, never the id or the timestamp', async () => {
     const source = new LocalPseudonymiser({ key: KEY });
     const bad = {
       identifiers: [{ id: 'p9', id_source: 'x', id_timestamp: 'yesterday', items: [] }],
     };
-    await expect(source.aliasesFor(bad)).rejects.toThrow('id_timestamp of "p9"');
+    const err = await source.aliasesFor(bad).catch((e: Error) => e);
+    expect((err as Error).message).toBe(
+      'the id_timestamp of identifier 0 of the request: not an ISO 8601 date or date-time',
+    );
   });
 
   it('answers with ISO 8601 timestamps only: a DICOM-form id_timestamp is refused', async () => {
@@ -69,7 +72,7 @@ describe('LocalPseudonymiser', () => {
       identifiers: [{ id: 'p9', id_source: 'x', id_timestamp: '20100204', items: [] }],
     };
     await expect(source.aliasesFor(dicom)).rejects.toThrow(
-      'id_timestamp of "p9": not an ISO 8601 date or date-time',
+      'the id_timestamp of identifier 0 of the request: not an ISO 8601 date or date-time',
     );
   });
 

@@ -156,20 +156,27 @@ export class LocalPseudonymiser implements AliasSource {
   aliasesForSync(request: DasherRequest): DasherResponse {
     const normalised = normaliseDasherRequest(request);
     const owners = new Map<string, string>();
-    const results = normalised.identifiers.map((identifier): DasherResponseResult => {
+    // Identifiers and items are named by their positions in the request: ids are original
+    // identifiers (PatientIDs, accession numbers), never shown.
+    const results = normalised.identifiers.map((identifier, index): DasherResponseResult => {
+      const where = `identifier ${index}`;
       const jitter = this.jitterFor(identifier.id);
-      const suid = this.#unique(owners, this.entityAlias(identifier.id), identifier.id);
+      const suid = this.#unique(owners, this.entityAlias(identifier.id), identifier.id, where);
       const itemOwners = new Map<string, string>();
-      const items = identifier.items.map((item): DasherResponseItem => {
-        const itemSuid = this.#unique(itemOwners, this.itemAlias(identifier.id, item.id), item.id);
+      const items = identifier.items.map((item, i): DasherResponseItem => {
+        const itemWhere = `${where} item ${i}`;
+        const itemAlias = this.itemAlias(identifier.id, item.id);
+        const itemSuid = this.#unique(itemOwners, itemAlias, item.id, itemWhere);
         return withTimestamp(
           { id: item.id, id_source: item.id_source, suid: itemSuid, jitter },
           item.id_timestamp,
+          itemWhere,
         );
       });
       const result = withTimestamp(
         { id: identifier.id, id_source: identifier.id_source, suid, jitter },
         identifier.id_timestamp,
+        where,
       );
       return { ...result, jitter, items };
     });
@@ -196,12 +203,12 @@ export class LocalPseudonymiser implements AliasSource {
   }
 
   /** Fail closed on an alias collision (about 4e-11 for 10^7 ids): two ids must never merge. */
-  #unique(owners: Map<string, string>, alias: string, id: string): string {
+  #unique(owners: Map<string, string>, alias: string, id: string, where: string): string {
     const owner = owners.get(alias);
     if (owner !== undefined && owner !== id) {
       throw new SomError(
         'Internal',
-        `alias collision between ids ${JSON.stringify(owner)} and ${JSON.stringify(id)}; use another key`,
+        `alias collision: ${where} of the request has the alias of an earlier id; use another key`,
       );
     }
     owners.set(alias, id);
@@ -209,9 +216,11 @@ export class LocalPseudonymiser implements AliasSource {
   }
 }
 
+/** `item` with its jittered timestamp; `where` names it in errors (never its id or timestamp). */
 function withTimestamp(
   item: DasherResponseItem,
   idTimestamp: string | undefined,
+  where: string,
 ): DasherResponseItem {
   if (idTimestamp === undefined || item.jitter === undefined) return item;
   try {
@@ -223,7 +232,7 @@ function withTimestamp(
   } catch (err) {
     throw new SomError(
       'InvalidArgument',
-      `id_timestamp of ${JSON.stringify(item.id)}: ${(err as Error).message}`,
+      `the id_timestamp of ${where} of the request: ${(err as Error).message}`,
       { cause: err },
     );
   }

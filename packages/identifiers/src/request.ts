@@ -41,7 +41,8 @@ function copyItem(item: DasherRequestItem): DasherRequestItem {
  * Check the shape of a DASHER request and return a normalised copy: entities with the same
  * id are merged into one (the first one's fields win), an item id repeated within an
  * entity is kept once, a missing `items` list or `id_source` becomes empty.
- * @throws SomError InvalidArgument listing every shape problem, one per line.
+ * @throws SomError InvalidArgument listing every shape problem, one per line, each naming
+ *   the identifier or item by its position (never its id).
  */
 export function normaliseDasherRequest(request: unknown): DasherRequest {
   if (!isJsonObject(request) || !Array.isArray(request.identifiers)) {
@@ -57,7 +58,7 @@ export function normaliseDasherRequest(request: unknown): DasherRequest {
     if (!checkItemShape(raw, where, problems)) return;
     const rawItems: unknown = (raw as unknown as Record<string, unknown>).items;
     if (rawItems !== undefined && !Array.isArray(rawItems)) {
-      problems.push(`${where} (id "${raw.id}"): items is not a list`);
+      problems.push(`${where}: items is not a list`);
       return;
     }
     let entry = byId.get(raw.id);
@@ -66,7 +67,7 @@ export function normaliseDasherRequest(request: unknown): DasherRequest {
       byId.set(raw.id, entry);
     }
     ((rawItems ?? []) as unknown[]).forEach((item, itemIndex) => {
-      const itemWhere = `${where} (id "${raw.id}") items[${itemIndex}]`;
+      const itemWhere = `${where}.items[${itemIndex}]`;
       if (!checkItemShape(item, itemWhere, problems)) return;
       if (entry.itemIds.has(item.id)) return;
       entry.itemIds.add(item.id);

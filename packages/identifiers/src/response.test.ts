@@ -59,7 +59,7 @@ describe('parseDasherResponse', () => {
     }
   });
 
-  it('reports every problem at once, one per line, naming the ids and the source', () => {
+  it('reports every problem at once, one per line, naming the source and positions, never an id', () => {
     const bad = {
       results: [
         { id: 'p1', id_source: 'MRN', jitter: 1, items: [] }, // no suid
@@ -86,17 +86,19 @@ describe('parseDasherResponse', () => {
     const lines = err.message.split('\n');
     expect(lines[0]).toBe('invalid DASHER response /data/ids.json: 10 problems:');
     expect(lines.slice(1)).toEqual([
-      '  - result "p1": missing suid',
-      '  - result "p2": jitter 2.5 is not a whole number of days',
-      '  - result "p3": jitter "four" is not a whole number of days',
-      '  - result "p4": missing jitter',
-      '  - result "p1": duplicate result id (results 0 and 4)',
+      '  - result 0: missing suid',
+      '  - result 1: jitter is not a whole number of days',
+      '  - result 2: jitter is not a whole number of days',
+      '  - result 3: missing jitter',
+      '  - result 4: the same id as result 0',
       '  - result 5: missing id',
-      '  - result "p7": suid "bad/suid" is not a valid uid (1-128 of A-Z a-z 0-9 . _ -)',
-      '  - result "p8" item "i1": duplicate item id (items 0 and 1)',
-      '  - result "p8" item "i3": jitter 1.5 is not a whole number of days',
-      '  - result "p8" item "i4": missing suid',
+      '  - result 6: suid is not a valid uid (1-128 of A-Z a-z 0-9 . _ -)',
+      '  - result 7 item 1: the same id as item 0',
+      '  - result 7 item 2: jitter is not a whole number of days',
+      '  - result 7 item 3: missing suid',
     ]);
+    for (const id of ['p1', 'p2', 'p7', 'p8', 'i1', 'i3', 'bad/suid', 'four'])
+      expect(err.message).not.toContain(`"${id}"`);
     expect(err.problems).toHaveLength(10);
     expect(err.source).toBe('/data/ids.json');
   });
@@ -131,10 +133,10 @@ describe('parseDasherResponse', () => {
     };
     const err = problemsOf(() => parseDasherResponse(response, 'r.json', request));
     expect(err.problems).toEqual([
-      'result "p1" item "zz": item id is not in the request',
-      'result "p1": no result for requested item "b"',
-      'result "stranger": id is not in the request',
-      'no result for requested entity "p2"',
+      'result 0 item 1: its id is not in the request',
+      'result 0: no result for item 1 of identifier 0 of the request',
+      'result 1: its id is not in the request',
+      'no result for identifier 1 of the request',
     ]);
   });
 
@@ -148,9 +150,9 @@ describe('parseDasherResponse', () => {
     const response = { results: [{ id: 'p1', jitter: 1, items: [{ id: 'a' }] }] };
     const err = problemsOf(() => parseDasherResponse(response, 'r.json', request));
     expect(err.problems).toEqual([
-      'result "p1": missing suid',
-      'result "p1" item "a": missing suid',
-      'no result for requested entity "p2"',
+      'result 0: missing suid',
+      'result 0 item 0: missing suid',
+      'no result for identifier 1 of the request',
     ]);
   });
 
@@ -167,11 +169,11 @@ describe('parseDasherResponse', () => {
     const err = problemsOf(() =>
       parseDasherResponse({ results: [{ id: 'p', suid: 's', jitter: 1e9 }] }, 'j.json'),
     );
-    expect(err.problems).toEqual(['result "p": jitter 1000000000 is more than 36525 days']);
+    expect(err.problems).toEqual(['result 0: jitter 1000000000 is more than 36525 days']);
     const text = problemsOf(() =>
       parseDasherResponse({ results: [{ id: 'p', suid: 's', jitter: '99999' }] }, 'j.json'),
     );
-    expect(text.problems).toEqual(['result "p": jitter 99999 is more than 36525 days']);
+    expect(text.problems).toEqual(['result 0: jitter 99999 is more than 36525 days']);
   });
 
   it('accepts a whole-number jitter written as a number or as a numeric string', () => {
@@ -191,14 +193,12 @@ describe('parseDasherResponse', () => {
   });
 
   it.each([['5.5'], ['five'], [''], ['1e3'], ['0x10'], [true], [[5]], [{ days: 5 }], [2.5]])(
-    'rejects the jitter %j naming the entity',
+    'rejects the jitter %j naming the result by its position',
     (jitter) => {
       const err = problemsOf(() =>
         parseDasherResponse({ results: [{ id: 'p1', suid: 's1', jitter }] }, 'ids.json'),
       );
-      expect(err.problems).toEqual([
-        `result "p1": jitter ${JSON.stringify(jitter)} is not a whole number of days`,
-      ]);
+      expect(err.problems).toEqual(['result 0: jitter is not a whole number of days']);
     },
   );
 
@@ -270,7 +270,7 @@ describe('parseDasherResponse', () => {
     );
     const why =
       'jittered_timestamp is not an ISO 8601 date or date-time (e.g. 2010-02-09T11:50:00-0800)';
-    expect(err.problems).toEqual([`result "p1": ${why}`, `result "p1" item "i1": ${why}`]);
+    expect(err.problems).toEqual([`result 0: ${why}`, `result 0 item 0: ${why}`]);
     expect(err.message).not.toContain(timestamp);
   });
 
@@ -281,7 +281,7 @@ describe('parseDasherResponse', () => {
         'ids.json',
       ),
     );
-    expect(err.problems).toEqual(['result "p1": jittered_timestamp is not a string']);
+    expect(err.problems).toEqual(['result 0: jittered_timestamp is not a string']);
   });
 });
 
@@ -341,7 +341,7 @@ describe('readDasherResponseFile', () => {
     const invalid = join(dir, 'invalid.json');
     await writeFile(invalid, JSON.stringify({ results: [{ id: 'p1', jitter: 1 }] }));
     await expect(readDasherResponseFile(invalid)).rejects.toThrow(
-      `invalid DASHER response ${invalid}: 1 problem:\n  - result "p1": missing suid`,
+      `invalid DASHER response ${invalid}: 1 problem:\n  - result 0: missing suid`,
     );
   });
 

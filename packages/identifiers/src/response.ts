@@ -1,6 +1,7 @@
 /**
  * Validation of DASHER responses, whether read from a `--ids` file or received from the
- * service. Every problem is collected and reported together, one per line, naming the id.
+ * service. Every problem is collected and reported together, one per line, naming the result
+ * and item by their positions: ids are original identifiers, never shown.
  */
 import { readFile } from 'node:fs/promises';
 import { isJsonObject, isValidUid, parseJson, SomError } from '@som/core';
@@ -22,7 +23,7 @@ export const MAX_REPORTED_PROBLEMS = 50;
 /**
  * A DASHER response that failed validation: code InvalidArgument, a message listing the
  * problems one per line, and every problem in {@link InvalidDasherResponseError.problems}.
- * Messages name original identifiers (which the operator already holds): never publish them.
+ * Problems name results and items by their positions (from 0), never by their ids.
  */
 export class InvalidDasherResponseError extends SomError {
   /** Where the response came from: a file path or a service URL. */
@@ -47,8 +48,6 @@ export class InvalidDasherResponseError extends SomError {
   }
 }
 
-const quote = (value: string): string => JSON.stringify(value);
-
 /**
  * A jitter as a whole number of days: a JSON integer, or a string of one (`"5"`, `"-3"`),
  * as some DASHER deployments write it; undefined for anything else.
@@ -70,16 +69,13 @@ function checkAlias(
   const { suid, jitter, id_source: idSource, jittered_timestamp: jittered } = raw;
   if (suid === undefined || suid === null || suid === '') problems.push(`${where}: missing suid`);
   else if (typeof suid !== 'string') problems.push(`${where}: suid is not a string`);
-  else if (!isValidUid(suid)) {
-    problems.push(
-      `${where}: suid ${quote(String(suid).slice(0, 140))} is not a valid uid (1-128 of A-Z a-z 0-9 . _ -)`,
-    );
-  }
+  else if (!isValidUid(suid))
+    problems.push(`${where}: suid is not a valid uid (1-128 of A-Z a-z 0-9 . _ -)`);
   const days = jitterDays(jitter);
   if (jitter === undefined || jitter === null) {
     if (jitterRequired) problems.push(`${where}: missing jitter`);
   } else if (days === undefined) {
-    problems.push(`${where}: jitter ${JSON.stringify(jitter)} is not a whole number of days`);
+    problems.push(`${where}: jitter is not a whole number of days`);
   } else if (Math.abs(days) > MAX_JITTER_DAYS) {
     problems.push(`${where}: jitter ${days} is more than ${MAX_JITTER_DAYS} days`);
   }
@@ -111,12 +107,12 @@ function idOf(raw: unknown): string | undefined {
   return isJsonObject(raw) && typeof raw.id === 'string' && raw.id !== '' ? raw.id : undefined;
 }
 
-/** Check a result's items; every item id met (valid or not) is added to `ids`. */
+/** Check a result's items; every item id met (valid or not) is added to `ids` with its position. */
 function checkItems(
   rawItems: unknown,
   entityWhere: string,
   problems: string[],
-  ids: Set<string>,
+  ids: Map<string, number>,
 ): DasherResponseItem[] {
   if (rawItems === undefined || rawItems === null) return [];
   if (!Array.isArray(rawItems)) {
@@ -131,54 +127,55 @@ function checkItems(
       problems.push(`${entityWhere} item ${index}: missing id`);
       return;
     }
-    const where = `${entityWhere} item ${quote(id)}`;
+    const where = `${entityWhere} item ${index}`;
     const first = seen.get(id);
     if (first !== undefined) {
-      problems.push(`${where}: duplicate item id (items ${first} and ${index})`);
+      problems.push(`${where}: the same id as item ${first}`);
       return;
     }
     seen.set(id, index);
-    ids.add(id);
+    ids.set(id, index);
     const item = checkAlias(raw, where, false, problems);
     if (item !== undefined) items.push(item);
   });
   return items;
 }
 
+/** The ids a response answered: per result id, its position and its items' ids with theirs. */
+type Answered = Map<string, { index: number; items: Map<string, number> }>;
+
 /**
- * Problems of the answered ids (entity id -> item ids met, whether or not they were valid)
- * against the identifiers and items of `request`.
+ * Problems of the answered ids (whether or not they were valid) against the identifiers
+ * and items of `request`, each named by its position in the response or the request.
  */
-function checkAgainstRequest(
-  answered: ReadonlyMap<string, ReadonlySet<string>>,
-  request: DasherRequest,
-  problems: string[],
-): void {
-  const requested = new Map<string, Set<string>>();
-  for (const identifier of request.identifiers) {
-    const items = requested.get(identifier.id) ?? new Set<string>();
-    for (const item of identifier.items ?? []) items.add(item.id);
-    requested.set(identifier.id, items);
-  }
-  for (const [id, answeredItems] of answered) {
-    const items = requested.get(id);
-    if (items === undefined) {
-      problems.push(`result ${quote(id)}: id is not in the request`);
+function checkAgainstRequest(answered: Answered, request: DasherRequest, problems: string[]): void {
+  const requested = new Map<string, { index: number; items: Map<string, number> }>();
+  request.identifiers.forEach((identifier, index) => {
+    const entry = requested.get(identifier.id) ?? { index, items: new Map<string, number>() };
+    (identifier.items ?? []).forEach((item, i) => {
+      if (!entry.items.has(item.id)) entry.items.set(item.id, i);
+    });
+    requested.set(identifier.id, entry);
+  });
+  for (const [id, result] of answered) {
+    const wanted = requested.get(id);
+    if (wanted === undefined) {
+      problems.push(`result ${result.index}: its id is not in the request`);
       continue;
     }
-    for (const itemId of answeredItems) {
-      if (!items.has(itemId)) {
-        problems.push(`result ${quote(id)} item ${quote(itemId)}: item id is not in the request`);
-      }
+    for (const [itemId, i] of result.items) {
+      if (!wanted.items.has(itemId))
+        problems.push(`result ${result.index} item ${i}: its id is not in the request`);
     }
-    for (const itemId of items) {
-      if (!answeredItems.has(itemId)) {
-        problems.push(`result ${quote(id)}: no result for requested item ${quote(itemId)}`);
-      }
+    for (const [itemId, i] of wanted.items) {
+      if (!result.items.has(itemId))
+        problems.push(
+          `result ${result.index}: no result for item ${i} of identifier ${wanted.index} of the request`,
+        );
     }
   }
-  for (const id of requested.keys()) {
-    if (!answered.has(id)) problems.push(`no result for requested entity ${quote(id)}`);
+  for (const [id, wanted] of requested) {
+    if (!answered.has(id)) problems.push(`no result for identifier ${wanted.index} of the request`);
   }
 }
 
@@ -196,7 +193,7 @@ function checkAgainstRequest(
  * @param source names the response in errors (a file path or a URL).
  * @param request the request the response answers, when known.
  * @throws InvalidDasherResponseError (a SomError, code InvalidArgument) listing every problem,
- *   one per line, each naming the id concerned.
+ *   one per line, each naming the result or item concerned by its position.
  */
 export function parseDasherResponse(
   json: unknown,
@@ -214,22 +211,22 @@ export function parseDasherResponse(
   const problems: string[] = [];
   const results: DasherResponseResult[] = [];
   const seen = new Map<string, number>();
-  const answered = new Map<string, Set<string>>();
+  const answered: Answered = new Map();
   rawResults.forEach((raw: unknown, index) => {
     const id = idOf(raw);
     if (id === undefined || !isJsonObject(raw)) {
       problems.push(`result ${index}: missing id`);
       return;
     }
-    const where = `result ${quote(id)}`;
+    const where = `result ${index}`;
     const first = seen.get(id);
     if (first !== undefined) {
-      problems.push(`${where}: duplicate result id (results ${first} and ${index})`);
+      problems.push(`${where}: the same id as result ${first}`);
       return;
     }
     seen.set(id, index);
-    const itemIds = new Set<string>();
-    answered.set(id, itemIds);
+    const itemIds = new Map<string, number>();
+    answered.set(id, { index, items: itemIds });
     const alias = checkAlias(raw, where, true, problems);
     const items = checkItems(raw.items, where, problems, itemIds);
     if (alias !== undefined) results.push({ ...alias, jitter: alias.jitter as number, items });

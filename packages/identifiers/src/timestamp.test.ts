@@ -23,7 +23,7 @@ describe('shiftTimestamp', () => {
     ['2010-02-04Tnoon'],
     ['2010-0204'],
     [''],
-  ])('rejects %j', (input) => {
+  ])('rejects %j without printing it', (input) => {
     let error: unknown;
     try {
       shiftTimestamp(input, 1);
@@ -31,10 +31,13 @@ describe('shiftTimestamp', () => {
       error = err;
     }
     expect(isSomError(error, 'InvalidArgument')).toBe(true);
+    if (input.trim() !== '') expect((error as Error).message).not.toContain(input.trim());
   });
 
   it('rejects a shift out of the years 0001-9999 and a fractional shift', () => {
-    expect(() => shiftTimestamp('0001-01-01', -1)).toThrow('leaves the years 0001-9999');
+    expect(() => shiftTimestamp('0001-01-01', -1)).toThrow(
+      /^the timestamp shifted by -1 days leaves the years 0001-9999$/,
+    );
     expect(() => shiftTimestamp('2000-01-01', 1.5)).toThrow('not a whole number of days');
   });
 });

@@ -40,7 +40,7 @@ export function isIsoTimestamp(text: string): boolean {
  * Accepts ISO 8601 dates and date-times (`2010-02-04T11:50:00Z`, `1961-07-27`,
  * `2010-02-04T11:50:00-0800`) and DICOM DA/DT (`20100204`, `20100204115000.000000+0100`).
  * @throws SomError InvalidArgument when `timestamp` is not such a date, or the result would
- *   fall outside the years 0001-9999.
+ *   fall outside the years 0001-9999 (the message never holds the timestamp: a birth date).
  */
 export function shiftTimestamp(timestamp: string, days: number): string {
   if (!Number.isInteger(days))
@@ -48,17 +48,11 @@ export function shiftTimestamp(timestamp: string, days: number): string {
   const match = DATE.exec(timestamp.trim());
   const rest = match?.[5] ?? '';
   if (match === null || !TIME_AND_ZONE.test(rest)) {
-    throw new SomError(
-      'InvalidArgument',
-      `timestamp ${JSON.stringify(timestamp)} is not an ISO 8601 or DICOM date`,
-    );
+    throw new SomError('InvalidArgument', 'the timestamp is not an ISO 8601 or DICOM date');
   }
   const [year, month, day] = [Number(match[1]), Number(match[3]), Number(match[4])];
   if (!isCalendarDate(year, month, day)) {
-    throw new SomError(
-      'InvalidArgument',
-      `timestamp ${JSON.stringify(timestamp)} is not a valid calendar date`,
-    );
+    throw new SomError('InvalidArgument', 'the timestamp is not a valid calendar date');
   }
   const date = new Date(0);
   date.setUTCFullYear(year, month - 1, day);
@@ -67,7 +61,7 @@ export function shiftTimestamp(timestamp: string, days: number): string {
   if (shiftedYear < 1 || shiftedYear > 9999) {
     throw new SomError(
       'InvalidArgument',
-      `timestamp ${JSON.stringify(timestamp)} shifted by ${days} days leaves the years 0001-9999`,
+      `the timestamp shifted by ${days} days leaves the years 0001-9999`,
     );
   }
   const sep = match[2] ?? '';

@@ -7,9 +7,10 @@
  */
 import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { SomError, mapBounded } from '@som/core';
-import type { ScannedFile } from './1-scan/scan';
-import { ByteBudget, FILE_BYTES_IN_MEMORY } from './3-deidentify/byte-budget';
+import { SomError, errorMessage, mapBounded } from '@som/core';
+import type { Scan, ScannedFile } from './1-scan/scan';
+import type { SomConfig } from './config/types';
+import { ByteBudget, FILE_BYTES_IN_MEMORY, memoryCost } from './3-deidentify/byte-budget';
 import type { Deidentifier } from './3-deidentify/deid-pool';
 import {
   DEID_REPORT_NAME,
@@ -20,7 +21,7 @@ import {
   type FileReport,
   type RunSummary,
 } from './5-summarise/report';
-import { loadSettings, scanRun, startRun } from './prepare';
+import { loadSettings, scanRun, startRun, type LoadedSettings } from './prepare';
 import {
   callbackSink,
   deidChoices,
@@ -90,6 +91,10 @@ async function deidentifyOne(
 
 /**
  * De-identify the DICOM files under `paths` into `options.out` (see the module comment).
+ * The report is written whatever happens once the output directory exists: at the end, when
+ * the run is interrupted (the files it did not start are `interrupted`), when an error stops
+ * it (the report's summary names it; the error is thrown after), and when the process exits
+ * in the middle (e.g. a second Ctrl-C: the files not done are `interrupted`).
  * @returns how many files had each outcome (`written`, `unchanged`, `failed`, ...), and the
  *   files not done.
  */
@@ -108,50 +113,89 @@ export async function deidentifyTree(
   const report = new Report([reportFile, ...callbackSink(options.onFile)], {
     strict: options.strict === true,
   });
-  const scan = await scanRun(paths, config, report, {
-    ...options,
-    cwd,
-    exclude: [out],
-    signal,
-  });
-  if (scan.files.length === 0) {
-    const findings = { recipeWarnings: loaded.recipeWarnings, unmatchedSelectors: [] };
+  const findings = { recipeWarnings: loaded.recipeWarnings, unmatchedSelectors: [] as string[] };
+  /** The files to de-identify whose outcome is not reported yet. */
+  const left = new Set<ScannedFile>();
+  const leave = (reason: string): void => {
+    for (const file of left) report.add({ path: file.path, outcome: 'interrupted', reason });
+    left.clear();
+  };
+  // Should the process exit in the middle, the report is finished as it goes.
+  const onExit = (): void => {
+    leave('not finished: som was stopped');
+    reportFile.finishNow(report.summary(true, findings));
+  };
+  process.once('exit', onExit);
+  try {
+    const scan = await scanRun(paths, config, report, { ...options, cwd, exclude: [out], signal });
+    for (const file of scan.files) left.add(file);
+    if (scan.files.length > 0) {
+      findings.unmatchedSelectors = await deidentifyFiles(scan, out, loaded, config, {
+        ...options,
+        signal,
+        onEntry: (file, entry) => {
+          left.delete(file);
+          report.add(entry);
+          options.onProgress?.(entry.size ?? 0);
+        },
+      });
+    }
+    leave('not started: the run was interrupted');
+    sayUnmatched(findings.unmatchedSelectors, options.onMessage);
     await report.finish(signal.aborted, findings);
     return report.result(signal.aborted, findings);
+  } catch (err) {
+    leave('not started: the run stopped on an error');
+    report.error = errorMessage(err);
+    try {
+      await report.finish(signal.aborted, findings);
+    } catch {
+      reportFile.abandon(); // the report cannot be written either: the run's error says why
+    }
+    throw err;
+  } finally {
+    process.off('exit', onExit);
   }
+}
+
+/** Options of {@link deidentifyFiles}. */
+interface DeidentifyFilesOptions extends DeidentifyTreeOptions {
+  signal: AbortSignal;
+  /** Called with each file's report entry as it is known. */
+  onEntry: (file: ScannedFile, entry: FileReport) => void;
+}
+
+/**
+ * The second pass of {@link deidentifyTree}: de-identify the files of `scan` into `out`,
+ * with bounded concurrency and memory. Returns the recipe's rules that selected nothing.
+ */
+async function deidentifyFiles(
+  scan: Scan,
+  out: string,
+  loaded: LoadedSettings,
+  config: SomConfig,
+  options: DeidentifyFilesOptions,
+): Promise<string[]> {
+  const log = (text: string): void => options.onMessage?.(text);
   const { deidentifier } = await startRun(scan, loaded, config, log, {
     ...options,
     env: options.env ?? process.env,
     createKey: true,
     mainThreadBusy: false,
   });
-  const claimed = new Map<string, string>([[DEID_REPORT_NAME, 'the report of som deid']]);
-  const done = new Set<string>();
-  let unmatchedSelectors: string[] = [];
+  const { files } = scan;
   try {
-    options.onStart?.(totalsOf(scan.files));
+    const claimed = new Map<string, string>([[DEID_REPORT_NAME, 'the report of som deid']]);
+    options.onStart?.(totalsOf(files));
     const budget = new ByteBudget(options.memoryBudget ?? FILE_BYTES_IN_MEMORY);
-    const work = (file: ScannedFile): Promise<FileReport> =>
-      budget.with(file.size, () => deidentifyOne(file, out, deidentifier, claimed));
-    for await (const entry of mapBounded(scan.files, config.concurrency, work, signal)) {
-      done.add(entry.path);
-      report.add(entry);
-      options.onProgress?.(entry.size ?? 0);
-    }
-    unmatchedSelectors = deidentifier.unmatchedSelectors();
+    const work = async (file: ScannedFile): Promise<[ScannedFile, FileReport]> => [
+      file,
+      await budget.with(memoryCost(file), () => deidentifyOne(file, out, deidentifier, claimed)),
+    ];
+    for await (const [file, entry] of mapBounded(files, config.concurrency, work, options.signal))
+      options.onEntry(file, entry);
+    return deidentifier.unmatchedSelectors();
   } finally {
     await deidentifier.close();
   }
-  for (const file of scan.files) {
-    if (!done.has(file.path))
-      report.add({
-        path: file.path,
-        outcome: 'interrupted',
-        reason: 'not started: the run was interrupted',
-      });
-  }
-  const findings = { recipeWarnings: loaded.recipeWarnings, unmatchedSelectors };
-  sayUnmatched(unmatchedSelectors, options.onMessage);
-  await report.finish(signal.aborted, findings);
-  return report.result(signal.aborted, findings);
 }

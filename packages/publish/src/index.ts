@@ -61,6 +61,7 @@ export {
   checkShard,
   runShard,
   readPlan,
+  mayPassOnRetry,
   type ShardCheck,
   type ShardOptions,
   type ShardResult,
@@ -88,7 +89,13 @@ export {
   PlanDirectory,
   parsePlan,
   readShardFile,
-  recipeDigest,
   type Plan,
   type PlannedFile,
 } from './scale-out/plan-files';
+export {
+  contentDigest,
+  runSettings,
+  settingsDifferences,
+  type RunSettings,
+  type SettingsSource,
+} from './scale-out/settings';

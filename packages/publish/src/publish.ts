@@ -14,8 +14,11 @@ import {
 import { collectionKeyStamp } from '@som/identifiers';
 import { claimCollection } from './4-store/collection-key';
 import { uploadFiles } from './4-store/upload';
-import { Report, type RunSummary } from './5-summarise/report';
-import { loadSettings, scanRun, startRun } from './prepare';
+import { Report, type FileReport, type RunSummary } from './5-summarise/report';
+import type { Scan } from './1-scan/scan';
+import type { SomConfig } from './config/types';
+import { keepPlannedFiles } from './scale-out/plan-files';
+import { loadSettings, scanRun, startRun, type LoadedSettings } from './prepare';
 import {
   callbackSink,
   deidChoices,
@@ -47,6 +50,12 @@ export interface PublishOptions extends RunOptions {
   newKey?: boolean;
   /** De-identify in memory and report `would-write` for each file; store nothing. */
   dryRun?: boolean;
+  /**
+   * Upload only the files listed here (absolute path -> original PatientID), each only if
+   * its header still names that patient; any other file fails with the reason. A shard of
+   * a plan uploads its files so: a file changed since planning may be another shard's.
+   */
+  planned?: ReadonlyMap<string, string>;
   /** Bytes of files held in memory at once (default 64 MiB; a larger file runs alone). */
   memoryBudget?: number;
   /**
@@ -65,7 +74,9 @@ export interface PublishOptions extends RunOptions {
  *   files not done.
  * @throws SomError InvalidArgument for bad options (before anything is read);
  *   `CollectionKeyMismatchError` (FailedPrecondition) when the collection was made with
- *   another key or alias source and `newKey` is not set (before anything is stored).
+ *   another key or alias source and `newKey` is not set (before anything is stored). Any
+ *   error that stops the run once the inputs are read comes after every file not done
+ *   was reported `interrupted` (`onFile`).
  */
 export async function publish(
   paths: readonly string[],
@@ -83,26 +94,82 @@ export async function publish(
   const signal = options.signal ?? new AbortController().signal;
   const log = (text: string): void => options.onMessage?.(text);
   const loaded = await loadSettings(config, deidChoices(options), log);
-  const report = new Report(callbackSink(options.onFile), { strict: options.strict === true });
+  const reported = new Set<string>();
+  const sinks = [{ add: (e: FileReport) => reported.add(e.path), finish: async () => undefined }];
+  const report = new Report([...sinks, ...callbackSink(options.onFile)], {
+    strict: options.strict === true,
+  });
   const scan = await scanRun(paths, config, report, {
     ...options,
     cwd: options.cwd ?? process.cwd(),
     signal,
   });
+  if (options.planned !== undefined)
+    scan.files = keepPlannedFiles(scan.files, options.planned, report);
   if (scan.files.length === 0)
     return report.result(signal.aborted, {
       recipeWarnings: loaded.recipeWarnings,
       unmatchedSelectors: [],
     });
-  // The stores are opened (and the collection checked) before the key file is created.
-  const client = dryRun ? undefined : (given ?? (await (opener as () => Promise<Client>)()));
+  let unmatchedSelectors: string[];
+  try {
+    unmatchedSelectors = await storeFiles(scan, loaded, config, report, {
+      ...options,
+      signal,
+      collection,
+      metadata,
+      entityMetadata,
+      // The stores are opened (and the collection checked) before the key file is created.
+      openClient: async () => (dryRun ? undefined : (given ?? (await opener?.()))),
+    });
+  } catch (err) {
+    // Every file gets its outcome, also when an error stops the run (then thrown).
+    for (const file of scan.files)
+      if (!reported.has(file.path))
+        report.add({
+          path: file.path,
+          outcome: 'interrupted',
+          reason: 'not started: the run stopped on an error',
+        });
+    throw err;
+  }
+  sayUnmatched(unmatchedSelectors, options.onMessage);
+  return report.result(signal.aborted, {
+    recipeWarnings: loaded.recipeWarnings,
+    unmatchedSelectors,
+  });
+}
+
+/** {@link PublishOptions} checked, for {@link storeFiles}. */
+interface StoreOptions extends PublishOptions {
+  signal: AbortSignal;
+  metadata: RecordData;
+  entityMetadata: RecordData;
+  /** The client to store into; undefined for a dry run. */
+  openClient: () => Promise<Client | undefined>;
+}
+
+/**
+ * The second pass of {@link publish}: de-identify the scanned files and store them (every
+ * file's outcome goes to `report`). Returns the recipe's rules that selected nothing.
+ */
+async function storeFiles(
+  scan: Scan,
+  loaded: LoadedSettings,
+  config: SomConfig,
+  report: Report,
+  options: StoreOptions,
+): Promise<string[]> {
+  const dryRun = options.dryRun === true;
+  const { collection, metadata, entityMetadata, signal } = options;
+  const log = (text: string): void => options.onMessage?.(text);
+  const client = await options.openClient();
   const { deidentifier, key, aliasSource } = await startRun(scan, loaded, config, log, {
     ...options,
     env: options.env ?? process.env,
     createKey: !dryRun,
     mainThreadBusy: !dryRun,
   });
-  let unmatchedSelectors: string[] = [];
   try {
     if (client !== undefined) {
       const stamp = collectionKeyStamp(key, aliasSource);
@@ -125,13 +192,8 @@ export async function publish(
       report,
       { advance: (bytes) => options.onProgress?.(bytes) },
     );
-    unmatchedSelectors = deidentifier.unmatchedSelectors();
+    return deidentifier.unmatchedSelectors();
   } finally {
     await deidentifier.close();
   }
-  sayUnmatched(unmatchedSelectors, options.onMessage);
-  return report.result(signal.aborted, {
-    recipeWarnings: loaded.recipeWarnings,
-    unmatchedSelectors,
-  });
 }

@@ -40,6 +40,9 @@ async function deid(
       signal: runtime.signal,
       ...run.hooks('deid'),
     });
+  } catch (err) {
+    await run.abort(err);
+    throw err;
   } finally {
     run.stopProgress();
   }

@@ -3,17 +3,19 @@
  * (`--functions`, `--vars`), the profile's `--retain` and `--clean-descriptors`, the pixel
  * safeguards (`--pixel-filter`, `--pixel-text`), `--ids` and the DASHER request's
  * `--item-level`, `--entity-source` and `--item-source`, `--concurrency`, `--secret` and
- * `--strict`, with defaults in their help taken from the constants the libraries use.
+ * `--strict`, and `--metadata` / `--entity-metadata`, with defaults in their help taken
+ * from the constants the libraries use.
  */
 import { Option, type Command } from 'commander';
-import { SomError } from '@som/core';
-import type { ProfileOptions } from '@som/dicom';
+import { FIELD_NAME, RESERVED_FIELDS, SomError, parseAssignment, type RecordData } from '@som/core';
+import { fieldType, type ProfileOptions } from '@som/dicom';
 import {
   DEFAULT_ID_SOURCES,
   DEFAULT_ITEM_LEVEL,
   ITEM_LEVELS,
   type ItemLevel,
 } from '@som/identifiers';
+import { collect } from '../assignments';
 import {
   DEFAULT_CONCURRENCY,
   PIXEL_FILTER_CHOICES,
@@ -43,6 +45,12 @@ export interface RunFlags extends RequestFlags {
   retain?: string;
   cleanDescriptors?: boolean;
   strict?: boolean;
+}
+
+/** The record field flags as parsed. */
+export interface MetadataFlags {
+  metadata?: string[];
+  entityMetadata?: string[];
 }
 
 /** `--retain` names and the profile option each turns on. */
@@ -192,5 +200,47 @@ export function runOptionsOf(flags: RunFlags): Partial<RunOptions> {
     ...(flags.pixelFilter !== undefined ? { pixelFilter: flags.pixelFilter } : {}),
     ...(flags.pixelText !== undefined ? { pixelText: flags.pixelText } : {}),
     ...(flags.strict === true ? { strict: true } : {}),
+  };
+}
+
+/** Add `--metadata` and `--entity-metadata` to `command`; `whose` says whose entities get the fields. */
+export function addMetadataFlags(command: Command, whose: string): Command {
+  return command
+    .option(
+      '--metadata <field=value>',
+      'add a field to every image record (repeat it, or list several after it; values typed as in `som search`)',
+      collect,
+    )
+    .option(
+      '--entity-metadata <field=value>',
+      `add a field to every entity record ${whose} (as --metadata)`,
+      collect,
+    );
+}
+
+/** The fields of `flag`'s assignments, checked before anything is read. */
+function fieldsOf(assignments: readonly string[], flag: string): RecordData {
+  const fields: RecordData = {};
+  for (const text of assignments) {
+    const [field, value] = parseAssignment(text, fieldType);
+    if (!FIELD_NAME.test(field) || (RESERVED_FIELDS as readonly string[]).includes(field)) {
+      throw new SomError(
+        'InvalidArgument',
+        `${flag} ${field}: ${(RESERVED_FIELDS as readonly string[]).includes(field) ? 'som maintains this field' : 'invalid field name'}`,
+      );
+    }
+    fields[field] = value;
+  }
+  return fields;
+}
+
+/** The record fields of `--metadata` and `--entity-metadata`, checked before anything is read. */
+export function metadataOptions(flags: MetadataFlags): {
+  metadata: RecordData;
+  entityMetadata: RecordData;
+} {
+  return {
+    metadata: fieldsOf(flags.metadata ?? [], '--metadata'),
+    entityMetadata: fieldsOf(flags.entityMetadata ?? [], '--entity-metadata'),
   };
 }

@@ -9,9 +9,16 @@ import { RunOutput } from '../io/run-output';
 import type { Runtime } from '../runtime';
 import { VERSION } from '../version';
 import { configFor, positiveInteger, type GlobalOptions } from './common';
-import { addRunFlags, requestOptions, type RunFlags } from './flags';
+import {
+  addMetadataFlags,
+  addRunFlags,
+  metadataOptions,
+  runOptionsOf,
+  type MetadataFlags,
+  type RunFlags,
+} from './flags';
 
-interface PlanCommandOptions extends GlobalOptions, RunFlags {
+interface PlanCommandOptions extends GlobalOptions, RunFlags, MetadataFlags {
   collection: string;
   shards: string;
   out: string;
@@ -37,6 +44,7 @@ async function plan(
 ): Promise<number> {
   const shards = positiveInteger(options.shards, '--shards', MAX_SHARDS);
   const config = configFor(runtime, options, { stores: false });
+  const { metadata, entityMetadata } = metadataOptions(options);
   const run = new RunOutput(runtime.output, options.json === true, {
     command: 'plan',
     collection: options.collection,
@@ -51,8 +59,9 @@ async function plan(
     cwd: runtime.cwd,
     env: runtime.env,
     signal: runtime.signal,
-    ...requestOptions(options),
-    ...(options.ids !== undefined ? { ids: options.ids } : {}),
+    ...runOptionsOf(options),
+    metadata,
+    entityMetadata,
     onFile: run.hooks('plan').onFile,
     onMessage: (text) => runtime.output.message(text),
   });
@@ -88,7 +97,8 @@ export function registerPlan(
       '--out <plan-dir>',
       'the plan directory to create (holds patient data: keep it on the identified side)',
     );
-  addRunFlags(command)
+  addRunFlags(command);
+  addMetadataFlags(command, 'the shards make')
     .option('--json', 'print a JSON report of the files not planned (failed or not DICOM)')
     .action(async (inputs: string[], _options: PlanCommandOptions, cmd: Command) => {
       done(await plan(runtime, inputs, cmd.optsWithGlobals<PlanCommandOptions>()));

@@ -1,8 +1,9 @@
 /**
  * `som upload --plan <plan-dir> [--shard <i>]`: one task of an engine's array job uploads
  * its shard of the plan. Its exit code tells the engine whether a retry can help: 0 done,
- * 1 files failed (a retry fails them again), 2 the plan, key, recipe or task count is
- * wrong (nothing stored), 75 anything a retry may fix (a store unreachable).
+ * 1 files failed (a retry fails them again), 2 the plan, key, recipe, settings or task
+ * count is wrong (nothing stored), 75 anything a retry may fix (a store unreachable before
+ * or during the run).
  */
 import { SomError, errorCode, errorMessage, type ErrorCode } from '@som/core';
 import { checkShard, openClient, runShard } from '@som/publish';
@@ -11,8 +12,7 @@ import { RunOutput } from '../io/run-output';
 import { EXIT, type Runtime } from '../runtime';
 import { VERSION } from '../version';
 import { configFor, type GlobalOptions } from './common';
-import { runOptionsOf, type RunFlags } from './flags';
-import { metadataFields } from './upload';
+import { metadataOptions, runOptionsOf, type MetadataFlags, type RunFlags } from './flags';
 
 /** The exit code of a shard stopped by something a retry may fix (EX_TEMPFAIL). */
 export const EXIT_TRANSIENT = 75;
@@ -26,22 +26,16 @@ const PERMANENT: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
 ]);
 
 /** The flags of `som upload` a shard uses. */
-export interface ShardCommandOptions
-  extends
-    GlobalOptions,
-    Pick<
-      RunFlags,
-      'recipe' | 'functions' | 'vars' | 'pixelFilter' | 'pixelText' | 'concurrency' | 'secret'
-    > {
+export interface ShardCommandOptions extends GlobalOptions, RunFlags, MetadataFlags {
   plan: string;
   shard?: string;
-  metadata?: string[];
+  newKey?: boolean;
   json?: boolean;
 }
 
 async function runOneShard(runtime: Runtime, options: ShardCommandOptions): Promise<number> {
   const config = configFor(runtime, options);
-  const metadata = metadataFields(options.metadata ?? []);
+  const { metadata, entityMetadata } = metadataOptions(options);
   const run = new RunOutput(runtime.output, options.json === true, {
     command: 'upload',
     plan: options.plan,
@@ -52,6 +46,8 @@ async function runOneShard(runtime: Runtime, options: ShardCommandOptions): Prom
     ...(options.shard !== undefined ? { shard: options.shard } : {}),
     somVersion: VERSION,
     metadata,
+    entityMetadata,
+    ...(options.newKey === true ? { newKey: true } : {}),
     cwd: runtime.cwd,
     env: runtime.env,
     signal: runtime.signal,
@@ -74,6 +70,12 @@ async function runOneShard(runtime: Runtime, options: ShardCommandOptions): Prom
   }
   const headline = `shard ${result.index} (${result.source}, attempt ${result.attempt}) of ${result.plan.shards} to collection ${result.plan.collection}`;
   const code = await run.finish(result.summary, headline, 'uploaded');
+  if (code === EXIT.failed && result.retryMayHelp) {
+    runtime.output.message(
+      `som: files failed for reasons a retry may fix (a store unavailable, slow or throttled): exit ${EXIT_TRANSIENT} to be retried`,
+    );
+    return EXIT_TRANSIENT;
+  }
   // A quarantine is the pixel safeguards working, not a failure of the shard: it ends as
   // done (so that the engine neither retries it nor holds back som finalize), and som
   // finalize reports the quarantined files with its exit code 3.

@@ -3,51 +3,30 @@
  * them, one entity per (aliased) patient. Re-running is safe: what is stored is skipped.
  */
 import type { Command } from 'commander';
-import {
-  FIELD_NAME,
-  RESERVED_FIELDS,
-  SomError,
-  parseAssignment,
-  validateUid,
-  type Client,
-  type RecordData,
-} from '@som/core';
-import { fieldType } from '@som/dicom';
+import { SomError, validateUid, type Client } from '@som/core';
 import { CollectionKeyMismatchError } from '@som/identifiers';
 import { openClient, publish, type RunSummary } from '@som/publish';
-import { collect } from '../assignments';
 import { GarbageCollector } from '../collect-garbage';
 import { RunOutput } from '../io/run-output';
 import type { Runtime } from '../runtime';
 import { configFor, type GlobalOptions } from './common';
-import { addRunFlags, runOptionsOf, type RunFlags } from './flags';
+import {
+  addMetadataFlags,
+  addRunFlags,
+  metadataOptions,
+  runOptionsOf,
+  type MetadataFlags,
+  type RunFlags,
+} from './flags';
 import { uploadShard, type ShardCommandOptions } from './shard';
 
-interface UploadCommandOptions extends GlobalOptions, RunFlags {
+interface UploadCommandOptions extends GlobalOptions, RunFlags, MetadataFlags {
   collection?: string;
   plan?: string;
   shard?: string;
   dryRun?: boolean;
-  metadata?: string[];
-  entityMetadata?: string[];
   newKey?: boolean;
   json?: boolean;
-}
-
-/** The fields of `--metadata` (or `flag`) assignments, checked before anything is read. */
-export function metadataFields(assignments: readonly string[], flag = '--metadata'): RecordData {
-  const fields: RecordData = {};
-  for (const text of assignments) {
-    const [field, value] = parseAssignment(text, fieldType);
-    if (!FIELD_NAME.test(field) || (RESERVED_FIELDS as readonly string[]).includes(field)) {
-      throw new SomError(
-        'InvalidArgument',
-        `${flag} ${field}: ${(RESERVED_FIELDS as readonly string[]).includes(field) ? 'som maintains this field' : 'invalid field name'}`,
-      );
-    }
-    fields[field] = value;
-  }
-  return fields;
 }
 
 /** What to do when the collection was made with another key or alias source. */
@@ -82,8 +61,7 @@ async function upload(
     throw new SomError('InvalidArgument', "required option '--collection <uid>' not specified");
   const config = configFor(runtime, options);
   const collection = validateUid('collection', options.collection);
-  const metadata = metadataFields(options.metadata ?? []);
-  const entityMetadata = metadataFields(options.entityMetadata ?? [], '--entity-metadata');
+  const { metadata, entityMetadata } = metadataOptions(options);
   const dryRun = options.dryRun === true;
   const run = new RunOutput(
     runtime.output,
@@ -111,6 +89,7 @@ async function upload(
       onBytesReleased: (bytes) => garbage.letGo(bytes),
     });
   } catch (err) {
+    await run.abort(err);
     if (err instanceof CollectionKeyMismatchError)
       throw new SomError(err.code, `${err.message}; ${NEW_KEY_HINT}`);
     throw err;
@@ -146,25 +125,18 @@ export function registerUpload(
       '--shard <i>',
       'with --plan: the shard index (default: the engine task index, e.g. SLURM_ARRAY_TASK_ID, JOB_COMPLETION_INDEX)',
     );
-  addRunFlags(command)
-    .option('--dry-run', 'de-identify in memory and report what would be stored; write nothing')
-    .option(
-      '--metadata <field=value>',
-      'add a field to every image record (repeat it, or list several after it; values typed as in `som search`)',
-      collect,
-    )
-    .option(
-      '--entity-metadata <field=value>',
-      'add a field to every entity record of this upload (as --metadata)',
-      collect,
-    )
+  addRunFlags(command).option(
+    '--dry-run',
+    'de-identify in memory and report what would be stored; write nothing',
+  );
+  addMetadataFlags(command, 'of this upload')
     .option(
       '--new-key',
       'add to a collection made with another pseudonymisation key or alias source: creates new aliases, so its patients already stored appear twice',
     )
     .option(
       '--json',
-      'print a JSON report: per file its path, outcome (written, unchanged, failed, quarantined, skipped-not-DICOM, skipped, interrupted), reason, entity, image, noItemAlias',
+      'print a JSON report: per file its path, outcome (written, unchanged, failed, quarantined, skipped-not-DICOM, skipped, interrupted), reason, code (of a failure), entity, image, noItemAlias',
     )
     .action(async (inputs: string[], _options: UploadCommandOptions, command: Command) => {
       const options = command.optsWithGlobals<UploadCommandOptions>();

@@ -14,6 +14,7 @@ import {
   type RunOptions,
   type RunSummary,
 } from '@som/publish';
+import { errorMessage } from '@som/core';
 import { EXIT } from '../runtime';
 import type { Output } from './output';
 import { startProgress, type Progress } from './progress';
@@ -64,6 +65,18 @@ export class RunOutput {
       onProgress: (bytes) => this.progress?.advance(bytes),
       onMessage: (text) => this.output.message(text),
     };
+  }
+
+  /**
+   * Close the report of a run that `err` stopped once it had reported files (the library
+   * reported every file not done as interrupted): its summary names the error, which the
+   * caller then prints. A run refused before any file prints no report.
+   */
+  async abort(err: unknown): Promise<void> {
+    this.stopProgress();
+    if (this.report.summary(false).files === 0) return;
+    this.report.error = errorMessage(err);
+    await this.report.finish(false);
   }
 
   /** Remove the progress bar, if one was started. */

@@ -21,8 +21,8 @@ import {
   variablesFor,
 } from '..';
 import { FIXTURES, PYTHON, pydicomCheck, walk } from './checkers';
+import { DEID_RECIPES } from './fixtures';
 
-const RECIPES = join(__dirname, '..', '..', '..', '..', '..', 'shared', 'data', 'deid-recipes');
 const SAMPLE = join(__dirname, '..', '..', '..', '..', 'sample', 'dicom');
 const work = mkdtempSync(join(tmpdir(), 'som-deid-recipes-'));
 const corpus = join(work, 'corpus');
@@ -62,7 +62,7 @@ const names = [
 describe.each(names)('%s over the default profile', (name) => {
   it('writes or quarantines every file of the sample and a generated corpus', async () => {
     const recipe = layerRecipes(
-      parseRecipe(readFileSync(join(RECIPES, name), 'utf8'), name),
+      parseRecipe(readFileSync(join(DEID_RECIPES, name), 'utf8'), name),
       defaultRecipe({}),
     );
     const table = await loadRecipeVariables(join(FIXTURES, 'deid', 'variables.json'));

@@ -17,17 +17,16 @@ import {
 import { parseDicom } from '../reader';
 import { DicomHeader } from '../header';
 import { part10, EXPLICIT_LE } from './builder';
-import { identified, ORIGINAL, run, T } from './fixtures';
+import { DEID_RECIPES, identified, ORIGINAL, run, T } from './fixtures';
 
-const RECIPES = join(__dirname, '..', '..', '..', '..', '..', 'shared', 'data', 'deid-recipes');
 const FIXTURES = join(__dirname, '..', '..', 'test-fixtures', 'deid');
 
 function load(name: string): Recipe {
-  return parseRecipe(readFileSync(join(RECIPES, name), 'utf8'), name);
+  return parseRecipe(readFileSync(join(DEID_RECIPES, name), 'utf8'), name);
 }
 
 describe("deid's recipes", () => {
-  const names = readdirSync(RECIPES).filter((n) => n !== 'LICENSE' && n !== 'README.md');
+  const names = readdirSync(DEID_RECIPES).filter((n) => n !== 'LICENSE' && n !== 'README.md');
 
   it('are all here', () => {
     expect(names.sort()).toEqual([

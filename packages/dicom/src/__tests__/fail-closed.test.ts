@@ -15,6 +15,7 @@ import {
   MAX_STRUCTURES,
   PhiLeakError,
   readDicomHeader,
+  refusalOf,
   type DeidOptions,
   type DeidResult,
 } from '..';
@@ -202,6 +203,23 @@ describe('an identifying element renumbered to a kept attribute', () => {
     );
     expect(err.message).toMatch(/would leak PatientName: found in PatientName \(0010,0010\)/);
   });
+
+  it('a recipe function that fails is named with its element and the kind of error, never its message', () => {
+    const err = refusal(
+      file(specs()),
+      Object.assign(options(), {
+        recipe: recipeOf('REPLACE PatientName func:fails'),
+        functions: {
+          fails: (c: { value: string }) => {
+            throw new RangeError(`cannot use ${c.value} (PID123)`);
+          },
+        },
+      }),
+    );
+    expect(err.message).toMatch(
+      /^bad\.dcm: PatientName \(0010,0010\) \(.* line \d+\): func:fails failed \(RangeError\)$/,
+    );
+  });
 });
 
 describe('pixel data only once, at the top level', () => {
@@ -358,6 +376,28 @@ describe('impossible dates', () => {
   });
 });
 
+describe('every refusal says its kind', () => {
+  it.each([
+    ['a length past the end of the file', (b: Buffer) => b.subarray(0, b.length - 3), 'malformed'],
+    [
+      'a kept value that is not valid for its VR',
+      (b: Buffer) => {
+        const element = locate(b, 0x00080070);
+        const next = parseDicom(b, 'x').dataset.elements.find((e) => e.offset === element.end);
+        return lengthen(b, element.offset, (next?.end ?? 0) - element.end);
+      },
+      'invalid-element',
+    ],
+  ] as const)('%s', (_label, mutate, kind) => {
+    expect(refusalOf(refusal(mutate(file(specs()))))).toBe(kind);
+  });
+
+  it('an identifying value found in the output', () => {
+    const leak = specs().map((s) => (s.tag === 0x00080070 ? { ...s, value: 'Doe^Jane' } : s));
+    expect(refusalOf(refusal(file(leak, IMPLICIT_LE, '1.2.840.10008.1.2')))).toBe('would-leak');
+  });
+});
+
 describe('bounded cost', () => {
   it('de-identifies 100,000 private elements in one private block', () => {
     const elements: Spec[] = [{ tag: 0x00090010, vr: 'LO', value: 'ACME' }];
@@ -392,8 +432,10 @@ describe('bounded cost', () => {
       { tag: 0x00080018, vr: 'UI', value: '1.2.3.4' },
     ]);
     const bytes = Buffer.concat([start, sequence, items]);
-    expect(refusal(bytes).message).toMatch(
+    const err = refusal(bytes);
+    expect(err.message).toMatch(
       new RegExp(`more than ${MAX_STRUCTURES} elements and items in one file at byte \\d+`),
     );
+    expect(refusalOf(err)).toBe('over-limits');
   });
 });

@@ -1,6 +1,7 @@
 /**
  * A small identified data set for the engine, writer and profile tests, and a runner.
  */
+import { join } from 'node:path';
 import { remapUid } from '@som/identifiers';
 import {
   deidentify,
@@ -11,6 +12,13 @@ import {
   type Recipe,
 } from '..';
 import { EXPLICIT_LE, part10, type Enc, type Spec } from './builder';
+
+/** pydicom/deid's recipes, unedited, in the shared data beside the repository (SOM_SHARED: jest.config.js). */
+export const DEID_RECIPES = join(
+  process.env.SOM_SHARED ?? join(__dirname, '..', '..', '..', '..', '..', 'shared'),
+  'data',
+  'deid-recipes',
+);
 
 /** The tags used below. */
 export const T = {

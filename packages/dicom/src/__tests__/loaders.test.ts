@@ -36,17 +36,22 @@ describe('loadRecipeVariables', () => {
     ['a.csv', 'id,x\n1,2\n', /a\.csv line 1: the header needs an "entity" or a "file" column/],
     ['b.csv', 'entity,x\nP1\n', /b\.csv line 2: 1 columns, the header has 2/],
     ['c.csv', 'entity,file,x\nP1,f,1\n', /c\.csv line 2: fill exactly one of "entity" and "file"/],
-    ['d.json', '{"people": {}}', /d\.json: unknown key "people"/],
+    [
+      'd.json',
+      '{"entities": {}, "PID-77": {}}',
+      /d\.json: key 2 is none of "entities" and "files"/,
+    ],
     [
       'e.json',
-      '{"entities": {"P1": {"x": [1]}}}',
-      /e\.json: entities\.P1\.x must be text or a number/,
+      '{"entities": {"P1": {}, "PID-77": {"x": [1]}}}',
+      /e\.json: entities row 2: x must be text or a number/,
     ],
-    ['f.json', '{', /f\.json: not JSON/],
-  ])('names the problem of %s', async (name, text, pattern) => {
+    ['f.json', '{"entities": {"PID-77": }}', /f\.json is not valid JSON: .* at line 1, column 25/],
+  ])('names the problem of %s, never a PatientID', async (name, text, pattern) => {
     const err = await loadRecipeVariables(file(name, text)).catch((e: unknown) => e);
     expect(isSomError(err, 'InvalidArgument')).toBe(true);
     expect((err as Error).message).toMatch(pattern);
+    expect((err as Error).message).not.toContain('PID-77');
   });
 });
 

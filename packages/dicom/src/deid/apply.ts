@@ -2,7 +2,7 @@
  * What one rule does to one element: its decision, or nothing when it declines (a condition
  * that is false, a variable that is unavailable, a function that returns undefined).
  */
-import { SomError } from '@som/core';
+import { SomError, errorKind } from '@som/core';
 import type { PseudonymKey } from '@som/identifiers';
 import { dateVrOf, isTimeText, shiftValues } from '../dates';
 import type { DicomDataset } from '../dataset';
@@ -151,7 +151,16 @@ export class RuleApplier {
             'InvalidArgument',
             `${subject.describe(rule)}: no function func:${value.name} was registered`,
           );
-        return fn(this.functionContext(rule, subject));
+        try {
+          return fn(this.functionContext(rule, subject));
+        } catch (err) {
+          // The function's own message may quote the value it was given: never shown.
+          throw new SomError(
+            'InvalidArgument',
+            `${subject.describe(rule)}: func:${value.name} failed (${errorKind(err)})`,
+            { cause: err },
+          );
+        }
       }
       case 'deid_func': {
         const fn = BUILTIN_FUNCTIONS[value.name];

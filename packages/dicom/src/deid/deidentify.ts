@@ -3,7 +3,7 @@
  * SomError and nothing.
  */
 import { deflateRawSync } from 'node:zlib';
-import { SomError, toSomError } from '@som/core';
+import { SomError, errorKind } from '@som/core';
 import type { DasherResponseItem, DasherResponseResult, PseudonymKey } from '@som/identifiers';
 import { DicomHeader } from '../header';
 import { parseDicom, type ParsedDicom } from '../reader';
@@ -99,7 +99,13 @@ export function deidentify(bytes: Buffer, options: DeidOptions): DeidResult {
   try {
     return run(bytes, options);
   } catch (err) {
-    throw toSomError(err, `${options.source}: de-identification failed`);
+    if (err instanceof SomError) throw err;
+    // Not one of this package's errors (a bug): its message is not shown, as it may quote a value.
+    throw new SomError(
+      'Internal',
+      `${options.source}: de-identification failed: an internal error (${errorKind(err)})`,
+      { cause: err },
+    );
   }
 }
 

@@ -5,7 +5,7 @@
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { extname, resolve } from 'node:path';
-import { SomError } from '@som/core';
+import { SomError, parseJson } from '@som/core';
 import type { DicomHeader } from '../header';
 import type { RecipeFunction } from './types';
 
@@ -81,46 +81,38 @@ export function variablesFor(
 type Rows = Map<string, Record<string, string | number>>;
 
 function fromJson(text: string, path: string): { entities: Rows; files: Rows } {
-  let data: unknown;
-  try {
-    data = JSON.parse(text);
-  } catch (err) {
-    throw new SomError('InvalidArgument', `${path}: not JSON: ${(err as Error).message}`);
-  }
+  const data = parseJson(text, path);
   if (typeof data !== 'object' || data === null || Array.isArray(data))
     throw new SomError(
       'InvalidArgument',
       `${path}: expected an object with "entities" and/or "files"`,
     );
   const known = new Set(['entities', 'files']);
-  for (const key of Object.keys(data))
+  Object.keys(data).forEach((key, index) => {
     if (!known.has(key))
       throw new SomError(
         'InvalidArgument',
-        `${path}: unknown key ${JSON.stringify(key)} (entities, files)`,
+        `${path}: key ${index + 1} is none of "entities" and "files"`,
       );
+  });
   const rowsOf = (key: 'entities' | 'files'): Rows => {
     const rows: Rows = new Map();
     const section = (data as Record<string, unknown>)[key] ?? {};
     if (typeof section !== 'object' || section === null || Array.isArray(section))
       throw new SomError('InvalidArgument', `${path}: "${key}" must be an object`);
-    for (const [id, row] of Object.entries(section)) {
+    // Rows are named by their position: their keys are PatientIDs and paths.
+    Object.entries(section).forEach(([id, row], index) => {
+      const where = `${path}: ${key} row ${index + 1}`;
       if (typeof row !== 'object' || row === null || Array.isArray(row))
-        throw new SomError(
-          'InvalidArgument',
-          `${path}: ${key}.${id} must be an object of variables`,
-        );
+        throw new SomError('InvalidArgument', `${where} must be an object of variables`);
       const values: Record<string, string | number> = {};
       for (const [name, value] of Object.entries(row)) {
         if (typeof value !== 'string' && typeof value !== 'number')
-          throw new SomError(
-            'InvalidArgument',
-            `${path}: ${key}.${id}.${name} must be text or a number`,
-          );
+          throw new SomError('InvalidArgument', `${where}: ${name} must be text or a number`);
         values[name] = value;
       }
       rows.set(id, values);
-    }
+    });
     return rows;
   };
   return { entities: rowsOf('entities'), files: rowsOf('files') };

@@ -24,10 +24,10 @@
  *   nor a text the recipe itself writes (its literals and variables, such as a dummy value
  *   or an alias).
  */
-import { SomError } from '@som/core';
 import { DicomDataset, type DicomElement, effectiveVr } from '../dataset';
 import { shiftValues } from '../dates';
 import { lookupTag, tagOfKeyword } from '../dictionary';
+import { DicomRefusal } from '../refusal';
 import type { ParsedDicom } from '../reader';
 import type { Recipe } from '../recipe/types';
 import { formatTag, type Tag, Tags } from '../tags';
@@ -37,7 +37,7 @@ import { MIN_PATTERN_BYTES, MultiPatternSearch } from './multi-search';
 import { PIXEL_DATA_TAGS } from './structure';
 
 /** A file refused because its output would hold an identifying value of its input. */
-export class PhiLeakError extends SomError {
+export class PhiLeakError extends DicomRefusal {
   /**
    * @param source the file name.
    * @param attribute the input attribute whose value was found (a keyword or tag).
@@ -53,7 +53,7 @@ export class PhiLeakError extends SomError {
     const where =
       foundIn === undefined ? 'in the file meta group' : `in ${DicomDataset.describe(foundIn)}`;
     super(
-      'InvalidArgument',
+      'would-leak',
       `${source}: would leak ${attribute}: found ${where} of the output at byte ${offset}`,
     );
   }

@@ -6,9 +6,9 @@
  * transfer syntax says. A corrupt length or tag in the input shows up here as a kept value
  * that is not what its VR allows, and the file is refused before anything is written.
  */
-import { SomError } from '@som/core';
 import { DicomDataset, type DicomElement, effectiveVr } from '../dataset';
 import { lookupTag } from '../dictionary';
+import { DicomRefusal } from '../refusal';
 import type { ParsedDicom } from '../reader';
 import { isGroupLengthTag, isPrivateCreatorTag, isPrivateTag, type Tag, Tags } from '../tags';
 import {
@@ -38,7 +38,7 @@ const NATIVE_SYNTAXES = new Set([
 const IMAGE_PIXEL_TAGS: readonly Tag[] = [0x00280004, 0x00280010, 0x00280011, 0x00280100];
 
 /** A file refused because of one element: which, where, and why (never its value). */
-export class DicomValidationError extends SomError {
+export class DicomValidationError extends DicomRefusal {
   /**
    * @param source the file name.
    * @param tag the element's tag.
@@ -54,7 +54,7 @@ export class DicomValidationError extends SomError {
     where = '',
   ) {
     const at = offset === undefined ? ' (a new value)' : ` at byte ${offset}${where}`;
-    super('InvalidArgument', `${source}: ${DicomDataset.describe(tag)}${at}: ${reason}`);
+    super('invalid-element', `${source}: ${DicomDataset.describe(tag)}${at}: ${reason}`);
   }
 }
 

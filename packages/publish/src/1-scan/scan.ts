@@ -17,6 +17,8 @@ const MEDIA_STORAGE_DIRECTORY = '1.2.840.10008.1.3.10';
 export interface ScannedFile extends InputFile, FileKeys {
   /** Its position among the inputs (the walk order). */
   index: number;
+  /** The bytes of its header (see `DicomHeader.byteLength`): what its parse costs grows with them. */
+  headerBytes: number;
   /** The first file (in walk order) of the same patient with the same SOPInstanceUID, if this is not it. */
   duplicateOf?: string;
 }
@@ -72,7 +74,7 @@ export async function examine(
     if (header === undefined) return { notDicom: true, path: file.path };
     if (isMediaDirectory(header))
       return { skip: 'a DICOMDIR (the index of a DICOM medium), not an image', path: file.path };
-    return { file: { ...file, ...collector.add(header), index } };
+    return { file: { ...file, ...collector.add(header), index, headerBytes: header.byteLength } };
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     const reason =

@@ -1,9 +1,11 @@
 /**
  * Writing output files atomically: bytes go to a temporary file beside the target, are
- * checked, then renamed into place. A failed or refused write leaves nothing behind.
+ * checked, then renamed into place. A failed or refused write leaves nothing behind, and
+ * neither does a process that exits in the middle (its temporary files are removed as it
+ * exits; only a kill that gives it no chance to can leave one).
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
+import { createWriteStream, unlinkSync } from 'node:fs';
 import { mkdir, open, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { Transform, type Readable } from 'node:stream';
@@ -21,6 +23,34 @@ const COMPARE_CHUNK = 1 << 20;
 /** A temporary name beside `path`, hidden and unique. */
 export function temporaryPathFor(path: string): string {
   return join(dirname(path), `.${basename(path)}.som-${randomBytes(6).toString('hex')}.tmp`);
+}
+
+/** Temporary files that may exist: removed if the process exits before they are done with. */
+const unfinished = new Set<string>();
+
+/** Remove every unfinished temporary file (synchronously: the process is exiting). */
+function removeUnfinished(): void {
+  for (const temp of unfinished) {
+    try {
+      unlinkSync(temp);
+    } catch {
+      // never created, or already gone
+    }
+  }
+}
+
+/**
+ * Note that the temporary file `temp` may be written (here or by another thread): it is
+ * removed if the process exits before the returned function is called (once it was renamed
+ * or removed).
+ */
+export function trackTemporary(temp: string): () => void {
+  if (unfinished.size === 0) process.on('exit', removeUnfinished);
+  unfinished.add(temp);
+  return () => {
+    unfinished.delete(temp);
+    if (unfinished.size === 0) process.off('exit', removeUnfinished);
+  };
 }
 
 /** Write `parts` one after the other into the new file `path`. */
@@ -65,22 +95,26 @@ async function writeChecked(
 /**
  * Write `source` to `path` atomically, creating parent directories: a stream whose size and
  * MD5 `check` sees before the rename (when it throws, the temporary file is removed and
- * nothing is written), or bytes in parts, written in order without joining them.
+ * nothing is written), or bytes in parts, written in order without joining them. The
+ * temporary file is `temp` (default {@link temporaryPathFor}), which must not exist.
  */
 export async function writeFileAtomically(
   path: string,
   source: Readable | readonly Buffer[],
   check: (written: WrittenFile) => void = () => undefined,
+  temp = temporaryPathFor(path),
 ): Promise<void> {
-  await mkdir(dirname(path), { recursive: true });
-  const temp = temporaryPathFor(path);
+  const done = trackTemporary(temp);
   try {
+    await mkdir(dirname(path), { recursive: true });
     if (Array.isArray(source)) await writeParts(temp, source);
     else await writeChecked(temp, source as Readable, check);
     await rename(temp, path);
   } catch (err) {
     await unlink(temp).catch(() => undefined);
     throw err;
+  } finally {
+    done();
   }
 }
 

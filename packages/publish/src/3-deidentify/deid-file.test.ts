@@ -19,9 +19,19 @@ async function scanned(
 ): Promise<{ file: ScannedFile; collector: IdentifierCollector }> {
   const size = statSync(path).size;
   const collector = new IdentifierCollector();
-  const identity = collector.add(await readFileHeader(path, size));
+  const header = await readFileHeader(path, size);
+  const identity = collector.add(header);
+  const headerBytes = header.byteLength;
   return {
-    file: { path, absolute: path, relative: 'IM0002.dcm', size, index: 0, ...identity },
+    file: {
+      path,
+      absolute: path,
+      relative: 'IM0002.dcm',
+      size,
+      index: 0,
+      headerBytes,
+      ...identity,
+    },
     collector,
   };
 }

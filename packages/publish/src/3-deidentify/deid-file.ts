@@ -132,6 +132,7 @@ async function deidentifyFile(
   try {
     bytes = await readWithHeadroom(path);
   } catch (err) {
+    if (err instanceof SomError) throw err;
     throw new SomError(
       'FailedPrecondition',
       `cannot be read (${(err as NodeJS.ErrnoException).code ?? 'error'})`,
@@ -198,9 +199,9 @@ export interface WrittenOutput extends DeidNotes {
 
 /**
  * De-identify the file at `path` (named `source` in errors) into the file `target`: written
- * atomically from the de-identifier's parts (the pixel data is never copied in memory), or
- * left as it is when it holds the same bytes already. Nothing is written for a file that
- * fails.
+ * atomically from the de-identifier's parts (the pixel data is never copied in memory) by
+ * way of the temporary file `temp` (default: a new name beside it), or left as it is when
+ * it holds the same bytes already. Nothing is written for a file that fails.
  * @throws SomError naming what is wrong (never an original identifier).
  */
 export async function deidentifyInto(
@@ -209,10 +210,11 @@ export async function deidentifyInto(
   aliases: DeidAliases,
   settings: DeidSettings,
   target: string,
+  temp?: string,
 ): Promise<WrittenOutput> {
   const { result, entity, image, item } = await deidentifyFile(path, source, aliases, settings);
   const same = await fileHolds(target, result.parts);
-  if (!same) await writeFileAtomically(target, result.parts);
+  if (!same) await writeFileAtomically(target, result.parts, undefined, temp);
   return {
     outcome: same ? 'unchanged' : 'written',
     size: result.byteLength,

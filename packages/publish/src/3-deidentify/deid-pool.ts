@@ -5,12 +5,14 @@
  * when `SOM_WORKERS=0`, or where the worker script is not built (tests run from sources).
  */
 import { existsSync } from 'node:fs';
+import { unlink } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { SomError, type ErrorCode, type Md5Need } from '@som/core';
 import { QuarantineError, SelectorTally, type DeidAliases, type PixelQuarantine } from '@som/dicom';
 import type { FileAliasLookup } from '@som/identifiers';
+import { temporaryPathFor, trackTemporary } from './atomic-file';
 import {
   aliasesOf,
   deidentifyInto,
@@ -20,6 +22,7 @@ import {
   type DeidentifiedFile,
   type WrittenOutput,
 } from './deid-file';
+import { FileFailure, type FileRefusal } from './failure';
 import type { DeidChoices, DeidSettings } from './settings';
 import type { ScannedFile } from '../1-scan/scan';
 
@@ -38,7 +41,7 @@ export type WorkerJob = {
   /** The path as reported. */
   source: string;
   aliases: DeidAliases;
-} & ({ hash: boolean } | { target: string });
+} & ({ hash: boolean } | { target: string; temp: string });
 
 /** Bytes sent from a worker: `length` bytes from `offset` of `memory` (transferred). */
 export interface SentBytes {
@@ -56,6 +59,8 @@ export type WorkerReply =
       ok: false;
       code: ErrorCode;
       message: string;
+      /** The kind of refusal, when the file was refused. */
+      refusal?: FileRefusal;
       /** Set when the file was quarantined (see `QuarantineError`). */
       quarantine?: PixelQuarantine;
     };
@@ -149,8 +154,8 @@ class InlineDeidentifier extends AliasedDeidentifier {
 }
 
 interface Pending {
-  /** The file, as reported. */
-  source: string;
+  /** What the thread was asked to do. */
+  job: WorkerJob;
   resolve: (reply: WorkerReply & { ok: true }) => void;
   reject: (err: unknown) => void;
 }
@@ -160,10 +165,47 @@ interface Thread {
   pending: Map<number, Pending>;
 }
 
-/** De-identifies in worker threads, each given the next job when it has the fewest. */
+/**
+ * The heap a de-identification thread may use: a thread that needs more is stopped (its
+ * files fail) instead of taking the whole process down with it.
+ */
+export const THREAD_HEAP_MB = 2048;
+
+/** The error of a file in flight when the threads were stopped. */
+function canceled(): SomError {
+  return new SomError('Canceled', 'not finished: the de-identification threads were stopped');
+}
+
+/** Why a thread stopped, in words and without its message (which might quote a file's value). */
+function stopReason(event: { error: Error } | { exitCode: number }): {
+  why: string;
+  code: ErrorCode;
+} {
+  if ('exitCode' in event)
+    return { why: `stopped (exit code ${event.exitCode})`, code: 'Internal' };
+  const nodeCode = (event.error as NodeJS.ErrnoException).code;
+  if (nodeCode === 'ERR_WORKER_OUT_OF_MEMORY')
+    return {
+      why: `ran out of memory (its heap may take ${THREAD_HEAP_MB} MB)`,
+      code: 'ResourceExhausted',
+    };
+  return { why: `failed (${nodeCode ?? event.error.name})`, code: 'Internal' };
+}
+
+/**
+ * De-identifies in worker threads, each given the next job when it has the fewest. A thread
+ * that stops (a crash, its heap exhausted, a recipe function ending it) fails only its file:
+ * when it had several in flight, each is run again alone on a thread of its own, one at a
+ * time, and only the one that stops that thread too fails; stopped threads are replaced.
+ */
 class DeidPool extends AliasedDeidentifier {
   private readonly threads: (Thread | undefined)[];
   private nextId = 0;
+  /** The thread that runs suspects, one at a time (see {@link isolate}). */
+  private isolated: Thread | undefined;
+  /** The suspects' queue: each runs once the one before it settled. */
+  private suspects: Promise<void> = Promise.resolve();
+  private closed = false;
 
   constructor(
     aliases: FileAliasLookup,
@@ -176,30 +218,94 @@ class DeidPool extends AliasedDeidentifier {
     this.threads = Array.from({ length: size }, () => undefined);
   }
 
-  private thread(index: number): Thread {
-    const existing = this.threads[index];
-    if (existing !== undefined) return existing;
-    const thread: Thread = {
-      worker: new Worker(this.script, { workerData: this.init }),
-      pending: new Map(),
-    };
-    const fail = (why: string): void => {
-      if (this.threads[index] === thread) this.threads[index] = undefined;
-      for (const { reject } of thread.pending.values())
-        reject(new SomError('Internal', `de-identification thread ${why}`));
+  /** A new thread; `onStop` runs once if it stops before {@link close}. */
+  private spawn(onStop: (thread: Thread) => void): Thread {
+    const worker = new Worker(this.script, {
+      workerData: this.init,
+      resourceLimits: { maxOldGenerationSizeMb: THREAD_HEAP_MB },
+    });
+    const thread: Thread = { worker, pending: new Map() };
+    let stopped = false;
+    const stop = (event: { error: Error } | { exitCode: number }): void => {
+      if (stopped) return;
+      stopped = true;
+      onStop(thread);
+      const jobs = [...thread.pending.values()];
       thread.pending.clear();
+      this.stoppedUnder(jobs, stopReason(event));
     };
-    thread.worker.on('message', (reply: WorkerReply) => {
+    worker.on('message', (reply: WorkerReply) => {
       const pending = thread.pending.get(reply.id);
       thread.pending.delete(reply.id);
       if (pending === undefined) return;
       if (reply.ok) pending.resolve(reply);
       else if (reply.quarantine)
-        pending.reject(new QuarantineError(pending.source, reply.quarantine));
-      else pending.reject(new SomError(reply.code, reply.message));
+        pending.reject(new QuarantineError(pending.job.source, reply.quarantine));
+      else pending.reject(new FileFailure(reply.code, reply.message, reply.refusal));
     });
-    thread.worker.on('error', (err) => fail(`failed: ${err.message}`));
-    thread.worker.on('exit', (code) => fail(`stopped (exit code ${code})`));
+    worker.on('error', (error) => stop({ error }));
+    worker.on('exit', (exitCode) => stop({ exitCode }));
+    return thread;
+  }
+
+  /**
+   * The files in flight on a thread that stopped: the only one fails; several are suspects,
+   * each run again alone (unless the pool was closed: they are canceled then).
+   */
+  private stoppedUnder(jobs: Pending[], reason: { why: string; code: ErrorCode }): void {
+    if (this.closed) {
+      for (const job of jobs) job.reject(canceled());
+      return;
+    }
+    if (jobs.length === 1) {
+      const [only] = jobs as [Pending];
+      only.reject(
+        new FileFailure(
+          reason.code,
+          `its de-identification thread ${reason.why} while de-identifying it`,
+          'thread-stopped',
+        ),
+      );
+      return;
+    }
+    for (const job of jobs) this.isolate(job);
+  }
+
+  /** Run `pending` once every suspect before it settled, alone on the suspects' thread. */
+  private isolate(pending: Pending): void {
+    const { job } = pending;
+    this.suspects = this.suspects.then(async () => {
+      // What the stopped thread left of its output file goes before it is written again.
+      if ('temp' in job) await unlink(job.temp).catch(() => undefined);
+      if (this.closed) return pending.reject(canceled());
+      const thread = (this.isolated ??= this.spawn((t) => {
+        if (this.isolated === t) this.isolated = undefined;
+      }));
+      await new Promise<void>((settled) => {
+        const then =
+          <T>(settle: (value: T) => void) =>
+          (value: T): void => {
+            settle(value);
+            settled();
+          };
+        this.post(thread, { job, resolve: then(pending.resolve), reject: then(pending.reject) });
+      });
+    });
+  }
+
+  /** Send a job to `thread`. */
+  private post(thread: Thread, pending: Pending): void {
+    thread.pending.set(pending.job.id, pending);
+    thread.worker.postMessage(pending.job);
+  }
+
+  /** The `index`-th thread, started when it is not running. */
+  private thread(index: number): Thread {
+    const existing = this.threads[index];
+    if (existing !== undefined) return existing;
+    const thread = this.spawn((t) => {
+      if (this.threads[index] === t) this.threads[index] = undefined;
+    });
     this.threads[index] = thread;
     return thread;
   }
@@ -207,7 +313,7 @@ class DeidPool extends AliasedDeidentifier {
   /** Give `file` to the thread with the fewest files; `task` says what to do given that thread's backlog. */
   private run(
     file: ScannedFile,
-    task: (backlog: number) => { hash: boolean } | { target: string },
+    task: (backlog: number) => { hash: boolean } | { target: string; temp: string },
   ): Promise<WorkerReply & { ok: true }> {
     const aliases = aliasesOf(file, this.aliases);
     let best = 0;
@@ -223,10 +329,7 @@ class DeidPool extends AliasedDeidentifier {
       aliases,
       ...task(thread.pending.size),
     };
-    return new Promise((resolve, reject) => {
-      thread.pending.set(id, { source: file.path, resolve, reject });
-      thread.worker.postMessage(job);
-    });
+    return new Promise((resolve, reject) => this.post(thread, { job, resolve, reject }));
   }
 
   async deidentify(file: ScannedFile, md5: Md5Need = 'unneeded'): Promise<DeidentifiedFile> {
@@ -239,14 +342,27 @@ class DeidPool extends AliasedDeidentifier {
   }
 
   async deidentifyInto(file: ScannedFile, target: string): Promise<WrittenOutput> {
-    const reply = await this.run(file, () => ({ target }));
-    if (!('output' in reply)) throw new SomError('Internal', 'a worker answered out of turn');
-    return this.tallied(reply.output);
+    // The temporary file is named here, so that this thread can remove it should the
+    // process exit, or the worker stop, while it is being written.
+    const temp = temporaryPathFor(target);
+    const done = trackTemporary(temp);
+    try {
+      const reply = await this.run(file, () => ({ target, temp }));
+      if (!('output' in reply)) throw new SomError('Internal', 'a worker answered out of turn');
+      return this.tallied(reply.output);
+    } catch (err) {
+      await unlink(temp).catch(() => undefined);
+      throw err;
+    } finally {
+      done();
+    }
   }
 
   async close(): Promise<void> {
-    const running = this.threads.filter((t): t is Thread => t !== undefined);
+    this.closed = true;
+    const running = [...this.threads, this.isolated].filter((t): t is Thread => t !== undefined);
     this.threads.fill(undefined);
+    this.isolated = undefined;
     await Promise.all(running.map((t) => t.worker.terminate()));
   }
 }

@@ -9,6 +9,7 @@ import { errorCode, errorMessage } from '@som/core';
 import { isQuarantine } from '@som/dicom';
 import { SecretKey, loadOrCreateKey } from '@som/identifiers';
 import { deidentifyInto, deidentifyPath } from './deid-file';
+import { fileRefusalOf } from './failure';
 import type { SentBytes, WorkerInit, WorkerJob, WorkerReply } from './deid-pool';
 import { loadRecipeSettings, type DeidSettings } from './settings';
 
@@ -42,6 +43,7 @@ async function answer(job: WorkerJob): Promise<[WorkerReply, ArrayBuffer[]]> {
       job.aliases,
       await settings,
       job.target,
+      job.temp,
     );
     return [{ id: job.id, ok: true, output }, []];
   }
@@ -59,6 +61,7 @@ port?.on('message', (job: WorkerJob) => {
         ok: false,
         code: errorCode(err),
         message: errorMessage(err),
+        ...(fileRefusalOf(err) !== undefined ? { refusal: fileRefusalOf(err) } : {}),
         ...(isQuarantine(err) ? { quarantine: err.quarantine } : {}),
       };
       port.postMessage(reply);

@@ -7,22 +7,59 @@
  * another thread.
  */
 import { open } from 'node:fs/promises';
+import { errorKind } from '@som/core';
+import { FileFailure } from './failure';
 
 /** Room left in front of a file read by {@link readWithHeadroom}: headers grow by less. */
 export const HEADROOM = 64 * 1024;
 
 /**
+ * The largest file read into memory whole (1 GiB): a larger one is refused as that file's
+ * failure, before any of it is read.
+ */
+export const MAX_FILE_BYTES_IN_MEMORY = 1024 * 1024 * 1024;
+
+/** The most bytes one read asks for (a read of 2 GiB or more fails inside Node). */
+const MAX_READ_BYTES = 256 * 1024 * 1024;
+
+/** The error of a file too large to be read into memory. */
+export function tooLargeForMemory(size: number, limit: number, why = ''): FileFailure {
+  return new FileFailure(
+    'ResourceExhausted',
+    `too large to de-identify in memory${why}: ${size} bytes, the limit is ${limit} bytes`,
+    'too-large',
+  );
+}
+
+/**
  * The bytes of the file at `path` in a buffer of their own with `headroom` free bytes in
  * front of them: the result starts `headroom` bytes into its ArrayBuffer and ends at its end.
+ * @throws SomError ResourceExhausted when the file is larger than `limit` bytes or its
+ *   memory cannot be had; nothing is read then.
  */
-export async function readWithHeadroom(path: string, headroom = HEADROOM): Promise<Buffer> {
+export async function readWithHeadroom(
+  path: string,
+  headroom = HEADROOM,
+  limit = MAX_FILE_BYTES_IN_MEMORY,
+): Promise<Buffer> {
   const handle = await open(path, 'r');
   try {
     const { size } = await handle.stat();
-    const memory = Buffer.allocUnsafeSlow(headroom + size);
+    if (size > limit) throw tooLargeForMemory(size, limit);
+    let memory: Buffer;
+    try {
+      memory = Buffer.allocUnsafeSlow(headroom + size);
+    } catch (err) {
+      throw new FileFailure(
+        'ResourceExhausted',
+        `${size} bytes of memory to read it are not to be had (${errorKind(err)})`,
+        'too-large',
+      );
+    }
     let read = 0;
     while (read < size) {
-      const { bytesRead } = await handle.read(memory, headroom + read, size - read, read);
+      const want = Math.min(size - read, MAX_READ_BYTES);
+      const { bytesRead } = await handle.read(memory, headroom + read, want, read);
       if (bytesRead === 0) break; // the file shrank: what was there is what it holds
       read += bytesRead;
     }

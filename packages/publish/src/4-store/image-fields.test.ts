@@ -23,6 +23,7 @@ describe('imageFieldsReader', () => {
       relative: 'IM0002.dcm',
       size,
       index: 0,
+      headerBytes: 0,
       ...identity,
     };
     const deid = await deidentifyPath(

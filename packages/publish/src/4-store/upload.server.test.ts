@@ -225,6 +225,7 @@ describe('uploadFiles', () => {
     expect(byPath['in/patient-b/IM0001.dcm']).toMatchObject({
       outcome: 'failed',
       reason: expect.stringContaining('writes refused by policy'),
+      code: 'PermissionDenied',
     });
     expect(byPath['in/patient-b/IM0002.dcm']).toMatchObject({
       outcome: 'failed',

@@ -12,8 +12,8 @@ import {
   type Md5Need,
   type RecordData,
 } from '@som/core';
-import { reasonFor, type ScannedFile } from '../1-scan/scan';
-import { ByteBudget, FILE_BYTES_IN_MEMORY } from '../3-deidentify/byte-budget';
+import type { ScannedFile } from '../1-scan/scan';
+import { ByteBudget, FILE_BYTES_IN_MEMORY, memoryCost } from '../3-deidentify/byte-budget';
 import type { DeidentifiedFile } from '../3-deidentify/deid-file';
 import type { Deidentifier } from '../3-deidentify/deid-pool';
 import {
@@ -45,7 +45,8 @@ export interface UploadOptions {
   signal: AbortSignal;
   /**
    * The bytes of files held in memory at once (default {@link FILE_BYTES_IN_MEMORY}): a file
-   * holds its size from the start of its de-identification until its outcome is reported.
+   * holds its cost (see `memoryCost`) from the start of its de-identification until its
+   * outcome is reported.
    */
   memoryBudget?: number;
   /**
@@ -103,7 +104,7 @@ function deidentifyAll(
     files,
     options.concurrency,
     async (file): Promise<Attempt> => {
-      await tracker.budget.acquire(file, file.size);
+      await tracker.budget.acquire(file, memoryCost(file));
       return deidentifier.deidentify(file, md5).then(
         (deid) => ({ file, deid }),
         (error: unknown) => ({ file, error }),
@@ -170,8 +171,7 @@ async function uploadEntity(
   try {
     entity = deidentifier.entityUid(files[0] as ScannedFile);
   } catch (err) {
-    for (const file of files)
-      tracker.add(file, { outcome: 'failed', reason: reasonFor(file.path, err) });
+    for (const file of files) tracker.add(file, failureEntry(file.path, err));
     return;
   }
   const ref = { collection: options.collection, entity };
@@ -219,11 +219,7 @@ async function uploadEntity(
     if (file === undefined) return;
     const where = { entity, image: result.image.image };
     if (result.outcome === 'failed') {
-      tracker.add(file, {
-        outcome: 'failed',
-        reason: reasonFor(file.path, result.error),
-        ...where,
-      });
+      tracker.add(file, { ...failureEntry(file.path, result.error), ...where });
     } else {
       const outcome = result.outcome === 'unchanged' ? 'unchanged' : 'written';
       tracker.add(file, {
@@ -258,8 +254,8 @@ async function uploadEntity(
     });
     await refreshEntitySummary(client, ref);
   } catch (err) {
-    const reason = toSomError(err, `entity ${entity}`).message;
-    for (const file of files) tracker.add(file, { outcome: 'failed', reason, entity });
+    const { message: reason, code } = toSomError(err, `entity ${entity}`);
+    for (const file of files) tracker.add(file, { outcome: 'failed', reason, code, entity });
   }
   tracker.interrupted(files);
 }

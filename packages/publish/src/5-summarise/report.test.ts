@@ -2,7 +2,8 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SomError } from '@som/core';
-import { QuarantineError } from '@som/dicom';
+import { PhiLeakError, QuarantineError } from '@som/dicom';
+import { FileFailure } from '../3-deidentify/failure';
 import {
   JsonReportFile,
   JsonReportSink,
@@ -47,6 +48,34 @@ describe('Report', () => {
     expect(summaryLine(summary)).toBe(
       '4 files: 1 written, 1 unchanged, 1 failed, 1 not DICOM (skipped)',
     );
+  });
+
+  it('counts the refusals per kind, in the summary, its line and the result', () => {
+    const report = new Report([]);
+    report.add({ path: 'a.dcm', outcome: 'written' });
+    report.add({ path: 'b.dcm', outcome: 'failed', reason: 'x', refused: 'would-leak' });
+    report.add({ path: 'c.dcm', outcome: 'failed', reason: 'y', refused: 'invalid-element' });
+    report.add({ path: 'd.dcm', outcome: 'failed', reason: 'z', refused: 'would-leak' });
+    report.add({ path: 'e.dcm', outcome: 'failed', reason: 'the store is down' });
+    const summary = report.summary(false);
+    expect(summary.refused).toEqual({ 'would-leak': 2, 'invalid-element': 1 });
+    expect(report.result(false).refused).toEqual({ 'would-leak': 2, 'invalid-element': 1 });
+    expect(summaryLine(summary)).toBe(
+      '5 files: 1 written, 4 failed (refused: 2 would-leak, 1 invalid-element)',
+    );
+    expect(new Report([]).summary(false)).not.toHaveProperty('refused');
+  });
+
+  it('gives a refused file its kind of refusal, from any thread', () => {
+    const leak = new PhiLeakError('f.dcm', 'PatientName', 0x00080070, 12);
+    expect(failureEntry('f.dcm', leak)).toEqual({
+      outcome: 'failed',
+      reason: leak.message.slice('f.dcm: '.length),
+      refused: 'would-leak',
+    });
+    const sent = new FileFailure('Internal', 'its thread stopped', 'thread-stopped');
+    expect(failureEntry('f.dcm', sent).refused).toBe('thread-stopped');
+    expect(failureEntry('f.dcm', new Error('down'))).not.toHaveProperty('refused');
   });
 
   it('is ok only when no file failed and the run was not interrupted', async () => {
@@ -97,7 +126,7 @@ describe('Report', () => {
     );
   });
 
-  it('tells a quarantine from a failure, naming the filter section and label', () => {
+  it('tells a quarantine from a failure, naming the filter section and label, or the code of the error', () => {
     const quarantine = new QuarantineError('a.dcm', {
       reason: 'blacklisted',
       section: 'blacklist',
@@ -112,6 +141,12 @@ describe('Report', () => {
     expect(failureEntry('a.dcm', new SomError('InvalidArgument', 'a.dcm: truncated'))).toEqual({
       outcome: 'failed',
       reason: 'truncated',
+      code: 'InvalidArgument',
+    });
+    expect(failureEntry('a.dcm', new Error('a.dcm: something unforeseen'))).toEqual({
+      outcome: 'failed',
+      reason: 'something unforeseen',
+      code: 'Internal',
     });
   });
 

@@ -3,13 +3,13 @@
  * Entries are streamed to their destination (stdout, a report file) as files finish, so a
  * run over any number of files holds only the counts and the failures.
  */
-import { createWriteStream, type WriteStream } from 'node:fs';
-import { rename, unlink } from 'node:fs/promises';
-import { once } from 'node:events';
+import { closeSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { errorCode, type ErrorCode } from '@som/core';
 import { isQuarantine, type PixelCleaning, type QuarantineReason } from '@som/dicom';
 import { reasonFor } from '../1-scan/scan';
 import { temporaryPathFor } from '../3-deidentify/atomic-file';
 import type { DeidNotes } from '../3-deidentify/deid-file';
+import { fileRefusalOf, type FileRefusal } from '../3-deidentify/failure';
 
 /** The report `som deid` writes into its output directory (a directory holding one is not walked again). */
 export const DEID_REPORT_NAME = 'som-report.json';
@@ -69,6 +69,17 @@ export interface FileReport {
   outcome: FileOutcome;
   /** Why it failed or was skipped. */
   reason?: string;
+  /**
+   * The kind of error a `failed` file met while being de-identified or stored (a
+   * `SomError` code: `InvalidArgument`, `Unavailable`, ...): whether a retry may help.
+   */
+  code?: ErrorCode;
+  /**
+   * The kind of refusal of a file that could not be de-identified (malformed, an invalid
+   * element, would leak, over the limits, too large, its thread stopped); absent for other
+   * failures (a store, an alias) and for other outcomes.
+   */
+  refused?: FileRefusal;
   /** The entity uid (the patient's alias). */
   entity?: string;
   /** The image uid (upload) or item alias (deid). */
@@ -94,8 +105,16 @@ export interface FileReport {
 export function failureEntry(
   path: string,
   err: unknown,
-): Pick<FileReport, 'outcome' | 'reason' | 'quarantine'> {
-  if (!isQuarantine(err)) return { outcome: 'failed', reason: reasonFor(path, err) };
+): Pick<FileReport, 'outcome' | 'reason' | 'code' | 'refused' | 'quarantine'> {
+  if (!isQuarantine(err)) {
+    const refused = fileRefusalOf(err);
+    return {
+      outcome: 'failed',
+      reason: reasonFor(path, err),
+      code: errorCode(err),
+      ...(refused !== undefined ? { refused } : {}),
+    };
+  }
   const { reason: why, section, label, detail } = err.quarantine;
   return {
     outcome: 'quarantined',
@@ -130,6 +149,9 @@ export interface Progress {
 /** Counts per outcome. */
 export type OutcomeCounts = Record<FileOutcome, number>;
 
+/** How many files were refused, per kind of refusal (kinds that occurred only). */
+export type RefusalCounts = Partial<Record<FileRefusal, number>>;
+
 /** A count of zero for every outcome. */
 export function zeroCounts(): OutcomeCounts {
   return Object.fromEntries(FILE_OUTCOMES.map((outcome) => [outcome, 0])) as OutcomeCounts;
@@ -148,6 +170,8 @@ export interface ReportSummary {
   counts: OutcomeCounts;
   /** Files de-identified with their patient's aliases only (see {@link FileReport.noItemAlias}). */
   withoutItemAlias?: number;
+  /** Files refused, per kind of refusal (see {@link FileReport.refused}), when there were any. */
+  refused?: RefusalCounts;
   /**
    * True when every file was stored, written or skipped (with `strict`, not skipped), the
    * run was not interrupted, and some DICOM file was found.
@@ -155,6 +179,11 @@ export interface ReportSummary {
   ok: boolean;
   /** Set when the run was stopped by a signal. */
   interrupted?: boolean;
+  /**
+   * The error that stopped the run before its end, when one did (the files it left are
+   * `interrupted`); never a value from a file.
+   */
+  error?: string;
   /** Set when the inputs held no DICOM file to process: nothing was done. */
   noDicomFiles?: true;
   /** The recipe's lines that do nothing, when there are any. */
@@ -167,6 +196,8 @@ export interface ReportSummary {
 export interface RunSummary extends OutcomeCounts {
   /** Every input file reported. */
   files: number;
+  /** Files refused, per kind of refusal (see {@link FileReport.refused}). */
+  refused: RefusalCounts;
   /** Files de-identified with their patient's aliases only (see {@link FileReport.noItemAlias}). */
   withoutItemAlias: number;
   /** See {@link ReportSummary.ok}; false too when the run was interrupted. */
@@ -196,8 +227,11 @@ export class Report {
   readonly problems: FileReport[] = [];
   /** Set by the run when the inputs held no DICOM file to process. */
   noDicomFiles = false;
+  /** Set by the run when an error stopped it before its end (see {@link ReportSummary.error}). */
+  error: string | undefined;
   private total = 0;
   private withoutItemAlias = 0;
+  private readonly refused: RefusalCounts = {};
 
   /**
    * @param sinks where entries go as they are added.
@@ -213,6 +247,8 @@ export class Report {
     this.total++;
     this.counts[entry.outcome]++;
     if (entry.noItemAlias === true) this.withoutItemAlias++;
+    if (entry.refused !== undefined)
+      this.refused[entry.refused] = (this.refused[entry.refused] ?? 0) + 1;
     if (!SUCCESS_OUTCOMES.has(entry.outcome)) this.problems.push(entry);
     for (const sink of this.sinks) sink.add(entry);
   }
@@ -222,6 +258,7 @@ export class Report {
     const strict = this.options.strict === true;
     return (
       !interrupted &&
+      this.error === undefined &&
       !this.noDicomFiles &&
       this.problems.every((p) => !strict && SKIPPED_OUTCOMES.has(p.outcome))
     );
@@ -233,8 +270,10 @@ export class Report {
       files: this.total,
       counts: { ...this.counts },
       ...(this.withoutItemAlias > 0 ? { withoutItemAlias: this.withoutItemAlias } : {}),
+      ...(Object.keys(this.refused).length > 0 ? { refused: { ...this.refused } } : {}),
       ok: this.ok(interrupted),
       ...(interrupted ? { interrupted } : {}),
+      ...(this.error !== undefined ? { error: this.error } : {}),
       ...(this.noDicomFiles ? { noDicomFiles: true as const } : {}),
       ...(recipe?.recipeWarnings.length ? { recipeWarnings: [...recipe.recipeWarnings] } : {}),
       ...(recipe?.unmatchedSelectors.length
@@ -249,6 +288,7 @@ export class Report {
       ...this.counts,
       files: this.total,
       withoutItemAlias: this.withoutItemAlias,
+      refused: { ...this.refused },
       ok: this.ok(interrupted),
       stopped: interrupted,
       noDicomFiles: this.noDicomFiles,
@@ -279,13 +319,15 @@ const OUTCOME_WORDS: Readonly<Record<FileOutcome, string>> = {
 };
 
 /**
- * One line of the summary: `N files: a written, b unchanged, ...` (only outcomes that
- * occurred), then how many had no item alias.
+ * One line of the summary: `N files: a written, b unchanged, c failed (d refused: ...), ...`
+ * (only outcomes and refusals that occurred), then how many had no item alias.
  */
 export function summaryLine(summary: ReportSummary): string {
+  const refusals = Object.entries(summary.refused ?? {}).map(([kind, n]) => `${n} ${kind}`);
+  const refused = refusals.length > 0 ? ` (refused: ${refusals.join(', ')})` : '';
   const parts = (Object.entries(summary.counts) as [FileOutcome, number][])
     .filter(([, n]) => n > 0)
-    .map(([outcome, n]) => `${n} ${OUTCOME_WORDS[outcome]}`);
+    .map(([outcome, n]) => `${n} ${OUTCOME_WORDS[outcome]}${outcome === 'failed' ? refused : ''}`);
   if (summary.withoutItemAlias) parts.push(`${summary.withoutItemAlias} without an item alias`);
   return `${summary.files} ${summary.files === 1 ? 'file' : 'files'}${parts.length ? `: ${parts.join(', ')}` : ''}`;
 }
@@ -333,17 +375,30 @@ export class JsonReportSink implements ReportSink {
   }
 
   async finish(summary: ReportSummary): Promise<void> {
+    this.end(summary);
+  }
+
+  /** Write the end of the document with `summary`, synchronously. */
+  end(summary: ReportSummary): void {
     this.start();
     const body = JSON.stringify(summary, null, 2).replace(/\n/g, '\n  ');
     this.write(`${this.count > 0 ? '\n  ' : ''}],\n  "summary": ${body}\n}\n`);
   }
 }
 
-/** A {@link JsonReportSink} into a file, written to a temporary name and renamed when finished. */
+/** Report text held before it is written out. */
+const FLUSH_AT = 64 * 1024;
+
+/**
+ * A {@link JsonReportSink} into a file, written to a temporary name and renamed when
+ * finished. It writes synchronously (in pieces of 64 KiB), so that a process about to exit
+ * can still finish it ({@link finishNow}).
+ */
 export class JsonReportFile implements ReportSink {
-  private readonly stream: WriteStream;
   private readonly json: JsonReportSink;
   private readonly temp: string;
+  private fd: number | undefined;
+  private held = '';
 
   /**
    * @param path the report file.
@@ -354,8 +409,8 @@ export class JsonReportFile implements ReportSink {
     header: Record<string, unknown>,
   ) {
     this.temp = temporaryPathFor(path);
-    this.stream = createWriteStream(this.temp, { flags: 'wx' });
-    this.json = new JsonReportSink((text) => this.stream.write(text), header);
+    this.fd = openSync(this.temp, 'wx');
+    this.json = new JsonReportSink((text) => this.write(text), header);
   }
 
   add(entry: FileReport): void {
@@ -363,14 +418,47 @@ export class JsonReportFile implements ReportSink {
   }
 
   async finish(summary: ReportSummary): Promise<void> {
-    await this.json.finish(summary);
-    this.stream.end();
+    this.finishNow(summary);
+  }
+
+  /**
+   * Write `summary` and put the report in place, synchronously (nothing happens once it is
+   * finished); on failure the temporary file is removed and the error thrown.
+   */
+  finishNow(summary: ReportSummary): void {
+    if (this.fd === undefined) return;
+    this.json.end(summary);
     try {
-      await once(this.stream, 'finish');
-      await rename(this.temp, this.path);
+      this.flush();
+      closeSync(this.fd);
+      this.fd = undefined;
+      renameSync(this.temp, this.path);
     } catch (err) {
-      await unlink(this.temp).catch(() => undefined);
+      this.abandon();
       throw err;
     }
+  }
+
+  /** Remove the unfinished report (nothing happens once it is finished). */
+  abandon(): void {
+    if (this.fd !== undefined) closeSync(this.fd);
+    this.fd = undefined;
+    try {
+      unlinkSync(this.temp);
+    } catch {
+      // already gone
+    }
+  }
+
+  private write(text: string): void {
+    this.held += text;
+    if (this.held.length >= FLUSH_AT) this.flush();
+  }
+
+  private flush(): void {
+    if (this.fd === undefined || this.held === '') return;
+    const bytes = Buffer.from(this.held, 'utf8');
+    this.held = '';
+    for (let at = 0; at < bytes.length;) at += writeSync(this.fd, bytes, at);
   }
 }

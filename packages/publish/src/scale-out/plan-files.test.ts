@@ -1,20 +1,23 @@
 import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { ScannedFile } from '../1-scan/scan';
+import { Report, type FileReport } from '../5-summarise/report';
 import {
   PLAN_FORMAT,
   PlanDirectory,
+  keepPlannedFiles,
   makePrivateDirectory,
   parsePlan,
   parseShardLine,
   planText,
   readShardFile,
-  recipeDigest,
   shardLine,
   writePrivateFile,
   type Plan,
   type PlannedFile,
 } from './plan-files';
+import { contentDigest } from './settings';
 
 const plan: Plan = {
   format: PLAN_FORMAT,
@@ -29,6 +32,16 @@ const plan: Plan = {
   ],
   keyFingerprint: '0a1b2c3d',
   recipeDigest: null,
+  settings: {
+    profile: { retainUids: true },
+    pixelFilter: 'default',
+    pixelText: null,
+    functions: null,
+    variables: contentDigest(Buffer.from('PatientID,site\n')),
+    metadata: { Site: 'north', Phase: 2 },
+    entityMetadata: {},
+    itemLevel: 'study',
+  },
   aliasSource: 'local',
 };
 
@@ -46,7 +59,7 @@ describe('plan.json', () => {
     const dasher = {
       ...plan,
       aliasSource: 'dasher' as const,
-      recipeDigest: recipeDigest(Buffer.from('x')),
+      recipeDigest: contentDigest(Buffer.from('x')),
     };
     expect(parsePlan(planText(dasher), 'p/plan.json')).toEqual(dasher);
   });
@@ -68,6 +81,12 @@ describe('plan.json', () => {
       ['aliasSource', 'Smith^John'],
       ['totals', { files: -1, bytes: 0, patients: 0 }],
       ['som', undefined],
+      ['settings', undefined],
+      ['settings', { ...plan.settings, pixelFilter: 'Smith^John' }],
+      ['settings', { ...plan.settings, functions: 'md5:abc' }],
+      ['settings', { ...plan.settings, metadata: ['Site'] }],
+      ['settings', { ...plan.settings, itemLevel: 'series' }],
+      ['settings', { ...plan.settings, profile: { retainUids: 'yes' } }],
     ];
     for (const [field, value] of broken) {
       const text = JSON.stringify({ ...plan, [field]: value });
@@ -150,12 +169,44 @@ describe('plan directory', () => {
   });
 });
 
-describe('recipeDigest', () => {
-  it('is the SHA-256 of the recipe bytes, or null for the default profile', () => {
-    // The FIPS 180-2 test vector for "abc".
-    expect(recipeDigest(Buffer.from('abc'))).toBe(
-      'sha256:ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad',
+describe('keepPlannedFiles', () => {
+  const scanned = (absolute: string, entityId: string): ScannedFile => ({
+    path: absolute,
+    absolute,
+    relative: absolute,
+    size: 1,
+    index: 0,
+    entityId,
+    headerBytes: 0,
+  });
+
+  it('keeps the files planned with the patient they name now; fails the others without naming a patient', () => {
+    const entries: FileReport[] = [];
+    const report = new Report([{ add: (e) => entries.push(e), finish: async () => undefined }]);
+    const planned = new Map([
+      ['/a/1.dcm', 'PAT-1'],
+      ['/a/2.dcm', 'PAT-1'],
+    ]);
+    const kept = keepPlannedFiles(
+      [scanned('/a/1.dcm', 'PAT-1'), scanned('/a/2.dcm', 'PAT-9'), scanned('/a/2.dcm/x', 'PAT-1')],
+      planned,
+      report,
     );
-    expect(recipeDigest(undefined)).toBeNull();
+    expect(kept.map((f) => f.absolute)).toEqual(['/a/1.dcm']);
+    expect(entries).toEqual([
+      {
+        path: '/a/2.dcm',
+        outcome: 'failed',
+        reason:
+          'its patient is not the one it was planned with (the file changed since planning): plan again to upload it',
+        code: 'FailedPrecondition',
+      },
+      {
+        path: '/a/2.dcm/x',
+        outcome: 'failed',
+        reason: 'not a file of the plan (it was not there when planned): plan again to upload it',
+        code: 'FailedPrecondition',
+      },
+    ]);
   });
 });

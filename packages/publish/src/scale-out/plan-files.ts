@@ -5,7 +5,6 @@
  * IDs): its directories are created 0700 and its files 0600, and nothing here ever puts a
  * value read from a plan file into an error message.
  */
-import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { mkdir, open, rename, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -13,11 +12,13 @@ import { createInterface } from 'node:readline';
 import { SomError, isJsonObject, parseJson, validateUid } from '@som/core';
 import type { AliasSourceKind } from '@som/identifiers';
 import { temporaryPathFor } from '../3-deidentify/atomic-file';
-import type { FileReport, RunSummary } from '../5-summarise/report';
+import type { ScannedFile } from '../1-scan/scan';
+import type { FileReport, Report, RunSummary } from '../5-summarise/report';
 import type { ShardTotals } from './assign';
+import { parseRunSettings, type RunSettings } from './settings';
 
 /** The version of the plan format this som writes and reads. */
-export const PLAN_FORMAT = 1;
+export const PLAN_FORMAT = 2;
 
 /** Mode of a plan's directories: its owner only. */
 export const PLAN_DIRECTORY_MODE = 0o700;
@@ -42,8 +43,10 @@ export interface Plan {
   perShard: ShardTotals[];
   /** Fingerprint of the pseudonymisation key (it makes the local aliases and remaps UIDs). */
   keyFingerprint: string;
-  /** {@link recipeDigest} of the recipe, or null for the default profile. */
+  /** `contentDigest` of the recipe, or null for the default profile alone. */
   recipeDigest: string | null;
+  /** The other settings that decide what is stored: every shard must run with the same. */
+  settings: RunSettings;
   /** Where the aliases come from: `dasher` (a response saved in the plan) or `local`. */
   aliasSource: AliasSourceKind;
 }
@@ -97,16 +100,6 @@ export class PlanDirectory {
   reportFile(index: number): string {
     return join(this.reportsDir, `${index}.json`);
   }
-}
-
-/**
- * The digest of a recipe: `sha256:` and the SHA-256 (hex) of its bytes, or null for no
- * recipe (the default profile). Shards whose recipe gives another digest refuse to run.
- */
-export function recipeDigest(recipe: Buffer | undefined): string | null {
-  return recipe === undefined
-    ? null
-    : `sha256:${createHash('sha256').update(recipe).digest('hex')}`;
 }
 
 /** Create `dir` (and its parents) with mode 0700. */
@@ -175,6 +168,33 @@ export function parseShardLine(text: string, where: string): PlannedFile {
   return { path: value.path, size: value.size, patient: value.patient };
 }
 
+/**
+ * The files of `files` that are as planned: listed in `planned` (absolute path -> patient
+ * key) with the patient their header names now. Each other file is reported failed: it
+ * changed since planning (replaced, or a planned path now a directory), and its patient
+ * may be another shard's, whose entity no two tasks may write at once.
+ */
+export function keepPlannedFiles(
+  files: readonly ScannedFile[],
+  planned: ReadonlyMap<string, string>,
+  report: Report,
+): ScannedFile[] {
+  return files.filter((file) => {
+    const patient = planned.get(file.absolute);
+    if (patient === file.entityId) return true;
+    report.add({
+      path: file.path,
+      outcome: 'failed',
+      reason:
+        patient === undefined
+          ? 'not a file of the plan (it was not there when planned): plan again to upload it'
+          : 'its patient is not the one it was planned with (the file changed since planning): plan again to upload it',
+      code: 'FailedPrecondition',
+    });
+    return false;
+  });
+}
+
 /** Every file of a shard file, streamed line by line (blank lines are ignored). */
 export async function* readShardFile(file: string, shown: string): AsyncGenerator<PlannedFile> {
   const lines = createInterface({ input: createReadStream(file), crlfDelay: Infinity });
@@ -234,6 +254,8 @@ export function parsePlan(text: string, shown: string): Plan {
   if (digest !== null && (typeof digest !== 'string' || !/^sha256:[0-9a-f]{64}$/.test(digest)))
     fail('recipeDigest');
   if (aliasSource !== 'dasher' && aliasSource !== 'local') fail('aliasSource');
+  const settings = parseRunSettings(value.settings);
+  if (settings === undefined) fail('settings');
   return {
     format: PLAN_FORMAT,
     som,
@@ -245,6 +267,7 @@ export function parsePlan(text: string, shown: string): Plan {
     keyFingerprint,
     recipeDigest: digest,
     aliasSource,
+    settings,
   };
 }
 

@@ -10,7 +10,13 @@ import { readFile, readdir, unlink } from 'node:fs/promises';
 import { once } from 'node:events';
 import { resolve } from 'node:path';
 import { createInterface } from 'node:readline';
-import { SomError, mapBounded, validateUid } from '@som/core';
+import {
+  SomError,
+  mapBounded,
+  validateUid,
+  validateUserMetadata,
+  type RecordData,
+} from '@som/core';
 import {
   keyFingerprint,
   readDasherResponseFile,
@@ -22,10 +28,9 @@ import { IdentifierCollector } from '../1-scan/identity';
 import { examine, type Examined } from '../1-scan/scan';
 import { walkInputs, type InputFile } from '../1-scan/walk';
 import { aliasSource, runKey } from '../2-aliases/aliases';
-import { loadRecipe } from '../3-deidentify/settings';
 import { DEID_REPORT_NAME, Report, type RunSummary } from '../5-summarise/report';
-import { dataDirectories } from '../prepare';
-import { callbackSink, runConfig, type RunOptions } from '../run-options';
+import { dataDirectories, loadSettings } from '../prepare';
+import { callbackSink, deidChoices, runConfig, type RunOptions } from '../run-options';
 import { assignShards, type PatientTotals } from './assign';
 import {
   PLAN_FILE_MODE,
@@ -34,12 +39,12 @@ import {
   makePrivateDirectory,
   planText,
   reportText,
-  recipeDigest,
   shardLine,
   writePrivateFile,
   type Plan,
   type PlannedFile,
 } from './plan-files';
+import { contentDigest, runSettings } from './settings';
 
 /** The most shards a plan may have. */
 export const MAX_SHARDS = 100_000;
@@ -55,6 +60,11 @@ export interface PlanOptions extends Pick<
   | 'env'
   | 'secret'
   | 'recipe'
+  | 'functions'
+  | 'variables'
+  | 'profile'
+  | 'pixelFilter'
+  | 'pixelText'
   | 'ids'
   | 'aliases'
   | 'concurrency'
@@ -73,6 +83,10 @@ export interface PlanOptions extends Pick<
   out: string;
   /** The version of som making the plan (every shard must run the same). */
   somVersion: string;
+  /** Fields the shards add to every image record (every shard must add the same). */
+  metadata?: RecordData;
+  /** Fields the shards add to every entity record (every shard must add the same). */
+  entityMetadata?: RecordData;
 }
 
 /** What {@link planRun} made. */
@@ -211,8 +225,15 @@ export async function planRun(
   const cwd = options.cwd ?? process.cwd();
   const config = runConfig(options);
   const log = (text: string): void => options.onMessage?.(text);
-  await loadRecipe(config.recipe);
+  // The settings the shards will run with are checked now, before any file is read.
+  await loadSettings(config, deidChoices(options), log);
   const recipe = config.recipe !== undefined ? await readFile(config.recipe) : undefined;
+  const settings = await runSettings({
+    ...options,
+    cwd,
+    metadata: validateUserMetadata(options.metadata ?? {}, 'metadata'),
+    entityMetadata: validateUserMetadata(options.entityMetadata ?? {}, 'entity metadata'),
+  });
   const dir = resolve(cwd, options.out);
   await newPlanDirectory(dir);
   const paths = new PlanDirectory(dir);
@@ -292,7 +313,8 @@ export async function planRun(
     },
     perShard: [...perShard],
     keyFingerprint: keyFingerprint(key),
-    recipeDigest: recipeDigest(recipe),
+    recipeDigest: contentDigest(recipe),
+    settings,
     aliasSource: kind,
   };
   const notPlanned = report.result(false);

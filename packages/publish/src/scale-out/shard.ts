@@ -2,13 +2,15 @@
  * `runShard`: one task of a distributed run uploads the files of its shard with the same
  * pipeline as `publish` (the same per-patient upload, the same aliases and key), after
  * checking that it runs what the plan was made for: the same som, the same key, the same
- * recipe, as many tasks as shards. Its report goes to `<plan>/reports/<i>.json`, written
- * whole or not at all, so that a shard may run again after a kill, or twice at once.
+ * recipe and settings, as many tasks as shards. A file is uploaded only if it still
+ * belongs to the patient it was planned with (else another shard may hold that patient).
+ * Its report goes to `<plan>/reports/<i>.json`, written whole or not at all, so that a
+ * shard may run again after a kill, or twice at once.
  */
 import { open, readFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
-import { SomError, type Client, type RecordData } from '@som/core';
+import { SomError, type Client, type ErrorCode, type RecordData } from '@som/core';
 import { LocalPseudonymiser, keyFingerprint, type SecretKey } from '@som/identifiers';
 import { runKey } from '../2-aliases/aliases';
 import type { FileReport, RunSummary } from '../5-summarise/report';
@@ -21,12 +23,12 @@ import {
   makePrivateDirectory,
   parsePlan,
   readShardFile,
-  recipeDigest,
   reportText,
   writePrivateFile,
   type Plan,
 } from './plan-files';
 import { resolveShard } from './shard-index';
+import { fileDigest, runSettings, settingsDifferences } from './settings';
 
 /** Options of {@link runShard}. */
 export interface ShardOptions extends Omit<RunOptions, 'ids' | 'aliases'> {
@@ -38,8 +40,12 @@ export interface ShardOptions extends Omit<RunOptions, 'ids' | 'aliases'> {
   shard?: string;
   /** The version of this som: the plan's must be the same. */
   somVersion: string;
-  /** Fields added to every image record. */
+  /** Fields added to every image record (the plan's). */
   metadata?: RecordData;
+  /** Fields added to every entity record (the plan's). */
+  entityMetadata?: RecordData;
+  /** As in `publish`. */
+  newKey?: boolean;
   /** As in `publish`. */
   memoryBudget?: number;
   /** As in `publish`. */
@@ -58,6 +64,8 @@ export interface ShardResult {
   attempt: number;
   /** Every file's outcome. */
   summary: RunSummary;
+  /** True when some file failed for a reason a retry may fix (see {@link mayPassOnRetry}). */
+  retryMayHelp: boolean;
   /** The report file, or undefined when the run was interrupted (no report is written). */
   reportFile?: string;
 }
@@ -77,6 +85,27 @@ export async function readPlan(paths: PlanDirectory): Promise<Plan> {
     );
   }
   return parsePlan(text, paths.planFile);
+}
+
+/** Codes of errors a later run may not meet: a service down, slow or throttled, a canceled call. */
+const TRANSIENT_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
+  'Unavailable',
+  'DeadlineExceeded',
+  'ResourceExhausted',
+  'Canceled',
+]);
+
+/**
+ * True when the file of `entry` failed for a reason a retry may fix: an error of a kind
+ * in {@link TRANSIENT_CODES}, or an internal error of the stores (the file was
+ * de-identified: its entry names its entity). A file that cannot be read or de-identified
+ * fails the same way again.
+ */
+export function mayPassOnRetry(entry: FileReport): boolean {
+  if (entry.outcome !== 'failed' || entry.code === undefined) return false;
+  return (
+    TRANSIENT_CODES.has(entry.code) || (entry.code === 'Internal' && entry.entity !== undefined)
+  );
 }
 
 const mismatch = (what: string): SomError =>
@@ -131,10 +160,15 @@ export async function checkShard(options: Omit<ShardOptions, 'client'>): Promise
     throw mismatch(
       `the pseudonymisation key (${origin}, fingerprint ${keyFingerprint(key)}) is not the one the plan was made with (fingerprint ${plan.keyFingerprint}): give the same key, e.g. as SOM_SECRET`,
     );
-  const recipe = config.recipe !== undefined ? await readFile(config.recipe) : undefined;
-  if (recipeDigest(recipe) !== plan.recipeDigest)
+  const cwd = options.cwd ?? process.cwd();
+  if ((await fileDigest(config.recipe, cwd, 'the recipe')) !== plan.recipeDigest)
     throw mismatch(
       `the recipe (${config.recipe ?? 'none: the default profile'}) is not the one the plan was made with (${plan.recipeDigest ?? 'none: the default profile'})`,
+    );
+  const differences = settingsDifferences(plan.settings, await runSettings({ ...options, cwd }));
+  if (differences.length > 0)
+    throw mismatch(
+      `${differences.join(', ')} ${differences.length === 1 ? 'is' : 'are'} not what the plan was made with: give every shard the settings of som plan`,
     );
   return { paths, plan, index, source, key, config };
 }
@@ -151,16 +185,17 @@ export async function runShard(options: ShardOptions, checked?: ShardCheck): Pro
   const env = options.env ?? process.env;
   const start = new Date().toISOString();
   const attempt = await claimAttempt(paths, index, start);
-  const files: string[] = [];
+  const planned = new Map<string, string>();
   for await (const file of readShardFile(paths.shardFile(index), paths.shardFile(index)))
-    files.push(file.path);
+    planned.set(file.path, file.patient);
   const entries: FileReport[] = [];
-  const summary = await publish(files, {
+  const summary = await publish([...planned.keys()], {
     ...options,
     config,
     cwd,
     env,
     collection: plan.collection,
+    planned,
     ...(plan.aliasSource === 'dasher'
       ? { ids: paths.aliasesFile }
       : { aliases: new LocalPseudonymiser({ key }) }),
@@ -169,7 +204,8 @@ export async function runShard(options: ShardOptions, checked?: ShardCheck): Pro
       options.onFile?.(entry);
     },
   });
-  if (summary.stopped) return { plan, index, source, attempt, summary };
+  const retryMayHelp = summary.problems.some(mayPassOnRetry);
+  if (summary.stopped) return { plan, index, source, attempt, summary, retryMayHelp };
   await makePrivateDirectory(paths.reportsDir);
   const header = {
     command: 'upload',
@@ -183,5 +219,5 @@ export async function runShard(options: ShardOptions, checked?: ShardCheck): Pro
   };
   const reportFile = paths.reportFile(index);
   await writePrivateFile(reportFile, reportText(header, entries, summary));
-  return { plan, index, source, attempt, summary, reportFile };
+  return { plan, index, source, attempt, summary, retryMayHelp, reportFile };
 }
