@@ -28,6 +28,7 @@ import { ObjectStore } from '../object-store/object-store';
 import { Catalog, type CreateCollectionInput, type CreateEntityInput } from './catalog';
 import { resolveImage, type ImageSource } from './image-source';
 import {
+  holdsImages,
   md5Need,
   storeImage,
   type ImageOutcome,
@@ -253,6 +254,7 @@ export class Client {
       failed: 0,
     };
     const failed: ImageUploadResult[] = [];
+    const noneStored = !(await holdsImages(this.objects, ref));
     const report = (result: ImageUploadResult): void => {
       counts[result.outcome]++;
       if (result.outcome === 'failed') failed.push(result);
@@ -277,6 +279,7 @@ export class Client {
             extra,
             entityFields,
             durable: 'deferred',
+            noneStored,
           });
         } catch (err) {
           const image = typeof source === 'string' ? source : (source.path ?? source.uid ?? '?');

@@ -61,8 +61,13 @@ export type Md5Need = 'required' | 'useful' | 'unneeded';
 /** The {@link Md5Need} of an upload into `entity` of `objects`. */
 export async function md5Need(objects: ObjectStore, entity: EntityRef): Promise<Md5Need> {
   if (objects.capabilities.md5FromCaller) return 'required';
+  return (await holdsImages(objects, entity)) ? 'useful' : 'unneeded';
+}
+
+/** Whether `objects` holds any image object of `entity`. */
+export async function holdsImages(objects: ObjectStore, entity: EntityRef): Promise<boolean> {
   const page = await objects.list({ prefix: entityImagesPrefix(entity), pageSize: 1 });
-  return page.objects.length > 0 ? 'useful' : 'unneeded';
+  return page.objects.length > 0;
 }
 
 /** How {@link storeImage} stores an image. */
@@ -76,6 +81,12 @@ export interface StoreImageOptions {
    * object store's durability point (`ObjectStore.flush`) before it writes the record.
    */
   durable?: Durability;
+  /**
+   * The caller found no image object under the entity before it began (see
+   * {@link holdsImages}): the image is written without first looking for a stored one (a
+   * round trip per image saved; an object another process stored meanwhile is replaced).
+   */
+  noneStored?: boolean;
 }
 
 /**
@@ -91,7 +102,7 @@ export async function storeImage(
   image: ResolvedImage,
   options: StoreImageOptions = {},
 ): Promise<StoredImage> {
-  const { extra = {}, entityFields = {}, durable = 'now' } = options;
+  const { extra = {}, entityFields = {}, durable = 'now', noneStored = false } = options;
   const source = describeImage(image);
   let ref: ImageRef = { ...entity, image: '?' };
   try {
@@ -109,7 +120,7 @@ export async function storeImage(
     // A stream without its MD5 cannot be hashed before it is written (it is read once): it
     // is written without comparing, and without an MD5 for the store to check.
     const hashable = image.md5 !== undefined || image.stream === undefined;
-    const existingObject = hashable ? await objects.tryHead(objectName) : undefined;
+    const existingObject = hashable && !noneStored ? await objects.tryHead(objectName) : undefined;
     const wanted = existingObject !== undefined || objects.capabilities.md5FromCaller;
     const md5 = hashable && wanted ? await md5OfImage(image) : image.md5;
     const sameObject =
