@@ -1,0 +1,125 @@
+#!/usr/bin/env node
+// Benchmark of `som upload` into an S3 object store (the MinIO/S3 adapter; records in
+// SQLite) against `rclone copy` of the same files to the same server (Debian's rclone: it
+// only copies, while som also de-identifies and writes records). The server is the one
+// the tests use: Swift with s3api on 127.0.0.1, started by @som/testing. Alternating,
+// medians of --rounds runs (default 3), each into a bucket of its own, whole processes
+// timed from start to exit. Target: som >= 0.8x rclone.
+//
+//   npm run build && node bench/s3.js [--corpus ct|small|DIR] [--rounds N] [--transfers N]
+//
+// The corpus is bench/upload.js's (generated there on first use). Both run with the same
+// number of transfers at once (default 8, som's default concurrency).
+'use strict';
+const { existsSync, mkdtempSync, rmSync, statSync } = require('node:fs');
+const path = require('node:path');
+const {
+  ROOT,
+  SOM,
+  MB,
+  option,
+  listFiles,
+  measure,
+  alternate,
+  summary,
+  machine,
+} = require('./measure');
+
+function corpusDir(name) {
+  if (name === 'ct' || name === 'small')
+    return path.join(ROOT, '.bench-data', `upload-${name}`, 'ct');
+  return path.resolve(name);
+}
+
+async function main() {
+  if (!existsSync(SOM)) throw new Error('build first: npm run build');
+  const corpus = corpusDir(option('--corpus', 'ct'));
+  if (!existsSync(corpus))
+    throw new Error(`no corpus at ${corpus}: run bench/upload.js --corpus NAME first`);
+  const rounds = Number(option('--rounds', '3'));
+  const transfers = Number(option('--transfers', '8'));
+  const files = listFiles(corpus);
+  const bytes = files.reduce((sum, f) => sum + statSync(f).size, 0);
+  const { startSwiftS3 } = require(path.join(ROOT, 'packages', 'testing', 'dist'));
+  const server = await startSwiftS3();
+  const work = mkdtempSync(path.join(ROOT, '.bench-data', 's3-runs-'));
+  // rclone's remote, from its environment (no config file): the test server's throwaway credentials.
+  const rcloneEnv = {
+    RCLONE_CONFIG_BENCH_TYPE: 's3',
+    RCLONE_CONFIG_BENCH_PROVIDER: 'Other',
+    RCLONE_CONFIG_BENCH_ENDPOINT: server.endpoint,
+    RCLONE_CONFIG_BENCH_ACCESS_KEY_ID: server.accessKey,
+    RCLONE_CONFIG_BENCH_SECRET_ACCESS_KEY: server.secretKey,
+    RCLONE_CONFIG_BENCH_REGION: server.region,
+    RCLONE_CONFIG_BENCH_FORCE_PATH_STYLE: 'true',
+    // The endpoint is plain http: a CA bundle named in the environment only makes rclone's
+    // S3 client fail to start (LoadCustomCABundleError).
+    AWS_CA_BUNDLE: '',
+  };
+  try {
+    const results = alternate(rounds, {
+      'rclone copy': (round) =>
+        measure({
+          node: false,
+          command: 'rclone',
+          args: [
+            'copy',
+            corpus,
+            `bench:rclone-${round}`,
+            '--transfers',
+            String(transfers),
+            '--checkers',
+            String(transfers),
+          ],
+          cwd: work,
+          env: rcloneEnv,
+        }),
+      'som upload': (round) => {
+        const dir = mkdtempSync(path.join(work, `som-${round}-`));
+        const store = {
+          type: 'minio',
+          endPoint: server.endpoint,
+          region: server.region,
+          accessKey: server.accessKey,
+          secretKey: server.secretKey,
+          bucket: `som-${round}`,
+          createBucket: true,
+        };
+        const run = measure({
+          args: [SOM, 'upload', corpus, '--collection', 'bench', '--json'],
+          cwd: dir,
+          env: {
+            SOM_OBJECT_STORE: JSON.stringify(store),
+            SOM_METADATA_STORE: JSON.stringify({ type: 'sqlite', path: path.join(dir, 'som.db') }),
+            SOM_SECRET: 'b'.repeat(64),
+            SOM_CONCURRENCY: String(transfers),
+          },
+        });
+        const { counts } = JSON.parse(run.stdout).summary;
+        if (counts.written !== files.length)
+          throw new Error(`som upload wrote ${counts.written} of ${files.length} files`);
+        return run;
+      },
+    });
+    console.log(`machine: ${machine()}`);
+    console.log(
+      `corpus: ${files.length} files, ${(bytes / MB).toFixed(0)} MB (${corpus}); ${transfers} at once; S3: Swift s3api on 127.0.0.1; ${rounds} rounds`,
+    );
+    const rclone = summary('rclone copy', results['rclone copy']);
+    const som = summary('som upload', results['som upload']);
+    console.log(rclone.line);
+    console.log(som.line);
+    const ratio = rclone.wall / som.wall;
+    console.log(
+      `som upload / rclone copy: ${ratio.toFixed(2)}x (target >= 0.8x) ${ratio >= 0.8 ? 'ok' : 'BELOW TARGET'}`,
+    );
+  } finally {
+    await server.stop();
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+main().catch((err) => {
+  console.error(err instanceof Error ? err.message : err);
+  process.exitCode = 1;
+});

@@ -1,0 +1,64 @@
+#!/usr/bin/env node
+// Benchmark of som's start-up: `som --version`, `som ls` (the embedded default, holding the
+// sample) and `som upload` of the 7-file sample (sample/dicom) into a fresh data folder,
+// each a whole process timed from its start to its exit, against the floor of starting
+// Node itself (`node -e 0`); alternating, medians of --rounds runs (default 5).
+//
+//   npm run build && node bench/startup.js [--rounds N]
+'use strict';
+const { existsSync, mkdtempSync, rmSync } = require('node:fs');
+const path = require('node:path');
+const { ROOT, SOM, option, measure, alternate, summary, machine } = require('./measure');
+
+const SAMPLE = path.join(ROOT, 'sample', 'dicom');
+// A fixed key (no key file to create): the benchmark's, never a real one.
+const env = { SOM_SECRET: 's'.repeat(64) };
+
+function main() {
+  if (!existsSync(SOM)) throw new Error('build first: npm run build');
+  const rounds = Number(option('--rounds', '5'));
+  const work = mkdtempSync(path.join(ROOT, '.bench-data', 'startup-'));
+  try {
+    const listed = path.join(work, 'listed');
+    measure({
+      args: [SOM, 'upload', SAMPLE, '--collection', 'demo'],
+      cwd: work,
+      env: { ...env, SOM_DATA_DIR: listed },
+    });
+    const results = alternate(rounds, {
+      'node -e 0': () => measure({ args: ['-e', '0'], cwd: work }),
+      'som --version': () => measure({ args: [SOM, '--version'], cwd: work }),
+      'som ls demo': () =>
+        measure({ args: [SOM, 'ls', 'demo'], cwd: work, env: { ...env, SOM_DATA_DIR: listed } }),
+      'som upload (7-file sample)': (round) => {
+        const dataDir = path.join(work, `upload-${round}`);
+        try {
+          return measure({
+            args: [SOM, 'upload', SAMPLE, '--collection', 'demo'],
+            cwd: work,
+            env: { ...env, SOM_DATA_DIR: dataDir },
+          });
+        } finally {
+          rmSync(dataDir, { recursive: true, force: true });
+        }
+      },
+    });
+    console.log(`machine: ${machine()}`);
+    const floor = summary('node -e 0', results['node -e 0']);
+    console.log(floor.line);
+    for (const [name, runs] of Object.entries(results)) {
+      if (name === 'node -e 0') continue;
+      const { line, wall } = summary(name, runs);
+      console.log(`${line}  ${((wall - floor.wall) * 1000).toFixed(0)} ms over Node's start`);
+    }
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+try {
+  main();
+} catch (err) {
+  console.error(err instanceof Error ? err.message : err);
+  process.exitCode = 1;
+}
