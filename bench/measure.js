@@ -3,7 +3,7 @@
 // alternating contenders round by round, and medians.
 'use strict';
 const { spawnSync } = require('node:child_process');
-const { mkdtempSync, readFileSync, readdirSync, rmSync } = require('node:fs');
+const { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 
@@ -106,6 +106,21 @@ function summary(name, runs) {
   return { wall, cpu, line: parts.join('  ') };
 }
 
+/**
+ * The `som` commands to measure: this checkout's, and with `--baseline DIR` also the one
+ * built in another checkout (e.g. main's), as `<label> (baseline)`, alternated with it.
+ */
+function somBuilds(label) {
+  const builds = { [label]: SOM };
+  const other = option('--baseline', undefined);
+  if (other !== undefined) {
+    const som = path.join(path.resolve(other), 'packages', 'cli', 'dist', 'bin', 'som.js');
+    if (!existsSync(som)) throw new Error(`no built som in ${other}`);
+    builds[`${label} (baseline)`] = som;
+  }
+  return builds;
+}
+
 /** The machine, for the figures' heading. */
 function machine() {
   const cpus = os.cpus();
@@ -123,5 +138,6 @@ module.exports = {
   syncAll,
   alternate,
   summary,
+  somBuilds,
   machine,
 };

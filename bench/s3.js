@@ -7,6 +7,7 @@
 // timed from start to exit. Target: som >= 0.8x rclone.
 //
 //   npm run build && node bench/s3.js [--corpus ct|small|DIR] [--rounds N] [--transfers N]
+//                                     [--baseline OTHER_CHECKOUT]
 //
 // The corpus is bench/upload.js's (generated there on first use). Both run with the same
 // number of transfers at once (default 8, som's default concurrency).
@@ -22,6 +23,7 @@ const {
   measure,
   alternate,
   summary,
+  somBuilds,
   machine,
 } = require('./measure');
 
@@ -74,45 +76,56 @@ async function main() {
           cwd: work,
           env: rcloneEnv,
         }),
-      'som upload': (round) => {
-        const dir = mkdtempSync(path.join(work, `som-${round}-`));
-        const store = {
-          type: 'minio',
-          endPoint: server.endpoint,
-          region: server.region,
-          accessKey: server.accessKey,
-          secretKey: server.secretKey,
-          bucket: `som-${round}`,
-          createBucket: true,
-        };
-        const run = measure({
-          args: [SOM, 'upload', corpus, '--collection', 'bench', '--json'],
-          cwd: dir,
-          env: {
-            SOM_OBJECT_STORE: JSON.stringify(store),
-            SOM_METADATA_STORE: JSON.stringify({ type: 'sqlite', path: path.join(dir, 'som.db') }),
-            SOM_SECRET: 'b'.repeat(64),
-            SOM_CONCURRENCY: String(transfers),
+      ...Object.fromEntries(
+        Object.entries(somBuilds('som upload')).map(([name, som], build) => [
+          name,
+          (round) => {
+            const dir = mkdtempSync(path.join(work, `som-${build}-${round}-`));
+            const store = {
+              type: 'minio',
+              endPoint: server.endpoint,
+              region: server.region,
+              accessKey: server.accessKey,
+              secretKey: server.secretKey,
+              bucket: `som-${build}-${round}`,
+              createBucket: true,
+            };
+            const run = measure({
+              args: [som, 'upload', corpus, '--collection', 'bench', '--json'],
+              cwd: dir,
+              env: {
+                SOM_OBJECT_STORE: JSON.stringify(store),
+                SOM_METADATA_STORE: JSON.stringify({
+                  type: 'sqlite',
+                  path: path.join(dir, 'som.db'),
+                }),
+                SOM_SECRET: 'b'.repeat(64),
+                SOM_CONCURRENCY: String(transfers),
+              },
+            });
+            const { counts } = JSON.parse(run.stdout).summary;
+            if (counts.written !== files.length)
+              throw new Error(`${name} wrote ${counts.written} of ${files.length} files`);
+            return run;
           },
-        });
-        const { counts } = JSON.parse(run.stdout).summary;
-        if (counts.written !== files.length)
-          throw new Error(`som upload wrote ${counts.written} of ${files.length} files`);
-        return run;
-      },
+        ]),
+      ),
     });
     console.log(`machine: ${machine()}`);
     console.log(
       `corpus: ${files.length} files, ${(bytes / MB).toFixed(0)} MB (${corpus}); ${transfers} at once; S3: Swift s3api on 127.0.0.1; ${rounds} rounds`,
     );
     const rclone = summary('rclone copy', results['rclone copy']);
-    const som = summary('som upload', results['som upload']);
     console.log(rclone.line);
-    console.log(som.line);
-    const ratio = rclone.wall / som.wall;
-    console.log(
-      `som upload / rclone copy: ${ratio.toFixed(2)}x (target >= 0.8x) ${ratio >= 0.8 ? 'ok' : 'BELOW TARGET'}`,
-    );
+    for (const [name, runs] of Object.entries(results)) {
+      if (name === 'rclone copy') continue;
+      const som = summary(name, runs);
+      const ratio = rclone.wall / som.wall;
+      console.log(som.line);
+      console.log(
+        `${name} / rclone copy: ${ratio.toFixed(2)}x (target >= 0.8x) ${ratio >= 0.8 ? 'ok' : 'BELOW TARGET'}`,
+      );
+    }
   } finally {
     await server.stop();
     rmSync(work, { recursive: true, force: true });

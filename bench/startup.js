@@ -4,11 +4,11 @@
 // each a whole process timed from its start to its exit, against the floor of starting
 // Node itself (`node -e 0`); alternating, medians of --rounds runs (default 5).
 //
-//   npm run build && node bench/startup.js [--rounds N]
+//   npm run build && node bench/startup.js [--rounds N] [--baseline OTHER_CHECKOUT]
 'use strict';
 const { existsSync, mkdtempSync, rmSync } = require('node:fs');
 const path = require('node:path');
-const { ROOT, SOM, option, measure, alternate, summary, machine } = require('./measure');
+const { ROOT, SOM, option, measure, alternate, summary, somBuilds, machine } = require('./measure');
 
 const SAMPLE = path.join(ROOT, 'sample', 'dicom');
 // A fixed key (no key file to create): the benchmark's, never a real one.
@@ -25,24 +25,26 @@ function main() {
       cwd: work,
       env: { ...env, SOM_DATA_DIR: listed },
     });
-    const results = alternate(rounds, {
-      'node -e 0': () => measure({ args: ['-e', '0'], cwd: work }),
-      'som --version': () => measure({ args: [SOM, '--version'], cwd: work }),
-      'som ls demo': () =>
-        measure({ args: [SOM, 'ls', 'demo'], cwd: work, env: { ...env, SOM_DATA_DIR: listed } }),
-      'som upload (7-file sample)': (round) => {
+    const contenders = { 'node -e 0': () => measure({ args: ['-e', '0'], cwd: work }) };
+    for (const [label, som] of Object.entries(somBuilds('som'))) {
+      const listEnv = { ...env, SOM_DATA_DIR: listed };
+      contenders[`${label} --version`] = () => measure({ args: [som, '--version'], cwd: work });
+      contenders[`${label} ls demo`] = () =>
+        measure({ args: [som, 'ls', 'demo'], cwd: work, env: listEnv });
+      contenders[`${label} upload (7-file sample)`] = (round) => {
         const dataDir = path.join(work, `upload-${round}`);
         try {
           return measure({
-            args: [SOM, 'upload', SAMPLE, '--collection', 'demo'],
+            args: [som, 'upload', SAMPLE, '--collection', 'demo'],
             cwd: work,
             env: { ...env, SOM_DATA_DIR: dataDir },
           });
         } finally {
           rmSync(dataDir, { recursive: true, force: true });
         }
-      },
-    });
+      };
+    }
+    const results = alternate(rounds, contenders);
     console.log(`machine: ${machine()}`);
     const floor = summary('node -e 0', results['node -e 0']);
     console.log(floor.line);

@@ -8,6 +8,9 @@
 //   - deid: the same Node copy without the `sync`.
 //
 //   npm run build && node bench/upload.js [--corpus ct|small|DIR] [--rounds N] [--only upload|deid]
+//                                         [--baseline OTHER_CHECKOUT]
+//
+// With --baseline, the som built in another checkout (e.g. main's) runs too, alternated.
 //
 // Corpora (generated into .bench-data/ on first use by shared/tools/make_corpus.py's copy in
 // packages/dicom/test-fixtures, with Debian's /usr/bin/python3 + python3-pydicom + numpy):
@@ -31,6 +34,7 @@ const {
   measure,
   alternate,
   summary,
+  somBuilds,
   machine,
 } = require('./measure');
 
@@ -101,29 +105,31 @@ function main() {
   const contenders = {};
   if (only === undefined || only === 'upload') {
     contenders['copy + sync'] = (round) => copy(round, true);
-    contenders['som upload'] = (round) =>
-      inFresh(work, 'upload', round, (dir) => {
-        const run = measure({
-          args: [SOM, 'upload', corpus, '--collection', 'bench', '--json'],
-          cwd: dir,
-          env: SECRET,
+    for (const [name, som] of Object.entries(somBuilds('som upload')))
+      contenders[name] = (round) =>
+        inFresh(work, 'upload', round, (dir) => {
+          const run = measure({
+            args: [som, 'upload', corpus, '--collection', 'bench', '--json'],
+            cwd: dir,
+            env: SECRET,
+          });
+          const { counts } = JSON.parse(run.stdout).summary;
+          if (counts.written !== files.length)
+            throw new Error(`${name} wrote ${counts.written} of ${files.length} files`);
+          return run;
         });
-        const { counts } = JSON.parse(run.stdout).summary;
-        if (counts.written !== files.length)
-          throw new Error(`som upload wrote ${counts.written} of ${files.length} files`);
-        return run;
-      });
   }
   if (only === undefined || only === 'deid') {
     contenders['copy'] = (round) => copy(round, false);
-    contenders['som deid'] = (round) =>
-      inFresh(work, 'deid', round, (dir) =>
-        measure({
-          args: [SOM, 'deid', corpus, '--out', path.join(dir, 'out')],
-          cwd: dir,
-          env: SECRET,
-        }),
-      );
+    for (const [name, som] of Object.entries(somBuilds('som deid')))
+      contenders[name] = (round) =>
+        inFresh(work, 'deid', round, (dir) =>
+          measure({
+            args: [som, 'deid', corpus, '--out', path.join(dir, 'out')],
+            cwd: dir,
+            env: SECRET,
+          }),
+        );
   }
   try {
     console.log(`machine: ${machine()}`);
@@ -142,8 +148,10 @@ function main() {
           `${((lines[som].cpu / files.length) * 1000).toFixed(2)} ms CPU per file (${perFile.toFixed(2)} ms more than the floor)`,
       );
     };
-    ratio('som upload', 'copy + sync', 0.8);
-    ratio('som deid', 'copy', 0.9);
+    for (const name of Object.keys(lines)) {
+      if (name.startsWith('som upload')) ratio(name, 'copy + sync', 0.8);
+      if (name.startsWith('som deid')) ratio(name, 'copy', 0.9);
+    }
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
