@@ -194,6 +194,30 @@ describe('Client', () => {
     expect(third.counts).toEqual({ uploaded: 0, unchanged: 2, recorded: 0, failed: 0 });
   });
 
+  it('asks the object store for no stored image when the entity held none before the upload, and for each one after', async () => {
+    const objects = new MemoryObjectDriver();
+    const heads: string[] = [];
+    const head = objects.head.bind(objects);
+    objects.head = (key) => {
+      heads.push(key);
+      return head(key);
+    };
+    const client = new Client({ objectStore: objects, metadataStore: new MemoryMetadataDriver() });
+    const images = [
+      { uid: 'a', bytes: Buffer.from('A') },
+      { uid: 'b', bytes: Buffer.from('B') },
+    ];
+    const first = await client.uploadDataset({ collection, uid: 'e', images });
+    expect(first.counts).toEqual({ uploaded: 2, unchanged: 0, recorded: 0, failed: 0 });
+    expect(heads).toEqual([]);
+    const again = await client.uploadDataset({ collection, uid: 'e', images });
+    expect(again.counts).toEqual({ uploaded: 0, unchanged: 2, recorded: 0, failed: 0 });
+    expect(heads.sort()).toEqual([
+      imageObjectKey({ collection, entity: 'e', image: 'a' }),
+      imageObjectKey({ collection, entity: 'e', image: 'b' }),
+    ]);
+  });
+
   it('uses an md5 the caller gives instead of hashing, and the store still checks it', async () => {
     const client = makeClient();
     const md5 = createHash('md5').update('A').digest('hex');
