@@ -56,7 +56,10 @@ const CORPORA = {
 
 /** The corpus folder (the CT files of make_corpus.py's output), generated when absent. */
 function corpusDir(name) {
-  if (!(name in CORPORA)) return path.resolve(name);
+  if (!(name in CORPORA)) {
+    const dir = path.resolve(name);
+    return existsSync(path.join(dir, 'ct')) ? path.join(dir, 'ct') : dir; // make_corpus.py's --out
+  }
   const out = path.join(ROOT, '.bench-data', `upload-${name}`);
   if (!existsSync(path.join(out, 'ct'))) {
     console.log(`generating the ${name} corpus into ${out} ...`);
