@@ -2,8 +2,8 @@
 // as a child process and measuring it (wall time, CPU time of all its threads, peak RSS),
 // alternating contenders round by round, and medians.
 'use strict';
-const { spawnSync } = require('node:child_process');
-const { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } = require('node:fs');
+const { execFileSync, spawnSync } = require('node:child_process');
+const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 
@@ -28,7 +28,7 @@ function median(values) {
 /** Every file under `dir`, sorted. */
 function listFiles(dir) {
   const out = [];
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
     const full = path.join(dir, entry.name);
     if (entry.isDirectory()) out.push(...listFiles(full));
     else if (entry.isFile()) out.push(full);
@@ -43,7 +43,7 @@ function listFiles(dir) {
  * `okCodes` allows.
  */
 function measure({ node = true, command, args, cwd, env = {}, okCodes = [0] }) {
-  const probe = mkdtempSync(path.join(os.tmpdir(), 'som-bench-probe-'));
+  const probe = fs.mkdtempSync(path.join(os.tmpdir(), 'som-bench-probe-'));
   const rssFile = path.join(probe, 'rss');
   const cpuFile = path.join(probe, 'cpu');
   const argv = node ? ['-r', path.join(__dirname, 'upload.rss.js'), ...args] : args;
@@ -60,10 +60,10 @@ function measure({ node = true, command, args, cwd, env = {}, okCodes = [0] }) {
       throw new Error(
         `${node ? 'node ' : ''}${command ?? ''} ${args.join(' ')} exited ${child.status}:\n${String(child.stderr).slice(-2000)}`,
       );
-    const read = (file) => (node ? Number(readFileSync(file, 'utf8')) : NaN);
+    const read = (file) => (node ? Number(fs.readFileSync(file, 'utf8')) : NaN);
     return { seconds, cpu: read(cpuFile), rss: read(rssFile), stdout: child.stdout };
   } finally {
-    rmSync(probe, { recursive: true, force: true });
+    fs.rmSync(probe, { recursive: true, force: true });
   }
 }
 
@@ -115,10 +115,74 @@ function somBuilds(label) {
   const other = option('--baseline', undefined);
   if (other !== undefined) {
     const som = path.join(path.resolve(other), 'packages', 'cli', 'dist', 'bin', 'som.js');
-    if (!existsSync(som)) throw new Error(`no built som in ${other}`);
+    if (!fs.existsSync(som)) throw new Error(`no built som in ${other}`);
     builds[`${label} (baseline)`] = som;
   }
   return builds;
+}
+
+/** make_corpus.py's options for each named corpus (generated into .bench-data/upload-NAME). */
+const CORPORA = {
+  ct: ['--patients', '8'],
+  small: [
+    '--patients',
+    '20',
+    '--studies',
+    '2',
+    '--series',
+    '5',
+    '--images',
+    '100',
+    '--size',
+    '112',
+  ],
+};
+
+/**
+ * The files of corpus `name` (`ct`, `small`, or a folder: make_corpus.py's `--out` or any
+ * folder of files): the folder and its files with their total size. A named corpus is
+ * generated on first use (Debian's /usr/bin/python3 with python3-pydicom and numpy).
+ */
+function corpus(name) {
+  let dir = path.resolve(name);
+  if (name in CORPORA) {
+    const out = path.join(ROOT, '.bench-data', `upload-${name}`);
+    if (!fs.existsSync(path.join(out, 'ct'))) {
+      console.log(`generating the ${name} corpus into ${out} ...`);
+      const generator = path.join(ROOT, 'packages', 'dicom', 'test-fixtures', 'make_corpus.py');
+      execFileSync(
+        '/usr/bin/python3',
+        [generator, '--out', out, '--large-patients', '0', ...CORPORA[name]],
+        { stdio: 'inherit' },
+      );
+    }
+    dir = out;
+  }
+  if (fs.existsSync(path.join(dir, 'ct'))) dir = path.join(dir, 'ct'); // make_corpus.py's --out
+  const files = listFiles(dir);
+  const bytes = files.reduce((sum, f) => sum + fs.statSync(f).size, 0);
+  return { dir, files, bytes };
+}
+
+/** `fn(dir)` with a fresh directory under .bench-data/ named `prefix`..., removed after. */
+async function inWorkDir(prefix, fn) {
+  fs.mkdirSync(path.join(ROOT, '.bench-data'), { recursive: true });
+  const dir = fs.mkdtempSync(path.join(ROOT, '.bench-data', prefix));
+  try {
+    return await fn(dir);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** Run a benchmark's `main`: its error is printed, and the exit code is 1. */
+function runBench(main) {
+  Promise.resolve()
+    .then(main)
+    .catch((err) => {
+      console.error(err instanceof Error ? err.message : err);
+      process.exitCode = 1;
+    });
 }
 
 /** The machine, for the figures' heading. */
@@ -139,5 +203,8 @@ module.exports = {
   alternate,
   summary,
   somBuilds,
+  corpus,
+  inWorkDir,
+  runBench,
   machine,
 };

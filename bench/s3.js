@@ -12,39 +12,29 @@
 // The corpus is bench/upload.js's (generated there on first use). Both run with the same
 // number of transfers at once (default 8, som's default concurrency).
 'use strict';
-const { existsSync, mkdtempSync, rmSync, statSync } = require('node:fs');
+const { existsSync, mkdtempSync } = require('node:fs');
 const path = require('node:path');
-const {
-  ROOT,
-  SOM,
-  MB,
-  option,
-  listFiles,
-  measure,
-  alternate,
-  summary,
-  somBuilds,
-  machine,
-} = require('./measure');
-
-function corpusDir(name) {
-  if (name === 'ct' || name === 'small')
-    return path.join(ROOT, '.bench-data', `upload-${name}`, 'ct');
-  return path.resolve(name);
-}
+const bench = require('./measure');
+const { ROOT, SOM, MB, option, measure, summary } = bench;
 
 async function main() {
   if (!existsSync(SOM)) throw new Error('build first: npm run build');
-  const corpus = corpusDir(option('--corpus', 'ct'));
-  if (!existsSync(corpus))
-    throw new Error(`no corpus at ${corpus}: run bench/upload.js --corpus NAME first`);
+  const { dir: corpus, files, bytes } = bench.corpus(option('--corpus', 'ct'));
   const rounds = Number(option('--rounds', '3'));
   const transfers = Number(option('--transfers', '8'));
-  const files = listFiles(corpus);
-  const bytes = files.reduce((sum, f) => sum + statSync(f).size, 0);
   const { startSwiftS3 } = require(path.join(ROOT, 'packages', 'testing', 'dist'));
   const server = await startSwiftS3();
-  const work = mkdtempSync(path.join(ROOT, '.bench-data', 's3-runs-'));
+  try {
+    await bench.inWorkDir('s3-runs-', (work) =>
+      compare(server, work, corpus, files, bytes, rounds, transfers),
+    );
+  } finally {
+    await server.stop();
+  }
+}
+
+/** Run the contenders against `server` in `work` and print their figures. */
+function compare(server, work, corpus, files, bytes, rounds, transfers) {
   // rclone's remote, from its environment (no config file): the test server's throwaway credentials.
   const rcloneEnv = {
     RCLONE_CONFIG_BENCH_TYPE: 's3',
@@ -58,81 +48,73 @@ async function main() {
     // S3 client fail to start (LoadCustomCABundleError).
     AWS_CA_BUNDLE: '',
   };
-  try {
-    const results = alternate(rounds, {
-      'rclone copy': (round) =>
-        measure({
-          node: false,
-          command: 'rclone',
-          args: [
-            'copy',
-            corpus,
-            `bench:rclone-${round}`,
-            '--transfers',
-            String(transfers),
-            '--checkers',
-            String(transfers),
-          ],
-          cwd: work,
-          env: rcloneEnv,
-        }),
-      ...Object.fromEntries(
-        Object.entries(somBuilds('som upload')).map(([name, som], build) => [
-          name,
-          (round) => {
-            const dir = mkdtempSync(path.join(work, `som-${build}-${round}-`));
-            const store = {
-              type: 'minio',
-              endPoint: server.endpoint,
-              region: server.region,
-              accessKey: server.accessKey,
-              secretKey: server.secretKey,
-              bucket: `som-${build}-${round}`,
-              createBucket: true,
-            };
-            const run = measure({
-              args: [som, 'upload', corpus, '--collection', 'bench', '--json'],
-              cwd: dir,
-              env: {
-                SOM_OBJECT_STORE: JSON.stringify(store),
-                SOM_METADATA_STORE: JSON.stringify({
-                  type: 'sqlite',
-                  path: path.join(dir, 'som.db'),
-                }),
-                SOM_SECRET: 'b'.repeat(64),
-                SOM_CONCURRENCY: String(transfers),
-              },
-            });
-            const { counts } = JSON.parse(run.stdout).summary;
-            if (counts.written !== files.length)
-              throw new Error(`${name} wrote ${counts.written} of ${files.length} files`);
-            return run;
-          },
-        ]),
-      ),
-    });
-    console.log(`machine: ${machine()}`);
+  const results = bench.alternate(rounds, {
+    'rclone copy': (round) =>
+      measure({
+        node: false,
+        command: 'rclone',
+        args: [
+          'copy',
+          corpus,
+          `bench:rclone-${round}`,
+          '--transfers',
+          String(transfers),
+          '--checkers',
+          String(transfers),
+        ],
+        cwd: work,
+        env: rcloneEnv,
+      }),
+    ...Object.fromEntries(
+      Object.entries(bench.somBuilds('som upload')).map(([name, som], build) => [
+        name,
+        (round) => {
+          const dir = mkdtempSync(path.join(work, `som-${build}-${round}-`));
+          const store = {
+            type: 'minio',
+            endPoint: server.endpoint,
+            region: server.region,
+            accessKey: server.accessKey,
+            secretKey: server.secretKey,
+            bucket: `som-${build}-${round}`,
+            createBucket: true,
+          };
+          const run = measure({
+            args: [som, 'upload', corpus, '--collection', 'bench', '--json'],
+            cwd: dir,
+            env: {
+              SOM_OBJECT_STORE: JSON.stringify(store),
+              SOM_METADATA_STORE: JSON.stringify({
+                type: 'sqlite',
+                path: path.join(dir, 'som.db'),
+              }),
+              SOM_SECRET: 'b'.repeat(64),
+              SOM_CONCURRENCY: String(transfers),
+            },
+          });
+          const { counts } = JSON.parse(run.stdout).summary;
+          if (counts.written !== files.length)
+            throw new Error(`${name} wrote ${counts.written} of ${files.length} files`);
+          return run;
+        },
+      ]),
+    ),
+  });
+  console.log(`machine: ${bench.machine()}`);
+  console.log(
+    `corpus: ${files.length} files, ${(bytes / MB).toFixed(0)} MB (${corpus}); ${transfers} at once; S3: Swift s3api on 127.0.0.1; ${rounds} rounds`,
+  );
+  const rclone = summary('rclone copy', results['rclone copy']);
+  console.log(rclone.line);
+  for (const [name, runs] of Object.entries(results)) {
+    if (name === 'rclone copy') continue;
+    const som = summary(name, runs);
+    const ratio = rclone.wall / som.wall;
+    console.log(som.line);
     console.log(
-      `corpus: ${files.length} files, ${(bytes / MB).toFixed(0)} MB (${corpus}); ${transfers} at once; S3: Swift s3api on 127.0.0.1; ${rounds} rounds`,
+      `${name} / rclone copy: ${ratio.toFixed(2)}x (target >= 0.8x) ${ratio >= 0.8 ? 'ok' : 'BELOW TARGET'}`,
     );
-    const rclone = summary('rclone copy', results['rclone copy']);
-    console.log(rclone.line);
-    for (const [name, runs] of Object.entries(results)) {
-      if (name === 'rclone copy') continue;
-      const som = summary(name, runs);
-      const ratio = rclone.wall / som.wall;
-      console.log(som.line);
-      console.log(
-        `${name} / rclone copy: ${ratio.toFixed(2)}x (target >= 0.8x) ${ratio >= 0.8 ? 'ok' : 'BELOW TARGET'}`,
-      );
-    }
-  } finally {
-    await server.stop();
-    rmSync(work, { recursive: true, force: true });
   }
 }
 
-main().catch((err) => {
-  console.error(err instanceof Error ? err.message : err);
-  process.exitCode = 1;
-});
+bench.runBench(main);

@@ -22,65 +22,14 @@
 //
 // Every run writes into a fresh directory, removed after it, and starts after a `sync`.
 'use strict';
-const { execFileSync } = require('node:child_process');
-const { existsSync, mkdtempSync, rmSync, statSync } = require('node:fs');
+const { existsSync, mkdtempSync, rmSync } = require('node:fs');
 const path = require('node:path');
-const {
-  ROOT,
-  SOM,
-  MB,
-  option,
-  listFiles,
-  measure,
-  alternate,
-  summary,
-  somBuilds,
-  machine,
-} = require('./measure');
+const bench = require('./measure');
+const { SOM, MB, option, measure, summary } = bench;
 
-const CORPORA = {
-  ct: ['--patients', '8'],
-  small: [
-    '--patients',
-    '20',
-    '--studies',
-    '2',
-    '--series',
-    '5',
-    '--images',
-    '100',
-    '--size',
-    '112',
-  ],
-};
-
-/** The corpus folder (the CT files of make_corpus.py's output), generated when absent. */
-function corpusDir(name) {
-  if (!(name in CORPORA)) {
-    const dir = path.resolve(name);
-    return existsSync(path.join(dir, 'ct')) ? path.join(dir, 'ct') : dir; // make_corpus.py's --out
-  }
-  const out = path.join(ROOT, '.bench-data', `upload-${name}`);
-  if (!existsSync(path.join(out, 'ct'))) {
-    console.log(`generating the ${name} corpus into ${out} ...`);
-    const generator = path.join(ROOT, 'packages', 'dicom', 'test-fixtures', 'make_corpus.py');
-    execFileSync(
-      '/usr/bin/python3',
-      [generator, '--out', out, '--large-patients', '0', ...CORPORA[name]],
-      { stdio: 'inherit' },
-    );
-  }
-  return path.join(out, 'ct');
-}
-
-/** A fresh directory for one run under `work`. */
-function fresh(work, label, round) {
-  return mkdtempSync(path.join(work, `${label}-${round}-`));
-}
-
-/** Run `fn(dir)` in a fresh directory, removed after. */
+/** Run `fn(dir)` in a fresh directory under `work`, removed after. */
 function inFresh(work, label, round, fn) {
-  const dir = fresh(work, label, round);
+  const dir = mkdtempSync(path.join(work, `${label}-${round}-`));
   try {
     return fn(dir);
   } finally {
@@ -95,10 +44,14 @@ function main() {
   if (!existsSync(SOM)) throw new Error('build first: npm run build');
   const rounds = Number(option('--rounds', '3'));
   const only = option('--only', undefined);
-  const corpus = corpusDir(option('--corpus', 'ct'));
-  const files = listFiles(corpus);
-  const bytes = files.reduce((sum, f) => sum + statSync(f).size, 0);
-  const work = mkdtempSync(path.join(ROOT, '.bench-data', 'upload-runs-'));
+  const { dir: corpus, files, bytes } = bench.corpus(option('--corpus', 'ct'));
+  return bench.inWorkDir('upload-runs-', (work) =>
+    compare(work, corpus, files, bytes, rounds, only),
+  );
+}
+
+/** Run the contenders in `work` and print their figures. */
+function compare(work, corpus, files, bytes, rounds, only) {
   const copy = (round, sync) =>
     inFresh(work, 'copy', round, (dir) =>
       measure({
@@ -108,7 +61,7 @@ function main() {
   const contenders = {};
   if (only === undefined || only === 'upload') {
     contenders['copy + sync'] = (round) => copy(round, true);
-    for (const [name, som] of Object.entries(somBuilds('som upload')))
+    for (const [name, som] of Object.entries(bench.somBuilds('som upload')))
       contenders[name] = (round) =>
         inFresh(work, 'upload', round, (dir) => {
           const run = measure({
@@ -124,7 +77,7 @@ function main() {
   }
   if (only === undefined || only === 'deid') {
     contenders['copy'] = (round) => copy(round, false);
-    for (const [name, som] of Object.entries(somBuilds('som deid')))
+    for (const [name, som] of Object.entries(bench.somBuilds('som deid')))
       contenders[name] = (round) =>
         inFresh(work, 'deid', round, (dir) =>
           measure({
@@ -134,35 +87,26 @@ function main() {
           }),
         );
   }
-  try {
-    console.log(`machine: ${machine()}`);
+  console.log(`machine: ${bench.machine()}`);
+  console.log(
+    `corpus: ${files.length} files, ${(bytes / MB).toFixed(0)} MB (${corpus}); ${rounds} rounds`,
+  );
+  const results = bench.alternate(rounds, contenders);
+  const lines = Object.fromEntries(Object.entries(results).map(([n, r]) => [n, summary(n, r)]));
+  for (const { line } of Object.values(lines)) console.log(line);
+  const ratio = (som, floor, target) => {
+    if (!lines[som] || !lines[floor]) return;
+    const r = lines[floor].wall / lines[som].wall;
+    const perFile = ((lines[som].cpu - lines[floor].cpu) / files.length) * 1000;
     console.log(
-      `corpus: ${files.length} files, ${(bytes / MB).toFixed(0)} MB (${corpus}); ${rounds} rounds`,
+      `${som} / ${floor}: ${r.toFixed(2)}x (target >= ${target}x) ${r >= target ? 'ok' : 'BELOW TARGET'}; ` +
+        `${((lines[som].cpu / files.length) * 1000).toFixed(2)} ms CPU per file (${perFile.toFixed(2)} ms more than the floor)`,
     );
-    const results = alternate(rounds, contenders);
-    const lines = Object.fromEntries(Object.entries(results).map(([n, r]) => [n, summary(n, r)]));
-    for (const { line } of Object.values(lines)) console.log(line);
-    const ratio = (som, floor, target) => {
-      if (!lines[som] || !lines[floor]) return;
-      const r = lines[floor].wall / lines[som].wall;
-      const perFile = ((lines[som].cpu - lines[floor].cpu) / files.length) * 1000;
-      console.log(
-        `${som} / ${floor}: ${r.toFixed(2)}x (target >= ${target}x) ${r >= target ? 'ok' : 'BELOW TARGET'}; ` +
-          `${((lines[som].cpu / files.length) * 1000).toFixed(2)} ms CPU per file (${perFile.toFixed(2)} ms more than the floor)`,
-      );
-    };
-    for (const name of Object.keys(lines)) {
-      if (name.startsWith('som upload')) ratio(name, 'copy + sync', 0.8);
-      if (name.startsWith('som deid')) ratio(name, 'copy', 0.9);
-    }
-  } finally {
-    rmSync(work, { recursive: true, force: true });
+  };
+  for (const name of Object.keys(lines)) {
+    if (name.startsWith('som upload')) ratio(name, 'copy + sync', 0.8);
+    if (name.startsWith('som deid')) ratio(name, 'copy', 0.9);
   }
 }
 
-try {
-  main();
-} catch (err) {
-  console.error(err instanceof Error ? err.message : err);
-  process.exitCode = 1;
-}
+bench.runBench(main);
