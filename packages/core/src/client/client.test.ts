@@ -6,6 +6,7 @@ import { Readable } from 'node:stream';
 import { md5Hex } from '../md5';
 import { MemoryMetadataDriver } from '../metadata-store/memory';
 import { collectionKey, entityKey, imageKey, imageObjectKey, seriesKey, studyKey } from '../names';
+import type { ObjectStoreDriver } from '../object-store/driver';
 import { MemoryObjectDriver } from '../object-store/memory';
 import { Client } from './client';
 
@@ -30,17 +31,20 @@ function recordingPuts(): { objects: MemoryObjectDriver; puts: (string | undefin
   return { objects, puts };
 }
 
+/** The memory object store, with the durability point a test gives it. */
+type FlushingMemoryDriver = MemoryObjectDriver & Pick<ObjectStoreDriver, 'flush'>;
+
 /**
  * A memory object store that defers durability (capability `groupCommit`) and remembers what
  * each put asked and which keys are durable: made so by a put `now` or by a flush.
  */
 function deferringStore(): {
-  objects: MemoryObjectDriver;
+  objects: FlushingMemoryDriver;
   durable: Set<string>;
   asked: string[];
   flushes: number[];
 } {
-  const objects = new MemoryObjectDriver();
+  const objects: FlushingMemoryDriver = new MemoryObjectDriver();
   objects.capabilities.groupCommit = true;
   const durable = new Set<string>();
   const waiting = new Set<string>();
