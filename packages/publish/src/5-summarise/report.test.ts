@@ -66,11 +66,12 @@ describe('Report', () => {
     expect(new Report([]).summary(false)).not.toHaveProperty('refused');
   });
 
-  it('gives a refused file its kind of refusal, from any thread', () => {
+  it('gives a refused file its kind of refusal, from any thread, and its error code', () => {
     const leak = new PhiLeakError('f.dcm', 'PatientName', 0x00080070, 12);
     expect(failureEntry('f.dcm', leak)).toEqual({
       outcome: 'failed',
       reason: leak.message.slice('f.dcm: '.length),
+      code: 'InvalidArgument',
       refused: 'would-leak',
     });
     const sent = new FileFailure('Internal', 'its thread stopped', 'thread-stopped');
