@@ -1,5 +1,6 @@
 // Preloaded into the process `bench/upload.js` measures (`node -r ./bench/upload.rss.js ...`):
-// on exit, writes the process's peak resident set size in bytes to $SOM_BENCH_RSS_FILE.
+// on exit, writes the process's peak resident set size in bytes to $SOM_BENCH_RSS_FILE, and
+// the CPU seconds it used (user + system, all its threads) to $SOM_BENCH_CPU_FILE.
 //
 // The peak is VmHWM of /proc/self/status where there is one (Linux): getrusage's maxRSS
 // (process.resourceUsage) keeps, across the exec of a spawned child, the resident size of
@@ -21,6 +22,11 @@ function peakResidentBytes() {
 process.on('exit', () => {
   const file = process.env.SOM_BENCH_RSS_FILE;
   if (file) writeFileSync(file, String(peakResidentBytes()));
+  const cpuFile = process.env.SOM_BENCH_CPU_FILE;
+  if (cpuFile) {
+    const { user, system } = process.cpuUsage();
+    writeFileSync(cpuFile, String((user + system) / 1e6));
+  }
 });
 
 module.exports = { peakResidentBytes };

@@ -8,6 +8,12 @@
  * exactly one creator wins), renames the pending sidecar over the sidecar, and fsyncs the
  * directory. A crash between the two renames leaves the pending sidecar, which the next head
  * adopts (its file identity matches the data file).
+ *
+ * A put whose durability is deferred (a group commit) does the same without the fsyncs, and
+ * leaves its files and directories to `flush`, which fsyncs them all at once. One that
+ * replaces an object is made durable at once all the same: a crash of the machine must
+ * never take an object some record may name (only new objects wait for the flush, and
+ * their records wait for it too).
  */
 import {
   close,
@@ -35,7 +41,15 @@ import {
 } from '@som/core';
 import { validateFsConfig, type FsObjectConfig } from './config';
 import { Directories } from './directories';
-import { DirectorySyncs, newWriteId, writeNewFile, writeTemp, type TempFile } from './durable';
+import {
+  DeferredSyncs,
+  DirectorySyncs,
+  newWriteId,
+  tempDurable,
+  writeNewFile,
+  writeTemp,
+  type TempFile,
+} from './durable';
 import { fsErrorCode, nativeCode } from './errors';
 import { isPendingSidecarOf, pendingSidecarName } from './key-encoding';
 import { KeyLocks } from './key-locks';
@@ -55,11 +69,15 @@ const closeFd = promisify(close);
 /** How often a put retries when a concurrent delete removes its (empty) directory. */
 const DIRECTORY_RETRIES = 3;
 
-/** A prepared root: its paths, its link-checked directories, its shared directory fsyncs. */
+/**
+ * A prepared root: its paths, its link-checked directories, its shared directory fsyncs,
+ * and what deferred puts left to make durable.
+ */
 interface Prepared {
   layout: Layout;
   dirs: Directories;
   syncs: DirectorySyncs;
+  deferred: DeferredSyncs;
 }
 
 /** Objects as files under one directory, attributes in sidecars beside them. */
@@ -70,6 +88,7 @@ export class FsObjectDriver implements ObjectStoreDriver {
     ifNotExists: true,
     copy: true,
     md5FromCaller: false,
+    groupCommit: true,
   };
   private readonly root: string;
   private preparing?: Promise<Prepared>;
@@ -93,7 +112,8 @@ export class FsObjectDriver implements ObjectStoreDriver {
     if (options.ifNotExists && (await this.dataStats(prepared, location)) !== undefined) {
       throw new SomError('AlreadyExists', `${key} already exists`);
     }
-    const temp = await writeTemp(prepared.layout.tempDir, body, options.signal);
+    const deferred = options.durable === 'deferred';
+    const temp = await writeTemp(prepared.layout.tempDir, body, !deferred, options.signal);
     let committed = false;
     try {
       if (options.md5 !== undefined && options.md5 !== temp.md5) {
@@ -112,12 +132,12 @@ export class FsObjectDriver implements ObjectStoreDriver {
         file: identityOf(temp.stats),
       };
       await this.locks.run(key, () =>
-        this.commit(prepared, location, temp, sidecar, options.ifNotExists === true),
+        this.commit(prepared, location, temp, sidecar, options.ifNotExists === true, deferred),
       );
       committed = true;
       return attributesOf(sidecar, temp.stats);
     } finally {
-      await temp.durable.catch(() => undefined);
+      await temp.closed.catch(() => undefined);
       if (!committed) await rm(temp.path, { force: true });
     }
   }
@@ -199,6 +219,17 @@ export class FsObjectDriver implements ObjectStoreDriver {
     });
   }
 
+  /** fsync every file and directory the deferred puts acknowledged so far left unsynced. */
+  async flush(): Promise<void> {
+    if (this.preparing === undefined) return; // nothing was written
+    await (await this.prepared()).deferred.flush();
+  }
+
+  /** Make the deferred puts durable (see {@link flush}). */
+  async close(): Promise<void> {
+    await this.flush();
+  }
+
   errorCode(err: unknown): ErrorCode {
     return fsErrorCode(err);
   }
@@ -206,7 +237,15 @@ export class FsObjectDriver implements ObjectStoreDriver {
   /** The prepared root (prepared once; a failure is retried by the next call). */
   private async prepared(): Promise<Prepared> {
     this.preparing ??= prepareRoot(this.root).then(
-      (layout) => ({ layout, dirs: new Directories(layout.root), syncs: new DirectorySyncs() }),
+      (layout) => {
+        const syncs = new DirectorySyncs();
+        return {
+          layout,
+          dirs: new Directories(layout.root),
+          syncs,
+          deferred: new DeferredSyncs(syncs),
+        };
+      },
       (err: unknown) => {
         this.preparing = undefined;
         throw err;
@@ -229,21 +268,32 @@ export class FsObjectDriver implements ObjectStoreDriver {
     return stats?.isFile() ? stats : undefined;
   }
 
-  /** Make `temp` the object at `location` with `sidecar` (the key's lock is held). */
+  /**
+   * Make `temp` the object at `location` with `sidecar` (the key's lock is held): durable
+   * when this resolves, unless `deferred` and the key holds no object yet (then `flush`
+   * makes it durable).
+   */
   private async commit(
-    { dirs, syncs }: Prepared,
+    { dirs, syncs, deferred: later }: Prepared,
     location: ObjectLocation,
     temp: TempFile,
     sidecar: Sidecar,
     createOnly: boolean,
+    deferred: boolean,
   ): Promise<void> {
     const pending = join(location.dir, pendingSidecarName(location.dataName, newWriteId()));
     let grown: string[] = [];
+    let now = !deferred;
     for (let attempt = 1; ; attempt++) {
       grown = [...grown, ...(await dirs.make(location.dirNames, location.key))];
+      // A replaced object stops being: the new one must be durable first (link cannot replace).
+      now ||= !createOnly && (await lstat(location.data).catch(() => undefined)) !== undefined;
       try {
         // The data file's fsync (started when its bytes were written) runs meanwhile.
-        await Promise.all([writeNewFile(pending, JSON.stringify(sidecar)), temp.durable]);
+        await Promise.all([
+          writeNewFile(pending, JSON.stringify(sidecar), now),
+          now ? tempDurable(temp) : temp.closed,
+        ]);
         break;
       } catch (err) {
         // A concurrent delete pruned the directory just made: make it again.
@@ -269,7 +319,9 @@ export class FsObjectDriver implements ObjectStoreDriver {
       // Another process's head adopted it already (it found the new data file first).
       if (nativeCode(err) !== 'ENOENT') throw err;
     });
-    await Promise.all([...new Set([location.dir, ...grown])].map((dir) => syncs.sync(dir)));
+    const changed = [...new Set([location.dir, ...grown])];
+    if (now) await Promise.all(changed.map((dir) => syncs.sync(dir)));
+    else later.add([location.data, location.sidecar], changed);
   }
 
   /**

@@ -1,7 +1,9 @@
 /**
  * Durable file writes: stream to a new temporary file with backpressure while hashing (see
  * md5.ts), and fsync files and directories so a completed write survives a crash. Directory
- * fsyncs are shared: one fsync makes every rename done before it started durable.
+ * fsyncs are shared: one fsync makes every rename done before it started durable. Writes
+ * whose durability is deferred skip their fsyncs and are made durable together later (see
+ * {@link DeferredSyncs}).
  *
  * Files are written through plain descriptors and the callback API (promisified): a
  * `FileHandle` and a stream pipeline per write cost about a third of a put's main-thread
@@ -23,6 +25,7 @@ import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { promisify } from 'node:util';
 import { SomError } from '@som/core';
+import { nativeCode } from './errors';
 import { startMd5, type Md5 } from './md5';
 
 const openFd = promisify(open);
@@ -49,8 +52,19 @@ export interface TempFile {
   md5: string;
   /** Its status after the last write (inode, size, mtime: kept by rename and link). */
   stats: BigIntStats;
-  /** Settles when the file is fsynced and closed (started as soon as the bytes are written). */
-  durable: Promise<void>;
+  /**
+   * Settles when the file is closed, and fsynced when it was written with `sync` (the fsync
+   * starts as soon as the bytes are written).
+   */
+  closed: Promise<void>;
+  /** Whether `closed` includes its fsync. */
+  synced: boolean;
+}
+
+/** Settles when `temp` is fsynced and closed (fsyncing it now when it was written without). */
+export async function tempDurable(temp: TempFile): Promise<void> {
+  await temp.closed;
+  if (!temp.synced) await syncFile(temp.path);
 }
 
 /** Write all of `bytes` at the descriptor's position (a write may take fewer bytes than given). */
@@ -77,13 +91,14 @@ async function* chunksOf(body: Readable, signal: AbortSignal | undefined): Async
 }
 
 /**
- * Stream `body` into a new file in `dir`, hashing it on the way; its fsync starts at once
- * (see {@link TempFile.durable}). On any failure (the source, the disk, `signal`) the file
- * is removed and the error thrown.
+ * Stream `body` into a new file in `dir`, hashing it on the way; with `sync` its fsync
+ * starts at once (see {@link TempFile.closed}). On any failure (the source, the disk,
+ * `signal`) the file is removed and the error thrown.
  */
 export async function writeTemp(
   dir: string,
   body: Readable,
+  sync: boolean,
   signal?: AbortSignal,
 ): Promise<TempFile> {
   const path = join(dir, newWriteId());
@@ -98,9 +113,9 @@ export async function writeTemp(
     }
     md5 ??= startMd5(0);
     const stats = await fstatFd(fd, { bigint: true });
-    const durable = fsyncFd(fd).finally(() => closeFd(fd));
-    durable.catch(() => undefined); // awaited by the caller; never an unhandled rejection
-    return { path, size, md5: await md5.digest(), stats, durable };
+    const closed = sync ? fsyncFd(fd).finally(() => closeFd(fd)) : closeFd(fd);
+    closed.catch(() => undefined); // awaited by the caller; never an unhandled rejection
+    return { path, size, md5: await md5.digest(), stats, closed, synced: sync };
   } catch (err) {
     md5?.discard();
     await closeFd(fd).catch(() => undefined);
@@ -109,25 +124,35 @@ export async function writeTemp(
   }
 }
 
-/** Create `path` (it must not exist) holding `text`, fsynced. */
-export async function writeNewFile(path: string, text: string): Promise<void> {
+/** Create `path` (it must not exist) holding `text`, fsynced when `sync`. */
+export async function writeNewFile(path: string, text: string, sync = true): Promise<void> {
   const fd = await openFd(path, CREATE_NEW, 0o666);
   try {
     await writeAll(fd, Buffer.from(text));
+    if (sync) await fsyncFd(fd);
+  } finally {
+    await closeFd(fd);
+  }
+}
+
+/** fsync what `path` names (opened with `flags`). */
+async function syncPath(path: string, flags: number): Promise<void> {
+  const fd = await openFd(path, flags | constants.O_NOFOLLOW);
+  try {
     await fsyncFd(fd);
   } finally {
     await closeFd(fd);
   }
 }
 
+/** fsync a file, making its bytes durable. */
+function syncFile(path: string): Promise<void> {
+  return syncPath(path, constants.O_RDONLY);
+}
+
 /** fsync a directory, making the renames and links in it durable. */
-async function syncDirectory(dir: string): Promise<void> {
-  const fd = await openFd(dir, constants.O_RDONLY | constants.O_DIRECTORY);
-  try {
-    await fsyncFd(fd);
-  } finally {
-    await closeFd(fd);
-  }
+function syncDirectory(dir: string): Promise<void> {
+  return syncPath(dir, constants.O_RDONLY | constants.O_DIRECTORY);
 }
 
 /** Directory fsyncs shared between concurrent writers of a directory. */
@@ -158,5 +183,56 @@ export class DirectorySyncs {
       if (queue.tail === tail) this.queues.delete(dir);
     });
     return started;
+  }
+}
+
+/**
+ * What deferred writes left to make durable: files written and directories changed without
+ * fsync since the last flush. `flush` fsyncs them all at once, in parallel (the disk then
+ * flushes its cache a few times for the whole batch instead of once or twice per object).
+ * Files and directories are named by path: one that is gone by then (deleted, replaced,
+ * pruned) has nothing left to make durable, and one that replaced it is fsynced instead,
+ * which does no harm.
+ */
+export class DeferredSyncs {
+  private files = new Set<string>();
+  private dirs = new Set<string>();
+
+  /**
+   * @param syncs the shared directory fsyncs (a directory flushed is synced by one of them).
+   * @param syncOneFile fsyncs one file (replaceable to test the bookkeeping alone).
+   */
+  constructor(
+    private readonly syncs: DirectorySyncs,
+    private readonly syncOneFile: (path: string) => Promise<void> = syncFile,
+  ) {}
+
+  /** Remember files written and directories changed without fsync. */
+  add(files: readonly string[], dirs: readonly string[]): void {
+    for (const file of files) this.files.add(file);
+    for (const dir of dirs) this.dirs.add(dir);
+  }
+
+  /** fsync everything added before this call; rejects with the first failure (after all settle). */
+  async flush(): Promise<void> {
+    const { files, dirs } = this;
+    if (files.size === 0 && dirs.size === 0) return;
+    this.files = new Set();
+    this.dirs = new Set();
+    const results = await Promise.allSettled([
+      ...[...files].map((file) => goneIsDone(this.syncOneFile(file))),
+      ...[...dirs].map((dir) => goneIsDone(this.syncs.sync(dir))),
+    ]);
+    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed !== undefined) throw failed.reason;
+  }
+}
+
+/** `sync`, where a file or directory that is gone has nothing left to make durable. */
+async function goneIsDone(sync: Promise<void>): Promise<void> {
+  try {
+    await sync;
+  } catch (err) {
+    if (nativeCode(err) !== 'ENOENT') throw err;
   }
 }

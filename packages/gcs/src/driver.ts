@@ -85,6 +85,7 @@ export class GcsObjectDriver implements ObjectStoreDriver {
     ifNotExists: true,
     copy: true,
     md5FromCaller: true,
+    groupCommit: false,
   };
   /** The bucket handle (for tests and tools). */
   readonly bucket: Bucket;

@@ -149,6 +149,7 @@ describe('minioObjectStoreAdapter', () => {
       ifNotExists: false,
       copy: true,
       md5FromCaller: true,
+      groupCommit: false,
     });
   });
 });

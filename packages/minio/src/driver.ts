@@ -82,6 +82,7 @@ export class MinioObjectDriver implements ObjectStoreDriver {
       ifNotExists: settings.conditionalWrites,
       copy: true,
       md5FromCaller: true,
+      groupCommit: false,
     };
   }
 

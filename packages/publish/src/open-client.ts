@@ -6,7 +6,6 @@
  */
 import { existsSync } from 'node:fs';
 import { SomError, toSomError, type Client, type ClientOptions } from '@som/core';
-import { TOKENS, createContainer } from '@som/core/di';
 import { ADAPTERS, localStorePaths } from './adapters';
 import { loadConfig } from './config/load';
 import type { Secrets } from './config/secrets';
@@ -123,6 +122,10 @@ export async function openClient(options: OpenClientOptions = {}): Promise<Clien
   if (options.existingData) requireExistingData(config);
   let client: Client;
   try {
+    // Loaded here: the composition (inversify) is a sixth of what starting `som` costs, and
+    // only the commands that open stores need it.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded when first needed
+    const { TOKENS, createContainer } = require('@som/core/di') as typeof import('@som/core/di');
     client = createContainer(
       { objectStore: config.objectStore, metadataStore: config.metadataStore },
       ADAPTERS,

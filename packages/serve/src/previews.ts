@@ -6,7 +6,6 @@
  * photographs (US, SC, OT, XC), secondary captures, and images that do not say their
  * modality (fail closed), unless the policy is `all`; always with `none`.
  */
-import sharp from 'sharp';
 import type { ImageRecord } from '@som/core';
 import type { ParsedDicom } from '@som/dicom';
 import { HttpError } from './http';
@@ -127,6 +126,10 @@ export class Previews {
     const key = `placeholder|${size}|${format}`;
     const cached = this.cache.get(key);
     if (cached !== undefined) return cached;
+    // Loaded here, on the first placeholder: sharp's native library is most of what loading
+    // this package costs, and every som command loads it.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded when first needed
+    const sharp = require('sharp') as typeof import('sharp');
     const image = sharp(Buffer.from(PLACEHOLDER_SVG(size)));
     const body = format === 'png' ? await image.png().toBuffer() : await image.jpeg().toBuffer();
     this.cache.set(key, body);

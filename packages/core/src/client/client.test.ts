@@ -6,6 +6,7 @@ import { Readable } from 'node:stream';
 import { md5Hex } from '../md5';
 import { MemoryMetadataDriver } from '../metadata-store/memory';
 import { collectionKey, entityKey, imageKey, imageObjectKey, seriesKey, studyKey } from '../names';
+import type { ObjectStoreDriver } from '../object-store/driver';
 import { MemoryObjectDriver } from '../object-store/memory';
 import { Client } from './client';
 
@@ -28,6 +29,40 @@ function recordingPuts(): { objects: MemoryObjectDriver; puts: (string | undefin
     return put(key, body, options);
   };
   return { objects, puts };
+}
+
+/** The memory object store, with the durability point a test gives it. */
+type FlushingMemoryDriver = MemoryObjectDriver & Pick<ObjectStoreDriver, 'flush'>;
+
+/**
+ * A memory object store that defers durability (capability `groupCommit`) and remembers what
+ * each put asked and which keys are durable: made so by a put `now` or by a flush.
+ */
+function deferringStore(): {
+  objects: FlushingMemoryDriver;
+  durable: Set<string>;
+  asked: string[];
+  flushes: number[];
+} {
+  const objects: FlushingMemoryDriver = new MemoryObjectDriver();
+  objects.capabilities.groupCommit = true;
+  const durable = new Set<string>();
+  const waiting = new Set<string>();
+  const asked: string[] = [];
+  const flushes: number[] = [];
+  const put = objects.put.bind(objects);
+  objects.put = async (key, body, options) => {
+    const attributes = await put(key, body, options);
+    asked.push(options.durable ?? 'now');
+    (options.durable === 'deferred' ? waiting : durable).add(key);
+    return attributes;
+  };
+  objects.flush = async () => {
+    flushes.push(waiting.size);
+    for (const key of waiting) durable.add(key);
+    waiting.clear();
+  };
+  return { objects, durable, asked, flushes };
 }
 
 async function readAll(stream: Readable): Promise<string> {
@@ -161,6 +196,30 @@ describe('Client', () => {
     );
     const third = await client.uploadDataset({ collection, uid: 'e', images: images('B2') });
     expect(third.counts).toEqual({ uploaded: 0, unchanged: 2, recorded: 0, failed: 0 });
+  });
+
+  it('asks the object store for no stored image when the entity held none before the upload, and for each one after', async () => {
+    const objects = new MemoryObjectDriver();
+    const heads: string[] = [];
+    const head = objects.head.bind(objects);
+    objects.head = (key) => {
+      heads.push(key);
+      return head(key);
+    };
+    const client = new Client({ objectStore: objects, metadataStore: new MemoryMetadataDriver() });
+    const images = [
+      { uid: 'a', bytes: Buffer.from('A') },
+      { uid: 'b', bytes: Buffer.from('B') },
+    ];
+    const first = await client.uploadDataset({ collection, uid: 'e', images });
+    expect(first.counts).toEqual({ uploaded: 2, unchanged: 0, recorded: 0, failed: 0 });
+    expect(heads).toEqual([]);
+    const again = await client.uploadDataset({ collection, uid: 'e', images });
+    expect(again.counts).toEqual({ uploaded: 0, unchanged: 2, recorded: 0, failed: 0 });
+    expect(heads.sort()).toEqual([
+      imageObjectKey({ collection, entity: 'e', image: 'a' }),
+      imageObjectKey({ collection, entity: 'e', image: 'b' }),
+    ]);
   });
 
   it('uses an md5 the caller gives instead of hashing, and the store still checks it', async () => {
@@ -338,6 +397,61 @@ describe('Client', () => {
     expect(result.failed[0]?.error?.message).toContain('database is locked');
     const report = await client.verify();
     expect(report.problems.map((p) => p.type)).toEqual(['orphan-object']);
+  });
+
+  it('defers the durability of uploaded objects and makes them durable before each batch of records names them', async () => {
+    const { objects, durable, asked, flushes } = deferringStore();
+    const metadata = new MemoryMetadataDriver();
+    const putMany = metadata.putMany.bind(metadata);
+    const named: string[] = [];
+    metadata.putMany = async (records) => {
+      for (const { data } of records) {
+        if (typeof data.objectName !== 'string') continue;
+        named.push(data.objectName);
+        expect(durable.has(data.objectName)).toBe(true);
+      }
+      return putMany(records);
+    };
+    const client = new Client({ objectStore: objects, metadataStore: metadata });
+    const images = Array.from({ length: 600 }, (_, i) => ({
+      uid: `i${i}`,
+      bytes: Buffer.from(`image ${i}`),
+    }));
+    const result = await client.uploadDataset({ collection, uid: 'e', images });
+    expect(result.counts.uploaded).toBe(600);
+    expect(named).toHaveLength(600);
+    expect(new Set(asked)).toEqual(new Set(['deferred']));
+    expect(flushes.length).toBeGreaterThanOrEqual(3); // a batch of at most 250 records per flush
+    expect(flushes.reduce((a, b) => a + b, 0)).toBe(600);
+    // A single image is durable before its record, without a flush.
+    await client.uploadImage({
+      collection,
+      entity: 'e',
+      image: { uid: 'one', bytes: Buffer.from('1') },
+    });
+    expect(asked.at(-1)).toBe('now');
+  });
+
+  it('writes no record of a batch whose objects could not be made durable, and fails its images', async () => {
+    const { objects } = deferringStore();
+    objects.flush = async () => {
+      throw Object.assign(new Error('fsync failed: EIO'), { code: 'EIO' });
+    };
+    const client = new Client({ objectStore: objects, metadataStore: new MemoryMetadataDriver() });
+    const result = await client.uploadDataset({
+      collection,
+      uid: 'e',
+      images: [
+        { uid: 'a', bytes: Buffer.from('A') },
+        { uid: 'b', bytes: Buffer.from('B') },
+      ],
+    });
+    expect(result.counts).toEqual({ uploaded: 0, unchanged: 0, recorded: 0, failed: 2 });
+    expect(result.failed[0]?.error?.message).toContain('making the objects durable');
+    expect(result.failed[0]?.error?.message).toContain('EIO');
+    const images = [];
+    for await (const image of client.listImages({ collection, entity: 'e' })) images.push(image);
+    expect(images).toEqual([]);
   });
 
   it('searches all pages with searchAll, page after page', async () => {

@@ -28,6 +28,7 @@ import { ObjectStore } from '../object-store/object-store';
 import { Catalog, type CreateCollectionInput, type CreateEntityInput } from './catalog';
 import { resolveImage, type ImageSource } from './image-source';
 import {
+  holdsImages,
   md5Need,
   storeImage,
   type ImageOutcome,
@@ -227,13 +228,7 @@ export class Client {
    */
   async uploadImage(input: UploadImageInput): Promise<ImageUploadResult> {
     await this.getEntity(input);
-    const stored = await storeImage(
-      this.objects,
-      this.catalog,
-      input,
-      resolveImage(input.image),
-      {},
-    );
+    const stored = await storeImage(this.objects, this.catalog, input, resolveImage(input.image));
     if (stored.result.error) throw stored.result.error;
     if (stored.record) await this.records.put(stored.record.key, stored.record.data);
     return stored.result;
@@ -259,13 +254,18 @@ export class Client {
       failed: 0,
     };
     const failed: ImageUploadResult[] = [];
+    const noneStored = !(await holdsImages(this.objects, ref));
     const report = (result: ImageUploadResult): void => {
       counts[result.outcome]++;
       if (result.outcome === 'failed') failed.push(result);
       input.onImage?.(result);
     };
-    const batcher = new RecordBatcher<ImageUploadResult>(this.records, (result, error) =>
-      report(error ? { ...result, outcome: 'failed', error } : result),
+    // Objects are stored with their durability deferred: the batcher passes the object
+    // store's durability point before it writes the records that name them.
+    const batcher = new RecordBatcher<ImageUploadResult>(
+      this.objects,
+      this.records,
+      (result, error) => report(error ? { ...result, outcome: 'failed', error } : result),
     );
     const tasks = mapBounded(
       input.images,
@@ -275,7 +275,12 @@ export class Client {
           const image = resolveImage(source);
           const extra = input.imagesMetadata?.[image.uid] ?? {};
           const entityFields = input.keepMetadata === true ? (input.metadata ?? {}) : {};
-          return await storeImage(this.objects, this.catalog, ref, image, extra, entityFields);
+          return await storeImage(this.objects, this.catalog, ref, image, {
+            extra,
+            entityFields,
+            durable: 'deferred',
+            noneStored,
+          });
         } catch (err) {
           const image = typeof source === 'string' ? source : (source.path ?? source.uid ?? '?');
           const error = toSomError(err, `image ${image}`);

@@ -15,6 +15,7 @@ import {
   type ImageRef,
   type KeyPath,
 } from '../names';
+import type { Durability } from '../object-store/driver';
 import type { ObjectStore } from '../object-store/object-store';
 import type { Catalog } from './catalog';
 import { describeImage, md5OfImage, openImage, type ResolvedImage } from './image-source';
@@ -60,24 +61,48 @@ export type Md5Need = 'required' | 'useful' | 'unneeded';
 /** The {@link Md5Need} of an upload into `entity` of `objects`. */
 export async function md5Need(objects: ObjectStore, entity: EntityRef): Promise<Md5Need> {
   if (objects.capabilities.md5FromCaller) return 'required';
+  return (await holdsImages(objects, entity)) ? 'useful' : 'unneeded';
+}
+
+/** Whether `objects` holds any image object of `entity`. */
+export async function holdsImages(objects: ObjectStore, entity: EntityRef): Promise<boolean> {
   const page = await objects.list({ prefix: entityImagesPrefix(entity), pageSize: 1 });
-  return page.objects.length > 0 ? 'useful' : 'unneeded';
+  return page.objects.length > 0;
+}
+
+/** How {@link storeImage} stores an image. */
+export interface StoreImageOptions {
+  /** More fields of the image's record. */
+  extra?: RecordData;
+  /** Fields of its entity, kept with its object (so a lost entity record is rebuilt with them). */
+  entityFields?: RecordData;
+  /**
+   * When its object must be durable (default `now`): `deferred` when the caller passes the
+   * object store's durability point (`ObjectStore.flush`) before it writes the record.
+   */
+  durable?: Durability;
+  /**
+   * The caller found no image object under the entity before it began (see
+   * {@link holdsImages}): the image is written without first looking for a stored one (a
+   * round trip per image saved; an object another process stored meanwhile is replaced).
+   */
+  noneStored?: boolean;
 }
 
 /**
  * Store one image's object into `entity` (unless the same bytes and kept fields are there)
- * and work out its record (returned, not written). `extra` are more fields of the image; its
- * `userMetadata` and `entityFields` (its entity's) are kept with the object, so that a lost
- * record is rebuilt with them. Never throws: a failure is the result's `error`.
+ * and work out its record (returned, not written). Its `userMetadata` and
+ * `options.entityFields` are kept with the object, so that a lost record is rebuilt with
+ * them. Never throws: a failure is the result's `error`.
  */
 export async function storeImage(
   objects: ObjectStore,
   catalog: Catalog,
   entity: EntityRef,
   image: ResolvedImage,
-  extra: RecordData,
-  entityFields: RecordData = {},
+  options: StoreImageOptions = {},
 ): Promise<StoredImage> {
+  const { extra = {}, entityFields = {}, durable = 'now', noneStored = false } = options;
   const source = describeImage(image);
   let ref: ImageRef = { ...entity, image: '?' };
   try {
@@ -95,7 +120,7 @@ export async function storeImage(
     // A stream without its MD5 cannot be hashed before it is written (it is read once): it
     // is written without comparing, and without an MD5 for the store to check.
     const hashable = image.md5 !== undefined || image.stream === undefined;
-    const existingObject = hashable ? await objects.tryHead(objectName) : undefined;
+    const existingObject = hashable && !noneStored ? await objects.tryHead(objectName) : undefined;
     const wanted = existingObject !== undefined || objects.capabilities.md5FromCaller;
     const md5 = hashable && wanted ? await md5OfImage(image) : image.md5;
     const sameObject =
@@ -107,6 +132,7 @@ export async function storeImage(
       ? existingObject
       : await objects.put(objectName, await openImage(image), {
           contentType,
+          durable,
           ...(md5 !== undefined ? { md5 } : {}),
           ...(Object.keys(kept).length > 0 ? { metadata: kept } : {}),
         });

@@ -2,12 +2,15 @@
  * Image records written in batches: an upload stores each object as soon as it can, and its
  * record goes with the next batch: when the batch is full, or when its oldest record has
  * waited {@link RECORD_BATCH_MAX_WAIT_MS} (so that records and progress keep up with the
- * objects also while the next image is slow to come).
+ * objects also while the next image is slow to come). Before a batch is written, the objects
+ * its records name are made durable together (`ObjectStore.flush`, a group commit), so that
+ * no record ever names an object a crash could take.
  */
-import { toSomError, type SomError } from '../errors';
+import { SomError, toSomError } from '../errors';
 import type { RecordData } from '../metadata-store/driver';
 import type { MetadataStore } from '../metadata-store/metadata-store';
 import type { KeyPath } from '../names';
+import type { ObjectStore } from '../object-store/object-store';
 
 /** How many image records are written per batch. */
 export const RECORD_BATCH_SIZE = 250;
@@ -50,10 +53,12 @@ export class RecordBatcher<Tag> {
   private oldest = 0;
 
   /**
+   * @param objects where the objects the records name are (made durable before each batch).
    * @param records where the batches go.
    * @param onWritten told of each record's fate, in the order added.
    */
   constructor(
+    private readonly objects: ObjectStore,
     private readonly records: MetadataStore,
     private readonly onWritten: (tag: Tag, error?: SomError) => void,
   ) {}
@@ -73,14 +78,24 @@ export class RecordBatcher<Tag> {
     return settledWithin(promise, wait, () => this.flush());
   }
 
-  /** Write every pending record now. */
+  /**
+   * Write every pending record now, once the objects stored before this call are durable
+   * (a record whose object could not be made durable is not written: its image fails).
+   */
   async flush(): Promise<void> {
     const batch = this.pending;
     this.pending = [];
     if (batch.length === 0) return;
     let error: SomError | undefined;
     try {
-      await this.records.putMany(batch.map(({ key, data }) => ({ key, data })));
+      await this.objects.flush();
+    } catch (err) {
+      const cause = toSomError(err, this.objects.name);
+      error = new SomError(cause.code, `making the objects durable: ${cause.message}`, { cause });
+    }
+    try {
+      if (error === undefined)
+        await this.records.putMany(batch.map(({ key, data }) => ({ key, data })));
     } catch (err) {
       error = toSomError(err, 'writing image records');
     }

@@ -54,7 +54,18 @@ export interface PutOptions {
   ifNotExists?: boolean;
   /** Abort the write; nothing is stored. */
   signal?: AbortSignal;
+  /**
+   * When the object must be durable (survive a crash of the machine): `now` (the default)
+   * before the put resolves; `deferred` by the next {@link ObjectStoreDriver.flush} at the
+   * latest, so that a store can make a batch of objects durable together (a group commit).
+   * A deferred object is stored all the same: readable, listed and replaced like any other.
+   * Stores durable on acknowledgement (capability `groupCommit` false) treat both alike.
+   */
+  durable?: Durability;
 }
+
+/** When a put's object must be durable: see {@link PutOptions.durable}. */
+export type Durability = 'now' | 'deferred';
 
 /** A byte range of an object: `start` to `end` inclusive (end omitted: to the last byte). */
 export interface ByteRange {
@@ -122,6 +133,13 @@ export interface ObjectStoreCapabilities {
    * MD5 of what it writes itself: hashing beforehand would only cost time.)
    */
   md5FromCaller: boolean;
+  /**
+   * A put with `durable: 'deferred'` resolves before its object is durable, and `flush`
+   * makes every such put durable together (a group commit: one durability point for many
+   * objects instead of one per object). Without it every put is durable when it resolves
+   * (a remote store, which is durable on acknowledgement) and `flush` has nothing to do.
+   */
+  groupCommit: boolean;
 }
 
 /** What an object store adapter implements. */
@@ -146,6 +164,12 @@ export interface ObjectStoreDriver {
   signedUrl?(key: string, options: SignedUrlOptions): Promise<string>;
   /** The portable code of a native error this driver threw (Internal when unknown). */
   errorCode(err: unknown): ErrorCode;
-  /** Release connections and handles. */
+  /**
+   * Make every put acknowledged before this call durable, also those made with
+   * `durable: 'deferred'` (capability `groupCommit`); rejects when one of them could not be
+   * made durable (its object may then be lost by a crash of the machine).
+   */
+  flush?(): Promise<void>;
+  /** Release connections and handles (after making deferred puts durable). */
   close?(): Promise<void>;
 }

@@ -29,6 +29,7 @@ export class MemoryObjectDriver implements ObjectStoreDriver {
     ifNotExists: true,
     copy: true,
     md5FromCaller: false,
+    groupCommit: false,
   };
   private readonly objects = new Map<string, StoredObject>();
 

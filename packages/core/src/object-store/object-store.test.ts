@@ -11,7 +11,13 @@ function failingDriver(native: Error): ObjectStoreDriver {
   };
   return {
     name: 'failing',
-    capabilities: { signedUrls: false, ifNotExists: false, copy: false, md5FromCaller: false },
+    capabilities: {
+      signedUrls: false,
+      ifNotExists: false,
+      copy: false,
+      md5FromCaller: false,
+      groupCommit: false,
+    },
     put: fail,
     get: fail,
     head: fail,

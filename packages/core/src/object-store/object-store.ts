@@ -55,6 +55,16 @@ function validateRange(range: ByteRange | undefined): void {
 }
 
 function validatePutOptions(options: PutOptions): void {
+  if (
+    options.durable !== undefined &&
+    options.durable !== 'now' &&
+    options.durable !== 'deferred'
+  ) {
+    throw new SomError(
+      'InvalidArgument',
+      `invalid durable ${JSON.stringify(options.durable)}: want "now" or "deferred"`,
+    );
+  }
   if (options.md5 !== undefined && !MD5_HEX.test(options.md5)) {
     throw new SomError(
       'InvalidArgument',
@@ -212,7 +222,21 @@ export class ObjectStore {
     return this.call(`sign ${key}`, () => sign(key, options));
   }
 
-  /** Release the driver's connections. */
+  /**
+   * Make every put that resolved before this call durable, also those made with
+   * `durable: 'deferred'` (see {@link PutOptions.durable}): one durability point for a batch
+   * of objects, passed before the records that name them are written. Nothing to do for a
+   * store without the capability `groupCommit` (durable on acknowledgement).
+   */
+  async flush(): Promise<void> {
+    if (!this.capabilities.groupCommit) return;
+    const flush = this.driver.flush?.bind(this.driver);
+    if (flush === undefined)
+      throw new SomError('Internal', `${this.name} defers durability but cannot flush`);
+    await this.call('flush', flush);
+  }
+
+  /** Release the driver's connections (deferred puts are made durable first). */
   async close(): Promise<void> {
     await this.call('close', async () => this.driver.close?.());
   }

@@ -1,11 +1,11 @@
 /**
  * Shared directory fsyncs (the scheduling, with a directory "sync" the test controls), and a
- * real one on disk.
+ * real one on disk; the bookkeeping of deferred fsyncs (what a flush covers).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DirectorySyncs } from '../durable';
+import { DeferredSyncs, DirectorySyncs } from '../durable';
 
 /** A sync function whose calls the test sees and finishes. */
 function controlledSyncs(): { syncs: DirectorySyncs; started: string[]; finish: () => void } {
@@ -85,5 +85,53 @@ describe('shared directory fsyncs', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('deferred fsyncs', () => {
+  /** Deferred fsyncs whose files and directories are "synced" into `synced`. */
+  function recording(fail: (path: string) => Error | undefined = () => undefined): {
+    deferred: DeferredSyncs;
+    synced: string[];
+  } {
+    const synced: string[] = [];
+    const syncOne = async (path: string): Promise<void> => {
+      await tick();
+      const error = fail(path);
+      if (error !== undefined) throw error;
+      synced.push(path);
+    };
+    return { deferred: new DeferredSyncs(new DirectorySyncs(syncOne), syncOne), synced };
+  }
+
+  it('fsyncs each file and directory added before the flush once, and leaves later ones to the next', async () => {
+    const { deferred, synced } = recording();
+    deferred.add(['/d/a', '/d/.a.json'], ['/d', '/']);
+    deferred.add(['/d/b'], ['/d']);
+    const first = deferred.flush();
+    deferred.add(['/e/c'], ['/e']);
+    await first;
+    expect(synced.sort()).toEqual(['/', '/d', '/d/.a.json', '/d/a', '/d/b']);
+    synced.length = 0;
+    await deferred.flush();
+    expect(synced.sort()).toEqual(['/e', '/e/c']);
+    synced.length = 0;
+    await deferred.flush();
+    expect(synced).toEqual([]);
+  });
+
+  it('takes a file or directory gone by the flush as done, and rejects with any other failure once all settled', async () => {
+    const enoent = (path: string): Error =>
+      Object.assign(new Error(`ENOENT ${path}`), { code: 'ENOENT' });
+    const { deferred, synced } = recording((path) =>
+      path === '/gone' ? enoent(path) : path === '/bad' ? new Error('EIO') : undefined,
+    );
+    deferred.add(['/gone', '/kept'], []);
+    await deferred.flush();
+    expect(synced).toEqual(['/kept']);
+    deferred.add(['/bad', '/also'], ['/d']);
+    await expect(deferred.flush()).rejects.toThrow('EIO');
+    expect(synced.sort()).toEqual(['/also', '/d', '/kept']);
+    await deferred.flush(); // a failed fsync is not retried: it would answer success falsely
   });
 });
