@@ -24,6 +24,12 @@ describe('mayPassOnRetry', () => {
     expect(mayPassOnRetry(failed({ code: 'Internal' }))).toBe(false);
   });
 
+  it('is false for a file refused by the de-identification, also when its thread stopped on it', () => {
+    const stopped = failed({ code: 'Internal', entity: 'e1', refused: 'thread-stopped' });
+    expect(mayPassOnRetry(stopped)).toBe(false);
+    expect(mayPassOnRetry(failed({ code: 'InvalidArgument', refused: 'would-leak' }))).toBe(false);
+  });
+
   it('is false for what fails the same way again, and for files not failed', () => {
     for (const code of [
       'InvalidArgument',

@@ -99,10 +99,12 @@ const TRANSIENT_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
  * True when the file of `entry` failed for a reason a retry may fix: an error of a kind
  * in {@link TRANSIENT_CODES}, or an internal error of the stores (the file was
  * de-identified: its entry names its entity). A file that cannot be read or de-identified
- * fails the same way again.
+ * fails the same way again: so does a file the de-identification refused (`refused`),
+ * including one whose thread stopped on it (its heap ran out, or a `func:` ended it).
  */
 export function mayPassOnRetry(entry: FileReport): boolean {
-  if (entry.outcome !== 'failed' || entry.code === undefined) return false;
+  if (entry.outcome !== 'failed' || entry.code === undefined || entry.refused !== undefined)
+    return false;
   return (
     TRANSIENT_CODES.has(entry.code) || (entry.code === 'Internal' && entry.entity !== undefined)
   );
