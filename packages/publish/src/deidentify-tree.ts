@@ -15,6 +15,7 @@ import type { Deidentifier } from './3-deidentify/deid-pool';
 import {
   DEID_REPORT_NAME,
   JsonReportFile,
+  PendingFiles,
   Report,
   failureEntry,
   pixelsEntry,
@@ -110,16 +111,12 @@ export async function deidentifyTree(
   const loaded = await loadSettings(config, deidChoices(options), log);
   await makeOutputDirectory(out, options.out);
   const reportFile = new JsonReportFile(join(out, DEID_REPORT_NAME), { command: 'deid', out });
-  const report = new Report([reportFile, ...callbackSink(options.onFile)], {
+  const pending = new PendingFiles();
+  const report = new Report([reportFile, pending, ...callbackSink(options.onFile)], {
     strict: options.strict === true,
   });
   const findings = { recipeWarnings: loaded.recipeWarnings, unmatchedSelectors: [] as string[] };
-  /** The files to de-identify whose outcome is not reported yet. */
-  const left = new Set<ScannedFile>();
-  const leave = (reason: string): void => {
-    for (const file of left) report.add({ path: file.path, outcome: 'interrupted', reason });
-    left.clear();
-  };
+  const leave = (reason: string): void => pending.interrupt(report, reason);
   // Should the process exit in the middle, the report is finished as it goes.
   const onExit = (): void => {
     leave('not finished: som was stopped');
@@ -128,13 +125,12 @@ export async function deidentifyTree(
   process.once('exit', onExit);
   try {
     const scan = await scanRun(paths, config, report, { ...options, cwd, exclude: [out], signal });
-    for (const file of scan.files) left.add(file);
+    pending.expect(scan.files);
     if (scan.files.length > 0) {
       findings.unmatchedSelectors = await deidentifyFiles(scan, out, loaded, config, {
         ...options,
         signal,
-        onEntry: (file, entry) => {
-          left.delete(file);
+        onEntry: (entry) => {
           report.add(entry);
           options.onProgress?.(entry.size ?? 0);
         },
@@ -162,7 +158,7 @@ export async function deidentifyTree(
 interface DeidentifyFilesOptions extends DeidentifyTreeOptions {
   signal: AbortSignal;
   /** Called with each file's report entry as it is known. */
-  onEntry: (file: ScannedFile, entry: FileReport) => void;
+  onEntry: (entry: FileReport) => void;
 }
 
 /**
@@ -188,12 +184,10 @@ async function deidentifyFiles(
     const claimed = new Map<string, string>([[DEID_REPORT_NAME, 'the report of som deid']]);
     options.onStart?.(totalsOf(files));
     const budget = new ByteBudget(options.memoryBudget ?? FILE_BYTES_IN_MEMORY);
-    const work = async (file: ScannedFile): Promise<[ScannedFile, FileReport]> => [
-      file,
-      await budget.with(memoryCost(file), () => deidentifyOne(file, out, deidentifier, claimed)),
-    ];
-    for await (const [file, entry] of mapBounded(files, config.concurrency, work, options.signal))
-      options.onEntry(file, entry);
+    const work = (file: ScannedFile): Promise<FileReport> =>
+      budget.with(memoryCost(file), () => deidentifyOne(file, out, deidentifier, claimed));
+    for await (const entry of mapBounded(files, config.concurrency, work, options.signal))
+      options.onEntry(entry);
     return deidentifier.unmatchedSelectors();
   } finally {
     await deidentifier.close();

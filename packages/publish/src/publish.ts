@@ -14,7 +14,7 @@ import {
 import { collectionKeyStamp } from '@som/identifiers';
 import { claimCollection } from './4-store/collection-key';
 import { uploadFiles } from './4-store/upload';
-import { Report, type FileReport, type RunSummary } from './5-summarise/report';
+import { PendingFiles, Report, type RunSummary } from './5-summarise/report';
 import type { Scan } from './1-scan/scan';
 import type { SomConfig } from './config/types';
 import { keepPlannedFiles } from './scale-out/plan-files';
@@ -94,9 +94,8 @@ export async function publish(
   const signal = options.signal ?? new AbortController().signal;
   const log = (text: string): void => options.onMessage?.(text);
   const loaded = await loadSettings(config, deidChoices(options), log);
-  const reported = new Set<string>();
-  const sinks = [{ add: (e: FileReport) => reported.add(e.path), finish: async () => undefined }];
-  const report = new Report([...sinks, ...callbackSink(options.onFile)], {
+  const pending = new PendingFiles();
+  const report = new Report([pending, ...callbackSink(options.onFile)], {
     strict: options.strict === true,
   });
   const scan = await scanRun(paths, config, report, {
@@ -111,6 +110,7 @@ export async function publish(
       recipeWarnings: loaded.recipeWarnings,
       unmatchedSelectors: [],
     });
+  pending.expect(scan.files);
   let unmatchedSelectors: string[];
   try {
     unmatchedSelectors = await storeFiles(scan, loaded, config, report, {
@@ -124,13 +124,7 @@ export async function publish(
     });
   } catch (err) {
     // Every file gets its outcome, also when an error stops the run (then thrown).
-    for (const file of scan.files)
-      if (!reported.has(file.path))
-        report.add({
-          path: file.path,
-          outcome: 'interrupted',
-          reason: 'not started: the run stopped on an error',
-        });
+    pending.interrupt(report, 'not started: the run stopped on an error');
     throw err;
   }
   sayUnmatched(unmatchedSelectors, options.onMessage);

@@ -7,6 +7,7 @@ import { FileFailure } from '../3-deidentify/failure';
 import {
   JsonReportFile,
   JsonReportSink,
+  PendingFiles,
   Report,
   entryLine,
   failureEntry,
@@ -176,6 +177,31 @@ describe('Report', () => {
     expect(entryLine({ path: 'x', outcome: 'written', output: 'dir/x', entity: 'e' })).toBe(
       'written  x  -> dir/x',
     );
+  });
+});
+
+describe('PendingFiles', () => {
+  it('reports every file without an outcome as interrupted, once, an input given twice twice', () => {
+    const seen: FileReport[] = [];
+    const pending = new PendingFiles();
+    const report = new Report([
+      pending,
+      { add: (e) => seen.push(e), finish: async () => undefined },
+    ]);
+    report.add({ path: 'notes.csv', outcome: 'skipped-not-DICOM' });
+    pending.expect([{ path: 'a.dcm' }, { path: 'b.dcm' }, { path: 'b.dcm' }, { path: 'c.dcm' }]);
+    report.add({ path: 'a.dcm', outcome: 'written' });
+    report.add({ path: 'b.dcm', outcome: 'written' });
+    pending.interrupt(report, 'not started: stopped');
+    pending.interrupt(report, 'again');
+    expect(seen.map((e) => [e.path, e.outcome, e.reason])).toEqual([
+      ['notes.csv', 'skipped-not-DICOM', undefined],
+      ['a.dcm', 'written', undefined],
+      ['b.dcm', 'written', undefined],
+      ['b.dcm', 'interrupted', 'not started: stopped'],
+      ['c.dcm', 'interrupted', 'not started: stopped'],
+    ]);
+    expect(report.counts.interrupted).toBe(2);
   });
 });
 

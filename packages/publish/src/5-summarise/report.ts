@@ -220,6 +220,38 @@ export interface ReportOptions {
   strict?: boolean;
 }
 
+/**
+ * The input files of a run whose outcome is not reported yet, as a sink of the run's
+ * report: a run that stops early (an error, an interruption, the process exiting) still
+ * gives each of them an outcome with {@link interrupt}.
+ */
+export class PendingFiles implements ReportSink {
+  /** Files pending, per path (an input given twice is two files). */
+  private readonly pending = new Map<string, number>();
+
+  /** Expect an outcome for each of `files`. */
+  expect(files: readonly { path: string }[]): void {
+    for (const { path } of files) this.pending.set(path, (this.pending.get(path) ?? 0) + 1);
+  }
+
+  add(entry: FileReport): void {
+    const left = this.pending.get(entry.path);
+    if (left === undefined) return;
+    if (left > 1) this.pending.set(entry.path, left - 1);
+    else this.pending.delete(entry.path);
+  }
+
+  async finish(): Promise<void> {}
+
+  /** Report every file still pending to `report` as `interrupted`, for `reason`. */
+  interrupt(report: Report, reason: string): void {
+    const left = [...this.pending];
+    this.pending.clear();
+    for (const [path, count] of left)
+      for (let i = 0; i < count; i++) report.add({ path, outcome: 'interrupted', reason });
+  }
+}
+
 /** Collects counts and failures and passes every entry on to its sinks. */
 export class Report {
   readonly counts: OutcomeCounts = zeroCounts();
