@@ -9,6 +9,7 @@
  */
 import { open, type FileHandle } from 'node:fs/promises';
 import { locatePixelData, parseDicom, type ParsedDicom } from '@som/dicom';
+import { readFully } from './in-place';
 import type { FileSpan } from './output-parts';
 
 /**
@@ -45,13 +46,7 @@ export interface NotStreamable {
 /** `length` bytes of the file from `position` (fewer at its end), in a buffer of their own. */
 async function readAt(handle: FileHandle, position: number, length: number): Promise<Buffer> {
   const buffer = Buffer.allocUnsafe(length);
-  let filled = 0;
-  while (filled < length) {
-    const { bytesRead } = await handle.read(buffer, filled, length - filled, position + filled);
-    if (bytesRead === 0) break;
-    filled += bytesRead;
-  }
-  return buffer.subarray(0, filled);
+  return buffer.subarray(0, await readFully(handle, buffer, position));
 }
 
 /**

@@ -6,7 +6,7 @@
  * the input's memory: no second buffer the size of the file, and one ArrayBuffer to hand to
  * another thread.
  */
-import { open } from 'node:fs/promises';
+import { open, type FileHandle } from 'node:fs/promises';
 import { errorKind } from '@som/core';
 import { FileFailure } from './failure';
 
@@ -30,6 +30,25 @@ export function tooLargeForMemory(size: number, limit: number, why = ''): FileFa
     `too large to de-identify in memory${why}: ${size} bytes, the limit is ${limit} bytes`,
     'too-large',
   );
+}
+
+/**
+ * Fill `target` from the file of `handle` at `position`, in reads of at most 256 MiB; fewer
+ * bytes only at the end of the file. Returns how many were read.
+ */
+export async function readFully(
+  handle: FileHandle,
+  target: Buffer,
+  position: number,
+): Promise<number> {
+  let read = 0;
+  while (read < target.length) {
+    const want = Math.min(target.length - read, MAX_READ_BYTES);
+    const { bytesRead } = await handle.read(target, read, want, position + read);
+    if (bytesRead === 0) break; // the end of the file (it may have shrunk)
+    read += bytesRead;
+  }
+  return read;
 }
 
 /**
@@ -57,13 +76,8 @@ export async function readWithHeadroom(
         'too-large',
       );
     }
-    let read = 0;
-    while (read < size) {
-      const want = Math.min(size - read, MAX_READ_BYTES);
-      const { bytesRead } = await handle.read(memory, headroom + read, want, read);
-      if (bytesRead === 0) break; // the file shrank: what was there is what it holds
-      read += bytesRead;
-    }
+    // A file that shrank meanwhile holds what was read.
+    const read = await readFully(handle, memory.subarray(headroom), 0);
     return memory.subarray(headroom, headroom + read);
   } finally {
     await handle.close();
