@@ -21,7 +21,7 @@ import {
 } from '..';
 import { parseDicom } from '../reader';
 import { encode, EXPLICIT_LE, IMPLICIT_LE, part10, type Enc, type Spec } from './builder';
-import { identified, recipeOf } from './fixtures';
+import { identified, ORIGINAL, recipeOf } from './fixtures';
 
 /** Identifying values of {@link specs}: none may be in an output or a message. */
 const PHI = ['Doe^Jane', 'St Mary Hospital', 'ACC123', 'PID123', 'Doe^John', 'OTHER456'];
@@ -219,6 +219,20 @@ describe('an identifying element renumbered to a kept attribute', () => {
     expect(err.message).toMatch(
       /^bad\.dcm: PatientName \(0010,0010\) \(.* line \d+\): func:fails failed \(RangeError\)$/,
     );
+  });
+});
+
+describe('a sequence whose items cannot be read', () => {
+  it('a standard sequence relabelled UN over explicit VR items is refused, not kept as bytes', () => {
+    const bytes = file(specs());
+    const sequence = locate(bytes, 0x00081140);
+    expect(bytes.toString('latin1', sequence.offset + 4, sequence.offset + 6)).toBe('SQ');
+    bytes.write('UN', sequence.offset + 4, 'latin1');
+    expect(bytes.includes(Buffer.from(ORIGINAL.referencedUid, 'latin1'))).toBe(true);
+    expect(refusal(bytes).message).toMatch(
+      /ReferencedImageSequence \(0008,1140\) at byte \d+: a sequence whose items cannot be read/,
+    );
+    expect(refusalOf(refusal(bytes))).toBe('invalid-element');
   });
 });
 

@@ -178,6 +178,14 @@ class Validator {
         this.itemDelimiter(element, item, dataset);
         this.dataset(item.dataset, element.tag);
       }
+    } else if (element.length > 0 && lookupTag(element.tag)?.vr === 'SQ') {
+      // Sent as UN, its value did not read as items: kept as bytes, what it holds (UIDs,
+      // names) would be copied unseen by the profile and by the search of the output.
+      this.fail(
+        element.tag,
+        element.offset,
+        'a sequence whose items cannot be read (its value would be kept as unread bytes)',
+      );
     } else if (!element.encapsulated) {
       const problem = valueProblem(
         effectiveVr(element),
