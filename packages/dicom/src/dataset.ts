@@ -142,9 +142,11 @@ export class DicomDataset {
     return this.numbers(element, vr).join('\\');
   }
 
-  /** The values of `element` as texts (split at `\`, except for LT, ST, UT and UR). */
-  texts(element: DicomElement): string[] {
-    const text = this.text(element);
+  /**
+   * The values of `element` as texts (split at `\`, except for LT, ST, UT and UR); `text`
+   * is its {@link text} when the caller already has it (it is decoded only once).
+   */
+  texts(element: DicomElement, text = this.text(element)): string[] {
     if (text === '') return [];
     const vr = effectiveVr(element);
     if (isSingleValuedText(vr)) return [text];

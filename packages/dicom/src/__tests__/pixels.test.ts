@@ -321,6 +321,30 @@ describe('what the filter decides', () => {
     });
   });
 
+  it('a verdict is remembered only for files whose criteria read the same values, decoded alike', () => {
+    // One recipe (one filter object) for every file, so that its verdicts are remembered.
+    const recipe = layerRecipes(
+      parseRecipe(
+        '%filter blacklist\nLABEL Latin\n  contains Manufacturer \u00c4CME\n',
+        'l.recipe',
+      ),
+      recipeOf('KEEP ALL'),
+    );
+    // The same stored bytes of Manufacturer: Ä in ISO_IR 100, not a character in UTF-8.
+    const file = (charset: string, manufacturer: Buffer): Spec[] =>
+      imageSpecs(
+        { ...img, extra: [{ tag: 0x00080005, vr: 'CS', value: charset }] },
+        pattern(16),
+      ).map((s) => (s.tag === TAGS.Manufacturer ? { ...s, value: manufacturer } : s));
+    const latin = Buffer.from([0xc4, 0x43, 0x4d, 0x45]);
+    const quarantined = /blacklist, label "Latin"/;
+    expect(() => run(file('ISO_IR 100', latin), recipe)).toThrow(quarantined);
+    expect(run(file('ISO_IR 192', latin), recipe).pixelCleaning).toBeUndefined();
+    expect(() => run(file('ISO_IR 100', latin), recipe)).toThrow(quarantined);
+    expect(run(file('ISO_IR 100', Buffer.from('ACME')), recipe).pixelCleaning).toBeUndefined();
+    expect(() => run(file('ISO_IR 100', latin), recipe)).toThrow(quarantined);
+  });
+
   it('a graylisted file without coordinates needs a review (quarantined)', () => {
     const recipe = layerRecipes(
       parseRecipe('%filter graylist\nLABEL g\n  contains Modality US\n', 'g.recipe'),

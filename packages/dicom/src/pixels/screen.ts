@@ -2,8 +2,9 @@
  * Screening a file's header with a pixel filter: which section flags it first, and what
  * that means for its pixel data (pass, quarantine, or blank these regions).
  */
+import type { DicomDataset, DicomElement } from '../dataset';
 import type { DicomHeader } from '../header';
-import { type Tag, tagGroup } from '../tags';
+import { type Tag, tagGroup, Tags } from '../tags';
 import type {
   FilterClause,
   FilterCondition,
@@ -41,7 +42,84 @@ const PASS: ScreenVerdict = { kind: 'pass' };
  * quarantines the file when they name no region to blank.
  */
 export function screenHeader(filter: PixelFilter, header: DicomHeader): ScreenVerdict {
-  const values = new HeaderValues(header);
+  // The verdict depends on the values of the attributes the criteria read, alone: the
+  // files of a series, which share them, are screened once.
+  const key = valuesKey(header, tagsReadBy(filter));
+  const remembered = key === undefined ? undefined : verdictsOf(filter);
+  let verdict = key === undefined ? undefined : remembered?.get(key);
+  if (!verdict) {
+    verdict = screen(filter, new HeaderValues(header));
+    if (remembered && remembered.size >= MAX_VERDICTS) remembered.clear();
+    if (key !== undefined) remembered?.set(key, verdict);
+  }
+  return verdict;
+}
+
+/**
+ * The stored values of `tags` in `header` and all that decoding them depends on (the byte
+ * order, the Specific Character Set, each element's VR and items), as one text; undefined
+ * when longer than {@link MAX_KEY_LENGTH} (not remembered then).
+ */
+function valuesKey(header: DicomHeader, tags: readonly Tag[]): string | undefined {
+  const { dataset } = header;
+  const charset = dataset.get(Tags.SpecificCharacterSet);
+  const parts: unknown[] = [
+    dataset.encoding.littleEndian,
+    charset ? dataset.valueBytes(charset).toString('latin1') : null,
+  ];
+  let length = 0;
+  for (const tag of tags) {
+    const holder = tagGroup(tag) === 0x0002 ? header.meta : dataset;
+    const element = holder.get(tag);
+    if (!element) {
+      parts.push(null);
+      continue;
+    }
+    length += element.length;
+    if (length > MAX_KEY_LENGTH) return undefined;
+    parts.push([
+      element.vr,
+      element.items?.length ?? -1,
+      holder.valueBytes(element).toString('latin1'),
+    ]);
+  }
+  return JSON.stringify(parts);
+}
+
+/** Verdicts remembered per filter (at most {@link MAX_VERDICTS}, for keys of at most {@link MAX_KEY_LENGTH} characters). */
+const verdicts = new WeakMap<PixelFilter, Map<string, ScreenVerdict>>();
+const MAX_VERDICTS = 1000;
+const MAX_KEY_LENGTH = 4096;
+
+function verdictsOf(filter: PixelFilter): Map<string, ScreenVerdict> {
+  let map = verdicts.get(filter);
+  if (!map) {
+    map = new Map();
+    verdicts.set(filter, map);
+  }
+  return map;
+}
+
+const filterTags = new WeakMap<PixelFilter, readonly Tag[]>();
+
+/** The tags of the attributes `filter`'s criteria read, in ascending order. */
+function tagsReadBy(filter: PixelFilter): readonly Tag[] {
+  let tags = filterTags.get(filter);
+  if (!tags) {
+    const found = new Set<Tag>();
+    for (const section of filter.sections)
+      for (const label of section.labels)
+        for (const clause of label.clauses)
+          for (const { condition } of clause.conditions)
+            if (condition.tag !== undefined) found.add(condition.tag);
+    tags = [...found].sort((a, b) => a - b);
+    filterTags.set(filter, tags);
+  }
+  return tags;
+}
+
+/** The first section (in order) with a label whose criteria hold decides. */
+function screen(filter: PixelFilter, values: HeaderValues): ScreenVerdict {
   for (const section of filter.sections) {
     const labels = section.labels.filter((label) => labelMatches(label, values));
     const first = labels[0];
@@ -105,15 +183,7 @@ class HeaderValues {
     if (found === undefined) {
       const dataset = tagGroup(tag) === 0x0002 ? this.header.meta : this.header.dataset;
       const element = dataset.get(tag);
-      found = element
-        ? {
-            text: dataset.text(element).trim(),
-            values: dataset.texts(element).map((v) => v.trim().toLowerCase()),
-            empty: element.items
-              ? element.items.length === 0
-              : element.length === 0 || dataset.text(element) === '',
-          }
-        : null;
+      found = element ? attributeOf(dataset, element) : null;
       this.texts.set(tag, found);
     }
     return found;
@@ -122,8 +192,23 @@ class HeaderValues {
 
 interface Attribute {
   readonly text: string;
+  /** The values, trimmed and in lower case. */
   readonly values: readonly string[];
+  /** The text in lower case. */
+  readonly lower: string;
   readonly empty: boolean;
+}
+
+/** What the criteria read of `element`, its value decoded once. */
+function attributeOf(dataset: DicomDataset, element: DicomElement): Attribute {
+  const decoded = dataset.text(element);
+  const text = decoded.trim();
+  return {
+    text,
+    values: dataset.texts(element, decoded).map((v) => v.trim().toLowerCase()),
+    lower: text.toLowerCase(),
+    empty: element.items ? element.items.length === 0 : element.length === 0 || decoded === '',
+  };
 }
 
 /** Left to right, without precedence, as deid evaluates `+` (and) and `||` (or). */
@@ -156,7 +241,7 @@ function conditionHolds(condition: FilterCondition, values: HeaderValues): boole
     }
     case 'equals':
     case 'notequals': {
-      const hit = attribute !== null && equalsAny(attribute, condition.value ?? '');
+      const hit = attribute !== null && equalsAny(attribute, condition);
       return condition.test === 'equals' ? hit : !hit;
     }
   }
@@ -174,11 +259,21 @@ function expressionOf(condition: FilterCondition): RegExp {
   return regex;
 }
 
-/** The value (or one of its values) equals one of the `|`-separated terms, ignoring case and surrounding spaces. */
-function equalsAny(attribute: Attribute, terms: string): boolean {
-  const whole = attribute.text.toLowerCase();
-  return terms.split('|').some((t) => {
-    const term = t.trim().toLowerCase();
-    return term === whole || attribute.values.includes(term);
-  });
+const termLists = new WeakMap<FilterCondition, readonly string[]>();
+
+/** The `|`-separated terms of an `equals` condition, trimmed and in lower case, split once. */
+function termsOf(condition: FilterCondition): readonly string[] {
+  let terms = termLists.get(condition);
+  if (!terms) {
+    terms = (condition.value ?? '').split('|').map((t) => t.trim().toLowerCase());
+    termLists.set(condition, terms);
+  }
+  return terms;
+}
+
+/** The value (or one of its values) equals one of the condition's terms, ignoring case and surrounding spaces. */
+function equalsAny(attribute: Attribute, condition: FilterCondition): boolean {
+  return termsOf(condition).some(
+    (term) => term === attribute.lower || attribute.values.includes(term),
+  );
 }
