@@ -72,6 +72,23 @@ export function shiftDateTime(value: string, days: number): string | undefined {
  * Returns undefined when a value is not a valid date of that VR.
  */
 export function shiftValues(text: string, vr: 'DA' | 'DT', days: number): string | undefined {
+  // The files of a study share their dates: each is shifted once (long texts, which are
+  // not real dates, are not remembered).
+  if (text.length > SHIFT_MEMO_TEXT) return shiftEach(text, vr, days);
+  const key = `${vr}${days}|${text}`;
+  if (shifts.has(key)) return shifts.get(key);
+  const shifted = shiftEach(text, vr, days);
+  if (shifts.size >= SHIFT_MEMO_LIMIT) shifts.clear();
+  shifts.set(key, shifted);
+  return shifted;
+}
+
+/** Shifted values by VR, days and text (a bounded memo: it starts over when full). */
+const shifts = new Map<string, string | undefined>();
+const SHIFT_MEMO_LIMIT = 10_000;
+const SHIFT_MEMO_TEXT = 64;
+
+function shiftEach(text: string, vr: 'DA' | 'DT', days: number): string | undefined {
   const shift = vr === 'DA' ? shiftDate : shiftDateTime;
   const out: string[] = [];
   for (const raw of text.split('\\')) {
@@ -123,8 +140,9 @@ const ISO =
  * or TM value; other texts are returned unchanged.
  */
 export function isoToDicom(text: string, vr: string): string {
+  if (vr !== 'DA' && vr !== 'DT' && vr !== 'TM') return text;
   const m = ISO.exec(text.trim());
-  if (!m || (vr !== 'DA' && vr !== 'DT' && vr !== 'TM')) return text;
+  if (!m) return text;
   const [, y, mo, d, h = '00', mi = '00', s = '00', frac = '', zone] = m;
   const offset = zone === undefined ? '' : zone === 'Z' ? '+0000' : zone.replace(':', '');
   if (vr === 'DA') return `${y}${mo}${d}`;
