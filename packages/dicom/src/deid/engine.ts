@@ -59,6 +59,8 @@ export class Engine {
   private readonly rules: RuleApplier;
   private readonly valueLists = new Map<string, RegExp | undefined>();
   private topLevel: DicomDataset | undefined;
+  /** The private creators of this file's data sets, by the tag of their block. */
+  private readonly creators = new Map<DicomDataset, Map<Tag, string | undefined>>();
 
   constructor(
     private readonly recipe: CompiledRecipe,
@@ -191,24 +193,12 @@ export class Engine {
       op: 'new-sequence',
       tag,
       items: items.map((item) =>
-        Object.entries(item)
-          .map(([keyword, text]): ElementPlan => {
-            const itemTag = tagOfKeyword(keyword);
-            if (itemTag === undefined) {
-              throw new SomError(
-                'InvalidArgument',
-                `${describe()}: unknown keyword ${keyword} in a sequence item`,
-              );
-            }
-            const vr = lookupTag(itemTag)?.vr ?? 'UN';
-            return {
-              op: 'value',
-              tag: itemTag,
-              vr,
-              value: encodeValue(text, vr, dataset, () => `${describe()} item ${keyword}`),
-            };
-          })
-          .sort((a, b) => planTag(a) - planTag(b)),
+        itemFields(item, describe).map(({ keyword, tag: itemTag, vr, text }): ElementPlan => ({
+          op: 'value',
+          tag: itemTag,
+          vr,
+          value: encodeValue(text, vr, dataset, () => `${describe()} item ${keyword}`),
+        })),
       ),
     };
   }
@@ -348,6 +338,20 @@ export class Engine {
     return this.valueLists.get(key);
   }
 
+  /** The private creator of `tag` in `dataset`, decoded once per block (see {@link privateCreator}). */
+  private creatorOf(tag: Tag, dataset: DicomDataset): string | undefined {
+    let creators = this.creators.get(dataset);
+    if (!creators) {
+      creators = new Map();
+      this.creators.set(dataset, creators);
+    }
+    const block = creatorTag(tag);
+    if (creators.has(block)) return creators.get(block);
+    const creator = privateCreator(tag, dataset);
+    creators.set(block, creator);
+    return creator;
+  }
+
   /** What selectors see of `element` (exposed for the `%values` lists). */
   targetOf(element: DicomElement, dataset: DicomDataset): SelectorTarget {
     const { tag } = element;
@@ -357,11 +361,46 @@ export class Engine {
       vr: effectiveVr(element),
       keyword: entry?.keyword,
       creator:
-        isPrivateTag(tag) && !isPrivateCreatorTag(tag) ? privateCreator(tag, dataset) : undefined,
+        isPrivateTag(tag) && !isPrivateCreatorTag(tag) ? this.creatorOf(tag, dataset) : undefined,
       retired: entry?.retired ?? false,
       known: entry !== undefined,
     };
   }
+}
+
+/** One element of a sequence item a recipe writes: its keyword's tag and VR, and its text. */
+interface ItemField {
+  readonly keyword: string;
+  readonly tag: Tag;
+  readonly vr: string;
+  readonly text: string;
+}
+
+/** The fields of recipe items, looked up once per item (every file gets the same items). */
+const fieldsOfItem = new WeakMap<Readonly<Record<string, string>>, readonly ItemField[]>();
+
+/** The fields of a recipe's sequence item, in tag order; an unknown keyword is a SomError. */
+function itemFields(
+  item: Readonly<Record<string, string>>,
+  describe: () => string,
+): readonly ItemField[] {
+  let fields = fieldsOfItem.get(item);
+  if (!fields) {
+    fields = Object.entries(item)
+      .map(([keyword, text]): ItemField => {
+        const tag = tagOfKeyword(keyword);
+        if (tag === undefined) {
+          throw new SomError(
+            'InvalidArgument',
+            `${describe()}: unknown keyword ${keyword} in a sequence item`,
+          );
+        }
+        return { keyword, tag, vr: lookupTag(tag)?.vr ?? 'UN', text };
+      })
+      .sort((a, b) => a.tag - b.tag);
+    fieldsOfItem.set(item, fields);
+  }
+  return fields;
 }
 
 /** A decision, the rule that made it, and whether it creates an absent element. */
