@@ -107,7 +107,11 @@ function decodeRun(charset: Charset, bytes: Uint8Array): string {
     case 'ascii':
     case 'romaji':
     case 'latin1':
-      return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1');
+      return (
+        Buffer.isBuffer(bytes)
+          ? bytes
+          : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+      ).toString('latin1');
     case 'decoder':
     case 'euc':
       return decoder(charset.label).decode(bytes);

@@ -132,11 +132,11 @@ export class DicomDataset {
    */
   text(element: DicomElement): string {
     const vr = effectiveVr(element);
-    const bytes = this.valueBytes(element);
     if (isTextVr(vr)) {
+      const { valueOffset, length } = element;
       const raw = usesCharacterSet(vr)
-        ? this.characterSet.decode(bytes, vr === 'PN')
-        : bytes.toString('latin1');
+        ? this.characterSet.decode(this.valueBytes(element), vr === 'PN')
+        : this.buffer.toString('latin1', valueOffset, valueOffset + length);
       return trimText(raw, vr);
     }
     return this.numbers(element, vr).join('\\');
@@ -213,6 +213,11 @@ const BINARY_NUMBER: Readonly<
 
 /** Strip the padding of a text value: trailing spaces/NULs, and leading spaces where the VR allows. */
 function trimText(value: string, vr: string): string {
-  const end = value.replace(/[\0 ]+$/, '');
-  return vr === 'LT' || vr === 'ST' || vr === 'UT' ? end : end.replace(/^ +/, '');
+  // By character codes, not expressions: every value read goes through here.
+  let end = value.length;
+  while (end > 0 && (value.charCodeAt(end - 1) === 0x20 || value.charCodeAt(end - 1) === 0)) end--;
+  let start = 0;
+  if (vr !== 'LT' && vr !== 'ST' && vr !== 'UT')
+    while (start < end && value.charCodeAt(start) === 0x20) start++;
+  return start === 0 && end === value.length ? value : value.slice(start, end);
 }
