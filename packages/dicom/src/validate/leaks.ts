@@ -406,6 +406,11 @@ class Collector {
     this.add(trimBytes(dataset.valueBytes(element)), 'text', attribute);
     for (const part of dataset.text(element).split(/[\^=\\]+/)) {
       const value = part.trim();
+      // An ASCII part has the same bytes in UTF-8 and in every character set.
+      if (isAscii(value)) {
+        this.add(value, 'text', attribute, true);
+        continue;
+      }
       this.add(Buffer.from(value, 'utf8'), 'text', attribute, true);
       const encoded = dataset.characterSet.encode(value);
       if (encoded) this.add(encoded, 'text', attribute, true);
@@ -506,6 +511,12 @@ function asciiValues(dataset: DicomDataset, element: DicomElement): string[] {
 }
 
 const EMPTY = new Uint8Array(0);
+
+/** True when every character of `text` is ASCII (its bytes are the same in every character set). */
+function isAscii(text: string): boolean {
+  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) > 0x7f) return false;
+  return true;
+}
 
 /** `bytes` without the NULs and spaces that pad its end. */
 function trimBytes(bytes: Buffer): Buffer {
