@@ -9,12 +9,13 @@
  * de-identification does at least. Figures printed, not a test.
  *
  *   npx tsc -b packages/dicom
- *   node bench/engine.js [--corpus ct|small|DIR] [--files N] [--rounds N]
+ *   node bench/engine.js [--corpus ct|small|DIR] [--files N] [--rounds N] [--build DIR]
  *                        [--baseline DIR [--baseline-first]]
  *
  * `--corpus` (default `ct`) is one of upload.js's corpora (generated into .bench-data/ on
  * first use) or a folder of DICOM files; `--files` (default 400) of its files, in name order;
- * `--rounds` (default 15) rounds of each build. The build loaded first runs a little faster
+ * `--rounds` (default 15) rounds of each build. `--build DIR` measures another checkout's
+ * build instead of this one (e.g. two commits built side by side). The build loaded first runs a little faster
  * (about 3% in a run against a copy of itself): `--baseline-first` loads the baseline first,
  * to check a ratio both ways. For a CPU profile of this build alone:
  * `node --cpu-prof --cpu-prof-dir=DIR bench/engine.js`.
@@ -79,14 +80,16 @@ function main() {
     .slice(0, count)
     .map((p) => ({ name: path.relative(dir, p), bytes: fs.readFileSync(p) }));
   const secret = 'b'.repeat(64);
-  const roots = baseline ? [ROOT, path.resolve(baseline)] : [ROOT];
+  const build = path.resolve(option('--build', ROOT));
+  const roots = baseline ? [build, path.resolve(baseline)] : [build];
   if (args.includes('--baseline-first')) roots.reverse();
   const builds = roots.map((root) => loadBuild(root, secret));
   if (args.includes('--baseline-first')) builds.reverse(); // this build first, then the baseline
   const { parseDicom } = require(path.join(ROOT, 'packages', 'dicom', 'dist'));
   const floor = {
     name: 'floor: parseDicom of each file',
-    run: (list) => list.reduce((n, f) => n + parseDicom(f.bytes, f.name).dataset.elements.length, 0),
+    run: (list) =>
+      list.reduce((n, f) => n + parseDicom(f.bytes, f.name).dataset.elements.length, 0),
   };
   const all = [...builds, floor];
   for (const b of all) b.run(files); // warm-up: the JIT, the recipe's compilation
