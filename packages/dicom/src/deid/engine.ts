@@ -471,13 +471,17 @@ function creatorTag(tag: Tag): Tag {
 /** Put back, as they were, the creators of kept private elements that a rule removed (the block is meaningless without it). */
 function keepCreators(plans: ElementPlan[], dataset: DicomDataset): ElementPlan[] {
   let out = plans;
+  /** The tags planned, gathered at the first private data element. */
+  let planned: Set<Tag> | undefined;
   for (const plan of plans) {
     const tag = planTag(plan);
     if ((tag & 0x10000) === 0 || (tag & 0xffff) < 0x1000) continue;
     const creator = creatorTag(tag);
-    if (out.some((p) => planTag(p) === creator)) continue;
+    planned ??= new Set(plans.map(planTag));
+    if (planned.has(creator)) continue;
     const element = dataset.get(creator);
     if (!element) continue;
+    planned.add(creator);
     if (out === plans) out = [...plans];
     const at = out.findIndex((p) => planTag(p) > creator);
     out.splice(at < 0 ? out.length : at, 0, { op: 'copy', element });
