@@ -262,6 +262,24 @@ describe('value checks', () => {
     );
   });
 
+  it('takes a DS value as valid exactly when each of its values is a decimal number', () => {
+    // PS3.5 6.2: a fixed or floating point number, optionally signed, with an exponent.
+    const decimal = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
+    const chars = fc.constantFrom(...'0123456789+-.eE \\x'.split(''));
+    fc.assert(
+      fc.property(fc.array(chars, { maxLength: 14 }), (letters) => {
+        const text = letters.join('');
+        const valid = text
+          .replace(/[ ]+$/, '')
+          .split('\\')
+          .every((v) => v.trim() === '' || decimal.test(v.trim()));
+        const problem = valueProblem('DS', Buffer.from(text, 'latin1'), CharacterSet.DEFAULT);
+        expect(problem === undefined).toBe(valid);
+      }),
+      { numRuns: 5000 },
+    );
+  });
+
   it('refuses any control character in a text value but the escapes of its character sets', () => {
     const jis = new CharacterSet(['', 'ISO 2022 IR 87']);
     expect(valueProblem('PN', Buffer.from('\x1b$B;3ED\x1b(B^Taro', 'latin1'), jis)).toBeUndefined();

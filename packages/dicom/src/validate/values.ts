@@ -88,6 +88,51 @@ function fits(
   return true;
 }
 
+const isDigitByte = (b: number | undefined): boolean => b !== undefined && b >= 0x30 && b <= 0x39;
+
+/**
+ * True when every value of `bytes[0, end)` (split at `\`, without the spaces around it) is
+ * empty or a decimal string as {@link GRAMMAR}'s DS expression has it: a sign, digits with
+ * an optional point and fraction (or a point and digits), an optional exponent.
+ */
+function allDecimal(bytes: Uint8Array, end: number): boolean {
+  let start = 0;
+  while (start <= end) {
+    let stop = start;
+    while (stop < end && bytes[stop] !== 0x5c) stop++;
+    let a = start;
+    let b = stop;
+    while (a < b && bytes[a] === 0x20) a++;
+    while (b > a && bytes[b - 1] === 0x20) b--;
+    if (a < b && !isDecimal(bytes, a, b)) return false;
+    start = stop + 1;
+  }
+  return true;
+}
+
+/** True when `bytes[a, b)` is one decimal string (see {@link allDecimal}). */
+function isDecimal(bytes: Uint8Array, a: number, b: number): boolean {
+  let i = a;
+  if (bytes[i] === 0x2b || bytes[i] === 0x2d) i++;
+  const whole = i;
+  while (i < b && isDigitByte(bytes[i])) i++;
+  let digits = i - whole;
+  if (i < b && bytes[i] === 0x2e) {
+    const fraction = ++i;
+    while (i < b && isDigitByte(bytes[i])) i++;
+    digits += i - fraction;
+  }
+  if (digits === 0) return false;
+  if (i < b && (bytes[i] === 0x65 || bytes[i] === 0x45)) {
+    i++;
+    if (i < b && (bytes[i] === 0x2b || bytes[i] === 0x2d)) i++;
+    const exponent = i;
+    while (i < b && isDigitByte(bytes[i])) i++;
+    if (i === exponent) return false;
+  }
+  return i === b;
+}
+
 const isUidByte = (b: number): boolean => (b >= 0x30 && b <= 0x39) || b === 0x2e;
 const isCodeByte = (b: number): boolean =>
   (b >= 0x41 && b <= 0x5a) || (b >= 0x30 && b <= 0x39) || b === 0x20 || b === 0x5f;
@@ -144,9 +189,11 @@ function asciiProblem(
     if (b < 0x20 || b > 0x7e)
       return `a byte outside the default character repertoire at value byte ${i}`;
   }
-  // The most frequent kept values, UIDs and code strings, are checked byte by byte.
+  // The most frequent kept values, UIDs, code strings and decimals, are checked byte by
+  // byte; what these checks do not pass is checked as text below.
   if (vr === 'UI' && fits(bytes, end, 64, isUidByte)) return undefined;
   if (vr === 'CS' && fits(bytes, end, 16, isCodeByte)) return undefined;
+  if (vr === 'DS' && allDecimal(bytes, end)) return undefined;
   const text = Buffer.from(bytes.buffer, bytes.byteOffset, end).toString('latin1');
   const values = vr === 'UR' ? [text] : text.split('\\');
   for (const raw of values) {
