@@ -51,11 +51,13 @@ function writeTag(out: Buffer, pos: number, tag: Tag, le: boolean): void {
  */
 const SLICE_BYTES = 64 * 1024;
 
-/** The encoded size of every plan of a tree, computed once (sequence lengths need them). */
+/**
+ * The encoded size of every plan of a tree, computed once (sequence lengths need them): the
+ * size of each list of plans is remembered, and every plan belongs to one list.
+ */
 class Sizes {
   /** The bytes of the values that are written as slices (see {@link SLICE_BYTES}). */
   sliced = 0;
-  private readonly known = new Map<ElementPlan, number>();
   private readonly items = new Map<readonly ElementPlan[], number>();
 
   /** The bytes of `plans`, written as elements of `encoding`. */
@@ -91,8 +93,7 @@ class Sizes {
   }
 
   private element(plan: ElementPlan, encoding: Encoding): number {
-    let size = this.known.get(plan);
-    if (size !== undefined) return size;
+    let size = 0;
     switch (plan.op) {
       case 'copy':
         size = plan.element.end - plan.element.offset;
@@ -116,7 +117,6 @@ class Sizes {
         size = headerLength('SQ', encoding) + this.content(plan, encoding);
         break;
     }
-    this.known.set(plan, size);
     return size;
   }
 }
