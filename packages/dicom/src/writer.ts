@@ -140,6 +140,15 @@ class Output {
     this.buffer = Buffer.allocUnsafe(copied);
   }
 
+  /**
+   * Copy `source[start, end)`, always into the one buffer: a run of consecutive small
+   * elements, each below {@link SLICE_BYTES} (so counted as copied), in one call.
+   */
+  copyRun(source: Buffer, start: number, end: number): void {
+    source.copy(this.buffer, this.pos, start, end);
+    this.pos += end - start;
+  }
+
   /** Copy `bytes`, or hand them on as a slice when they are large. */
   copy(bytes: Buffer): void {
     if (bytes.length < SLICE_BYTES) {
@@ -238,7 +247,25 @@ function writeElements(
   sizes: Sizes,
 ): void {
   const { buffer, encoding } = dataset;
+  // Small elements copied as they are and next to each other in the input are copied in
+  // one run (most of a header is kept as it is).
+  let runStart = 0;
+  let runEnd = 0;
+  const flush = (): void => {
+    if (runEnd > runStart) out.copyRun(buffer, runStart, runEnd);
+    runStart = runEnd = 0;
+  };
   for (const plan of plans) {
+    if (plan.op === 'copy' && plan.element.end - plan.element.offset < SLICE_BYTES) {
+      const { offset, end } = plan.element;
+      if (offset !== runEnd || runEnd === 0) {
+        flush();
+        runStart = offset;
+      }
+      runEnd = end;
+      continue;
+    }
+    flush();
     switch (plan.op) {
       case 'copy':
         out.copy(buffer.subarray(plan.element.offset, plan.element.end));
@@ -262,6 +289,7 @@ function writeElements(
         break;
     }
   }
+  flush();
 }
 
 function writeSequence(
