@@ -156,7 +156,8 @@ export class IdentifyingValues {
    * (UIDs share long prefixes, which no prefix-indexed search handles well).
    */
   private readonly numbers = new Map<string, Pattern>();
-  private readonly numberLengths: { min: number; max: number } = { min: Infinity, max: 0 };
+  /** 1 at the lengths of the digits-only patterns: a run of another length is not looked up. */
+  private readonly numberLengths = new Uint8Array(MAX_NUMBER_LENGTH + 1);
 
   constructor(private readonly patterns: readonly Pattern[]) {
     this.texts = patterns.filter((p) => p.kind === 'text');
@@ -164,8 +165,7 @@ export class IdentifyingValues {
     for (const p of patterns) {
       if (p.kind !== 'number') continue;
       this.numbers.set(p.text, p);
-      this.numberLengths.min = Math.min(this.numberLengths.min, p.text.length);
-      this.numberLengths.max = Math.max(this.numberLengths.max, p.text.length);
+      this.numberLengths[Math.min(p.text.length, MAX_NUMBER_LENGTH)] = 1;
     }
   }
 
@@ -230,7 +230,7 @@ export class IdentifyingValues {
     to: number,
   ): { attribute: string; offset: number } | undefined {
     if (this.numbers.size === 0) return undefined;
-    const { min, max } = this.numberLengths;
+    const lengths = this.numberLengths;
     let start = -1;
     for (let i = from; i <= to; i++) {
       const b = i < to ? (bytes[i] ?? 0) : 0;
@@ -243,7 +243,7 @@ export class IdentifyingValues {
       const length = i - start;
       // A run at the edge of the range may go on outside it: it is not whole there.
       const whole = !touches(bytes[start - 1], 'number') && !touches(bytes[i], 'number');
-      if (whole && length >= min && length <= max) {
+      if (whole && lengths[Math.min(length, MAX_NUMBER_LENGTH)] === 1) {
         const pattern = this.numbers.get(bytes.toString('latin1', start, i));
         if (pattern) return { attribute: pattern.attribute, offset: start };
       }
@@ -252,6 +252,9 @@ export class IdentifyingValues {
     return undefined;
   }
 }
+
+/** Digits-only patterns of this length and longer share one flag of their lengths. */
+const MAX_NUMBER_LENGTH = 128;
 
 /** True when `byte`, next to a hit, makes it part of a longer word or number. */
 function touches(byte: number | undefined, kind: Kind): boolean {
