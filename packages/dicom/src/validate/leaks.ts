@@ -430,7 +430,8 @@ class Collector {
     const digits = /^[0-9]+$/.test(value);
     if (digits && value.length < MIN_ID_DIGITS) return;
     if (/^[\x20-\x7e]*$/.test(value)) {
-      this.add(Buffer.from(value, 'latin1'), digits ? 'number' : 'text', attribute);
+      // Its bytes are its characters (built by add when the value is new).
+      this.add(value, digits ? 'number' : 'text', attribute);
     } else {
       this.add(Buffer.from(value, 'utf8'), 'text', attribute);
       this.add(
