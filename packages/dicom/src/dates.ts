@@ -120,16 +120,38 @@ const TM = /^(\d{2})((\d{2})((\d{2})(\.\d{1,6})?)?)?$|^\d{2}:\d{2}(:\d{2}(\.\d{1
 
 /** True when every value of a (possibly multi-valued, possibly empty) TM text is a valid time. */
 export function isTimeText(text: string): boolean {
-  return text.split('\\').every((v) => {
-    const value = v.trim();
-    const m = TM.exec(value);
-    return (
-      value === '' ||
-      (m !== null &&
-        (m[1] === undefined ||
-          (Number(m[1]) < 24 && Number(m[3] ?? 0) < 60 && Number(m[5] ?? 0) < 61)))
-    );
-  });
+  return (
+    plainTime(text) ??
+    text.split('\\').every((v) => {
+      const value = v.trim();
+      const m = TM.exec(value);
+      return (
+        value === '' ||
+        (m !== null &&
+          (m[1] === undefined ||
+            (Number(m[1]) < 24 && Number(m[3] ?? 0) < 60 && Number(m[5] ?? 0) < 61)))
+      );
+    })
+  );
+}
+
+/**
+ * Whether `text` is a valid time when it is one value of the form most times have,
+ * `HH`, `HHMM`, `HHMMSS` or `HHMMSS.F` to `HHMMSS.FFFFFF` (checked character by character,
+ * as {@link TM} and its ranges check it); undefined for any other text.
+ */
+function plainTime(text: string): boolean | undefined {
+  const n = text.length;
+  if (n !== 2 && n !== 4 && n !== 6 && (n < 8 || n > 13 || text.charCodeAt(6) !== 0x2e))
+    return undefined;
+  for (let i = 0; i < n; i++) if (i !== 6 && !isDigitCode(text.charCodeAt(i))) return undefined;
+  const pair = (at: number): number =>
+    (text.charCodeAt(at) - 0x30) * 10 + (text.charCodeAt(at + 1) - 0x30);
+  return pair(0) < 24 && (n < 4 || pair(2) < 60) && (n < 6 || pair(4) < 61);
+}
+
+function isDigitCode(code: number): boolean {
+  return code >= 0x30 && code <= 0x39;
 }
 
 const ISO =

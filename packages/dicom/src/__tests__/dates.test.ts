@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { dateVrOf, isTimeText, isoToDicom, shiftDate, shiftDateTime, shiftValues } from '../dates';
 
 describe('date shifting', () => {
@@ -56,6 +57,37 @@ describe('date shifting', () => {
     expect(isTimeText('10:10:10')).toBe(true);
     expect(isTimeText('251010')).toBe(false);
     expect(isTimeText('Doe')).toBe(false);
+  });
+
+  it('tells valid times as PS3.5 has them: HH[MM[SS[.F{1,6}]]] in range, or HH:MM[:SS[.F{1,6}]]', () => {
+    const form = /^(\d{2})((\d{2})((\d{2})(\.\d{1,6})?)?)?$|^\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?$/;
+    const valid = (value: string): boolean => {
+      const m = form.exec(value);
+      if (!m) return false;
+      const [, hh, , mm, , ss] = m;
+      return hh === undefined || (+hh < 24 && +(mm ?? 0) < 60 && +(ss ?? 0) < 61);
+    };
+    const digits = (n: number): fc.Arbitrary<string> =>
+      fc
+        .array(fc.constantFrom(...'0123456789'.split('')), { minLength: n, maxLength: n })
+        .map((a) => a.join(''));
+    const texts = fc.oneof(
+      fc
+        .array(fc.constantFrom(...'0123456789.: \\'.split('')), { maxLength: 14 })
+        .map((a) => a.join('')),
+      fc
+        .tuple(fc.constantFrom(2, 4, 6), fc.integer({ min: 0, max: 7 }))
+        .chain(([n, f]) =>
+          fc.tuple(digits(n), digits(f)).map(([t, frac]) => (f === 0 ? t : `${t}.${frac}`)),
+        ),
+    );
+    fc.assert(
+      fc.property(texts, (text) => {
+        const expected = text.split('\\').every((v) => v.trim() === '' || valid(v.trim()));
+        expect(isTimeText(text)).toBe(expected);
+      }),
+      { numRuns: 5000 },
+    );
   });
 
   it('converts ISO timestamps (DASHER jittered_timestamp) to DA, DT and TM', () => {
