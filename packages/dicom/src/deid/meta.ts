@@ -39,17 +39,26 @@ function text(tag: number, vr: string, value: string): Buffer {
   );
 }
 
+/** The elements that are the same in every file: the version, and som's implementation. */
+let fixed: { version: Buffer; implementation: Buffer } | undefined;
+
 /** The encoded file meta group, with its group length. */
 export function buildMeta(values: MetaValues): Buffer {
-  const body = Buffer.concat([
-    element(Tags.FileMetaInformationVersion, 'OB', Buffer.of(0x00, 0x01)),
+  fixed ??= {
+    version: element(Tags.FileMetaInformationVersion, 'OB', Buffer.of(0x00, 0x01)),
+    implementation: Buffer.concat([
+      text(Tags.ImplementationClassUID, 'UI', IMPLEMENTATION_CLASS_UID),
+      text(Tags.ImplementationVersionName, 'SH', IMPLEMENTATION_VERSION_NAME),
+    ]),
+  };
+  const parts = [
+    fixed.version,
     text(Tags.MediaStorageSOPClassUID, 'UI', values.sopClassUid),
     text(Tags.MediaStorageSOPInstanceUID, 'UI', values.sopInstanceUid),
     text(Tags.TransferSyntaxUID, 'UI', values.transferSyntaxUid),
-    text(Tags.ImplementationClassUID, 'UI', IMPLEMENTATION_CLASS_UID),
-    text(Tags.ImplementationVersionName, 'SH', IMPLEMENTATION_VERSION_NAME),
-  ]);
+    fixed.implementation,
+  ];
   const length = Buffer.alloc(4);
-  length.writeUInt32LE(body.length);
-  return Buffer.concat([element(Tags.FileMetaInformationGroupLength, 'UL', length), body]);
+  length.writeUInt32LE(parts.reduce((n, part) => n + part.length, 0));
+  return Buffer.concat([element(Tags.FileMetaInformationGroupLength, 'UL', length), ...parts]);
 }
