@@ -109,10 +109,8 @@ export class DicomDataset {
     if (!this.charset) {
       const own = this.get(Tags.SpecificCharacterSet);
       if (own) {
-        const terms = this.buffer
-          .toString('latin1', own.valueOffset, own.valueOffset + own.length)
-          .split('\\');
-        this.charset = new CharacterSet(terms.map((t) => t.replace(/[\0 ]+$/, '').trim()));
+        const value = this.buffer.toString('latin1', own.valueOffset, own.valueOffset + own.length);
+        this.charset = characterSetOf(value);
       } else {
         this.charset = this.parent?.characterSet ?? CharacterSet.DEFAULT;
       }
@@ -191,6 +189,24 @@ export class DicomDataset {
     const keyword = lookupTag(tag)?.keyword;
     return keyword ? `${keyword} ${formatTag(tag)}` : formatTag(tag);
   }
+}
+
+/** Character sets by the value of Specific Character Set (files share a few: built once each). */
+const characterSets = new Map<string, CharacterSet>();
+const MAX_CHARACTER_SETS = 64;
+
+/** The character set of a Specific Character Set value (its terms split at `\` and trimmed). */
+function characterSetOf(value: string): CharacterSet {
+  let charset = characterSets.get(value);
+  if (!charset) {
+    const terms = value.split('\\').map((t) => t.replace(/[\0 ]+$/, '').trim());
+    charset = new CharacterSet(terms);
+    if (value.length <= 256) {
+      if (characterSets.size >= MAX_CHARACTER_SETS) characterSets.clear();
+      characterSets.set(value, charset);
+    }
+  }
+  return charset;
 }
 
 const BINARY_NUMBER: Readonly<
