@@ -121,6 +121,24 @@ function vrAt(buf: Buffer, pos: number): string | undefined {
   return knownVr(buf[pos] ?? 0, buf[pos + 1] ?? 0);
 }
 
+/**
+ * A new element. Every element has all the fields (`items` and `encapsulated` undefined
+ * where they do not apply): elements of one shape keep the code that reads them fast.
+ */
+function element(
+  tag: Tag,
+  vr: string,
+  offset: number,
+  valueOffset: number,
+  length: number,
+  end: number,
+  undefinedLength: boolean,
+  items?: readonly DicomItem[],
+  encapsulated?: boolean,
+): DicomElement {
+  return { tag, vr, offset, valueOffset, length, end, undefinedLength, items, encapsulated };
+}
+
 class Parser {
   private stopped = false;
   /** Elements and items read so far (see {@link MAX_STRUCTURES}). */
@@ -347,16 +365,7 @@ class Parser {
           depth + 1,
           parent,
         );
-        return {
-          tag,
-          vr,
-          offset: pos,
-          valueOffset,
-          length: end - 8 - valueOffset,
-          end,
-          undefinedLength: true,
-          items,
-        };
+        return element(tag, vr, pos, valueOffset, end - 8 - valueOffset, end, true, items);
       }
       if (tag === Tags.PixelData)
         return this.readFragments(buf, tag, vr, pos, valueOffset, limit, le);
@@ -374,10 +383,9 @@ class Parser {
         pos,
       );
     }
-    const element = { tag, vr, offset: pos, valueOffset, length, end, undefinedLength: false };
     if (vr === 'SQ') {
       const { items } = this.parseItems(buf, valueOffset, end, end, encoding, depth + 1, parent);
-      return { ...element, items };
+      return element(tag, vr, pos, valueOffset, length, end, false, items);
     }
     if (
       vr === 'UN' &&
@@ -387,9 +395,9 @@ class Parser {
       // A sequence sent as UN with a defined length (a standard one, or a private one whose
       // value starts with an item, as implicit VR writes them): its items are implicit VR LE.
       const items = this.tryParseItems(buf, valueOffset, end, depth + 1, parent);
-      if (items) return { ...element, items };
+      if (items) return element(tag, vr, pos, valueOffset, length, end, false, items);
     }
-    return element;
+    return element(tag, vr, pos, valueOffset, length, end, false);
   }
 
   private tryParseItems(
@@ -494,16 +502,17 @@ class Parser {
       const itemTag = readTag(buf, pos, le);
       const length = readU32(buf, pos + 4, le);
       if (itemTag === Tags.SequenceDelimitationItem) {
-        return {
+        return element(
           tag,
           vr,
           offset,
           valueOffset,
-          length: pos - valueOffset,
-          end: pos + 8,
-          undefinedLength: true,
-          encapsulated: true,
-        };
+          pos - valueOffset,
+          pos + 8,
+          true,
+          undefined,
+          true,
+        );
       }
       if (itemTag !== Tags.Item)
         this.fail(`expected a pixel data fragment, found ${formatTag(itemTag)}`, pos);
