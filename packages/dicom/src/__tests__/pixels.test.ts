@@ -323,13 +323,8 @@ describe('what the filter decides', () => {
 
   it('a verdict is remembered only for files whose criteria read the same values, decoded alike', () => {
     // One recipe (one filter object) for every file, so that its verdicts are remembered.
-    const recipe = layerRecipes(
-      parseRecipe(
-        '%filter blacklist\nLABEL Latin\n  contains Manufacturer \u00c4CME\n',
-        'l.recipe',
-      ),
-      recipeOf('KEEP ALL'),
-    );
+    const filter = '%filter blacklist\nLABEL Latin\n  contains Manufacturer \u00c4CME\n';
+    const recipe = layerRecipes(parseRecipe(filter, 'l.recipe'), recipeOf('KEEP ALL'));
     // The same stored bytes of Manufacturer: Ä in ISO_IR 100, not a character in UTF-8.
     const file = (charset: string, manufacturer: Buffer): Spec[] =>
       imageSpecs(

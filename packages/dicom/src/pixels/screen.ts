@@ -92,30 +92,32 @@ const MAX_VERDICTS = 1000;
 const MAX_KEY_LENGTH = 4096;
 
 function verdictsOf(filter: PixelFilter): Map<string, ScreenVerdict> {
-  let map = verdicts.get(filter);
-  if (!map) {
-    map = new Map();
-    verdicts.set(filter, map);
+  return cached(verdicts, filter, () => new Map());
+}
+
+/** The value of `key` in `cache`, computed on first use. */
+function cached<K extends object, V>(cache: WeakMap<K, V>, key: K, compute: () => V): V {
+  let value = cache.get(key);
+  if (value === undefined) {
+    value = compute();
+    cache.set(key, value);
   }
-  return map;
+  return value;
 }
 
 const filterTags = new WeakMap<PixelFilter, readonly Tag[]>();
 
 /** The tags of the attributes `filter`'s criteria read, in ascending order. */
 function tagsReadBy(filter: PixelFilter): readonly Tag[] {
-  let tags = filterTags.get(filter);
-  if (!tags) {
+  return cached(filterTags, filter, () => {
     const found = new Set<Tag>();
     for (const section of filter.sections)
       for (const label of section.labels)
         for (const clause of label.clauses)
           for (const { condition } of clause.conditions)
             if (condition.tag !== undefined) found.add(condition.tag);
-    tags = [...found].sort((a, b) => a - b);
-    filterTags.set(filter, tags);
-  }
-  return tags;
+    return [...found].sort((a, b) => a - b);
+  });
 }
 
 /** The first section (in order) with a label whose criteria hold decides. */
@@ -251,24 +253,16 @@ const expressions = new WeakMap<FilterCondition, RegExp>();
 
 /** The compiled (case-insensitive) expression of a `contains` condition, compiled once. */
 function expressionOf(condition: FilterCondition): RegExp {
-  let regex = expressions.get(condition);
-  if (!regex) {
-    regex = new RegExp(condition.value ?? '', 'i');
-    expressions.set(condition, regex);
-  }
-  return regex;
+  return cached(expressions, condition, () => new RegExp(condition.value ?? '', 'i'));
 }
 
 const termLists = new WeakMap<FilterCondition, readonly string[]>();
 
 /** The `|`-separated terms of an `equals` condition, trimmed and in lower case, split once. */
 function termsOf(condition: FilterCondition): readonly string[] {
-  let terms = termLists.get(condition);
-  if (!terms) {
-    terms = (condition.value ?? '').split('|').map((t) => t.trim().toLowerCase());
-    termLists.set(condition, terms);
-  }
-  return terms;
+  return cached(termLists, condition, () =>
+    (condition.value ?? '').split('|').map((t) => t.trim().toLowerCase()),
+  );
 }
 
 /** The value (or one of its values) equals one of the condition's terms, ignoring case and surrounding spaces. */
