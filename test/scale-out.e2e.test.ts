@@ -6,7 +6,7 @@
  * key or setting is refused before anything is stored; a file whose patient changed since
  * planning fails alone; a file added after planning is not uploaded.
  */
-import { copyFileSync, existsSync, readFileSync, readdirSync } from 'node:fs';
+import { copyFileSync, existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { storedObjects, storedRecords } from './fixtures/dataset';
 import { makeFixtures, removeDir, som, startSom, tempDir, type SomResult } from './fixtures/som';
@@ -252,6 +252,55 @@ describe('som plan, som upload --plan, som finalize on the embedded default', ()
       code: 'FailedPrecondition',
     });
     expect(shard.stderr).not.toMatch(/MANY-000/); // the fixtures' PatientIDs
+  });
+
+  it('plans with aliases from a DASHER response file: its shards store what an upload with it stores', async () => {
+    const source = smallSource();
+    const request = JSON.parse((await run(cwd, ['identifiers', source])).stdout) as {
+      identifiers: { id: string; id_source: string; items: { id: string; id_source: string }[] }[];
+    };
+    const results = request.identifiers.map((identifier, n) => ({
+      id: identifier.id,
+      id_source: identifier.id_source,
+      suid: `patient-${n}`,
+      jitter: -10,
+      items: identifier.items.map((item, m) => ({
+        id: item.id,
+        id_source: item.id_source,
+        suid: `study-${n}-${m}`,
+      })),
+    }));
+    expect(results).toHaveLength(4);
+    const ids = join(cwd, 'ids.json');
+    writeFileSync(ids, JSON.stringify({ results }));
+    const planned = await run(cwd, [
+      'plan',
+      source,
+      '--collection',
+      COLLECTION,
+      '--shards',
+      '2',
+      '--out',
+      'plan',
+      '--ids',
+      ids,
+    ]);
+    expect({ code: planned.code, stderr: planned.stderr }).toMatchObject({ code: 0 });
+    expect(JSON.parse(readFileSync(join(cwd, 'plan', 'plan.json'), 'utf8')).aliasSource).toBe(
+      'dasher',
+    );
+    expect(existsSync(join(cwd, 'plan', 'aliases.json'))).toBe(true);
+    for (const shard of ['0', '1'])
+      expect((await run(cwd, ['upload', '--plan', 'plan', '--shard', shard])).code).toBe(0);
+    const once = tempDir('scale-out-dasher-once');
+    sources.push(once);
+    await run(once, ['upload', source, '--collection', COLLECTION, '--ids', ids]);
+    expect(storedObjects(cwd)).toEqual(storedObjects(once));
+    expect(await storedRecords(cwd, COLLECTION)).toEqual(await storedRecords(once, COLLECTION));
+    const entities = new Set(
+      [...reports(cwd).values()].flatMap((r) => r.files.map((f) => f.entity)),
+    );
+    expect(entities).toEqual(new Set(['patient-0', 'patient-1', 'patient-2', 'patient-3']));
   });
 
   it('does not upload a file added after planning; a new plan does', async () => {
