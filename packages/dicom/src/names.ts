@@ -31,8 +31,8 @@ export function nameOfKeyword(keyword: string): string | undefined {
 export function nameOfPrivate(creator: string, group: number, offset: number): string | undefined {
   if (!privateNames) {
     privateNames = new Map();
-    // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded when first needed
     const { PRIVATE_NAMES_TEXT } =
+      // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded when first needed
       require('./profile/private-names.generated') as typeof PrivateNames;
     for (const line of PRIVATE_NAMES_TEXT.split('\n')) {
       const [owner, tag, name] = line.split('\t');
