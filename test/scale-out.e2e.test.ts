@@ -10,6 +10,7 @@ import { copyFileSync, existsSync, readFileSync, readdirSync, writeFileSync } fr
 import { join } from 'node:path';
 import { storedObjects, storedRecords } from './fixtures/dataset';
 import { makeFixtures, removeDir, som, startSom, tempDir, type SomResult } from './fixtures/som';
+import { dasherResults, json, type DasherRequestIdentifiers } from './fixtures/som';
 
 jest.setTimeout(180_000);
 
@@ -23,8 +24,16 @@ let single: string;
 const run = (cwd: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<SomResult> =>
   som(args, { cwd, env: { SOM_SECRET: SECRET, ...env } });
 
-const plan = (cwd: string, shards: number, from = inputs): Promise<SomResult> =>
-  run(cwd, ['plan', from, '--collection', COLLECTION, '--shards', String(shards), '--out', 'plan']);
+/** `som plan` of `from` into `<cwd>/plan`, with `flags` besides the collection and shards. */
+function plan(
+  cwd: string,
+  shards: number,
+  from = inputs,
+  flags: string[] = [],
+): Promise<SomResult> {
+  const into = ['--shards', String(shards), '--out', 'plan'];
+  return run(cwd, ['plan', from, '--collection', COLLECTION, ...into, ...flags]);
+}
 
 /** The shard reports of the plan in `cwd`, by index. */
 function reports(cwd: string): Map<
@@ -256,35 +265,12 @@ describe('som plan, som upload --plan, som finalize on the embedded default', ()
 
   it('plans with aliases from a DASHER response file: its shards store what an upload with it stores', async () => {
     const source = smallSource();
-    const request = JSON.parse((await run(cwd, ['identifiers', source])).stdout) as {
-      identifiers: { id: string; id_source: string; items: { id: string; id_source: string }[] }[];
-    };
-    const results = request.identifiers.map((identifier, n) => ({
-      id: identifier.id,
-      id_source: identifier.id_source,
-      suid: `patient-${n}`,
-      jitter: -10,
-      items: identifier.items.map((item, m) => ({
-        id: item.id,
-        id_source: item.id_source,
-        suid: `study-${n}-${m}`,
-      })),
-    }));
+    const request = json<DasherRequestIdentifiers>(await run(cwd, ['identifiers', source]));
+    const results = dasherResults(request.identifiers);
     expect(results).toHaveLength(4);
     const ids = join(cwd, 'ids.json');
     writeFileSync(ids, JSON.stringify({ results }));
-    const planned = await run(cwd, [
-      'plan',
-      source,
-      '--collection',
-      COLLECTION,
-      '--shards',
-      '2',
-      '--out',
-      'plan',
-      '--ids',
-      ids,
-    ]);
+    const planned = await plan(cwd, 2, source, ['--ids', ids]);
     expect({ code: planned.code, stderr: planned.stderr }).toMatchObject({ code: 0 });
     expect(JSON.parse(readFileSync(join(cwd, 'plan', 'plan.json'), 'utf8')).aliasSource).toBe(
       'dasher',
