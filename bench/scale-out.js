@@ -2,7 +2,7 @@
 // Benchmark of the distributed upload (docs/scale-out.md), in two parts:
 //
 //   npm run build && node bench/scale-out.js [--plan-files 10000,100000] [--corpus DIR]
-//                                            [--runs 3] [--skip-planning] [--skip-upload]
+//                                            [--runs 3] [--at-once 2] [--skip-planning] [--skip-upload]
 //
 // 1. Planning: `som plan --shards 64` over synthetic small files (copies of a sample file,
 //    each patched to one of files/100 patients), 10,000 then 100,000 of them, then the
@@ -13,7 +13,8 @@
 // 2. Sharded upload: the CT corpus of make_corpus.py (`--patients 20 --images 40`: 3,200 CT
 //    files of 512x512 and 200 MR files with large headers, 1.7 GB; generated into
 //    .bench-data/scale-out/corpus on first use) planned into 8 shards uploaded 2 shards at a
-//    time, against one `som upload` of the same files on the same machine: total CPU (user +
+//    time (`--at-once`: 1 shows the cost of sharding without two shards competing for the
+//    CPUs), against one `som upload` of the same files on the same machine: total CPU (user +
 //    system of every som process, the plan's included) and wall time, with their ratios
 //    (target for CPU at most 1.1). The two alternate `--runs` times; medians are printed.
 //
@@ -40,12 +41,14 @@ const USAGE = path.join(__dirname, 'scale-out.usage.js');
 const MB = 1024 * 1024;
 const SECRET = 'the pseudonymisation key of the scale-out bench';
 const SHARDS = 8;
-const AT_ONCE = 2;
 
 function option(name, fallback) {
   const i = process.argv.indexOf(name);
   return i >= 0 && process.argv[i + 1] !== undefined ? process.argv[i + 1] : fallback;
 }
+
+/** Shards run at once. */
+const AT_ONCE = Number(option('--at-once', '2'));
 
 const median = (values) => {
   const sorted = [...values].sort((a, b) => a - b);

@@ -9,11 +9,13 @@ import { FakeDasher, fakeSuid } from '@som/testing';
 import {
   PYDICOM_FILES,
   SAMPLE,
+  dasherResults,
   json,
   makeFixtures,
   removeDir,
   som,
   tempDir,
+  type DasherRequestIdentifiers,
   type JsonReport,
 } from './fixtures/som';
 
@@ -334,20 +336,8 @@ describe('som on the embedded default', () => {
   });
 
   it('takes aliases from a DASHER response file and fails only the files it has none for', async () => {
-    const request = json<{
-      identifiers: { id: string; id_source: string; items: { id: string; id_source: string }[] }[];
-    }>(await som(['identifiers', SAMPLE], { cwd }));
-    const answered = request.identifiers.slice(0, 2).map((identifier, n) => ({
-      id: identifier.id,
-      id_source: identifier.id_source,
-      suid: `patient-${n}`,
-      jitter: -10,
-      items: identifier.items.map((item, m) => ({
-        id: item.id,
-        id_source: item.id_source,
-        suid: `study-${n}-${m}`,
-      })),
-    }));
+    const request = json<DasherRequestIdentifiers>(await som(['identifiers', SAMPLE], { cwd }));
+    const answered = dasherResults(request.identifiers.slice(0, 2));
     writeFileSync(join(cwd, 'ids.json'), JSON.stringify({ results: answered }));
     const result = await som(
       ['upload', SAMPLE, '--collection', 'dasher', '--ids', 'ids.json', '--json'],

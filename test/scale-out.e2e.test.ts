@@ -6,10 +6,11 @@
  * key or setting is refused before anything is stored; a file whose patient changed since
  * planning fails alone; a file added after planning is not uploaded.
  */
-import { copyFileSync, existsSync, readFileSync, readdirSync } from 'node:fs';
+import { copyFileSync, existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { storedObjects, storedRecords } from './fixtures/dataset';
 import { makeFixtures, removeDir, som, startSom, tempDir, type SomResult } from './fixtures/som';
+import { dasherResults, json, type DasherRequestIdentifiers } from './fixtures/som';
 
 jest.setTimeout(180_000);
 
@@ -23,8 +24,16 @@ let single: string;
 const run = (cwd: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<SomResult> =>
   som(args, { cwd, env: { SOM_SECRET: SECRET, ...env } });
 
-const plan = (cwd: string, shards: number, from = inputs): Promise<SomResult> =>
-  run(cwd, ['plan', from, '--collection', COLLECTION, '--shards', String(shards), '--out', 'plan']);
+/** `som plan` of `from` into `<cwd>/plan`, with `flags` besides the collection and shards. */
+function plan(
+  cwd: string,
+  shards: number,
+  from = inputs,
+  flags: string[] = [],
+): Promise<SomResult> {
+  const into = ['--shards', String(shards), '--out', 'plan'];
+  return run(cwd, ['plan', from, '--collection', COLLECTION, ...into, ...flags]);
+}
 
 /** The shard reports of the plan in `cwd`, by index. */
 function reports(cwd: string): Map<
@@ -252,6 +261,32 @@ describe('som plan, som upload --plan, som finalize on the embedded default', ()
       code: 'FailedPrecondition',
     });
     expect(shard.stderr).not.toMatch(/MANY-000/); // the fixtures' PatientIDs
+  });
+
+  it('plans with aliases from a DASHER response file: its shards store what an upload with it stores', async () => {
+    const source = smallSource();
+    const request = json<DasherRequestIdentifiers>(await run(cwd, ['identifiers', source]));
+    const results = dasherResults(request.identifiers);
+    expect(results).toHaveLength(4);
+    const ids = join(cwd, 'ids.json');
+    writeFileSync(ids, JSON.stringify({ results }));
+    const planned = await plan(cwd, 2, source, ['--ids', ids]);
+    expect({ code: planned.code, stderr: planned.stderr }).toMatchObject({ code: 0 });
+    expect(JSON.parse(readFileSync(join(cwd, 'plan', 'plan.json'), 'utf8')).aliasSource).toBe(
+      'dasher',
+    );
+    expect(existsSync(join(cwd, 'plan', 'aliases.json'))).toBe(true);
+    for (const shard of ['0', '1'])
+      expect((await run(cwd, ['upload', '--plan', 'plan', '--shard', shard])).code).toBe(0);
+    const once = tempDir('scale-out-dasher-once');
+    sources.push(once);
+    await run(once, ['upload', source, '--collection', COLLECTION, '--ids', ids]);
+    expect(storedObjects(cwd)).toEqual(storedObjects(once));
+    expect(await storedRecords(cwd, COLLECTION)).toEqual(await storedRecords(once, COLLECTION));
+    const entities = new Set(
+      [...reports(cwd).values()].flatMap((r) => r.files.map((f) => f.entity)),
+    );
+    expect(entities).toEqual(new Set(['patient-0', 'patient-1', 'patient-2', 'patient-3']));
   });
 
   it('does not upload a file added after planning; a new plan does', async () => {

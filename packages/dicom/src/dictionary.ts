@@ -28,39 +28,61 @@ interface MaskedEntry {
 }
 
 interface Index {
-  readonly byTag: Map<Tag, DictionaryEntry>;
+  /**
+   * The entry of each standard tag; until it is first looked up, the offset of its line in
+   * the table (most of the 5,000 attributes are never met, so their entries are never made).
+   */
+  readonly byTag: Map<Tag, DictionaryEntry | number>;
   readonly masked: MaskedEntry[];
   readonly byKeyword: Map<string, Tag>;
 }
 
 let index: Index | undefined;
 
+/** The entry of the table's line starting at `at`. */
+function entryAt(at: number): DictionaryEntry {
+  const end = DICTIONARY_TEXT.indexOf('\n', at);
+  const line = DICTIONARY_TEXT.slice(at, end < 0 ? undefined : end);
+  const [, vrs = '', vm = '', retired = '', keyword = ''] = line.split(' ');
+  return {
+    keyword,
+    vr: vrs.slice(0, 2),
+    ambiguousVr: vrs.length > 2,
+    vrs: vrs.split('/'),
+    vm,
+    retired: retired === 'R',
+  };
+}
+
+/**
+ * One pass over the table, keeping only each line's tag, keyword and offset: every process
+ * and thread that reads DICOM builds this, so it must cost little (a few milliseconds; making
+ * every entry took five times as long).
+ */
 function buildIndex(): Index {
-  const byTag = new Map<Tag, DictionaryEntry>();
+  const byTag = new Map<Tag, DictionaryEntry | number>();
   const masked: MaskedEntry[] = [];
   const byKeyword = new Map<string, Tag>();
-  for (const line of DICTIONARY_TEXT.split('\n')) {
-    if (line === '') continue;
-    const [tagText = '', vrs = '', vm = '', retired = '', keyword = ''] = line.split(' ');
-    const entry: DictionaryEntry = {
-      keyword,
-      vr: vrs.slice(0, 2),
-      ambiguousVr: vrs.length > 2,
-      vrs: vrs.split('/'),
-      vm,
-      retired: retired === 'R',
-    };
-    if (tagText.includes('X')) {
-      const value = parseInt(tagText.replace(/X/g, '0'), 16) >>> 0;
-      const mask = parseInt(tagText.replace(/[0-9A-F]/g, 'F').replace(/X/g, '0'), 16) >>> 0;
-      masked.push({ value, mask, entry });
-      // As in pydicom, the keyword of a repeating group names its first group (60xx -> 6000).
-      if (!byKeyword.has(keyword.toLowerCase())) byKeyword.set(keyword.toLowerCase(), value);
-    } else {
-      const tag = parseInt(tagText, 16) >>> 0;
-      byTag.set(tag, entry);
-      byKeyword.set(keyword.toLowerCase(), tag);
+  const text = DICTIONARY_TEXT;
+  for (let at = 0; at < text.length;) {
+    const newline = text.indexOf('\n', at);
+    const end = newline < 0 ? text.length : newline;
+    if (end > at) {
+      const tagText = text.slice(at, at + 8);
+      const keyword = text.slice(text.lastIndexOf(' ', end) + 1, end).toLowerCase();
+      if (tagText.includes('X')) {
+        const value = parseInt(tagText.replace(/X/g, '0'), 16) >>> 0;
+        const mask = parseInt(tagText.replace(/[0-9A-F]/g, 'F').replace(/X/g, '0'), 16) >>> 0;
+        masked.push({ value, mask, entry: entryAt(at) });
+        // As in pydicom, the keyword of a repeating group names its first group (60xx -> 6000).
+        if (!byKeyword.has(keyword)) byKeyword.set(keyword, value);
+      } else {
+        const tag = parseInt(tagText, 16) >>> 0;
+        byTag.set(tag, at);
+        byKeyword.set(keyword, tag);
+      }
     }
+    at = end + 1;
   }
   return { byTag, masked, byKeyword };
 }
@@ -88,6 +110,11 @@ export function lookupTag(tag: Tag): DictionaryEntry | undefined {
   if (isPrivateTag(tag)) return undefined;
   const { byTag, masked } = getIndex();
   const exact = byTag.get(tag);
+  if (typeof exact === 'number') {
+    const entry = entryAt(exact);
+    byTag.set(tag, entry);
+    return entry;
+  }
   if (exact) return exact;
   if (isGroupLengthTag(tag)) return GROUP_LENGTH;
   for (const m of masked) if ((tag & m.mask) >>> 0 === m.value) return m.entry;

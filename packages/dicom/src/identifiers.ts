@@ -3,7 +3,7 @@
  * `DasherRequestBuilder` and `FileAliasLookup` of @som/identifiers), read from its header.
  */
 import { SomError } from '@som/core';
-import type { FileIdentifiers } from '@som/identifiers';
+import type { FileIdentifiers, FileKeys } from '@som/identifiers';
 import type { DicomHeader } from './header';
 
 const ENTITY_FIELDS = ['PatientName', 'PatientBirthDate', 'PatientSex', 'IssuerOfPatientID'];
@@ -64,19 +64,31 @@ function required(header: DicomHeader, keyword: string): string {
 }
 
 /**
- * Every identifier of the file of `header` that its aliases may be requested and looked up
- * by (PatientID, AccessionNumber, StudyInstanceUID, SOPInstanceUID), with the timestamps and
- * extra fields a DASHER request sends for its patient, study and image.
+ * What the aliases of the file of `header` are looked up by: its PatientID, and its
+ * AccessionNumber, StudyInstanceUID and SOPInstanceUID when it has them (undefined when not).
+ * Four values: all a run needs when its aliases are made locally.
  * @throws SomError InvalidArgument when it has no PatientID.
  */
-export function fileIdentifiersOf(header: DicomHeader): FileIdentifiers {
-  const offset = header.string('TimezoneOffsetFromUTC');
+export function fileKeysOf(header: DicomHeader): FileKeys {
   const optional = (keyword: string): string | undefined => header.string(keyword) || undefined;
   return {
     entityId: required(header, 'PatientID'),
     accessionNumber: optional('AccessionNumber'),
     studyInstanceUid: optional('StudyInstanceUID'),
     sopInstanceUid: optional('SOPInstanceUID'),
+  };
+}
+
+/**
+ * Every identifier of the file of `header` that its aliases may be requested and looked up
+ * by (see {@link fileKeysOf}), with the timestamps and extra fields a DASHER request sends
+ * for its patient, study and image.
+ * @throws SomError InvalidArgument when it has no PatientID.
+ */
+export function fileIdentifiersOf(header: DicomHeader): FileIdentifiers {
+  const offset = header.string('TimezoneOffsetFromUTC');
+  return {
+    ...fileKeysOf(header),
     entity: {
       timestamp: isoTimestamp(header.string('PatientBirthDate')),
       fields: fieldsOf(header, ENTITY_FIELDS),

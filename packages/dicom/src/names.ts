@@ -1,10 +1,11 @@
 /**
  * The names pydicom gives elements (`Patient's Name`, and `[Dataset UID]` for known private
  * elements), which deid's field selectors also match. Loaded on first use: only recipes
- * with pattern selectors need them.
+ * with pattern selectors need them, and their tables (half a megabyte of source) would
+ * otherwise be read and parsed by every process and thread that loads this package.
  */
-import { ELEMENT_NAMES_TEXT } from './profile/names.generated';
-import { PRIVATE_NAMES_TEXT } from './profile/private-names.generated';
+import type * as ElementNames from './profile/names.generated';
+import type * as PrivateNames from './profile/private-names.generated';
 
 let standard: Map<string, string> | undefined;
 let privateNames: Map<string, string> | undefined;
@@ -13,6 +14,8 @@ let privateNames: Map<string, string> | undefined;
 export function nameOfKeyword(keyword: string): string | undefined {
   if (!standard) {
     standard = new Map();
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded when first needed
+    const { ELEMENT_NAMES_TEXT } = require('./profile/names.generated') as typeof ElementNames;
     for (const line of ELEMENT_NAMES_TEXT.split('\n')) {
       const tab = line.indexOf('\t');
       if (tab > 0) standard.set(line.slice(0, tab), line.slice(tab + 1));
@@ -28,6 +31,9 @@ export function nameOfKeyword(keyword: string): string | undefined {
 export function nameOfPrivate(creator: string, group: number, offset: number): string | undefined {
   if (!privateNames) {
     privateNames = new Map();
+    const { PRIVATE_NAMES_TEXT } =
+      // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded when first needed
+      require('./profile/private-names.generated') as typeof PrivateNames;
     for (const line of PRIVATE_NAMES_TEXT.split('\n')) {
       const [owner, tag, name] = line.split('\t');
       if (owner !== undefined && tag !== undefined && name !== undefined)

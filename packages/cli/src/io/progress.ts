@@ -2,7 +2,7 @@
  * Progress of a run over files: a bar on a terminal (files, MB, rate, ETA) with messages
  * printed above it, or, when stderr is not a terminal, a plain status line now and then.
  */
-import { MultiBar, Presets, type SingleBar } from 'cli-progress';
+import type { MultiBar, SingleBar } from 'cli-progress';
 import type { Output } from './output';
 
 /** How often a plain status line is printed when stderr is not a terminal. */
@@ -60,6 +60,9 @@ class BarProgress implements Progress {
     private readonly output: Output,
     label: string,
   ) {
+    // Loaded here: only a terminal shows a bar (never a batch job, a pipe or a log file).
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded when first needed
+    const { MultiBar, Presets } = require('cli-progress') as typeof import('cli-progress');
     this.multi = new MultiBar(
       {
         stream: output.stderr,

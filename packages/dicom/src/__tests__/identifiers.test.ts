@@ -1,6 +1,6 @@
 import { isSomError } from '@som/core';
 import { DasherRequestBuilder } from '@som/identifiers';
-import { fileIdentifiersOf, isoTimestamp, readDicomHeader } from '..';
+import { fileIdentifiersOf, fileKeysOf, isoTimestamp, readDicomHeader } from '..';
 import { EXPLICIT_LE, part10, type Spec } from './builder';
 
 let counter = 0;
@@ -92,6 +92,34 @@ describe('identifiers', () => {
       },
     ]);
     expect(() => fileIdentifiersOf(file(undefined, '3.1').header)).toThrow(/no PatientID/);
+  });
+
+  it('reads only the keys for lookups: the same as the identifiers have, and the same refusal', () => {
+    const f = file('P7', '7.1');
+    const { entityId, accessionNumber, studyInstanceUid, sopInstanceUid } = fileIdentifiersOf(
+      f.header,
+    );
+    expect(fileKeysOf(f.header)).toStrictEqual({
+      entityId,
+      accessionNumber,
+      studyInstanceUid,
+      sopInstanceUid,
+    });
+    expect(fileKeysOf(f.header)).toMatchObject({ entityId: 'P7', studyInstanceUid: '7.1' });
+    const bare = readDicomHeader(
+      part10([{ tag: 0x00100020, vr: 'LO', value: 'P8' }], '1.2.840.10008.1.2.1', EXPLICIT_LE),
+      'bare.dcm',
+    );
+    expect(fileKeysOf(bare)).toStrictEqual({
+      entityId: 'P8',
+      accessionNumber: undefined,
+      studyInstanceUid: undefined,
+      sopInstanceUid: undefined,
+    });
+    const g = file(undefined, '3.2');
+    expect(() => fileKeysOf(g.header)).toThrow(
+      `${g.source}: no PatientID, cannot tell which alias applies`,
+    );
   });
 
   it('writes ISO timestamps with the UTC offset', () => {

@@ -242,11 +242,19 @@ export async function planRun(
   // First pass: every usable file to the spool, with its patient's totals in memory.
   const spool = resolve(dir, '.files.spool');
   const spoolStream = createWriteStream(spool, { flags: 'wx', mode: PLAN_FILE_MODE });
-  const collector = new IdentifierCollector({
-    ...(options.itemLevel !== undefined ? { itemLevel: options.itemLevel } : {}),
-    ...(options.entitySource !== undefined ? { entitySource: options.entitySource } : {}),
-    ...(options.itemSource !== undefined ? { itemSource: options.itemSource } : {}),
-  });
+  // Where the aliases will come from decides what is read of each header: a DASHER request
+  // needs the timestamps and fields of every file, local aliases only the patient's key.
+  const dasher =
+    options.ids !== undefined || (options.aliases === undefined && config.dasher !== undefined);
+  const kind: AliasSourceKind = options.aliases?.kind ?? (dasher ? 'dasher' : 'local');
+  const collector = new IdentifierCollector(
+    {
+      ...(options.itemLevel !== undefined ? { itemLevel: options.itemLevel } : {}),
+      ...(options.entitySource !== undefined ? { entitySource: options.entitySource } : {}),
+      ...(options.itemSource !== undefined ? { itemSource: options.itemSource } : {}),
+    },
+    kind === 'dasher' ? 'request' : 'keys',
+  );
   const patients = new Map<string, PatientTotals>();
   const walk = inWalkOrder(
     inputs,
@@ -284,9 +292,6 @@ export async function planRun(
 
   // The aliases, once; the key (created on first use, as by an upload) only now that there are files.
   const { key } = await runKey(config, log, patients.size > 0);
-  const dasher =
-    options.ids !== undefined || (options.aliases === undefined && config.dasher !== undefined);
-  const kind: AliasSourceKind = options.aliases?.kind ?? (dasher ? 'dasher' : 'local');
   if (kind === 'dasher')
     await saveDasherAliases(
       collector.request(),
