@@ -1,10 +1,11 @@
 /**
  * MD5 of what a put writes, computed beside the write. A small object is hashed in the
  * calling thread; a large one (its first chunk at least {@link THREADED_FROM} bytes, on a
- * machine with more than one CPU) in a helper thread shared by the process: each chunk is
- * copied into a slot of a shared ring buffer (a memory copy, a twentieth of hashing it) and
- * hashed there while the calling thread goes on writing. Hashing was two thirds of a put's
- * main-thread time, and the main thread is what an upload waits for.
+ * machine with at least {@link THREADED_FROM_CPUS} CPUs) in a helper thread shared by the
+ * process: each chunk is copied into a slot of a shared ring buffer (a memory copy, a
+ * twentieth of hashing it) and hashed there while the calling thread goes on writing.
+ * Hashing was two thirds of a put's main-thread time, and the main thread is what an upload
+ * waits for, when a CPU is free to run the helper.
  */
 import { createHash, type Hash } from 'node:crypto';
 import { availableParallelism } from 'node:os';
@@ -23,6 +24,15 @@ export interface Md5 {
 
 /** Objects whose first chunk is at least this large are hashed in the helper thread. */
 export const THREADED_FROM = 64 * 1024;
+
+/**
+ * The fewest CPUs with which large objects are hashed in the helper thread. On two, an
+ * upload's main thread and its de-identification thread take both already: the helper
+ * only adds its copy into the ring and its wakeups to the same hashing (an upload of 800
+ * CT files took 0.15 to 0.4 s more CPU with it than hashing in the main thread, in
+ * bench/upload.js).
+ */
+export const THREADED_FROM_CPUS = 3;
 
 /** Slots of the ring buffer, and their size: at most this much is waiting to be hashed. */
 const SLOTS = 8;
@@ -148,9 +158,18 @@ function inline(): Md5 {
 
 let helper: Helper | undefined;
 
-/** An MD5 for an object whose first chunk has `firstChunk` bytes (see the module comment). */
-export function startMd5(firstChunk: number): Md5 {
-  if (firstChunk < THREADED_FROM || availableParallelism() < 2) return inline();
+/** The CPUs this process may use, read once (a system call each time it is asked). */
+let cpusAvailable: number | undefined;
+
+/**
+ * An MD5 for an object whose first chunk has `firstChunk` bytes, on a machine with `cpus`
+ * CPUs (see the module comment).
+ */
+export function startMd5(
+  firstChunk: number,
+  cpus = (cpusAvailable ??= availableParallelism()),
+): Md5 {
+  if (firstChunk < THREADED_FROM || cpus < THREADED_FROM_CPUS) return inline();
   helper ??= new Helper();
   return helper.start();
 }

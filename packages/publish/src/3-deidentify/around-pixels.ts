@@ -9,7 +9,7 @@
  */
 import { open, type FileHandle } from 'node:fs/promises';
 import { locatePixelData, parseDicom, type ParsedDicom } from '@som/dicom';
-import { readFully } from './in-place';
+import { readFully, type ReadAt } from './in-place';
 import type { FileSpan } from './output-parts';
 
 /**
@@ -46,7 +46,8 @@ export interface NotStreamable {
 /** `length` bytes of the file from `position` (fewer at its end), in a buffer of their own. */
 async function readAt(handle: FileHandle, position: number, length: number): Promise<Buffer> {
   const buffer = Buffer.allocUnsafe(length);
-  return buffer.subarray(0, await readFully(handle, buffer, position));
+  const readAt = handle.read.bind(handle) as ReadAt;
+  return buffer.subarray(0, await readFully(readAt, buffer, position));
 }
 
 /**

@@ -5,12 +5,20 @@
  * exits; only a kill that gives it no chance to can leave one).
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { createWriteStream, unlinkSync } from 'node:fs';
-import { mkdir, open, rename, unlink, type FileHandle } from 'node:fs/promises';
+import { close, createWriteStream, fstat, open, read, unlinkSync, writev } from 'node:fs';
+import { mkdir, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { promisify } from 'node:util';
 import { allInMemory, partsLength, readParts, type OutputPart } from './output-parts';
+
+// Plain descriptors: a FileHandle per output file cost more than the few calls it serves.
+const openFd = promisify(open);
+const fstatFd = promisify(fstat);
+const readFd = promisify(read);
+const writevFd = promisify(writev);
+const closeFd = promisify(close);
 
 /** Size and MD5 (lowercase hex) of written bytes. */
 export interface WrittenFile {
@@ -56,25 +64,25 @@ export function trackTemporary(temp: string): () => void {
 
 /** Write `parts` one after the other into the new file `path`. */
 async function writeParts(path: string, parts: readonly OutputPart[]): Promise<void> {
-  const handle = await open(path, 'wx');
+  const fd = await openFd(path, 'wx');
   try {
     // Parts in memory go in one call; spans of a file are copied a window at a time.
     if (!allInMemory(parts)) {
-      for await (const chunk of readParts(parts)) await writeAll(handle, [chunk]);
+      for await (const chunk of readParts(parts)) await writeAll(fd, [chunk]);
       return;
     }
-    await writeAll(handle, parts);
+    await writeAll(fd, parts);
   } finally {
-    await handle.close();
+    await closeFd(fd);
   }
 }
 
-/** Write all of `buffers` at the handle's position. */
-async function writeAll(handle: FileHandle, buffers: readonly Buffer[]): Promise<void> {
+/** Write all of `buffers` at the descriptor's position. */
+async function writeAll(fd: number, buffers: readonly Buffer[]): Promise<void> {
   let pending = buffers.filter((part) => part.length > 0);
   while (pending.length > 0) {
     // A write may take fewer bytes than given: go on from where it stopped.
-    let { bytesWritten } = await handle.writev(pending);
+    let { bytesWritten } = await writevFd(fd, pending);
     while (pending.length > 0 && bytesWritten >= (pending[0] as Buffer).length) {
       bytesWritten -= (pending[0] as Buffer).length;
       pending = pending.slice(1);
@@ -134,22 +142,22 @@ export async function writeFileAtomically(
  * exist): compared as read, without hashing either.
  */
 export async function fileHolds(path: string, parts: readonly OutputPart[]): Promise<boolean> {
-  let handle;
+  let fd;
   try {
-    handle = await open(path, 'r');
+    fd = await openFd(path, 'r');
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false;
     throw err;
   }
   try {
     const size = partsLength(parts);
-    if ((await handle.stat()).size !== size) return false;
+    if ((await fstatFd(fd)).size !== size) return false;
     const buffer = Buffer.allocUnsafe(Math.min(COMPARE_CHUNK, Math.max(size, 1)));
     let position = 0;
     for await (const part of readParts(parts, COMPARE_CHUNK)) {
       for (let offset = 0; offset < part.length;) {
         const want = Math.min(buffer.length, part.length - offset);
-        const { bytesRead } = await handle.read(buffer, 0, want, position);
+        const { bytesRead } = await readFd(fd, buffer, 0, want, position);
         if (bytesRead === 0) return false; // shorter than its size said: changed meanwhile
         if (!buffer.subarray(0, bytesRead).equals(part.subarray(offset, offset + bytesRead)))
           return false;
@@ -159,6 +167,6 @@ export async function fileHolds(path: string, parts: readonly OutputPart[]): Pro
     }
     return true;
   } finally {
-    await handle.close();
+    await closeFd(fd);
   }
 }

@@ -6,7 +6,6 @@
  * hashing it when asked, or write it to the output file `som deid` names. Runs in the main
  * thread or in a worker thread (see deid-pool.ts).
  */
-import { stat } from 'node:fs/promises';
 import { SomError, isValidUid, md5Hex, sanitizeUid } from '@som/core';
 import {
   PixelsNeededError,
@@ -28,6 +27,8 @@ import { STREAM_FROM_BYTES, readAroundPixels } from './around-pixels';
 import {
   MAX_FILE_BYTES_IN_MEMORY,
   assembleInPlace,
+  closeSource,
+  openSource,
   readWithHeadroom,
   tooLargeForMemory,
 } from './in-place';
@@ -211,20 +212,23 @@ async function deidentifyFile(
   aliases: DeidAliases,
   settings: DeidSettings,
 ): Promise<Deidentified> {
-  const { size } = await stat(path).catch((err: unknown) => {
+  const file = await openSource(path).catch((err: unknown) => {
     throw unreadable(err);
   });
-  if (size >= (settings.streamFromBytes ?? STREAM_FROM_BYTES)) {
-    const streamed = await deidentifyAroundPixels(path, source, aliases, settings);
-    if (typeof streamed !== 'string') return streamed;
-    if (size > MAX_FILE_BYTES_IN_MEMORY)
-      throw tooLargeForMemory(size, MAX_FILE_BYTES_IN_MEMORY, ` (${streamed})`);
-  }
   let bytes: Buffer;
   try {
-    bytes = await readWithHeadroom(path);
-  } catch (err) {
-    throw unreadable(err);
+    const { size } = file;
+    if (size >= (settings.streamFromBytes ?? STREAM_FROM_BYTES)) {
+      const streamed = await deidentifyAroundPixels(path, source, aliases, settings);
+      if (typeof streamed !== 'string') return streamed;
+      if (size > MAX_FILE_BYTES_IN_MEMORY)
+        throw tooLargeForMemory(size, MAX_FILE_BYTES_IN_MEMORY, ` (${streamed})`);
+    }
+    bytes = await readWithHeadroom(file).catch((err: unknown) => {
+      throw unreadable(err);
+    });
+  } finally {
+    await closeSource(file).catch(() => undefined); // read only: nothing to lose
   }
   const result = await deidentifyBytes(bytes, source, aliases, settings);
   return { input: bytes, parts: result.parts, result, ...namesOf(aliases, result) };

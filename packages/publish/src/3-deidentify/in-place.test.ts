@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { assembleInPlace, readWithHeadroom } from './in-place';
+import { assembleInPlace, closeSource, openSource, readWithHeadroom } from './in-place';
 
 describe('readWithHeadroom', () => {
   it('reads the whole file after the headroom, to the end of its own memory', async () => {
@@ -10,12 +10,20 @@ describe('readWithHeadroom', () => {
       const path = join(dir, 'f');
       const content = Buffer.from(Array.from({ length: 70_000 }, (_, i) => i % 251));
       writeFileSync(path, content);
-      const read = await readWithHeadroom(path, 100);
+      const readWhole = async (): Promise<Buffer> => {
+        const file = await openSource(path);
+        try {
+          return await readWithHeadroom(file, 100);
+        } finally {
+          await closeSource(file);
+        }
+      };
+      const read = await readWhole();
       expect(read.equals(content)).toBe(true);
       expect(read.byteOffset).toBe(100);
       expect(read.byteOffset + read.length).toBe(read.buffer.byteLength);
       writeFileSync(path, '');
-      expect((await readWithHeadroom(path, 100)).length).toBe(0);
+      expect((await readWhole()).length).toBe(0);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -6,7 +6,8 @@
  * the input's memory: no second buffer the size of the file, and one ArrayBuffer to hand to
  * another thread.
  */
-import { open, type FileHandle } from 'node:fs/promises';
+import { close, fstat, open, read } from 'node:fs';
+import { promisify } from 'node:util';
 import { errorKind } from '@som/core';
 import { FileFailure } from './failure';
 
@@ -32,56 +33,87 @@ export function tooLargeForMemory(size: number, limit: number, why = ''): FileFa
   );
 }
 
-/**
- * Fill `target` from the file of `handle` at `position`, in reads of at most 256 MiB; fewer
- * bytes only at the end of the file. Returns how many were read.
- */
-export async function readFully(
-  handle: FileHandle,
+const openFd = promisify(open);
+const fstatFd = promisify(fstat);
+const readFd = promisify(read);
+const closeFd = promisify(close);
+
+/** Reads up to `length` bytes of a file at `position` into `target` from `offset`. */
+export type ReadAt = (
   target: Buffer,
+  offset: number,
+  length: number,
   position: number,
-): Promise<number> {
-  let read = 0;
-  while (read < target.length) {
-    const want = Math.min(target.length - read, MAX_READ_BYTES);
-    const { bytesRead } = await handle.read(target, read, want, position + read);
+) => Promise<{ bytesRead: number }>;
+
+/**
+ * Fill `target` with what `readAt` reads from `position` on, in reads of at most 256 MiB;
+ * fewer bytes only at the end of the file. Returns how many were read.
+ */
+export async function readFully(readAt: ReadAt, target: Buffer, position: number): Promise<number> {
+  let done = 0;
+  while (done < target.length) {
+    const want = Math.min(target.length - done, MAX_READ_BYTES);
+    const { bytesRead } = await readAt(target, done, want, position + done);
     if (bytesRead === 0) break; // the end of the file (it may have shrunk)
-    read += bytesRead;
+    done += bytesRead;
   }
-  return read;
+  return done;
 }
 
 /**
- * The bytes of the file at `path` in a buffer of their own with `headroom` free bytes in
- * front of them: the result starts `headroom` bytes into its ArrayBuffer and ends at its end.
+ * A file open for reading through a plain descriptor (cheaper than a `FileHandle`, which
+ * reading a file a few hundred KB large in a few calls made show), with its size when opened.
+ */
+export interface SourceFile {
+  readonly fd: number;
+  readonly size: number;
+}
+
+/** Open the file at `path` for reading, and learn its size. */
+export async function openSource(path: string): Promise<SourceFile> {
+  const fd = await openFd(path, 'r');
+  try {
+    return { fd, size: (await fstatFd(fd)).size };
+  } catch (err) {
+    await closeFd(fd);
+    throw err;
+  }
+}
+
+/** Close a file opened by {@link openSource}. */
+export function closeSource(file: SourceFile): Promise<void> {
+  return closeFd(file.fd);
+}
+
+/**
+ * The bytes of `file` in a buffer of their own with `headroom` free bytes in front of
+ * them: the result starts `headroom` bytes into its ArrayBuffer and ends at its end.
  * @throws SomError ResourceExhausted when the file is larger than `limit` bytes or its
  *   memory cannot be had; nothing is read then.
  */
 export async function readWithHeadroom(
-  path: string,
+  file: SourceFile,
   headroom = HEADROOM,
   limit = MAX_FILE_BYTES_IN_MEMORY,
 ): Promise<Buffer> {
-  const handle = await open(path, 'r');
+  const { fd, size } = file;
+  if (size > limit) throw tooLargeForMemory(size, limit);
+  let memory: Buffer;
   try {
-    const { size } = await handle.stat();
-    if (size > limit) throw tooLargeForMemory(size, limit);
-    let memory: Buffer;
-    try {
-      memory = Buffer.allocUnsafeSlow(headroom + size);
-    } catch (err) {
-      throw new FileFailure(
-        'ResourceExhausted',
-        `${size} bytes of memory to read it are not to be had (${errorKind(err)})`,
-        'too-large',
-      );
-    }
-    // A file that shrank meanwhile holds what was read.
-    const read = await readFully(handle, memory.subarray(headroom), 0);
-    return memory.subarray(headroom, headroom + read);
-  } finally {
-    await handle.close();
+    memory = Buffer.allocUnsafeSlow(headroom + size);
+  } catch (err) {
+    throw new FileFailure(
+      'ResourceExhausted',
+      `${size} bytes of memory to read it are not to be had (${errorKind(err)})`,
+      'too-large',
+    );
   }
+  // A file that shrank meanwhile holds what was read.
+  const readAt: ReadAt = (target, offset, length, position) =>
+    readFd(fd, target, offset, length, position);
+  const got = await readFully(readAt, memory.subarray(headroom), 0);
+  return memory.subarray(headroom, headroom + got);
 }
 
 /** Where the parts at the end of `parts` that are consecutive slices of `input`'s tail begin. */
