@@ -149,8 +149,8 @@ export async function deidentifyTree(
         ...options,
         signal,
         inputs: paths.length,
-        onEntry: (entry) => {
-          report.add(entry);
+        onEntry: (entry, file) => {
+          report.add(entry, file);
           options.onProgress?.(entry.size ?? 0);
         },
       });
@@ -177,7 +177,7 @@ export async function deidentifyTree(
 interface DeidentifyFilesOptions extends DeidentifyTreeOptions {
   signal: AbortSignal;
   /** Called with each file's report entry as it is known. */
-  onEntry: (entry: FileReport) => void;
+  onEntry: (entry: FileReport, file: ScannedFile) => void;
   /** How many inputs the run has (see {@link OutputClaims}). */
   inputs: number;
 }
@@ -205,10 +205,12 @@ async function deidentifyFiles(
     const claims = new OutputClaims(options.inputs > 1);
     options.onStart?.(totalsOf(files));
     const budget = new ByteBudget(options.memoryBudget ?? FILE_BYTES_IN_MEMORY);
-    const work = (file: ScannedFile): Promise<FileReport> =>
-      budget.with(memoryCost(file), () => deidentifyOne(file, out, deidentifier, claims));
-    for await (const entry of mapBounded(files, config.concurrency, work, options.signal))
-      options.onEntry(entry);
+    const work = async (file: ScannedFile): Promise<[FileReport, ScannedFile]> => [
+      await budget.with(memoryCost(file), () => deidentifyOne(file, out, deidentifier, claims)),
+      file,
+    ];
+    for await (const [entry, file] of mapBounded(files, config.concurrency, work, options.signal))
+      options.onEntry(entry, file);
     return deidentifier.unmatchedSelectors();
   } finally {
     await deidentifier.close();
