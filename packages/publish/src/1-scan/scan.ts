@@ -83,13 +83,18 @@ export class SharedStrings {
   }
 }
 
+/** `path` cut after its last `/`: the folder part (with the `/`; empty when none) and the name. */
+function splitFolder(path: string): [string, string] {
+  const at = path.lastIndexOf('/') + 1;
+  return [path.slice(0, at), path.slice(at)];
+}
+
 /**
  * A file of the first pass as it is kept until the run ends, in little memory: every field
- * in the object (one shape for all files), the strings that files share kept once, and the
- * relative and absolute paths made when asked from the path and the folder they share.
+ * in the object (one shape for all files), the strings that files share kept once (the
+ * folders too), and the paths made when asked from the file's name and its folders.
  */
 class KeptFile implements ScannedFile {
-  readonly path: string;
   readonly size: number;
   readonly index: number;
   readonly headerBytes: number;
@@ -98,12 +103,14 @@ class KeptFile implements ScannedFile {
   readonly studyInstanceUid: string | undefined;
   readonly sopInstanceUid: string | undefined;
   duplicateOf: string | undefined = undefined;
-  /** Where the relative path starts in `path`, or the relative path when `path` does not end with it. */
-  readonly #relative: number | string;
-  /** The absolute path without the relative one (one string for the files of a folder). */
+  /** The file name: what ends both its path and its absolute path. */
+  readonly #name: string;
+  /** The path without the name (one string for the files of a folder). */
   readonly #folder: string;
-  /** The absolute path, when it does not end with the relative one (never with paths the walk makes). */
-  readonly #absolute: string | undefined;
+  /** The absolute path without the name, or the whole absolute path when it does not end with the name. */
+  readonly #absoluteFolder: string | { readonly whole: string };
+  /** Where the relative path starts in the path, or the relative path when the path does not end with it. */
+  readonly #relative: number | string;
 
   constructor(
     file: InputFile,
@@ -113,11 +120,13 @@ class KeptFile implements ScannedFile {
     shared: SharedStrings,
   ) {
     const { path, relative, absolute } = file;
-    this.path = path;
+    const [folder, name] = splitFolder(path);
+    this.#name = name;
+    this.#folder = shared.get(folder);
+    this.#absoluteFolder = absolute.endsWith(`/${name}`)
+      ? shared.get(absolute.slice(0, absolute.length - name.length))
+      : { whole: absolute };
     this.#relative = path.endsWith(relative) ? path.length - relative.length : relative;
-    const inFolder = absolute.endsWith(relative);
-    this.#folder = inFolder ? shared.get(absolute.slice(0, absolute.length - relative.length)) : '';
-    this.#absolute = inFolder ? undefined : absolute;
     this.size = file.size;
     this.index = index;
     this.headerBytes = headerBytes;
@@ -127,13 +136,18 @@ class KeptFile implements ScannedFile {
     this.sopInstanceUid = keys.sopInstanceUid;
   }
 
+  get path(): string {
+    return this.#folder + this.#name;
+  }
+
   get relative(): string {
     const relative = this.#relative;
     return typeof relative === 'number' ? this.path.slice(relative) : relative;
   }
 
   get absolute(): string {
-    return this.#absolute ?? this.#folder + this.relative;
+    const folder = this.#absoluteFolder;
+    return typeof folder === 'string' ? folder + this.#name : folder.whole;
   }
 }
 
@@ -166,18 +180,18 @@ export async function examine(
 
 /**
  * Mark every file whose patient and SOPInstanceUID an earlier file (in walk order) has. The
- * index is per patient and holds the files' own strings: no key is made per file.
+ * index is per patient and holds the files themselves: no key string is made per file.
  */
 function markDuplicates(files: ScannedFile[]): void {
-  const firstByPatient = new Map<string, Map<string, string>>();
+  const firstByPatient = new Map<string, Map<string, ScannedFile>>();
   for (const file of files) {
     const instance = file.sopInstanceUid?.trim() ?? '';
     if (instance === '') continue;
     let first = firstByPatient.get(file.entityId);
     if (first === undefined) firstByPatient.set(file.entityId, (first = new Map()));
     const earlier = first.get(instance);
-    if (earlier === undefined) first.set(instance, file.path);
-    else file.duplicateOf = earlier;
+    if (earlier === undefined) first.set(instance, file);
+    else file.duplicateOf = earlier.path;
   }
 }
 
