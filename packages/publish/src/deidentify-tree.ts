@@ -58,21 +58,39 @@ async function makeOutputDirectory(out: string, shown: string): Promise<void> {
   }
 }
 
+/**
+ * The input file each output path was given to, so that no two inputs write the same output
+ * (nor any the report). The files of one input have distinct paths inside it, so a run of
+ * one input claims only the report's name and holds nothing per file.
+ */
+class OutputClaims {
+  readonly #owners = new Map<string, string>([[DEID_REPORT_NAME, 'the report of som deid']]);
+
+  /** @param perFile whether the run has several inputs, whose files' paths may meet. */
+  constructor(private readonly perFile: boolean) {}
+
+  /** The owner of the output `relative` when it is taken; else it is taken for `path`. */
+  claim(relative: string, path: string): string | undefined {
+    const owner = this.#owners.get(relative);
+    if (owner === undefined && this.perFile) this.#owners.set(relative, path);
+    return owner;
+  }
+}
+
 /** De-identify one file into `out`, unless another input already claimed its output path. */
 async function deidentifyOne(
   file: ScannedFile,
   out: string,
   deidentifier: Deidentifier,
-  claimed: Map<string, string>,
+  claims: OutputClaims,
 ): Promise<FileReport> {
-  const owner = claimed.get(file.relative);
+  const owner = claims.claim(file.relative, file.path);
   if (owner !== undefined)
     return {
       path: file.path,
       outcome: 'failed',
       reason: `its output ${file.relative} is already taken by ${owner}`,
     };
-  claimed.set(file.relative, file.path);
   try {
     const written = await deidentifier.deidentifyInto(file, join(out, file.relative));
     return {
@@ -130,8 +148,9 @@ export async function deidentifyTree(
       findings.unmatchedSelectors = await deidentifyFiles(scan, out, loaded, config, {
         ...options,
         signal,
-        onEntry: (entry) => {
-          report.add(entry);
+        inputs: paths.length,
+        onEntry: (entry, file) => {
+          report.add(entry, file);
           options.onProgress?.(entry.size ?? 0);
         },
       });
@@ -158,7 +177,9 @@ export async function deidentifyTree(
 interface DeidentifyFilesOptions extends DeidentifyTreeOptions {
   signal: AbortSignal;
   /** Called with each file's report entry as it is known. */
-  onEntry: (entry: FileReport) => void;
+  onEntry: (entry: FileReport, file: ScannedFile) => void;
+  /** How many inputs the run has (see {@link OutputClaims}). */
+  inputs: number;
 }
 
 /**
@@ -181,13 +202,15 @@ async function deidentifyFiles(
   });
   const { files } = scan;
   try {
-    const claimed = new Map<string, string>([[DEID_REPORT_NAME, 'the report of som deid']]);
+    const claims = new OutputClaims(options.inputs > 1);
     options.onStart?.(totalsOf(files));
     const budget = new ByteBudget(options.memoryBudget ?? FILE_BYTES_IN_MEMORY);
-    const work = (file: ScannedFile): Promise<FileReport> =>
-      budget.with(memoryCost(file), () => deidentifyOne(file, out, deidentifier, claimed));
-    for await (const entry of mapBounded(files, config.concurrency, work, options.signal))
-      options.onEntry(entry);
+    const work = async (file: ScannedFile): Promise<[FileReport, ScannedFile]> => [
+      await budget.with(memoryCost(file), () => deidentifyOne(file, out, deidentifier, claims)),
+      file,
+    ];
+    for await (const [entry, file] of mapBounded(files, config.concurrency, work, options.signal))
+      options.onEntry(entry, file);
     return deidentifier.unmatchedSelectors();
   } finally {
     await deidentifier.close();

@@ -51,6 +51,7 @@ export {
   type FileReport,
   type ReportOptions,
   type ReportSink,
+  type ReportedFile,
   type ReportSummary,
   type RunSummary,
   type OutcomeCounts,

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, MemoryMetadataDriver, MemoryObjectDriver } from '@som/core';
 import { CollectionKeyMismatchError } from '@som/identifiers';
+import type { FileReport } from './5-summarise/report';
 import { publish } from './publish';
 
 const SAMPLE = join(__dirname, '..', '..', '..', 'sample', 'dicom');
@@ -61,7 +62,16 @@ describe('publish', () => {
     for await (const entity of client.listEntities('c')) entities.push(entity.data.Site);
     expect(entities).toEqual(['Stanford', 'Stanford', 'Stanford']);
     const other = { ...run, cwd, client, collection: 'c', secret: `${SECRET} but another` };
-    await expect(publish([SAMPLE], other)).rejects.toBeInstanceOf(CollectionKeyMismatchError);
+    const outcomes: string[] = [];
+    const onFile = (entry: FileReport): number =>
+      outcomes.push(`${entry.outcome}: ${entry.reason}`);
+    await expect(publish([SAMPLE], { ...other, onFile })).rejects.toBeInstanceOf(
+      CollectionKeyMismatchError,
+    );
+    // Every file gets an outcome, also when an error stops the run before it is stored.
+    expect(outcomes).toEqual(
+      Array(7).fill('interrupted: not started: the run stopped on an error'),
+    );
     let count = 0;
     for await (const _entity of client.listEntities('c')) count++;
     expect(count).toBe(3);

@@ -76,7 +76,7 @@ class Tracker {
     this.budget.release(file);
     if (this.done.has(file)) return;
     this.done.add(file);
-    this.report.add({ path: file.path, ...entry });
+    this.report.add({ path: file.path, ...entry }, file);
     this.progress.advance(file.size);
   }
 

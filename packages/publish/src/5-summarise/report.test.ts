@@ -189,9 +189,10 @@ describe('PendingFiles', () => {
       { add: (e) => seen.push(e), finish: async () => undefined },
     ]);
     report.add({ path: 'notes.csv', outcome: 'skipped-not-DICOM' });
-    pending.expect([{ path: 'a.dcm' }, { path: 'b.dcm' }, { path: 'b.dcm' }, { path: 'c.dcm' }]);
-    report.add({ path: 'a.dcm', outcome: 'written' });
-    report.add({ path: 'b.dcm', outcome: 'written' });
+    const files = ['a.dcm', 'b.dcm', 'b.dcm', 'c.dcm'].map((path, i) => ({ path, index: i + 1 }));
+    pending.expect(files);
+    report.add({ path: 'a.dcm', outcome: 'written' }, files[0]);
+    report.add({ path: 'b.dcm', outcome: 'written' }, files[2]);
     pending.interrupt(report, 'not started: stopped');
     pending.interrupt(report, 'again');
     expect(seen.map((e) => [e.path, e.outcome, e.reason])).toEqual([

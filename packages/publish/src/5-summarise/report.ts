@@ -157,9 +157,18 @@ export function zeroCounts(): OutcomeCounts {
   return Object.fromEntries(FILE_OUTCOMES.map((outcome) => [outcome, 0])) as OutcomeCounts;
 }
 
+/**
+ * An input file of the second pass, as the run gives it with its report entry: its position
+ * among the inputs (the walk order), unique to it even when the same path is given twice.
+ */
+export interface ReportedFile {
+  readonly index: number;
+}
+
 /** Where report entries go as they are added. */
 export interface ReportSink {
-  add(entry: FileReport): void;
+  /** `entry` is the outcome of `file` when the run gives it (a file of the second pass). */
+  add(entry: FileReport, file?: ReportedFile): void;
   /** Called once with the summary after the last entry. */
   finish(summary: ReportSummary): Promise<void>;
 }
@@ -223,32 +232,35 @@ export interface ReportOptions {
 /**
  * The input files of a run whose outcome is not reported yet, as a sink of the run's
  * report: a run that stops early (an error, an interruption, the process exiting) still
- * gives each of them an outcome with {@link interrupt}.
+ * gives each of them an outcome with {@link interrupt}. It holds one byte per input file
+ * (by its position, outside the JavaScript heap) besides the list of files the run holds
+ * anyway: no string or entry per file.
  */
 export class PendingFiles implements ReportSink {
-  /** Files pending, per path (an input given twice is two files). */
-  private readonly pending = new Map<string, number>();
+  /** The files expected. */
+  private files: readonly (ReportedFile & { path: string })[] = [];
+  /** 1 at the position of each file reported. */
+  private reported = new Uint8Array(0);
 
-  /** Expect an outcome for each of `files`. */
-  expect(files: readonly { path: string }[]): void {
-    for (const { path } of files) this.pending.set(path, (this.pending.get(path) ?? 0) + 1);
+  /** Expect an outcome for each of `files` (reported with their entry, see {@link ReportSink.add}). */
+  expect(files: readonly (ReportedFile & { path: string })[]): void {
+    this.files = files;
+    this.reported = new Uint8Array(files.reduce((end, file) => Math.max(end, file.index + 1), 0));
   }
 
-  add(entry: FileReport): void {
-    const left = this.pending.get(entry.path);
-    if (left === undefined) return;
-    if (left > 1) this.pending.set(entry.path, left - 1);
-    else this.pending.delete(entry.path);
+  add(_entry: FileReport, file?: ReportedFile): void {
+    if (file !== undefined && file.index < this.reported.length) this.reported[file.index] = 1;
   }
 
   async finish(): Promise<void> {}
 
   /** Report every file still pending to `report` as `interrupted`, for `reason`. */
   interrupt(report: Report, reason: string): void {
-    const left = [...this.pending];
-    this.pending.clear();
-    for (const [path, count] of left)
-      for (let i = 0; i < count; i++) report.add({ path, outcome: 'interrupted', reason });
+    const { files } = this;
+    this.files = [];
+    for (const file of files)
+      if (this.reported[file.index] !== 1)
+        report.add({ path: file.path, outcome: 'interrupted', reason }, file);
   }
 }
 
@@ -274,15 +286,15 @@ export class Report {
     private readonly options: ReportOptions = {},
   ) {}
 
-  /** Record one file's outcome. */
-  add(entry: FileReport): void {
+  /** Record one file's outcome (with the file, for a file of the second pass). */
+  add(entry: FileReport, file?: ReportedFile): void {
     this.total++;
     this.counts[entry.outcome]++;
     if (entry.noItemAlias === true) this.withoutItemAlias++;
     if (entry.refused !== undefined)
       this.refused[entry.refused] = (this.refused[entry.refused] ?? 0) + 1;
     if (!SUCCESS_OUTCOMES.has(entry.outcome)) this.problems.push(entry);
-    for (const sink of this.sinks) sink.add(entry);
+    for (const sink of this.sinks) sink.add(entry, file);
   }
 
   /** True when every problem is a skip (and the run not strict), something was done, and it was not interrupted. */
