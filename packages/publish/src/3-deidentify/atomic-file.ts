@@ -5,20 +5,14 @@
  * exits; only a kill that gives it no chance to can leave one).
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { close, createWriteStream, fstat, open, read, unlinkSync, writev } from 'node:fs';
+import { createWriteStream, unlinkSync } from 'node:fs';
 import { mkdir, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { promisify } from 'node:util';
+import { closeFd, openFd, readFd, writevFd } from './descriptors';
+import { closeSource, openSource, type SourceFile } from './in-place';
 import { allInMemory, partsLength, readParts, type OutputPart } from './output-parts';
-
-// Plain descriptors: a FileHandle per output file cost more than the few calls it serves.
-const openFd = promisify(open);
-const fstatFd = promisify(fstat);
-const readFd = promisify(read);
-const writevFd = promisify(writev);
-const closeFd = promisify(close);
 
 /** Size and MD5 (lowercase hex) of written bytes. */
 export interface WrittenFile {
@@ -142,22 +136,22 @@ export async function writeFileAtomically(
  * exist): compared as read, without hashing either.
  */
 export async function fileHolds(path: string, parts: readonly OutputPart[]): Promise<boolean> {
-  let fd;
+  let file: SourceFile;
   try {
-    fd = await openFd(path, 'r');
+    file = await openSource(path);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false;
     throw err;
   }
   try {
     const size = partsLength(parts);
-    if ((await fstatFd(fd)).size !== size) return false;
+    if (file.size !== size) return false;
     const buffer = Buffer.allocUnsafe(Math.min(COMPARE_CHUNK, Math.max(size, 1)));
     let position = 0;
     for await (const part of readParts(parts, COMPARE_CHUNK)) {
       for (let offset = 0; offset < part.length;) {
         const want = Math.min(buffer.length, part.length - offset);
-        const { bytesRead } = await readFd(fd, buffer, 0, want, position);
+        const { bytesRead } = await readFd(file.fd, buffer, 0, want, position);
         if (bytesRead === 0) return false; // shorter than its size said: changed meanwhile
         if (!buffer.subarray(0, bytesRead).equals(part.subarray(offset, offset + bytesRead)))
           return false;
@@ -167,6 +161,6 @@ export async function fileHolds(path: string, parts: readonly OutputPart[]): Pro
     }
     return true;
   } finally {
-    await closeFd(fd);
+    await closeSource(file);
   }
 }

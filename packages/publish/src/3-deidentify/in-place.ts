@@ -6,9 +6,8 @@
  * the input's memory: no second buffer the size of the file, and one ArrayBuffer to hand to
  * another thread.
  */
-import { close, fstat, open, read } from 'node:fs';
-import { promisify } from 'node:util';
 import { errorKind } from '@som/core';
+import { closeFd, fstatFd, openFd, readFd } from './descriptors';
 import { FileFailure } from './failure';
 
 /** Room left in front of a file read by {@link readWithHeadroom}: headers grow by less. */
@@ -32,11 +31,6 @@ export function tooLargeForMemory(size: number, limit: number, why = ''): FileFa
     'too-large',
   );
 }
-
-const openFd = promisify(open);
-const fstatFd = promisify(fstat);
-const readFd = promisify(read);
-const closeFd = promisify(close);
 
 /** Reads up to `length` bytes of a file at `position` into `target` from `offset`. */
 export type ReadAt = (
